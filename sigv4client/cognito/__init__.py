@@ -1,0 +1,1 @@
+"""Cognito user-pool login and identity-pool credentials (to be filled in)."""

@@ -1,0 +1,1 @@
+"""Credentials providers (to be filled in)."""

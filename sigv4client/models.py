@@ -1,0 +1,293 @@
+"""Frozen values that flow through the signer.
+
+All of them are immutable, slotted and keyword-only. Secrets (secret key,
+session token, signature, anything that embeds them) are left out of ``repr``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Union
+
+from .exceptions import (
+    HeaderInjectionError,
+    InvalidConfigError,
+    InvalidCredentialsError,
+    InvalidRequestError,
+    NaiveDatetimeError,
+)
+
+__all__ = [
+    "Body",
+    "Credentials",
+    "DEFAULT_UNSIGNED_HEADERS",
+    "HeadersInput",
+    "HttpRequest",
+    "SignedRequest",
+    "SigningConfig",
+    "SigningResult",
+]
+
+#: What a request body may be: bytes-like, text (sent as UTF-8), a readable
+#: binary file object, an iterable of byte chunks, or ``None`` for no body.
+Body = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes], None]
+
+#: Headers as ordered ``(name, value)`` pairs, or a mapping (taken in its order).
+HeadersInput = Union[Sequence[tuple[str, str]], Mapping[str, str]]
+
+#: Headers that are never signed by default: hop-by-hop headers that proxies
+#: rewrite, and tracing headers that are added in flight. The same selection
+#: botocore makes, so a request signed here verifies wherever botocore's would.
+DEFAULT_UNSIGNED_HEADERS: frozenset[str] = frozenset(
+    {
+        "baggage",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "traceparent",
+        "tracestate",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
+    }
+)
+
+# An access key id goes verbatim into "Credential=<id>/<scope>": it must not
+# contain the separators of that field.
+_BAD_KEY_ID = re.compile(r"[\s/,=\x00]")
+_CONTROL = re.compile(r"[\r\n\x00]")
+# Regions and services go into the credential scope and are lowercase in AWS.
+_SCOPE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """AWS credentials: an access key pair, and a session token for temporary ones.
+
+    >>> Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="wJalr...")
+    Credentials(access_key_id='AKIDEXAMPLE', expiration=None)
+
+    ``expiration`` is an aware datetime for temporary credentials, else ``None``.
+    The secret key and the token never appear in ``repr`` or ``str``.
+    """
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    expiration: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.access_key_id, str) or not self.access_key_id:
+            raise InvalidCredentialsError("access_key_id must be a non-empty string")
+        if _BAD_KEY_ID.search(self.access_key_id):
+            raise InvalidCredentialsError(
+                f"access_key_id {self.access_key_id!r} contains whitespace, '/', ',' or '='; "
+                "copy the key id exactly as AWS issued it"
+            )
+        if not isinstance(self.secret_access_key, str) or not self.secret_access_key:
+            raise InvalidCredentialsError(
+                f"the secret access key for {self.access_key_id!r} must be a non-empty string"
+            )
+        token = self.session_token
+        if token is not None:
+            if not isinstance(token, str):
+                raise InvalidCredentialsError("session_token must be a string or None")
+            if token == "":
+                # An empty token is what some configs hold for "no token".
+                object.__setattr__(self, "session_token", None)
+            elif _CONTROL.search(token):
+                raise HeaderInjectionError(
+                    f"the session token for {self.access_key_id!r} contains CR, LF or NUL; "
+                    "it would break the X-Amz-Security-Token header"
+                )
+        if self.expiration is not None:
+            if not isinstance(self.expiration, datetime):
+                raise InvalidCredentialsError("expiration must be a datetime or None")
+            if self.expiration.tzinfo is None or self.expiration.utcoffset() is None:
+                raise NaiveDatetimeError(
+                    "expiration must be timezone-aware, e.g. datetime(..., tzinfo=timezone.utc)"
+                )
+
+
+def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], ...]:
+    if not headers:
+        return ()
+    items: Iterable[tuple[str, str]]
+    if isinstance(headers, Mapping):
+        items = headers.items()
+    else:
+        items = headers
+    out = []
+    for pair in items:
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise InvalidRequestError(
+                f"headers must be (name, value) pairs or a mapping, got item {pair!r}"
+            ) from None
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidRequestError(
+                f"header names and values must be str; got {type(name).__name__} "
+                f"name and {type(value).__name__} value for header {name!r}"
+            )
+        out.append((name, value))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpRequest:
+    """An HTTP request to sign.
+
+    ``url`` is the URL as it goes on the wire: its path is signed exactly as
+    given (percent-encode it first, as every HTTP client does), its query is
+    parsed with ``+`` meaning a space and re-encoded the way SigV4 requires.
+    ``headers`` are ``(name, value)`` pairs (a mapping is accepted and taken in
+    order); duplicates are allowed and their order is kept.
+    ``body`` is ``bytes``, ``str`` (sent as UTF-8), a readable binary file, an
+    iterable of ``bytes`` chunks, or ``None``.
+
+    >>> HttpRequest(method="GET", url="https://example.com/items?x=1",
+    ...             headers=[("Accept", "application/json")])
+    HttpRequest(method='GET', url='https://example.com/items?x=1', headers=(('Accept', 'application/json'),), body=b'')
+    """
+
+    method: str
+    url: str
+    headers: Sequence[tuple[str, str]] = ()
+    body: Body = b""
+
+    def __post_init__(self) -> None:
+        headers = self.headers
+        if type(headers) is not tuple:
+            object.__setattr__(self, "headers", _normalize_headers(headers))  # type: ignore[arg-type]
+        if not isinstance(self.method, str) or not self.method:
+            raise InvalidRequestError("method must be a non-empty string such as 'GET'")
+        if not isinstance(self.url, str):
+            raise InvalidRequestError(f"url must be a str, got {type(self.url).__name__}")
+
+    def with_headers(self, headers: HeadersInput) -> HttpRequest:
+        """Return a copy of this request with ``headers`` in place of its own."""
+        return HttpRequest(
+            method=self.method, url=self.url, headers=_normalize_headers(headers), body=self.body
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SigningConfig:
+    """How to sign: the scope (region, service) and the service's canonicalization rules.
+
+    The defaults suit API Gateway and every AWS service but S3. For S3 use
+    ``normalize_path=False, double_encode_path=False, content_sha256_header=True``.
+
+    - ``normalize_path``: remove dot segments and repeated slashes from the path.
+    - ``double_encode_path``: URI-encode the (already encoded) path once more.
+    - ``unsigned_payload``: sign ``UNSIGNED-PAYLOAD`` instead of the body's hash
+      (also sends ``X-Amz-Content-SHA256: UNSIGNED-PAYLOAD``).
+    - ``content_sha256_header``: send the payload hash as ``X-Amz-Content-SHA256``.
+    - ``sign_session_token``: include ``X-Amz-Security-Token`` in the signature;
+      ``False`` adds it after signing, as some services require.
+    - ``signed_headers``: if given, sign only these headers (plus the ones SigV4
+      always signs: host, x-amz-date, and the token/content-sha256 headers we add).
+    - ``unsigned_headers``: headers never signed (default: botocore's selection).
+    """
+
+    region: str
+    service: str
+    normalize_path: bool = True
+    double_encode_path: bool = True
+    unsigned_payload: bool = False
+    content_sha256_header: bool = False
+    sign_session_token: bool = True
+    signed_headers: frozenset[str] | None = None
+    unsigned_headers: frozenset[str] = DEFAULT_UNSIGNED_HEADERS
+
+    def __post_init__(self) -> None:
+        for what in ("region", "service"):
+            value = getattr(self, what)
+            if not isinstance(value, str) or not _SCOPE_PART.match(value):
+                example = "us-east-1" if what == "region" else "execute-api"
+                hint = ""
+                if isinstance(value, str) and value.strip().lower() != value:
+                    hint = f" (did you mean {value.strip().lower()!r}?)"
+                raise InvalidConfigError(
+                    f"{what} must be a lowercase AWS {what} name such as {example!r}, "
+                    f"got {value!r}{hint}"
+                )
+        if self.signed_headers is not None:
+            object.__setattr__(
+                self, "signed_headers", frozenset(_lower_names(self.signed_headers, "signed_headers"))
+            )
+        object.__setattr__(
+            self, "unsigned_headers", frozenset(_lower_names(self.unsigned_headers, "unsigned_headers"))
+        )
+
+
+def _lower_names(names: Iterable[str], what: str) -> Iterable[str]:
+    if isinstance(names, str):
+        raise InvalidConfigError(f"{what} must be a collection of header names, not one string")
+    for name in names:
+        if not isinstance(name, str) or not name or _CONTROL.search(name) or ":" in name:
+            raise InvalidConfigError(f"{what} holds an invalid header name {name!r}")
+        yield name.strip().lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SigningResult:
+    """What :func:`sigv4client.sign` computed.
+
+    ``headers`` are the ``(name, value)`` pairs to set on the request, replacing
+    any header of the same name: ``Authorization``, ``X-Amz-Date``, and where they
+    apply ``X-Amz-Security-Token``, ``X-Amz-Content-SHA256`` and ``Host``.
+    ``url`` is the URL to send: the request's, with the query re-encoded exactly
+    as it was signed (so no server can read it differently).
+    The spec's intermediate values are kept for debugging; use
+    :meth:`redacted_canonical_request` to log the canonical request.
+    """
+
+    headers: tuple[tuple[str, str], ...] = field(repr=False)
+    url: str
+    authorization: str = field(repr=False)
+    signature: str = field(repr=False)
+    canonical_request: str = field(repr=False)
+    string_to_sign: str
+    credential_scope: str
+    signed_headers: str
+    amz_date: str
+    payload_hash: str
+
+    def apply_to(self, request: HttpRequest) -> HttpRequest:
+        """Return ``request`` with the signed URL and these headers set in place of its own."""
+        replace = {name.lower() for name, _ in self.headers}
+        kept = [(n, v) for n, v in request.headers if n.lower() not in replace]
+        kept.extend(self.headers)
+        return HttpRequest(method=request.method, url=self.url, headers=tuple(kept), body=request.body)
+
+    def redacted_canonical_request(self) -> str:
+        """The canonical request with the session token replaced by ``<redacted>``."""
+        lines = self.canonical_request.split("\n")
+        return "\n".join(
+            "x-amz-security-token:<redacted>" if line.startswith("x-amz-security-token:") else line
+            for line in lines
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignedRequest:
+    """A request signed by :class:`sigv4client.SigV4Client`, ready to send.
+
+    ``body`` is exactly the bytes that were signed (``None`` for no body);
+    ``headers`` holds every header to send, signature included.
+    """
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes | None = None
