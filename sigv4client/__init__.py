@@ -1,0 +1,81 @@
+"""sigv4client: AWS Signature Version 4 for Python.
+
+Three entry points:
+
+- :func:`sign` / :func:`presign`: the sans-IO core, pure functions over frozen values.
+- :class:`SigV4Client`: the ``sigV4Client.js`` API (``new_client`` / ``sign_request``), corrected.
+- :class:`SigV4Auth`: a ``requests`` auth plugin.
+"""
+
+from .client import SigV4Client
+from .exceptions import (
+    ApiError,
+    AuthenticationError,
+    ChallengeError,
+    CognitoConfigError,
+    CognitoError,
+    CredentialsError,
+    CredentialsExpiredError,
+    HeaderInjectionError,
+    IdentityPoolError,
+    InvalidConfigError,
+    InvalidCredentialsError,
+    InvalidInputError,
+    InvalidRequestError,
+    NaiveDatetimeError,
+    NonReplayableBodyError,
+    PasswordResetRequiredError,
+    RefreshTokenError,
+    SigV4ClientError,
+    ThrottledError,
+    UserDisabledError,
+    UserNotConfirmedError,
+)
+from .integrations.requests import SigV4Auth
+from .models import (
+    DEFAULT_UNSIGNED_HEADERS,
+    Credentials,
+    HttpRequest,
+    SignedRequest,
+    SigningConfig,
+    SigningResult,
+)
+from .signing import presign, presign_result, sign
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_UNSIGNED_HEADERS",
+    "ApiError",
+    "AuthenticationError",
+    "ChallengeError",
+    "CognitoConfigError",
+    "CognitoError",
+    "Credentials",
+    "CredentialsError",
+    "CredentialsExpiredError",
+    "HeaderInjectionError",
+    "HttpRequest",
+    "IdentityPoolError",
+    "InvalidConfigError",
+    "InvalidCredentialsError",
+    "InvalidInputError",
+    "InvalidRequestError",
+    "NaiveDatetimeError",
+    "NonReplayableBodyError",
+    "PasswordResetRequiredError",
+    "RefreshTokenError",
+    "SigV4Auth",
+    "SigV4Client",
+    "SigV4ClientError",
+    "SignedRequest",
+    "SigningConfig",
+    "SigningResult",
+    "ThrottledError",
+    "UserDisabledError",
+    "UserNotConfirmedError",
+    "__version__",
+    "presign",
+    "presign_result",
+    "sign",
+]

@@ -1,0 +1,225 @@
+"""Pure SigV4 canonicalization steps: no clock, no I/O, no credentials.
+
+Each function implements one step of "Create a canonical request" in the AWS
+SigV4 specification; the rule it enforces is quoted beside it. Functions whose
+result depends only on a string (a path, a query) are memoized in small bounded
+caches, because real traffic repeats the same paths and queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
+
+from .exceptions import HeaderInjectionError, InvalidRequestError
+
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+# RFC 7230 3.2.6: a header name (and a method) is a "token".
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+# "%XX" escapes, for the single-encoding (S3) path rule.
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+# What may stand unencoded in a canonical URI: unreserved characters and '/'.
+_URI_SAFE = re.compile(r"[A-Za-z0-9\-._~/]*\Z")
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+class SplitUrl:
+    """The parts of an absolute URL that signing needs (a plain, cheap record)."""
+
+    __slots__ = ("fragment", "host", "netloc", "path", "query", "scheme")
+
+    def __init__(
+        self, scheme: str, netloc: str, host: str, path: str, query: str, fragment: str
+    ) -> None:
+        self.scheme = scheme
+        self.netloc = netloc
+        self.host = host
+        self.path = path
+        self.query = query
+        self.fragment = fragment
+
+
+@lru_cache(maxsize=256)
+def split_url(url: str) -> SplitUrl:
+    """Split ``url`` into scheme, netloc, the Host header value, path, query, fragment.
+
+    The Host value follows what HTTP clients send (RFC 7230 5.4): the host in
+    lowercase, without userinfo, with the port unless it is the scheme's default,
+    IDNA-encoded when it is not ASCII.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme:
+        raise InvalidRequestError(
+            f"url {url!r} has no scheme; give an absolute URL such as 'https://host/path'"
+        )
+    scheme = scheme.lower()
+    end = len(rest)
+    for ch in "/?#":
+        i = rest.find(ch)
+        if i != -1 and i < end:
+            end = i
+    netloc, tail = rest[:end], rest[end:]
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
+        close = hostport.find("]")
+        if close == -1:
+            raise InvalidRequestError(f"url {url!r} has an unterminated IPv6 host")
+        host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
+    else:
+        host, _, port = hostport.partition(":")
+    if not host:
+        raise InvalidRequestError(f"url {url!r} has no host; give 'https://host/path'")
+    if port and (not port.isdigit() or int(port) > 65535):
+        raise InvalidRequestError(f"url {url!r} has an invalid port {port!r}")
+    host = host.lower()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise InvalidRequestError(f"url {url!r} has a host that is not a valid name") from exc
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    fragment = ""
+    if "#" in tail:
+        tail, _, fragment = tail.partition("#")
+    path, _, query = tail.partition("?")
+    return SplitUrl(scheme, netloc, host, path, query, fragment)
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4 "Remove Dot Segments", plus the AWS rule of collapsing "//".
+
+    "Normalize URI paths according to RFC 3986. Remove redundant and relative
+    path components." An empty path is "/".
+    """
+    if not path:
+        return "/"
+    out: list[str] = []
+    for segment in path.split("/"):
+        if not segment or segment == ".":
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+        else:
+            out.append(segment)
+    first = "/" if path[0] == "/" else ""
+    last = "/" if path[-1] == "/" and out else ""
+    return first + "/".join(out) + last
+
+
+def _encode_once(path: str) -> str:
+    # Keep valid "%XX" escapes (the path is already encoded once on the wire),
+    # encode everything else that is not unreserved or '/', hex in uppercase.
+    pieces = []
+    pos = 0
+    for m in _PCT.finditer(path):
+        pieces.append(quote(path[pos : m.start()], safe="/~"))
+        pieces.append(m.group().upper())
+        pos = m.end()
+    pieces.append(quote(path[pos:], safe="/~"))
+    return "".join(pieces)
+
+
+@lru_cache(maxsize=512)
+def canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
+    """The CanonicalURI of a wire path.
+
+    "Normalize URI paths according to RFC 3986 ... Each path segment must be
+    URI-encoded twice (except for Amazon S3 which only gets URI-encoded once)."
+    The wire path is already encoded once, so the default encodes it once more.
+    """
+    if normalize:
+        path = remove_dot_segments(path)
+    elif not path:
+        path = "/"
+    if double_encode:
+        return quote(path, safe="/~")
+    if _URI_SAFE.match(path):
+        return path
+    return _encode_once(path)
+
+
+def _encode_component(raw: str) -> str:
+    # '+' in a query is a space (application/x-www-form-urlencoded, which is
+    # what requests, urllib and browsers produce); escapes are decoded to bytes,
+    # so escapes that are not UTF-8 survive unchanged.
+    return quote_from_bytes(unquote_to_bytes(raw.replace("+", " ")), safe="-_.~")
+
+
+@lru_cache(maxsize=512)
+def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """The CanonicalQueryString of a wire query, the re-encoded wire query, and the pairs.
+
+    "URI-encode each parameter name and value ... Do not URI-encode any of the
+    unreserved characters ... The space character must be encoded as %20.
+    Sort the encoded parameters by name; parameters with the same name are
+    sorted by value." The returned wire query keeps the original order, with
+    each name and value encoded exactly as it is signed, so that a server that
+    re-encodes and one that reads the query verbatim compute the same string.
+    """
+    if not query:
+        return "", "", ()
+    pairs: list[tuple[str, str]] = []
+    wire: list[str] = []
+    for item in query.split("&"):
+        if not item:
+            continue
+        key, eq, value = item.partition("=")
+        k = _encode_component(key)
+        v = _encode_component(value)
+        pairs.append((k, v))
+        wire.append(f"{k}={v}" if eq else k)
+    canonical = "&".join(f"{k}={v}" for k, v in sorted(pairs))
+    return canonical, "&".join(wire), tuple(pairs)
+
+
+def encode_query_value(value: str) -> str:
+    """URI-encode one query name or value as SigV4 requires (unreserved kept, %20 for space)."""
+    return quote(value, safe="-_.~")
+
+
+@lru_cache(maxsize=512)
+def header_name(name: str) -> str:
+    """Validate a header name and return it lowercased (the canonical form)."""
+    if not _TOKEN.match(name):
+        if "\r" in name or "\n" in name or "\x00" in name:
+            raise HeaderInjectionError(
+                f"header name {name!r} contains CR, LF or NUL; remove them (header injection)"
+            )
+        raise InvalidRequestError(
+            f"header name {name!r} is not a valid HTTP token; "
+            "use letters, digits and !#$%&'*+-.^_`|~ only, with no spaces or ':'"
+        )
+    return name.lower()
+
+
+def header_value(name: str, value: str) -> str:
+    """Trimall(value): strip, and fold every run of whitespace into one space.
+
+    "Lowercase(HeaderName) + ':' + Trimall(HeaderValue)"; CR, LF and NUL are
+    refused outright because they would split the header on the wire.
+    """
+    if "\n" in value or "\r" in value or "\x00" in value:
+        raise HeaderInjectionError(
+            f"the value of header {name!r} contains CR, LF or NUL; remove them "
+            "(they would inject headers). Join folded lines with a space."
+        )
+    return " ".join(value.split())
+
+
+def validate_method(method: str) -> str:
+    """Return the method in uppercase, as HTTP clients send it, after checking it is a token."""
+    if not _TOKEN.match(method):
+        raise InvalidRequestError(f"method {method!r} is not a valid HTTP method such as 'GET'")
+    return method.upper()
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()

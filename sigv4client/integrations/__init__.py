@@ -1,0 +1,1 @@
+"""Adapters for HTTP client libraries: each translates types and calls the core."""
