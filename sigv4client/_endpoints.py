@@ -8,7 +8,9 @@ import re
 # "us-gov-west-1", "cn-north-1", "us-isob-east-1".
 _REGION = r"(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})"
 _AWS_HOST = re.compile(
-    r"(?:^|\.)" + _REGION + r"\.(?:amazonaws\.com(?:\.cn)?|api\.aws|on\.aws|c2s\.ic\.gov|sc2s\.sgov\.gov)\Z"
+    r"(?:^|\.)"
+    + _REGION
+    + r"\.(?:amazonaws\.com(?:\.cn)?|api\.aws|on\.aws|c2s\.ic\.gov|sc2s\.sgov\.gov)\Z"
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from .exceptions import InvalidCredentialsError
 from .models import Credentials
@@ -13,7 +13,7 @@ class _HasCredentials(Protocol):
     def get_credentials(self) -> Credentials: ...
 
 
-CredentialsSource = Union[Credentials, _HasCredentials]
+CredentialsSource = Credentials | _HasCredentials
 
 
 def check_source(source: object) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Union
 from urllib.parse import quote
 
 from ._canonical import encode_query_value, split_url
@@ -25,9 +24,9 @@ from .signing import sign
 __all__ = ["JsonBody", "QueryValue", "SigV4Client"]
 
 #: A query parameter value: a scalar, or a list of scalars for a repeated key.
-QueryValue = Union[str, int, float, bool, Iterable[Union[str, int, float, bool]]]
+QueryValue = str | int | float | bool | Iterable[str | int | float | bool]
 #: What ``sign_request`` accepts as a body: JSON-able values, text or bytes.
-JsonBody = Union[Mapping[str, object], list[object], str, bytes, bytearray, int, float, bool]
+JsonBody = Mapping[str, object] | list[object] | str | bytes | bytearray | int | float | bool
 
 _DEFAULT_REGION = "us-east-1"  # sigV4Client.js's default when no region is given
 
@@ -163,9 +162,11 @@ class SigV4Client:
             path = "/" + path
         # The path is taken as text and encoded once for the wire (the JS used
         # encodeURI, which leaves reserved characters such as '?' and '#' raw).
-        url = self.endpoint + quote(self.path_component + path, safe="/~") if (
-            self.path_component or path
-        ) else self.endpoint + "/"
+        url = (
+            self.endpoint + quote(self.path_component + path, safe="/~")
+            if (self.path_component or path)
+            else self.endpoint + "/"
+        )
         if query_params:
             pairs = []
             for key, value in query_params.items():
@@ -220,9 +221,7 @@ class SigV4Client:
             if existing is not None and existing != name:
                 del out[existing]
             out[name] = value
-        return SignedRequest(
-            method=method.upper(), url=result.url, headers=out, body=body_bytes
-        )
+        return SignedRequest(method=method.upper(), url=result.url, headers=out, body=body_bytes)
 
     def __repr__(self) -> str:
         return (

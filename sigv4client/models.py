@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Union
+from typing import IO
 
 from .exceptions import (
     HeaderInjectionError,
@@ -33,10 +33,10 @@ __all__ = [
 
 #: What a request body may be: bytes-like, text (sent as UTF-8), a readable
 #: binary file object, an iterable of byte chunks, or ``None`` for no body.
-Body = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes], None]
+Body = bytes | bytearray | memoryview | str | IO[bytes] | Iterable[bytes] | None
 
 #: Headers as ordered ``(name, value)`` pairs, or a mapping (taken in its order).
-HeadersInput = Union[Sequence[tuple[str, str]], Mapping[str, str]]
+HeadersInput = Sequence[tuple[str, str]] | Mapping[str, str]
 
 #: Headers that are never signed by default: hop-by-hop headers that proxies
 #: rewrite, and tracing headers that are added in flight. The same selection
@@ -121,10 +121,7 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
     if not headers:
         return ()
     items: Iterable[tuple[str, str]]
-    if isinstance(headers, Mapping):
-        items = headers.items()
-    else:
-        items = headers
+    items = headers.items() if isinstance(headers, Mapping) else headers
     out = []
     for pair in items:
         try:
@@ -154,9 +151,10 @@ class HttpRequest:
     ``body`` is ``bytes``, ``str`` (sent as UTF-8), a readable binary file, an
     iterable of ``bytes`` chunks, or ``None``.
 
-    >>> HttpRequest(method="GET", url="https://example.com/items?x=1",
-    ...             headers=[("Accept", "application/json")])
-    HttpRequest(method='GET', url='https://example.com/items?x=1', headers=(('Accept', 'application/json'),), body=b'')
+    >>> req = HttpRequest(method="GET", url="https://example.com/items?x=1",
+    ...                   headers={"Accept": "application/json"})
+    >>> req.headers
+    (('Accept', 'application/json'),)
     """
 
     method: str
@@ -167,7 +165,7 @@ class HttpRequest:
     def __post_init__(self) -> None:
         headers = self.headers
         if type(headers) is not tuple:
-            object.__setattr__(self, "headers", _normalize_headers(headers))  # type: ignore[arg-type]
+            object.__setattr__(self, "headers", _normalize_headers(headers))
         if not isinstance(self.method, str) or not self.method:
             raise InvalidRequestError("method must be a non-empty string such as 'GET'")
         if not isinstance(self.url, str):
@@ -223,10 +221,14 @@ class SigningConfig:
                 )
         if self.signed_headers is not None:
             object.__setattr__(
-                self, "signed_headers", frozenset(_lower_names(self.signed_headers, "signed_headers"))
+                self,
+                "signed_headers",
+                frozenset(_lower_names(self.signed_headers, "signed_headers")),
             )
         object.__setattr__(
-            self, "unsigned_headers", frozenset(_lower_names(self.unsigned_headers, "unsigned_headers"))
+            self,
+            "unsigned_headers",
+            frozenset(_lower_names(self.unsigned_headers, "unsigned_headers")),
         )
 
 
@@ -268,7 +270,9 @@ class SigningResult:
         replace = {name.lower() for name, _ in self.headers}
         kept = [(n, v) for n, v in request.headers if n.lower() not in replace]
         kept.extend(self.headers)
-        return HttpRequest(method=request.method, url=self.url, headers=tuple(kept), body=request.body)
+        return HttpRequest(
+            method=request.method, url=self.url, headers=tuple(kept), body=request.body
+        )
 
     def redacted_canonical_request(self) -> str:
         """The canonical request with the session token replaced by ``<redacted>``."""

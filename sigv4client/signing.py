@@ -108,9 +108,7 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
             if isinstance(chunk, str):
                 chunk = chunk.encode("utf-8")
             elif not isinstance(chunk, (bytes, bytearray, memoryview)):
-                raise InvalidRequestError(
-                    f"body chunks must be bytes, got {type(chunk).__name__}"
-                )
+                raise InvalidRequestError(f"body chunks must be bytes, got {type(chunk).__name__}")
             h.update(chunk)
         return h.hexdigest()
     raise InvalidRequestError(
@@ -274,7 +272,7 @@ def sign(
     if token is not None:
         out.append(("X-Amz-Security-Token", token))
         if config.sign_session_token:
-            groups["x-amz-security-token"] = [token]
+            groups["x-amz-security-token"] = [" ".join(token.split())]
     if config.content_sha256_header or config.unsigned_payload:
         out.append(("X-Amz-Content-SHA256", payload))
         groups["x-amz-content-sha256"] = [payload]
@@ -380,9 +378,7 @@ def presign_result(
         # Some services (IoT over WebSockets) want the token added after signing.
         wire += f"&X-Amz-Security-Token={enc(token)}"
     signed = tuple(
-        (name, value)
-        for name, value in request.headers
-        if c.header_name(name) in groups
+        (name, value) for name, value in request.headers if c.header_name(name) in groups
     )
     if not has_host:
         signed = (("Host", parts.host), *signed)
@@ -424,6 +420,4 @@ def presign(
     >>> url.split("?")[1].split("&")[3]
     'X-Amz-Expires=60'
     """
-    return presign_result(
-        request, credentials, config, expires_in=expires_in, now=now
-    ).url
+    return presign_result(request, credentials, config, expires_in=expires_in, now=now).url

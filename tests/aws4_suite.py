@@ -41,7 +41,7 @@ class Case:
 
     @property
     def now(self) -> datetime:
-        date = dict((n.lower(), v) for n, v in self.request.headers)["x-amz-date"]
+        date = {n.lower(): v for n, v in self.request.headers}["x-amz-date"]
         return datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
 
     @property
@@ -76,7 +76,8 @@ def parse_request(text: str) -> RawRequest:
 def load_cases() -> list[Case]:
     if not SUITE.is_dir():
         raise FileNotFoundError(
-            f"the AWS SigV4 test suite is missing at {SUITE}; it must be checked out beside the repo"
+            f"the AWS SigV4 test suite is missing at {SUITE}; "
+            "it must be checked out beside the repo"
         )
     cases = []
     for req in sorted(SUITE.rglob("*.req")):

@@ -30,7 +30,7 @@ def _sign(case: Case):  # type: ignore[no-untyped-def]
     cfg = SigningConfig(
         region=REGION, service=SERVICE, sign_session_token=case.name not in TOKEN_ADDED_AFTER
     )
-    host = dict((n.lower(), v) for n, v in req.headers)["host"]
+    host = {n.lower(): v for n, v in req.headers}["host"]
     request = HttpRequest(
         method=req.method, url=f"https://{host}{req.target}", headers=req.headers, body=req.body
     )

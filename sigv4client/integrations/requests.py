@@ -7,8 +7,9 @@ URL) back. Nothing else: all SigV4 rules live in the core.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 import requests
 
@@ -28,7 +29,8 @@ class SigV4Auth(requests.auth.AuthBase):
     ``get_credentials()``; a fresh snapshot is taken for each request, so
     refreshing providers work. ``region=None`` reads the region from each
     request's AWS host name. Pass ``config=SigningConfig(...)`` for full
-    control, or the flags by keyword (``unsigned_payload=True``, ...).
+    control, or the common flags by keyword (``unsigned_payload=True``,
+    ``content_sha256_header=True``, ``sign_session_token=False``).
 
     Streamed bodies (files opened ``'rb'``) are hashed in chunks and rewound,
     never read into memory.
@@ -49,33 +51,49 @@ class SigV4Auth(requests.auth.AuthBase):
         *,
         config: SigningConfig | None = None,
         clock: Callable[[], datetime] | None = None,
-        **flags: bool,
+        unsigned_payload: bool = False,
+        content_sha256_header: bool = False,
+        sign_session_token: bool = True,
     ) -> None:
         check_source(credentials)
         self.credentials = credentials
         self.service = service
         self.region = region
         self._clock = clock
-        self._flags = flags
         if config is not None:
-            if flags:
-                raise InvalidConfigError("pass either config= or signing flags, not both")
-            self._config: SigningConfig | None = config
-        elif region is not None:
-            self._config = SigningConfig(region=region, service=service, **flags)
+            if region is not None and region != config.region:
+                raise InvalidConfigError(
+                    f"region {region!r} disagrees with config.region {config.region!r}"
+                )
+            self._template = config
+            self._fixed_region = True
         else:
-            self._config = None  # decided per request from the host
-            SigningConfig(region="us-east-1", service=service, **flags)  # validate now
+            # The region may be decided per request from the host; the template
+            # validates everything else now, at construction.
+            self._template = SigningConfig(
+                region=region or "us-east-1",
+                service=service,
+                unsigned_payload=unsigned_payload,
+                content_sha256_header=content_sha256_header,
+                sign_session_token=sign_session_token,
+            )
+            self._fixed_region = region is not None
+        self._configs: dict[str, SigningConfig] = {}
 
     def _config_for(self, host: str) -> SigningConfig:
-        if self._config is not None:
-            return self._config
+        if self._fixed_region:
+            return self._template
         region = infer_region(host)
         if region is None:
             raise InvalidConfigError(
                 f"cannot tell the AWS region from host {host!r}; pass region='...' to SigV4Auth"
             )
-        return SigningConfig(region=region, service=self.service, **self._flags)
+        config = self._configs.get(region)
+        if config is None:
+            if len(self._configs) >= 64:  # bounded: a few regions in practice
+                self._configs.clear()
+            config = self._configs[region] = dataclasses.replace(self._template, region=region)
+        return config
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         """Sign the prepared request in place (requests' auth protocol)."""

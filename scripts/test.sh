@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up a virtualenv (.venv) with the package and its test dependencies, then
+# run the linters, the type checker and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+
+echo "== ruff check"; .venv/bin/ruff check sigv4client tests examples bench
+echo "== ruff format --check"; .venv/bin/ruff format --check sigv4client tests examples bench
+echo "== mypy --strict sigv4client"; .venv/bin/mypy --strict sigv4client
+echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

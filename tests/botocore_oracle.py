@@ -1,0 +1,61 @@
+"""botocore's signers used as an independent oracle (never our code)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from unittest import mock
+
+import botocore.auth
+import botocore.credentials
+from botocore.awsrequest import AWSRequest, HTTPHeaders
+
+
+def _request(method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> AWSRequest:
+    req = AWSRequest(method=method, url=url, data=body)
+    h = HTTPHeaders()
+    for name, value in headers:
+        h[name] = value  # email.message semantics: appends, keeping duplicates in order
+    req.headers = h
+    return req
+
+
+def botocore_sign(
+    *,
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    access_key: str,
+    secret_key: str,
+    token: str | None,
+    region: str,
+    service: str,
+    now: datetime,
+) -> AWSRequest:
+    creds = botocore.credentials.Credentials(access_key, secret_key, token)
+    req = _request(method, url, headers, body)
+    # Pin botocore's clock (the oracle's, not ours) to the same instant.
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=now):
+        botocore.auth.SigV4Auth(creds, service, region).add_auth(req)
+    return req
+
+
+def botocore_presign(
+    *,
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    access_key: str,
+    secret_key: str,
+    token: str | None,
+    region: str,
+    service: str,
+    now: datetime,
+    expires: int,
+) -> str:
+    creds = botocore.credentials.Credentials(access_key, secret_key, token)
+    req = _request(method, url, headers, body)
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=now):
+        botocore.auth.SigV4QueryAuth(creds, service, region, expires=expires).add_auth(req)
+    return str(req.url)
