@@ -174,7 +174,8 @@ class SigV4Client:
                     raise InvalidRequestError(f"query parameter names must be str, got {key!r}")
                 values = (
                     value
-                    if isinstance(value, Iterable) and not isinstance(value, (str, bytes))
+                    if isinstance(value, Iterable)
+                    and not isinstance(value, (str, bytes, bytearray, Mapping))
                     else [value]
                 )
                 for v in values:

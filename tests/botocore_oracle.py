@@ -31,12 +31,14 @@ def botocore_sign(
     region: str,
     service: str,
     now: datetime,
+    s3: bool = False,
 ) -> AWSRequest:
     creds = botocore.credentials.Credentials(access_key, secret_key, token)
     req = _request(method, url, headers, body)
+    signer_class = botocore.auth.S3SigV4Auth if s3 else botocore.auth.SigV4Auth
     # Pin botocore's clock (the oracle's, not ours) to the same instant.
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=now):
-        botocore.auth.SigV4Auth(creds, service, region).add_auth(req)
+        signer_class(creds, service, region).add_auth(req)
     return req
 
 

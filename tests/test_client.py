@@ -1,0 +1,215 @@
+"""SigV4Client: end to end against the verifying server, and one regression
+test per sigV4Client.js bug that the port does not repeat."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+import pytest
+import requests
+
+from sigv4client import (
+    Credentials,
+    HttpRequest,
+    InvalidConfigError,
+    InvalidCredentialsError,
+    InvalidRequestError,
+    SigningConfig,
+    SigV4Client,
+    sign,
+)
+from sigv4client.local import VerifyingServer
+from tests.conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, TOKEN_KEY, TOKEN_SECRET
+
+NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
+API = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+
+
+def _send(signed):  # type: ignore[no-untyped-def]
+    return requests.request(
+        signed.method, signed.url, headers=signed.headers, data=signed.body, timeout=30
+    )
+
+
+@pytest.fixture
+def local_client(verifying_server: VerifyingServer) -> SigV4Client:
+    return SigV4Client.new_client(
+        access_key=TOKEN_KEY,
+        secret_key=TOKEN_SECRET,
+        session_token=SESSION_TOKEN,
+        region="us-east-1",
+        endpoint=verifying_server.url + "/prod",
+    )
+
+
+def test_get_with_query(local_client: SigV4Client) -> None:
+    signed = local_client.sign_request(
+        method="GET", path="/items/42", query_params={"limit": 10, "next": "a/b c", "tag": ["x", "y"]}
+    )
+    r = _send(signed)
+    assert r.status_code == 200, r.text
+    assert r.json()["query"] == [["limit", "10"], ["next", "a/b c"], ["tag", "x"], ["tag", "y"]]
+    assert r.json()["path"] == "/prod/items/42"
+
+
+def test_post_json(local_client: SigV4Client) -> None:
+    signed = local_client.sign_request(method="POST", path="/notes", body={"content": "héllo", "n": [1, 2]})
+    assert signed.body == '{"content":"héllo","n":[1,2]}'.encode()
+    r = _send(signed)
+    assert r.status_code == 200, r.text
+    assert r.json()["body_sha256"] == hashlib.sha256(signed.body).hexdigest()
+
+
+def test_wrong_secret_gives_403(verifying_server: VerifyingServer) -> None:
+    client = SigV4Client.new_client(
+        access_key=ACCESS_KEY, secret_key="wrong", region="us-east-1", endpoint=verifying_server.url
+    )
+    r = _send(client.sign_request(path="/x"))
+    assert r.status_code == 403
+
+
+def test_provider_credentials(verifying_server: VerifyingServer) -> None:
+    class Provider:
+        def get_credentials(self) -> Credentials:
+            return Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY)
+
+    client = SigV4Client.new_client(credentials=Provider(), endpoint=verifying_server.url, region="us-east-1")
+    assert _send(client.sign_request(path="/p")).status_code == 200
+
+
+# --- sigV4Client.js bugs, each pinned -------------------------------------------------
+
+
+def test_js_bug_body_spread_copy_string_body_is_sent_as_is() -> None:
+    # JS: body = {...request.body}; a string became {"0":"h","1":"i"} before JSON.stringify.
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    assert client.sign_request(method="POST", body="hi").body == b"hi"
+    # and a list stays a list (the spread turned it into an object)
+    assert client.sign_request(method="POST", body=[1, 2]).body == b"[1,2]"
+
+
+def test_js_bug_get_body_is_signed_not_dropped(verifying_server: VerifyingServer) -> None:
+    client = SigV4Client.new_client(
+        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1", endpoint=verifying_server.url
+    )
+    signed = client.sign_request(method="GET", path="/search", body={"q": 1})
+    assert signed.body == b'{"q":1}'
+    r = _send(signed)
+    assert r.status_code == 200, r.text
+    assert r.json()["body"] == '{"q":1}'
+
+
+def test_js_bug_encodeuri_path_reserved_characters_are_encoded(verifying_server: VerifyingServer) -> None:
+    # encodeURI left '?', '#', '&', '=' raw: a path "/a?b" became a query.
+    client = SigV4Client.new_client(
+        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1", endpoint=verifying_server.url
+    )
+    signed = client.sign_request(path="/files/a?b#c&d=e %")
+    assert signed.url == verifying_server.url + "/files/a%3Fb%23c%26d%3De%20%25"
+    r = _send(signed)
+    assert r.status_code == 200, r.text
+    assert r.json()["path"] == "/files/a%3Fb%23c%26d%3De%20%25"
+
+
+def test_js_bug_mixed_case_headers_sorted_by_lowercase_name() -> None:
+    # JS sorted header names before lowercasing them: "X-b" sorted before "a".
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    signed = client.sign_request(headers={"X-b": "1", "a-Header": "2"}, now=NOW)
+    assert "SignedHeaders=a-header;accept;host;x-amz-date;x-b," in signed.headers["Authorization"]
+
+
+def test_js_bug_untrimmed_header_values() -> None:
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    a = client.sign_request(headers={"X-Tag": "  a   b  "}, now=NOW)
+    b = client.sign_request(headers={"X-Tag": "a b"}, now=NOW)
+    assert a.headers["Authorization"] == b.headers["Authorization"]
+
+
+def test_js_bug_host_keeps_its_port(verifying_server: VerifyingServer) -> None:
+    # JS signed parser.hostname (no port); the server sees "127.0.0.1:<port>".
+    client = SigV4Client.new_client(
+        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1", endpoint=verifying_server.url
+    )
+    signed = client.sign_request(path="/x")
+    assert signed.headers["Host"] == f"127.0.0.1:{verifying_server.port}"
+    assert _send(signed).status_code == 200
+
+
+def test_js_bug_token_and_content_type_are_signed() -> None:
+    client = SigV4Client.new_client(
+        access_key="AKID", secret_key="s", session_token="tok", endpoint=API
+    )
+    signed = client.sign_request(method="POST", body={"a": 1}, now=NOW)
+    assert "content-type;" in signed.headers["Authorization"]
+    assert "x-amz-security-token" in signed.headers["Authorization"]
+    # and a GET without body carries no Content-Type (JS re-added it unsigned)
+    assert "Content-Type" not in client.sign_request(method="GET", now=NOW).headers
+
+
+def test_js_bug_missing_keys_raise_instead_of_empty_client() -> None:
+    with pytest.raises(InvalidCredentialsError, match="secret_key"):
+        SigV4Client.new_client(access_key="AKID", endpoint=API)
+    with pytest.raises(InvalidCredentialsError, match="access_key"):
+        SigV4Client.new_client(secret_key="s", endpoint=API)
+
+
+def test_defaults_match_the_js_client() -> None:
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint="http://localhost:9/x")
+    assert (client.region, client.service_name) == ("us-east-1", "execute-api")
+    signed = client.sign_request(method="POST", body={"a": 1})
+    assert signed.headers["Accept"] == "application/json"
+    assert signed.headers["Content-Type"] == "application/json"
+
+
+def test_region_is_inferred_from_the_endpoint() -> None:
+    client = SigV4Client.new_client(
+        access_key="AKID", secret_key="s", endpoint="https://x.execute-api.ap-south-2.amazonaws.com/dev"
+    )
+    assert client.region == "ap-south-2"
+
+
+def test_user_headers_override_defaults_whatever_their_case() -> None:
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    signed = client.sign_request(method="POST", headers={"content-type": "text/plain"}, body="x")
+    assert signed.headers["content-type"] == "text/plain"
+    assert "Content-Type" not in signed.headers
+
+
+def test_same_signature_as_the_core() -> None:
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    signed = client.sign_request(method="PUT", path="/a b", query_params={"z": "1", "a": "2"}, body={"k": "v"}, now=NOW)
+    core = sign(
+        HttpRequest(
+            method="PUT",
+            url=signed.url,
+            headers=[(k, v) for k, v in signed.headers.items() if k not in ("Authorization", "X-Amz-Date", "Host")],
+            body=signed.body,
+        ),
+        Credentials(access_key_id="AKID", secret_access_key="s"),
+        SigningConfig(region="us-east-1", service="execute-api"),
+        now=NOW,
+    )
+    assert core.authorization == signed.headers["Authorization"]
+
+
+def test_bad_inputs_are_named_errors() -> None:
+    with pytest.raises(InvalidConfigError, match="https://"):
+        SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint="ftp://x/y")
+    with pytest.raises(InvalidConfigError, match="query"):
+        SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API + "?a=1")
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    with pytest.raises(InvalidRequestError, match="JSON"):
+        client.sign_request(method="POST", body={"a": object()})  # type: ignore[dict-item]
+    with pytest.raises(InvalidRequestError, match="query parameter"):
+        client.sign_request(query_params={"a": {"b": 1}})  # type: ignore[dict-item]
+
+
+def test_repr_has_no_secrets() -> None:
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s3cr3t-key", session_token="tok-en", endpoint=API)
+    signed = client.sign_request(now=NOW)
+    for text in (repr(client), str(client), repr(signed), str(signed)):
+        assert "s3cr3t-key" not in text and "tok-en" not in text
+        assert signed.headers["Authorization"].rsplit("=", 1)[1] not in text
+    assert json.loads(json.dumps(signed.headers))  # a plain dict of str

@@ -1,0 +1,34 @@
+"""Every script in examples/ runs, as a user runs it, against the local servers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# What each example must print when it worked (beyond exiting 0).
+EXPECTED = {
+    "sign_request.py": ["GET http://127.0.0.1:", "POST http://127.0.0.1:", "-> HTTP 200"],
+    "requests_plugin.py": ["GET http://127.0.0.1:", "-> HTTP 200", "PUT (4 MiB streamed from a file) -> HTTP 200"],
+}
+
+
+def test_every_example_is_checked() -> None:
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs(name: str) -> None:
+    script = EXAMPLES / name
+    assert script.read_text().lstrip().startswith('"""'), "every example starts with a docstring"
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for line in EXPECTED[name]:
+        assert line in proc.stdout
+    assert "HTTP 403" not in proc.stdout
+    assert "example/local+secret" not in proc.stdout + proc.stderr
