@@ -46,7 +46,9 @@ def local_client(verifying_server: VerifyingServer) -> SigV4Client:
 
 def test_get_with_query(local_client: SigV4Client) -> None:
     signed = local_client.sign_request(
-        method="GET", path="/items/42", query_params={"limit": 10, "next": "a/b c", "tag": ["x", "y"]}
+        method="GET",
+        path="/items/42",
+        query_params={"limit": 10, "next": "a/b c", "tag": ["x", "y"]},
     )
     r = _send(signed)
     assert r.status_code == 200, r.text
@@ -55,7 +57,9 @@ def test_get_with_query(local_client: SigV4Client) -> None:
 
 
 def test_post_json(local_client: SigV4Client) -> None:
-    signed = local_client.sign_request(method="POST", path="/notes", body={"content": "héllo", "n": [1, 2]})
+    signed = local_client.sign_request(
+        method="POST", path="/notes", body={"content": "héllo", "n": [1, 2]}
+    )
     assert signed.body == '{"content":"héllo","n":[1,2]}'.encode()
     r = _send(signed)
     assert r.status_code == 200, r.text
@@ -75,7 +79,9 @@ def test_provider_credentials(verifying_server: VerifyingServer) -> None:
         def get_credentials(self) -> Credentials:
             return Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY)
 
-    client = SigV4Client.new_client(credentials=Provider(), endpoint=verifying_server.url, region="us-east-1")
+    client = SigV4Client.new_client(
+        credentials=Provider(), endpoint=verifying_server.url, region="us-east-1"
+    )
     assert _send(client.sign_request(path="/p")).status_code == 200
 
 
@@ -92,7 +98,10 @@ def test_js_bug_body_spread_copy_string_body_is_sent_as_is() -> None:
 
 def test_js_bug_get_body_is_signed_not_dropped(verifying_server: VerifyingServer) -> None:
     client = SigV4Client.new_client(
-        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1", endpoint=verifying_server.url
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        region="us-east-1",
+        endpoint=verifying_server.url,
     )
     signed = client.sign_request(method="GET", path="/search", body={"q": 1})
     assert signed.body == b'{"q":1}'
@@ -101,10 +110,15 @@ def test_js_bug_get_body_is_signed_not_dropped(verifying_server: VerifyingServer
     assert r.json()["body"] == '{"q":1}'
 
 
-def test_js_bug_encodeuri_path_reserved_characters_are_encoded(verifying_server: VerifyingServer) -> None:
+def test_js_bug_encodeuri_path_reserved_characters_are_encoded(
+    verifying_server: VerifyingServer,
+) -> None:
     # encodeURI left '?', '#', '&', '=' raw: a path "/a?b" became a query.
     client = SigV4Client.new_client(
-        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1", endpoint=verifying_server.url
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        region="us-east-1",
+        endpoint=verifying_server.url,
     )
     signed = client.sign_request(path="/files/a?b#c&d=e %")
     assert signed.url == verifying_server.url + "/files/a%3Fb%23c%26d%3De%20%25"
@@ -130,7 +144,10 @@ def test_js_bug_untrimmed_header_values() -> None:
 def test_js_bug_host_keeps_its_port(verifying_server: VerifyingServer) -> None:
     # JS signed parser.hostname (no port); the server sees "127.0.0.1:<port>".
     client = SigV4Client.new_client(
-        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1", endpoint=verifying_server.url
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        region="us-east-1",
+        endpoint=verifying_server.url,
     )
     signed = client.sign_request(path="/x")
     assert signed.headers["Host"] == f"127.0.0.1:{verifying_server.port}"
@@ -156,7 +173,9 @@ def test_js_bug_missing_keys_raise_instead_of_empty_client() -> None:
 
 
 def test_defaults_match_the_js_client() -> None:
-    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint="http://localhost:9/x")
+    client = SigV4Client.new_client(
+        access_key="AKID", secret_key="s", endpoint="http://localhost:9/x"
+    )
     assert (client.region, client.service_name) == ("us-east-1", "execute-api")
     signed = client.sign_request(method="POST", body={"a": 1})
     assert signed.headers["Accept"] == "application/json"
@@ -165,7 +184,9 @@ def test_defaults_match_the_js_client() -> None:
 
 def test_region_is_inferred_from_the_endpoint() -> None:
     client = SigV4Client.new_client(
-        access_key="AKID", secret_key="s", endpoint="https://x.execute-api.ap-south-2.amazonaws.com/dev"
+        access_key="AKID",
+        secret_key="s",
+        endpoint="https://x.execute-api.ap-south-2.amazonaws.com/dev",
     )
     assert client.region == "ap-south-2"
 
@@ -179,12 +200,18 @@ def test_user_headers_override_defaults_whatever_their_case() -> None:
 
 def test_same_signature_as_the_core() -> None:
     client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
-    signed = client.sign_request(method="PUT", path="/a b", query_params={"z": "1", "a": "2"}, body={"k": "v"}, now=NOW)
+    signed = client.sign_request(
+        method="PUT", path="/a b", query_params={"z": "1", "a": "2"}, body={"k": "v"}, now=NOW
+    )
     core = sign(
         HttpRequest(
             method="PUT",
             url=signed.url,
-            headers=[(k, v) for k, v in signed.headers.items() if k not in ("Authorization", "X-Amz-Date", "Host")],
+            headers=[
+                (k, v)
+                for k, v in signed.headers.items()
+                if k not in ("Authorization", "X-Amz-Date", "Host")
+            ],
             body=signed.body,
         ),
         Credentials(access_key_id="AKID", secret_access_key="s"),
@@ -207,9 +234,12 @@ def test_bad_inputs_are_named_errors() -> None:
 
 
 def test_repr_has_no_secrets() -> None:
-    client = SigV4Client.new_client(access_key="AKID", secret_key="s3cr3t-key", session_token="tok-en", endpoint=API)
+    client = SigV4Client.new_client(
+        access_key="AKID", secret_key="s3cr3t-key", session_token="tok-en", endpoint=API
+    )
     signed = client.sign_request(now=NOW)
     for text in (repr(client), str(client), repr(signed), str(signed)):
-        assert "s3cr3t-key" not in text and "tok-en" not in text
+        assert "s3cr3t-key" not in text
+        assert "tok-en" not in text
         assert signed.headers["Authorization"].rsplit("=", 1)[1] not in text
     assert json.loads(json.dumps(signed.headers))  # a plain dict of str

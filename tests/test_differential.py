@@ -163,7 +163,9 @@ def test_presign_matches_botocore(
     assert ours == theirs
 
 
-s3_segments = st.one_of(s.components.map(lambda x: quote(x, safe="")), st.sampled_from([".", "..", ""]))
+s3_segments = st.one_of(
+    s.components.map(lambda x: quote(x, safe="")), st.sampled_from([".", "..", ""])
+)
 s3_paths = st.lists(s3_segments, max_size=5).map(lambda segs: "/" + "/".join(segs))
 
 
@@ -198,7 +200,10 @@ def test_s3_rules_match_botocore_s3_signer(
     qs = s.encode_query(query)
     url = f"http://{host}{path}" + (f"?{qs}" if qs else "")
     cfg = SigningConfig(
-        region=region, service="s3", normalize_path=False, double_encode_path=False,
+        region=region,
+        service="s3",
+        normalize_path=False,
+        double_encode_path=False,
         content_sha256_header=True,
     )
     ours = sign(
@@ -208,8 +213,17 @@ def test_s3_rules_match_botocore_s3_signer(
         now=now,
     )
     theirs = botocore_sign(
-        method=method, url=url, headers=headers, body=body, access_key=ACCESS,
-        secret_key=secret, token=token, region=region, service="s3", now=now, s3=True,
+        method=method,
+        url=url,
+        headers=headers,
+        body=body,
+        access_key=ACCESS,
+        secret_key=secret,
+        token=token,
+        region=region,
+        service="s3",
+        now=now,
+        s3=True,
     )
     assert ours.authorization == theirs.headers["Authorization"]
     assert dict(ours.headers)["X-Amz-Content-SHA256"] == theirs.headers["X-Amz-Content-SHA256"]

@@ -12,7 +12,11 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # What each example must print when it worked (beyond exiting 0).
 EXPECTED = {
     "sign_request.py": ["GET http://127.0.0.1:", "POST http://127.0.0.1:", "-> HTTP 200"],
-    "requests_plugin.py": ["GET http://127.0.0.1:", "-> HTTP 200", "PUT (4 MiB streamed from a file) -> HTTP 200"],
+    "requests_plugin.py": [
+        "GET http://127.0.0.1:",
+        "-> HTTP 200",
+        "PUT (4 MiB streamed from a file) -> HTTP 200",
+    ],
 }
 
 

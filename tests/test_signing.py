@@ -42,7 +42,9 @@ CFG = SigningConfig(region="us-east-1", service="execute-api")
 URL = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items/42?limit=10&next=a%2Fb"
 
 
-def _sig(req: HttpRequest, creds: Credentials = CREDS, cfg: SigningConfig = CFG, now: datetime = NOW) -> str:
+def _sig(
+    req: HttpRequest, creds: Credentials = CREDS, cfg: SigningConfig = CFG, now: datetime = NOW
+) -> str:
     return sign(req, creds, cfg, now=now).signature
 
 
@@ -66,14 +68,26 @@ def test_header_order_and_name_case_do_not_change_the_signature(
     assert a == _sig(HttpRequest(method="GET", url=URL, headers=recased))
 
 
-BASE = HttpRequest(method="POST", url=URL, headers=[("Content-Type", "application/json")], body=b'{"a":1}')
+BASE = HttpRequest(
+    method="POST", url=URL, headers=[("Content-Type", "application/json")], body=b'{"a":1}'
+)
 CHANGES = {
     "method": HttpRequest(method="PUT", url=URL, headers=BASE.headers, body=BASE.body),
-    "path": HttpRequest(method="POST", url=URL.replace("/42", "/43"), headers=BASE.headers, body=BASE.body),
-    "query": HttpRequest(method="POST", url=URL.replace("limit=10", "limit=11"), headers=BASE.headers, body=BASE.body),
-    "host": HttpRequest(method="POST", url=URL.replace("abc123", "abc124"), headers=BASE.headers, body=BASE.body),
-    "port": HttpRequest(method="POST", url=URL.replace(".com/", ".com:8443/"), headers=BASE.headers, body=BASE.body),
-    "header": HttpRequest(method="POST", url=URL, headers=[("Content-Type", "text/plain")], body=BASE.body),
+    "path": HttpRequest(
+        method="POST", url=URL.replace("/42", "/43"), headers=BASE.headers, body=BASE.body
+    ),
+    "query": HttpRequest(
+        method="POST", url=URL.replace("limit=10", "limit=11"), headers=BASE.headers, body=BASE.body
+    ),
+    "host": HttpRequest(
+        method="POST", url=URL.replace("abc123", "abc124"), headers=BASE.headers, body=BASE.body
+    ),
+    "port": HttpRequest(
+        method="POST", url=URL.replace(".com/", ".com:8443/"), headers=BASE.headers, body=BASE.body
+    ),
+    "header": HttpRequest(
+        method="POST", url=URL, headers=[("Content-Type", "text/plain")], body=BASE.body
+    ),
     "body": HttpRequest(method="POST", url=URL, headers=BASE.headers, body=b'{"a":2}'),
 }
 
@@ -86,41 +100,70 @@ def test_changing_a_signed_part_changes_the_signature(part: str) -> None:
 @pytest.mark.parametrize(
     ("what", "kwargs"),
     [
-        ("secret", {"creds": Credentials(access_key_id="AKIDEXAMPLE", secret_access_key=SECRET + "x", session_token=TOKEN)}),
-        ("token", {"creds": Credentials(access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token=TOKEN + "x")}),
+        (
+            "secret",
+            {
+                "creds": Credentials(
+                    access_key_id="AKIDEXAMPLE", secret_access_key=SECRET + "x", session_token=TOKEN
+                )
+            },
+        ),
+        (
+            "token",
+            {
+                "creds": Credentials(
+                    access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token=TOKEN + "x"
+                )
+            },
+        ),
         ("region", {"cfg": SigningConfig(region="us-east-2", service="execute-api")}),
         ("service", {"cfg": SigningConfig(region="us-east-1", service="lambda")}),
         ("time", {"now": NOW + timedelta(seconds=1)}),
     ],
 )
-def test_changing_the_scope_or_keys_changes_the_signature(what: str, kwargs: dict[str, object]) -> None:
+def test_changing_the_scope_or_keys_changes_the_signature(
+    what: str, kwargs: dict[str, object]
+) -> None:
     assert _sig(BASE, **kwargs) != _sig(BASE)  # type: ignore[arg-type]
 
 
 def test_unsigned_headers_do_not_change_the_signature() -> None:
-    with_ua = HttpRequest(method="POST", url=URL, headers=[*BASE.headers, ("User-Agent", "x/1")], body=BASE.body)
+    with_ua = HttpRequest(
+        method="POST", url=URL, headers=[*BASE.headers, ("User-Agent", "x/1")], body=BASE.body
+    )
     assert _sig(with_ua) == _sig(BASE)
 
 
 @settings(max_examples=500, deadline=None)
 @given(
     method=st.text(max_size=8),
-    url=st.one_of(st.text(max_size=40), st.builds(lambda h, p: f"https://{h}/{p}", st.text(max_size=12), st.text(max_size=20))),
+    url=st.one_of(
+        st.text(max_size=40),
+        st.builds(lambda h, p: f"https://{h}/{p}", st.text(max_size=12), st.text(max_size=20)),
+    ),
     headers=st.lists(st.tuples(st.text(max_size=8), st.text(max_size=12)), max_size=4),
     body=st.one_of(st.binary(max_size=20), st.text(max_size=20), st.none()),
     region=st.text(max_size=12),
     service=st.text(max_size=12),
 )
 def test_arbitrary_input_raises_only_documented_errors(
-    method: str, url: str, headers: list[tuple[str, str]], body: bytes | str | None, region: str, service: str
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes | str | None,
+    region: str,
+    service: str,
 ) -> None:
     try:
         cfg = SigningConfig(region=region, service=service)
         sign(HttpRequest(method=method, url=url, headers=headers, body=body), CREDS, cfg, now=NOW)
-        presign(HttpRequest(method=method, url=url, headers=headers, body=body), CREDS, cfg, now=NOW)
+        presign(
+            HttpRequest(method=method, url=url, headers=headers, body=body), CREDS, cfg, now=NOW
+        )
     except SigV4ClientError as exc:
         assert str(exc)  # every error says something
-        assert SECRET not in str(exc) and TOKEN not in str(exc)
+        assert SECRET not in str(exc)
+        assert TOKEN not in str(exc)
 
 
 # --- bodies ---------------------------------------------------------------------------
@@ -141,7 +184,9 @@ def test_every_body_form_hashes_the_same() -> None:
     assert _sig(HttpRequest(method="PUT", url=URL, body=text)) == _sig(
         HttpRequest(method="PUT", url=URL, body=text.encode())
     )
-    assert _sig(HttpRequest(method="GET", url=URL, body=None)) == _sig(HttpRequest(method="GET", url=URL))
+    assert _sig(HttpRequest(method="GET", url=URL, body=None)) == _sig(
+        HttpRequest(method="GET", url=URL)
+    )
 
 
 def test_one_shot_streams_are_refused_unless_the_payload_is_unsigned() -> None:
@@ -189,8 +234,10 @@ def test_own_headers_are_replaced_never_duplicated() -> None:
     names = [n.lower() for n, _ in signed.headers]
     for own in ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"):
         assert names.count(own) == 1
-    assert dict((n.lower(), v) for n, v in signed.headers)["x-amz-date"] == "20260303T090507Z"
-    assert res.signature == _sig(HttpRequest(method="GET", url=URL, headers=[("Accept", "*/*")]), cfg=cfg)
+    assert {n.lower(): v for n, v in signed.headers}["x-amz-date"] == "20260303T090507Z"
+    assert res.signature == _sig(
+        HttpRequest(method="GET", url=URL, headers=[("Accept", "*/*")]), cfg=cfg
+    )
 
 
 def test_host_header_added_only_when_missing() -> None:
@@ -211,10 +258,17 @@ def test_token_added_after_signing() -> None:
 
 
 def test_signed_header_selection() -> None:
-    cfg = SigningConfig(region="us-east-1", service="execute-api", signed_headers=frozenset({"Content-Type"}))
+    cfg = SigningConfig(
+        region="us-east-1", service="execute-api", signed_headers=frozenset({"Content-Type"})
+    )
     req = HttpRequest(method="GET", url=URL, headers=[("Content-Type", "a"), ("X-Other", "b")])
-    assert sign(req, CREDS, cfg, now=NOW).signed_headers == "content-type;host;x-amz-date;x-amz-security-token"
-    cfg = SigningConfig(region="us-east-1", service="execute-api", unsigned_headers=frozenset({"x-other"}))
+    assert (
+        sign(req, CREDS, cfg, now=NOW).signed_headers
+        == "content-type;host;x-amz-date;x-amz-security-token"
+    )
+    cfg = SigningConfig(
+        region="us-east-1", service="execute-api", unsigned_headers=frozenset({"x-other"})
+    )
     assert "x-other" not in sign(req, CREDS, cfg, now=NOW).signed_headers
 
 
@@ -232,14 +286,22 @@ def test_non_utf8_escapes_survive() -> None:
 
 
 def test_s3_style_config_keeps_the_path() -> None:
-    s3 = SigningConfig(region="us-east-1", service="s3", normalize_path=False, double_encode_path=False)
-    res = sign(HttpRequest(method="GET", url="https://b.s3.amazonaws.com/a//b/../c%2Fd e"), CREDS, s3, now=NOW)
+    s3 = SigningConfig(
+        region="us-east-1", service="s3", normalize_path=False, double_encode_path=False
+    )
+    res = sign(
+        HttpRequest(method="GET", url="https://b.s3.amazonaws.com/a//b/../c%2Fd e"),
+        CREDS,
+        s3,
+        now=NOW,
+    )
     assert res.canonical_request.split("\n")[1] == "/a//b/../c%2Fd%20e"
 
 
 def test_signing_key_cache_is_bounded() -> None:
     info = _signing_key.cache_info()
-    assert info.maxsize is not None and info.maxsize <= 256
+    assert info.maxsize is not None
+    assert info.maxsize <= 256
 
 
 # --- presign ---------------------------------------------------------------------------
@@ -256,12 +318,22 @@ def test_presign_replaces_old_auth_parameters() -> None:
 
 def test_presign_token_after_signature_and_expiry_bounds() -> None:
     cfg = SigningConfig(region="us-east-1", service="iotdevicegateway", sign_session_token=False)
-    url = presign(HttpRequest(method="GET", url="wss://x.iot.us-east-1.amazonaws.com/mqtt"), CREDS, cfg, now=NOW)
-    assert url.split("&X-Amz-Signature=")[1].split("&", 1)[1] == f"X-Amz-Security-Token={quote(TOKEN, safe='')}"
+    url = presign(
+        HttpRequest(method="GET", url="wss://x.iot.us-east-1.amazonaws.com/mqtt"),
+        CREDS,
+        cfg,
+        now=NOW,
+    )
+    assert (
+        url.split("&X-Amz-Signature=")[1].split("&", 1)[1]
+        == f"X-Amz-Security-Token={quote(TOKEN, safe='')}"
+    )
     for bad in (0, 604801, 1.5, timedelta(milliseconds=1500), True):
         with pytest.raises(InvalidConfigError, match="expires_in"):
             presign(HttpRequest(method="GET", url=URL), CREDS, CFG, expires_in=bad, now=NOW)  # type: ignore[arg-type]
-    assert "X-Amz-Expires=604800" in presign(HttpRequest(method="GET", url=URL), CREDS, CFG, expires_in=timedelta(days=7), now=NOW)
+    assert "X-Amz-Expires=604800" in presign(
+        HttpRequest(method="GET", url=URL), CREDS, CFG, expires_in=timedelta(days=7), now=NOW
+    )
 
 
 def test_presign_result_exposes_the_spec_values() -> None:
@@ -277,26 +349,102 @@ def test_presign_result_exposes_the_spec_values() -> None:
 @pytest.mark.parametrize(
     ("make", "error", "words"),
     [
-        (lambda: SigningConfig(region="US-EAST-1", service="execute-api"), InvalidConfigError, "did you mean 'us-east-1'"),
+        (
+            lambda: SigningConfig(region="US-EAST-1", service="execute-api"),
+            InvalidConfigError,
+            "did you mean 'us-east-1'",
+        ),
         (lambda: SigningConfig(region="us-east-1", service=""), InvalidConfigError, "service"),
         (lambda: SigningConfig(region="us east 1", service="s3"), InvalidConfigError, "region"),
-        (lambda: sign(HttpRequest(method="GET", url="example.com/x"), CREDS, CFG), InvalidRequestError, "no scheme"),
-        (lambda: sign(HttpRequest(method="GET", url="https:///x"), CREDS, CFG), InvalidRequestError, "no host"),
-        (lambda: sign(HttpRequest(method="GET", url="https://h:99999/"), CREDS, CFG), InvalidRequestError, "port"),
-        (lambda: sign(HttpRequest(method="GET", url=URL), CREDS, CFG, now=datetime(2026, 1, 1)), NaiveDatetimeError, "timezone"),
-        (lambda: sign(HttpRequest(method="GET", url=URL, headers=[("X-A", "v\r\nEvil: 1")]), CREDS, CFG), HeaderInjectionError, "CR, LF"),
-        (lambda: sign(HttpRequest(method="GET", url=URL, headers=[("X-A\n", "v")]), CREDS, CFG), HeaderInjectionError, "CR, LF"),
-        (lambda: sign(HttpRequest(method="GET", url=URL, headers=[("X A", "v")]), CREDS, CFG), InvalidRequestError, "token"),
-        (lambda: sign(HttpRequest(method="GE T", url=URL), CREDS, CFG), InvalidRequestError, "method"),
-        (lambda: sign(HttpRequest(method="GET", url=URL, body=12), CREDS, CFG), InvalidRequestError, "body"),  # type: ignore[arg-type]
-        (lambda: HttpRequest(method="GET", url=URL, headers=[("a",)]), InvalidRequestError, "pairs"),  # type: ignore[list-item]
-        (lambda: HttpRequest(method="GET", url=URL, headers=[("a", 1)]), InvalidRequestError, "str"),  # type: ignore[list-item]
-        (lambda: Credentials(access_key_id="", secret_access_key="x"), InvalidCredentialsError, "access_key_id"),
-        (lambda: Credentials(access_key_id="AK ID", secret_access_key="x"), InvalidCredentialsError, "whitespace"),
-        (lambda: Credentials(access_key_id="AKID", secret_access_key=""), InvalidCredentialsError, "secret"),
-        (lambda: Credentials(access_key_id="AKID", secret_access_key="x", session_token="a\nb"), HeaderInjectionError, "token"),
-        (lambda: Credentials(access_key_id="AKID", secret_access_key="x", expiration=datetime(2030, 1, 1)), NaiveDatetimeError, "timezone"),
-        (lambda: sign(HttpRequest(method="GET", url=URL), object(), CFG), InvalidRequestError, "get_credentials"),  # type: ignore[arg-type]
+        (
+            lambda: sign(HttpRequest(method="GET", url="example.com/x"), CREDS, CFG),
+            InvalidRequestError,
+            "no scheme",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url="https:///x"), CREDS, CFG),
+            InvalidRequestError,
+            "no host",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url="https://h:99999/"), CREDS, CFG),
+            InvalidRequestError,
+            "port",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url=URL), CREDS, CFG, now=datetime(2026, 1, 1)),
+            NaiveDatetimeError,
+            "timezone",
+        ),
+        (
+            lambda: sign(
+                HttpRequest(method="GET", url=URL, headers=[("X-A", "v\r\nEvil: 1")]), CREDS, CFG
+            ),
+            HeaderInjectionError,
+            "CR, LF",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url=URL, headers=[("X-A\n", "v")]), CREDS, CFG),
+            HeaderInjectionError,
+            "CR, LF",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url=URL, headers=[("X A", "v")]), CREDS, CFG),
+            InvalidRequestError,
+            "token",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GE T", url=URL), CREDS, CFG),
+            InvalidRequestError,
+            "method",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url=URL, body=12), CREDS, CFG),
+            InvalidRequestError,
+            "body",
+        ),  # type: ignore[arg-type]
+        (
+            lambda: HttpRequest(method="GET", url=URL, headers=[("a",)]),
+            InvalidRequestError,
+            "pairs",
+        ),  # type: ignore[list-item]
+        (
+            lambda: HttpRequest(method="GET", url=URL, headers=[("a", 1)]),
+            InvalidRequestError,
+            "str",
+        ),  # type: ignore[list-item]
+        (
+            lambda: Credentials(access_key_id="", secret_access_key="x"),
+            InvalidCredentialsError,
+            "access_key_id",
+        ),
+        (
+            lambda: Credentials(access_key_id="AK ID", secret_access_key="x"),
+            InvalidCredentialsError,
+            "whitespace",
+        ),
+        (
+            lambda: Credentials(access_key_id="AKID", secret_access_key=""),
+            InvalidCredentialsError,
+            "secret",
+        ),
+        (
+            lambda: Credentials(access_key_id="AKID", secret_access_key="x", session_token="a\nb"),
+            HeaderInjectionError,
+            "token",
+        ),
+        (
+            lambda: Credentials(
+                access_key_id="AKID", secret_access_key="x", expiration=datetime(2030, 1, 1)
+            ),
+            NaiveDatetimeError,
+            "timezone",
+        ),
+        (
+            lambda: sign(HttpRequest(method="GET", url=URL), object(), CFG),
+            InvalidRequestError,
+            "get_credentials",
+        ),  # type: ignore[arg-type]
     ],
 )
 def test_bad_input_gets_a_named_error_that_says_what_to_fix(make, error, words) -> None:  # type: ignore[no-untyped-def]
@@ -313,7 +461,8 @@ def test_errors_pickle() -> None:
         sigv4client.AuthenticationError("bad", "NotAuthorizedException"),
     ):
         again = pickle.loads(pickle.dumps(exc))
-        assert type(again) is type(exc) and str(again) == str(exc)
+        assert type(again) is type(exc)
+        assert str(again) == str(exc)
 
 
 # --- secrets ---------------------------------------------------------------------------
@@ -323,7 +472,14 @@ def test_no_secret_in_repr_str_or_logs(caplog: pytest.LogCaptureFixture) -> None
     caplog.set_level(logging.DEBUG)
     res = sign(HttpRequest(method="GET", url=URL), CREDS, CFG, now=NOW)
     url = presign(HttpRequest(method="GET", url=URL), CREDS, CFG, now=NOW)
-    texts = [repr(CREDS), str(CREDS), repr(res), str(res), repr(CFG), res.redacted_canonical_request()]
+    texts = [
+        repr(CREDS),
+        str(CREDS),
+        repr(res),
+        str(res),
+        repr(CFG),
+        res.redacted_canonical_request(),
+    ]
     texts += [r.getMessage() for r in caplog.records]
     assert any("canonical request" in r.getMessage() for r in caplog.records)
     presigned_sig = dict(parse_qsl(urlsplit(url).query))["X-Amz-Signature"]
