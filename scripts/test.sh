@@ -10,7 +10,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
 
-echo "== ruff check"; .venv/bin/ruff check sigv4client tests examples bench
-echo "== ruff format --check"; .venv/bin/ruff format --check sigv4client tests examples bench
+echo "== ruff check"; .venv/bin/ruff check .
+echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy --strict sigv4client"; .venv/bin/mypy --strict sigv4client
 echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
