@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import IO
 from urllib.parse import quote
 
 from ._canonical import encode_query_value, split_url
@@ -21,12 +22,14 @@ from .exceptions import InvalidConfigError, InvalidCredentialsError, InvalidRequ
 from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
 from .signing import sign
 
-__all__ = ["JsonBody", "QueryValue", "SigV4Client"]
+__all__ = ["FileBody", "JsonBody", "QueryValue", "SigV4Client"]
 
 #: A query parameter value: a scalar, or a list of scalars for a repeated key.
 QueryValue = str | int | float | bool | Iterable[str | int | float | bool]
 #: What ``sign_request`` accepts as a body: JSON-able values, text or bytes.
 JsonBody = Mapping[str, object] | list[object] | str | bytes | bytearray | int | float | bool
+#: A body streamed from a binary file opened ``'rb'`` (hashed in chunks, never read whole).
+FileBody = IO[bytes]
 
 _DEFAULT_REGION = "us-east-1"  # sigV4Client.js's default when no region is given
 
@@ -138,9 +141,11 @@ class SigV4Client:
             default_accept_type=default_accept_type,
         )
 
-    def _body_bytes(self, body: JsonBody | None) -> bytes | None:
+    def _body_bytes(self, body: JsonBody | FileBody | None) -> bytes | IO[bytes] | None:
         if body is None:
             return None
+        if hasattr(body, "read"):
+            return body  # type: ignore[return-value]  # a file: streamed, hashed in chunks
         if isinstance(body, (bytes, bytearray)):
             return bytes(body)
         if isinstance(body, str):
@@ -190,7 +195,7 @@ class SigV4Client:
         path: str = "",
         headers: Mapping[str, str] | None = None,
         query_params: Mapping[str, QueryValue] | None = None,
-        body: JsonBody | None = None,
+        body: JsonBody | FileBody | None = None,
         now: datetime | None = None,
     ) -> SignedRequest:
         """Sign one request, like ``client.signRequest(request)``.
@@ -199,7 +204,8 @@ class SigV4Client:
         defaults (``Accept``, and ``Content-Type`` when there is a body);
         ``query_params`` values may be lists for repeated keys; ``body`` is
         sent as compact JSON unless it is ``bytes`` or ``str``, and is signed
-        for every method, GET included. The returned
+        for every method, GET included. A binary file object (opened ``'rb'``)
+        is hashed in chunks and returned as the body to stream, never read whole. The returned
         :class:`~sigv4client.SignedRequest` holds the exact bytes signed.
         """
         body_bytes = self._body_bytes(body)
@@ -210,11 +216,17 @@ class SigV4Client:
             lower[name.lower()] = name
         if "accept" not in lower:
             out["Accept"] = self.default_accept_type
-        if body_bytes and "content-type" not in lower:
+        has_body = body_bytes is not None and (
+            not isinstance(body_bytes, bytes) or len(body_bytes) > 0
+        )
+        if has_body and "content-type" not in lower:
             out["Content-Type"] = self.default_content_type
         url = self._url(path, query_params)
         request = HttpRequest(
-            method=method, url=url, headers=tuple(out.items()), body=body_bytes or b""
+            method=method,
+            url=url,
+            headers=tuple(out.items()),
+            body=b"" if body_bytes is None else body_bytes,
         )
         result = sign(request, snapshot(self.credentials), self.config, now=now)
         for name, value in result.headers:

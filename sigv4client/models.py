@@ -287,11 +287,12 @@ class SigningResult:
 class SignedRequest:
     """A request signed by :class:`sigv4client.SigV4Client`, ready to send.
 
-    ``body`` is exactly the bytes that were signed (``None`` for no body);
-    ``headers`` holds every header to send, signature included.
+    ``body`` is exactly the bytes that were signed (``None`` for no body), or
+    the binary file to stream when one was given; ``headers`` holds every
+    header to send, signature included.
     """
 
     method: str
     url: str
     headers: dict[str, str] = field(repr=False)
-    body: bytes | None = None
+    body: bytes | IO[bytes] | None = None

@@ -243,3 +243,26 @@ def test_repr_has_no_secrets() -> None:
         assert "tok-en" not in text
         assert signed.headers["Authorization"].rsplit("=", 1)[1] not in text
     assert json.loads(json.dumps(signed.headers))  # a plain dict of str
+
+
+def test_put_50mb_file_streamed_from_disk(local_client: SigV4Client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "upload.bin"
+    digest = hashlib.sha256()
+    with path.open("wb") as f:
+        block = bytes(range(256)) * 4096  # 1 MiB
+        for _ in range(50):
+            f.write(block)
+            digest.update(block)
+    with path.open("rb") as f:
+        signed = local_client.sign_request(
+            method="PUT",
+            path="/upload",
+            headers={"Content-Type": "application/octet-stream"},
+            body=f,
+        )
+        assert signed.body is f  # streamed by the HTTP client, not read into memory
+        assert f.tell() == 0
+        r = _send(signed)
+    assert r.status_code == 200, r.text
+    assert r.json()["body_sha256"] == digest.hexdigest()
+    assert r.json()["body_length"] == 50 << 20
