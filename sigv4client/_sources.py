@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
+from .credentials import CredentialsProvider, resolve_provider
 from .exceptions import InvalidCredentialsError
 from .models import Credentials
 
-
-@runtime_checkable
-class _HasCredentials(Protocol):
-    def get_credentials(self) -> Credentials: ...
-
-
-CredentialsSource = Credentials | _HasCredentials
+CredentialsSource = Credentials | CredentialsProvider
 
 
 def check_source(source: object) -> None:
     """Fail early, at construction, for something that can never give credentials."""
-    if not isinstance(source, (Credentials, _HasCredentials)):
-        raise InvalidCredentialsError(
-            f"expected sigv4client.Credentials or a provider with get_credentials(), "
-            f"got {type(source).__name__}"
-        )
+    resolve_provider(source)  # type: ignore[arg-type]  # it checks the type at run time
 
 
 def snapshot(source: CredentialsSource) -> Credentials:

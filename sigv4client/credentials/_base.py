@@ -1,0 +1,136 @@
+"""The provider protocols, the static provider, and the helpers that accept either."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol, runtime_checkable
+
+from ..exceptions import InvalidCredentialsError
+from ..models import Credentials
+
+
+@runtime_checkable
+class CredentialsProvider(Protocol):
+    """Anything that can hand out a :class:`~sigv4client.models.Credentials` snapshot.
+
+    ``get_credentials()`` is called once per signed request; it returns an
+    immutable snapshot, so the key, secret and token always belong together.
+    It may block (to fetch or refresh); async code should call
+    :func:`aget` instead.
+    """
+
+    def get_credentials(self) -> Credentials:
+        """Return the credentials to sign the next request with."""
+        ...
+
+
+@runtime_checkable
+class AsyncCredentialsProvider(Protocol):
+    """The async twin of :class:`CredentialsProvider`: never blocks the event loop."""
+
+    async def aget_credentials(self) -> Credentials:
+        """Return the credentials to sign the next request with."""
+        ...
+
+
+class StaticCredentialsProvider:
+    """Always the same credentials: for long-lived keys, or a value made elsewhere.
+
+    >>> from sigv4client.credentials import StaticCredentialsProvider
+    >>> from sigv4client.models import Credentials
+    >>> provider = StaticCredentialsProvider(
+    ...     Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="example-secret"))
+    >>> provider.get_credentials()
+    Credentials(access_key_id='AKIDEXAMPLE', expiration=None)
+    >>> provider
+    StaticCredentialsProvider(Credentials(access_key_id='AKIDEXAMPLE', expiration=None))
+
+    Temporary credentials are returned as they are, even after they expire:
+    wrap the code that makes them in a
+    :class:`~sigv4client.credentials.RefreshingCredentialsProvider` instead.
+    """
+
+    __slots__ = ("_credentials",)
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = require_credentials(credentials, "StaticCredentialsProvider()")
+
+    def get_credentials(self) -> Credentials:
+        """Return the credentials given at construction."""
+        return self._credentials
+
+    async def aget_credentials(self) -> Credentials:
+        """Return the credentials given at construction."""
+        return self._credentials
+
+    def __repr__(self) -> str:
+        # Credentials' own repr leaves out the secret key and the token.
+        return f"{type(self).__name__}({self._credentials!r})"
+
+
+def require_credentials(value: object, where: str) -> Credentials:
+    """Return ``value`` if it is a Credentials, else raise naming only its type.
+
+    Only the type is named: a wrong value is often a dict or tuple that holds
+    the secret key itself.
+    """
+    if not isinstance(value, Credentials):
+        raise InvalidCredentialsError(
+            f"{where} expected sigv4client.Credentials, got {type(value).__name__}; "
+            "build one with Credentials(access_key_id=..., secret_access_key=...)"
+        )
+    return value
+
+
+def resolve_provider(source: Credentials | CredentialsProvider) -> CredentialsProvider:
+    """Turn what a caller passes as credentials into a provider.
+
+    A :class:`~sigv4client.models.Credentials` value is wrapped in a
+    :class:`StaticCredentialsProvider`; an object with ``get_credentials()`` is
+    returned as it is. Anything else raises
+    :class:`~sigv4client.exceptions.InvalidCredentialsError` (an
+    :class:`~sigv4client.exceptions.InvalidInputError`).
+
+    >>> from sigv4client.credentials import resolve_provider
+    >>> from sigv4client.models import Credentials
+    >>> resolve_provider(Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="s"))
+    StaticCredentialsProvider(Credentials(access_key_id='AKIDEXAMPLE', expiration=None))
+    """
+    candidate: object = source
+    if isinstance(candidate, Credentials):
+        return StaticCredentialsProvider(candidate)
+    if isinstance(candidate, CredentialsProvider):
+        return candidate
+    hint = ""
+    if isinstance(candidate, AsyncCredentialsProvider):
+        hint = "; this provider is async-only: call `await aget(provider)` instead"
+    # Name the type only: the value may be a dict or tuple holding the secret key.
+    raise InvalidCredentialsError(
+        "expected sigv4client.Credentials or a provider with get_credentials(), "
+        f"got {type(candidate).__name__}{hint}"
+    )
+
+
+async def aget(provider: CredentialsProvider | AsyncCredentialsProvider) -> Credentials:
+    """Get credentials from any provider without blocking the event loop.
+
+    Uses ``aget_credentials()`` when the provider has it, else runs the
+    blocking ``get_credentials()`` in a worker thread (``asyncio.to_thread``).
+
+    >>> import asyncio
+    >>> from sigv4client.credentials import StaticCredentialsProvider, aget
+    >>> from sigv4client.models import Credentials
+    >>> provider = StaticCredentialsProvider(
+    ...     Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="example-secret"))
+    >>> asyncio.run(aget(provider)).access_key_id
+    'AKIDEXAMPLE'
+    """
+    candidate: object = provider
+    if isinstance(candidate, AsyncCredentialsProvider):
+        return await candidate.aget_credentials()
+    if isinstance(candidate, CredentialsProvider):
+        return await asyncio.to_thread(candidate.get_credentials)
+    raise InvalidCredentialsError(
+        "aget() expected a provider with aget_credentials() or get_credentials(), "
+        f"got {type(candidate).__name__}"
+    )
