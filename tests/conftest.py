@@ -8,6 +8,8 @@ import pytest
 
 from sigv4client.local import VerifyingServer
 
+pytest_plugins = ["tests.conftest_moto"]
+
 ACCESS_KEY = "AKIDLOCALTEST"
 SECRET_KEY = "local/secret+key"
 TOKEN_KEY = "ASIALOCALTEST"

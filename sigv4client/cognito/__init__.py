@@ -1,1 +1,57 @@
-"""Cognito user-pool login and identity-pool credentials (to be filled in)."""
+"""Cognito user-pool login: SRP, challenges, tokens that stay fresh.
+
+>>> from sigv4client.cognito import CognitoUser, Tokens
+>>> user = CognitoUser(user_pool_id="us-east-1_AbC123", client_id="1example23456789")
+
+``user.login("alice", password)`` returns :class:`Tokens`; challenges (MFA, a
+new password) reach ``login(on_challenge=...)`` or are raised as
+:class:`ChallengeRequired` (see :mod:`sigv4client.cognito.challenges`).
+
+Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
+:mod:`~sigv4client.cognito.flow` (pure request building and answer reading),
+:mod:`~sigv4client.cognito.user` (:class:`CognitoUser`, the only I/O).
+"""
+
+from __future__ import annotations
+
+from .challenges import (
+    Answer,
+    Challenge,
+    ChallengeHandler,
+    ChallengeName,
+    ChallengeRequired,
+    CustomChallenge,
+    EmailOtp,
+    MfaSetup,
+    NewPassword,
+    NewPasswordRequired,
+    SelectMfaType,
+    SmsMfa,
+    SoftwareTokenMfa,
+)
+from .flow import AuthFlow
+from .srp import secret_hash
+from .tokens import Tokens
+from .user import CognitoUser, IdpClient, RetryPolicy
+
+__all__ = [
+    "Answer",
+    "AuthFlow",
+    "Challenge",
+    "ChallengeHandler",
+    "ChallengeName",
+    "ChallengeRequired",
+    "CognitoUser",
+    "CustomChallenge",
+    "EmailOtp",
+    "IdpClient",
+    "MfaSetup",
+    "NewPassword",
+    "NewPasswordRequired",
+    "RetryPolicy",
+    "SelectMfaType",
+    "SmsMfa",
+    "SoftwareTokenMfa",
+    "Tokens",
+    "secret_hash",
+]

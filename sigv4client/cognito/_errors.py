@@ -1,0 +1,156 @@
+"""Translate Cognito's error codes into sigv4client's exceptions.
+
+Messages are written here from the error code and what we know about the call;
+Cognito's own message is read to tell cases apart, and quoted only where it
+explains a validation failure (password policy, a missing attribute), after
+every value we sent is cut out of it. Servers echo inputs: moto puts the
+refresh token, the session or the SECRET_HASH in its messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..exceptions import (
+    AuthenticationError,
+    ChallengeError,
+    CognitoConfigError,
+    CognitoError,
+    PasswordResetRequiredError,
+    RefreshTokenError,
+    UserDisabledError,
+    UserNotConfirmedError,
+)
+
+__all__ = ["AUTHENTICATION_FAILED", "CallContext", "map_error", "redact"]
+
+#: The one message for a wrong password and an unknown user alike, so the
+#: error does not tell an attacker which usernames exist.
+AUTHENTICATION_FAILED = "incorrect username or password"
+
+_MAX_QUOTED = 300
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallContext:
+    """What the failed call was: for the message, and the values to keep out of it."""
+
+    operation: str  # the API name, e.g. "InitiateAuth"
+    user_pool_id: str
+    client_id: str
+    region: str
+    auth_flow: str | None = None
+    challenge: str | None = None
+    sent_secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+def redact(message: str, secrets: Iterable[str]) -> str:
+    """``message`` with every occurrence of each secret replaced, and bounded in length."""
+    # Longest first, so a secret that contains another is cut out whole.
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        message = message.replace(secret, "<redacted>")
+    if len(message) > _MAX_QUOTED:
+        message = message[:_MAX_QUOTED] + "..."
+    return message
+
+
+def _is_challenge_call(ctx: CallContext) -> bool:
+    return ctx.operation in {
+        "RespondToAuthChallenge",
+        "VerifySoftwareToken",
+        "AssociateSoftwareToken",
+    }
+
+
+def map_error(code: str, message: str, ctx: CallContext) -> CognitoError:
+    """The exception for Cognito error ``code`` (with Cognito's ``message``) in ``ctx``."""
+    lowered = message.lower()
+    quoted = redact(message, ctx.sent_secrets)
+    flow = ctx.auth_flow or "the requested flow"
+    what = ctx.challenge or "challenge"
+
+    if code == "NotAuthorizedException":
+        if "disabled" in lowered:
+            return UserDisabledError(
+                "this user is disabled; an administrator must enable it (AdminEnableUser)", code
+            )
+        if (
+            "secret hash" in lowered
+            or "configured for secret" in lowered
+            or "secrethash" in lowered
+        ):
+            return CognitoConfigError(
+                f"app client {ctx.client_id!r} did not accept the SECRET_HASH: pass the "
+                "client's secret as client_secret= (and none for a client without one)",
+                code,
+            )
+        if "attempts exceeded" in lowered:
+            return AuthenticationError(
+                "too many failed sign-in attempts for this user; wait before trying again", code
+            )
+        if ctx.auth_flow == "REFRESH_TOKEN_AUTH":
+            return RefreshTokenError(
+                "the refresh token was rejected (expired, revoked, or issued to another app "
+                "client); log in again",
+                code,
+            )
+        if _is_challenge_call(ctx) and ctx.challenge != "PASSWORD_VERIFIER":
+            return ChallengeError(
+                f"Cognito refused the answer to {what}: the code is wrong or the session "
+                "has expired; log in again",
+                code,
+            )
+        return AuthenticationError(AUTHENTICATION_FAILED, code)
+    if code == "UserNotFoundException":
+        # Same message and code as a wrong password, so neither tells which
+        # usernames exist; the original error stays in __cause__ for debugging.
+        return AuthenticationError(AUTHENTICATION_FAILED, "NotAuthorizedException")
+    if code == "UserNotConfirmedException":
+        return UserNotConfirmedError(
+            "this user has not confirmed sign-up: confirm it with the code Cognito sent "
+            "(ConfirmSignUp), or have an administrator confirm it (AdminConfirmSignUp)",
+            code,
+        )
+    if code == "PasswordResetRequiredException":
+        return PasswordResetRequiredError(
+            "an administrator requires a password reset: run the forgot-password flow "
+            "(ForgotPassword, then ConfirmForgotPassword) before logging in",
+            code,
+        )
+    if code == "ResourceNotFoundException":
+        extra = (
+            " (or the challenge session has expired: log in again)"
+            if _is_challenge_call(ctx)
+            else ""
+        )
+        return CognitoConfigError(
+            f"Cognito does not know app client {ctx.client_id!r} of user pool "
+            f"{ctx.user_pool_id!r} in region {ctx.region!r}{extra}; check the ids, "
+            "the region and endpoint_url",
+            code,
+        )
+    if code == "InvalidParameterException":
+        # "USER_PASSWORD_AUTH flow not enabled for this client",
+        # "USER_SRP_AUTH is not enabled for the client."
+        if "not enabled" in lowered:
+            setting = f"ALLOW_{ctx.auth_flow}" if ctx.auth_flow else "the flow's ALLOW_* value"
+            return CognitoConfigError(
+                f"app client {ctx.client_id!r} does not allow {flow}: add {setting} to its "
+                "ExplicitAuthFlows (console: app client > Authentication flows)",
+                code,
+            )
+        if _is_challenge_call(ctx):
+            return ChallengeError(f"Cognito refused the answer to {what}: {quoted}", code)
+        return CognitoError(f"Cognito refused a parameter of {ctx.operation}: {quoted}", code)
+    if code == "InvalidPasswordException":
+        return ChallengeError(
+            f"the new password does not meet the user pool's password policy: {quoted}", code
+        )
+    if code in {"CodeMismatchException", "EnableSoftwareTokenMFAException"}:
+        return ChallengeError(f"Cognito refused the code for {what}: it is wrong", code)
+    if code == "ExpiredCodeException":
+        return ChallengeError(
+            f"the code for {what} has expired; request a new one (log in again)", code
+        )
+    return CognitoError(f"Cognito {ctx.operation} failed with {code}", code)

@@ -1,0 +1,572 @@
+"""Log a user in to a Cognito user pool and keep the tokens fresh.
+
+>>> from sigv4client.cognito import CognitoUser
+>>> user = CognitoUser(user_pool_id="us-east-1_AbC123", client_id="1example23456789")
+>>> user.region
+'us-east-1'
+
+and then, against a real pool::
+
+    tokens = user.login("alice", "correct horse battery staple")   # USER_SRP_AUTH
+    tokens = user.get_tokens()     # refreshed when the ID token is about to expire
+
+Every call Cognito takes without AWS credentials (InitiateAuth,
+RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken with a
+session) goes out unsigned, so none are needed on the machine.
+
+SECRET_HASH on refresh
+    With a client secret, every call carries ``SECRET_HASH = base64(HMAC(secret,
+    username + client_id))``. At login the username is the one typed; in a
+    challenge answer it is the ``USERNAME`` Cognito named in the challenge. On
+    ``REFRESH_TOKEN_AUTH`` Cognito checks the hash against the user the refresh
+    token belongs to, under Cognito's own username: for a pool whose users sign
+    in by email or phone number that is the ``sub`` UUID, not the email (the
+    well-known "Unable to verify secret hash" on refresh). We take it from the
+    access token's ``username`` claim (:attr:`Tokens.username`), which is that
+    name in every kind of pool. moto instead checks it against the USERNAME of
+    the login's last step: Cognito's username after SRP (we answer
+    PASSWORD_VERIFIER with the challenge's USERNAME), but the alias as typed
+    after USER_PASSWORD_AUTH, so there moto refuses a correct refresh in a pool
+    that signs in by email (and reports it as an invalid refresh token).
+
+Retries
+    ``TooManyRequestsException`` is retried with exponential backoff and
+    jitter (:class:`RetryPolicy`), then raised as :class:`ThrottledError`.
+    botocore's own retries are switched off: a challenge answer that may have
+    reached Cognito must not be sent twice (its session is single-use), and a
+    throttled call was not processed, so only throttling is safe to repeat.
+
+Not thread-safe: share one user across threads through a refreshing
+credentials provider, which holds the lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..exceptions import (
+    AuthenticationError,
+    ChallengeError,
+    CognitoError,
+    InvalidInputError,
+    NaiveDatetimeError,
+    PasswordResetRequiredError,
+    RefreshTokenError,
+    ThrottledError,
+)
+from . import srp
+from ._errors import CallContext, map_error
+from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
+from .flow import (
+    AppClient,
+    AuthFlow,
+    PasswordVerifierStep,
+    Step,
+    initiate_auth_request,
+    mfa_setup_request,
+    parse_auth_response,
+    password_verifier_request,
+    refresh_request,
+    respond_request,
+)
+from .tokens import Tokens
+
+__all__ = ["CognitoUser", "IdpClient", "RetryPolicy"]
+
+_LOG = logging.getLogger("sigv4client.cognito")
+
+# The boto3 method name and the API name (for messages) of each call we make.
+_OPERATIONS = {
+    "initiate_auth": "InitiateAuth",
+    "respond_to_auth_challenge": "RespondToAuthChallenge",
+    "associate_software_token": "AssociateSoftwareToken",
+    "verify_software_token": "VerifySoftwareToken",
+}
+
+# A login that keeps asking (select MFA, then MFA, then a new password...)
+# takes three or four rounds; more than this is a loop, not a login.
+_MAX_CHALLENGES = 8
+
+
+class IdpClient(Protocol):
+    """The part of a boto3 ``cognito-idp`` client that :class:`CognitoUser` calls."""
+
+    def initiate_auth(self, **kwargs: object) -> Mapping[str, object]:
+        """InitiateAuth."""
+
+    def respond_to_auth_challenge(self, **kwargs: object) -> Mapping[str, object]:
+        """RespondToAuthChallenge."""
+
+    def associate_software_token(self, **kwargs: object) -> Mapping[str, object]:
+        """AssociateSoftwareToken."""
+
+    def verify_software_token(self, **kwargs: object) -> Mapping[str, object]:
+        """VerifySoftwareToken."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How throttled calls are retried: attempts in all, and the backoff between them.
+
+    The wait after failed attempt ``n`` (from 0) is ``min(max_delay, base_delay *
+    2**n)`` scaled by a random factor in [0.5, 1) ("equal jitter"), so clients
+    throttled together do not retry together.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.25
+    max_delay: float = 4.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise InvalidInputError("RetryPolicy.max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise InvalidInputError("RetryPolicy delays must not be negative")
+
+    def delay(self, attempt: int, jitter: float) -> float:
+        """Seconds to wait after failed attempt ``attempt``; ``jitter`` is in [0, 1)."""
+        return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + jitter / 2)
+
+
+# Request fields that hold names, not secrets: left readable in quoted messages.
+_NOT_SECRET = frozenset({"ClientId", "AuthFlow", "ChallengeName", "USERNAME"})
+
+
+def _sent_values(value: object) -> Iterator[str]:
+    # The values we put in a request, to cut out of a server's message: moto
+    # echoes tokens, sessions and secret hashes in its error messages.
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key not in _NOT_SECRET:
+                yield from _sent_values(item)
+
+
+def _text(mapping: Mapping[str, object], key: str) -> str | None:
+    value = mapping.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+class CognitoUser:
+    """One user of a Cognito user pool app client: login, challenges, fresh tokens.
+
+    - ``region`` defaults to the one in ``user_pool_id`` (``us-east-1_AbC`` ->
+      ``us-east-1``); ``endpoint_url`` points both Cognito APIs at one local
+      server (moto) instead of AWS.
+    - ``client_secret``: the app client's secret, if it has one; every call
+      then carries a ``SECRET_HASH``.
+    - ``remember_password``: keep the password in memory so :meth:`get_tokens`
+      can log in again when the refresh token is rejected. Off by default:
+      without it an expired refresh token raises :class:`RefreshTokenError`.
+    - ``tokens``: tokens saved from an earlier session, to refresh from.
+    - ``refresh_window``: :meth:`get_tokens` refreshes this long before the ID
+      token expires.
+    - ``clock``, ``rng``, ``sleep``: injected time, randomness (for SRP and
+      jitter) and waiting; ``idp_client``: a ready ``cognito-idp`` client (a
+      botocore Stubber, custom config), else one is made on first use.
+
+    Secrets (password, tokens, client secret) never appear in ``repr``, logs or
+    error messages. (botocore's own DEBUG logs do show request and response
+    bodies, tokens included: keep the ``botocore`` loggers above DEBUG.)
+
+    >>> user = CognitoUser(user_pool_id="eu-west-1_AbC123", client_id="1example23456789")
+    >>> user.region, user.tokens
+    ('eu-west-1', None)
+    """
+
+    def __init__(
+        self,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        region: str | None = None,
+        client_secret: str | None = None,
+        endpoint_url: str | None = None,
+        remember_password: bool = False,
+        tokens: Tokens | None = None,
+        refresh_window: timedelta = timedelta(minutes=5),
+        retry: RetryPolicy = RetryPolicy(),
+        clock: Callable[[], datetime] = srp.utc_now,
+        rng: Callable[[int], bytes] = secrets.token_bytes,
+        sleep: Callable[[float], None] = time.sleep,
+        idp_client: IdpClient | None = None,
+    ) -> None:
+        srp.pool_name(user_pool_id)  # validates the '<region>_<id>' form
+        if not client_id:
+            raise InvalidInputError("client_id must be the app client id, a non-empty string")
+        self._app = AppClient(
+            user_pool_id=user_pool_id, client_id=client_id, client_secret=client_secret
+        )
+        self._region = region or user_pool_id.partition("_")[0]
+        self._endpoint_url = endpoint_url
+        self._remember_password = remember_password
+        self._refresh_window = refresh_window
+        self._retry = retry
+        self._clock = clock
+        self._rng = rng
+        self._sleep = sleep
+        self._idp = idp_client
+        self._tokens = tokens
+        self._username: str | None = None
+        self._password: str | None = None
+        self._flow = AuthFlow.USER_SRP_AUTH
+        self._on_challenge: ChallengeHandler | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"CognitoUser(user_pool_id={self.user_pool_id!r}, client_id={self.client_id!r}, "
+            f"region={self._region!r}, username={self._username!r}, "
+            f"logged_in={self._tokens is not None})"
+        )
+
+    @property
+    def user_pool_id(self) -> str:
+        """The user pool id, ``<region>_<id>``."""
+        return self._app.user_pool_id
+
+    @property
+    def client_id(self) -> str:
+        """The app client id."""
+        return self._app.client_id
+
+    @property
+    def region(self) -> str:
+        """The AWS region of the user pool."""
+        return self._region
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint both Cognito APIs are called at, or ``None`` for AWS."""
+        return self._endpoint_url
+
+    @property
+    def username(self) -> str | None:
+        """The username of the last :meth:`login`, as it was typed."""
+        return self._username
+
+    @property
+    def tokens(self) -> Tokens | None:
+        """The current tokens (a frozen snapshot), or ``None`` before any login."""
+        return self._tokens
+
+    # -- public flow ---------------------------------------------------------------
+
+    def login(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        flow: AuthFlow | str = AuthFlow.USER_SRP_AUTH,
+        on_challenge: ChallengeHandler | None = None,
+    ) -> Tokens:
+        """Log in and return the tokens (also kept as :attr:`tokens`).
+
+        ``flow`` is ``"USER_SRP_AUTH"`` (the password never leaves this
+        process), ``"USER_PASSWORD_AUTH"`` (the password goes to Cognito over
+        TLS) or ``"CUSTOM_AUTH"`` (no password; the pool's Lambda triggers ask
+        custom challenges). Each challenge Cognito asks is passed to
+        ``on_challenge``, whose return value answers it; without a handler the
+        first challenge raises :class:`ChallengeRequired`.
+
+        Raises :class:`AuthenticationError` for a wrong password or an unknown
+        user (one message for both), :class:`UserNotConfirmedError`,
+        :class:`PasswordResetRequiredError`, :class:`UserDisabledError`,
+        :class:`CognitoConfigError` (unknown pool or client, flow not enabled),
+        :class:`ChallengeError`, :class:`ThrottledError`.
+        """
+        try:
+            auth_flow = AuthFlow(flow)
+        except ValueError:
+            choices = ", ".join(f.value for f in AuthFlow)
+            raise InvalidInputError(f"flow must be one of {choices}; got {flow!r}") from None
+        if not isinstance(username, str) or not username:
+            raise InvalidInputError("username must be a non-empty string")
+        if auth_flow is not AuthFlow.CUSTOM_AUTH and not password:
+            raise InvalidInputError(f"{auth_flow.value} needs a non-empty password")
+        self._username = username
+        self._flow = auth_flow
+        self._on_challenge = on_challenge
+        self._password = password if self._remember_password else None
+        try:
+            step = self._start(auth_flow, username, password)
+            return self._answer_all(step, on_challenge)
+        except (AuthenticationError, PasswordResetRequiredError):
+            # The password no longer opens the account: do not keep it around.
+            self._password = None
+            raise
+
+    def respond(self, challenge: Challenge, answer: Answer) -> Tokens | Challenge:
+        """Answer ``challenge``; return the tokens, or the next challenge.
+
+        ``answer`` is a ``str`` (code, new password, MFA type, custom answer) or
+        a :class:`NewPassword`. For :class:`MfaSetup` it is the first code of
+        the authenticator app: the code is verified, then the login completes.
+        """
+        if isinstance(challenge, MfaSetup):
+            if not isinstance(answer, str) or not answer:
+                raise InvalidInputError("answer MFA_SETUP with the code the authenticator shows")
+            verified = self._call(
+                "verify_software_token",
+                {"Session": challenge.session, "UserCode": answer},
+                challenge=challenge.name.value,
+            )
+            if verified.get("Status") != "SUCCESS":
+                raise ChallengeError(
+                    "Cognito did not accept the authenticator code for MFA_SETUP; "
+                    "check the device clock and try the next code"
+                )
+            request = mfa_setup_request(
+                self._app, challenge, _text(verified, "Session") or challenge.session
+            )
+        else:
+            request = respond_request(self._app, challenge, answer)
+        step = self._exchange(
+            "respond_to_auth_challenge",
+            request,
+            username=challenge.username,
+            challenge=challenge.name.value,
+        )
+        return self._settle(step)
+
+    def refresh(self) -> Tokens:
+        """Get new ID and access tokens with the refresh token (``REFRESH_TOKEN_AUTH``).
+
+        Raises :class:`RefreshTokenError` when there is no refresh token or
+        Cognito rejects it.
+        """
+        tokens = self._tokens
+        if tokens is None or not tokens.refresh_token:
+            raise RefreshTokenError("there is no refresh token: log in first")
+        # Cognito's own username, not the alias typed at login (module docs).
+        username = tokens.username or self._username
+        request = refresh_request(self._app, tokens.refresh_token, username)
+        step = self._exchange(
+            "initiate_auth",
+            request,
+            username=username or "",
+            auth_flow="REFRESH_TOKEN_AUTH",
+            refresh_token=tokens.refresh_token,
+        )
+        if not isinstance(step, Tokens):
+            raise RefreshTokenError("Cognito answered the refresh with a challenge; log in again")
+        _LOG.debug("refreshed the tokens of user pool %s", self.user_pool_id)
+        self._tokens = step
+        return step
+
+    def get_tokens(self) -> Tokens:
+        """Tokens valid for at least ``refresh_window``: the current ones, or fresh ones.
+
+        Refreshes when the ID token expires within the window. Logs in again
+        only when the refresh token is rejected and the password was kept
+        (``remember_password=True``); else raises :class:`RefreshTokenError`.
+        While the current tokens are still valid, a throttled refresh returns
+        them instead of failing. A new login meets challenges as the last
+        :meth:`login` did: through its ``on_challenge``, else
+        :class:`ChallengeRequired`.
+        """
+        tokens = self._tokens
+        now = self._now()
+        if tokens is not None and not tokens.expires_within(self._refresh_window, now=now):
+            return tokens
+        if tokens is not None and tokens.refresh_token:
+            try:
+                return self.refresh()
+            except ThrottledError:
+                if now < tokens.expires_at:
+                    _LOG.warning("token refresh throttled; using the current tokens until expiry")
+                    return tokens
+                raise
+            except RefreshTokenError:
+                if self._password is None:
+                    raise
+                _LOG.info("refresh token rejected; logging in again with the kept password")
+        elif self._password is None:
+            raise RefreshTokenError(
+                "no refresh token to renew the tokens with: log in first (or pass "
+                "remember_password=True to let get_tokens() log in again)"
+            )
+        assert self._username is not None  # a kept password implies a login
+        return self.login(
+            self._username, self._password, flow=self._flow, on_challenge=self._on_challenge
+        )
+
+    # -- steps ---------------------------------------------------------------------
+
+    def _start(self, flow: AuthFlow, username: str, password: str | None) -> Tokens | Challenge:
+        if flow is not AuthFlow.USER_SRP_AUTH:
+            request = initiate_auth_request(self._app, flow, username, password=password)
+            step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
+            return self._settle(step)
+        assert password is not None  # checked by login()
+        ephemeral = srp.new_ephemeral(self._rng)
+        request = initiate_auth_request(self._app, flow, username, ephemeral=ephemeral)
+        step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
+        if isinstance(step, PasswordVerifierStep):
+            claim = srp.compute_password_claim(
+                user_pool_id=self.user_pool_id,
+                params=step.params,
+                password=password,
+                ephemeral=ephemeral,
+                now=self._now(),
+            )
+            step = self._exchange(
+                "respond_to_auth_challenge",
+                password_verifier_request(self._app, step, claim),
+                username=step.params.username,
+                auth_flow=flow.value,
+                challenge="PASSWORD_VERIFIER",
+                extra_secrets=(password,),
+            )
+        return self._settle(step)
+
+    def _answer_all(
+        self, step: Tokens | Challenge, on_challenge: ChallengeHandler | None
+    ) -> Tokens:
+        for _ in range(_MAX_CHALLENGES):
+            if isinstance(step, Tokens):
+                return step
+            if on_challenge is None:
+                raise ChallengeRequired(step)
+            step = self.respond(step, on_challenge(step))
+        raise ChallengeError(
+            f"Cognito asked for more than {_MAX_CHALLENGES} challenges in one login; giving up"
+        )
+
+    def _settle(self, step: Step) -> Tokens | Challenge:
+        # Keep tokens, and make an MFA_SETUP challenge answerable before anyone sees it.
+        if isinstance(step, Tokens):
+            self._tokens = step
+            return step
+        if isinstance(step, PasswordVerifierStep):
+            raise ChallengeError("Cognito sent PASSWORD_VERIFIER outside the SRP flow")
+        if isinstance(step, MfaSetup):
+            return self._associate_totp(step)
+        return step
+
+    def _associate_totp(self, challenge: MfaSetup) -> MfaSetup:
+        if challenge.options and "SOFTWARE_TOKEN_MFA" not in challenge.options:
+            raise ChallengeError(
+                "the user pool requires setting up MFA of type "
+                f"{', '.join(challenge.options)}; this client sets up only authenticator apps "
+                "(SOFTWARE_TOKEN_MFA): enable TOTP MFA on the pool, or set the user's MFA up "
+                "with the AWS console or CLI"
+            )
+        associated = self._call(
+            "associate_software_token",
+            {"Session": challenge.session},
+            challenge=challenge.name.value,
+        )
+        secret_code = _text(associated, "SecretCode")
+        if secret_code is None:
+            raise ChallengeError("AssociateSoftwareToken returned no secret for MFA_SETUP")
+        return dataclasses.replace(
+            challenge,
+            secret_code=secret_code,
+            session=_text(associated, "Session") or challenge.session,
+        )
+
+    # -- I/O -----------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise NaiveDatetimeError("the clock must return aware datetimes (e.g. in UTC)")
+        return now
+
+    def _exchange(
+        self,
+        method: str,
+        request: Mapping[str, object],
+        *,
+        username: str,
+        auth_flow: str | None = None,
+        challenge: str | None = None,
+        refresh_token: str | None = None,
+        extra_secrets: tuple[str, ...] = (),
+    ) -> Step:
+        response = self._call(
+            method,
+            request,
+            auth_flow=auth_flow or self._flow.value,
+            challenge=challenge,
+            extra_secrets=extra_secrets,
+        )
+        return parse_auth_response(
+            response, username=username, now=self._now(), refresh_token=refresh_token
+        )
+
+    def _client(self) -> IdpClient:
+        if self._idp is None:
+            import boto3
+            from botocore import UNSIGNED
+            from botocore.config import Config
+
+            # A session of our own: the default one is shared, and not thread-safe.
+            session = boto3.session.Session()
+            self._idp = session.client(
+                "cognito-idp",
+                region_name=self._region,
+                endpoint_url=self._endpoint_url,
+                config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+            )
+        return self._idp
+
+    def _call(
+        self,
+        method: str,
+        request: Mapping[str, object],
+        *,
+        auth_flow: str | None = None,
+        challenge: str | None = None,
+        extra_secrets: tuple[str, ...] = (),
+    ) -> Mapping[str, object]:
+        operation = _OPERATIONS[method]
+        call: Callable[..., object] = getattr(self._client(), method)
+        attempts = self._retry.max_attempts
+        for attempt in range(attempts):
+            try:
+                response = call(**request)
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                code = str(error.get("Code", ""))
+                if code == "TooManyRequestsException":
+                    if attempt + 1 < attempts:
+                        jitter = int.from_bytes(self._rng(2), "big") / 65536
+                        delay = self._retry.delay(attempt, jitter)
+                        _LOG.debug("Cognito throttled %s; retrying in %.2fs", operation, delay)
+                        self._sleep(delay)
+                        continue
+                    raise ThrottledError(
+                        f"Cognito kept throttling {operation} after {attempts} attempts; "
+                        "slow down, or ask AWS to raise the user pool's request quota",
+                        code,
+                    ) from exc
+                context = CallContext(
+                    operation=operation,
+                    user_pool_id=self.user_pool_id,
+                    client_id=self.client_id,
+                    region=self._region,
+                    auth_flow=auth_flow,
+                    challenge=challenge,
+                    sent_secrets=(*_sent_values(request), *extra_secrets),
+                )
+                raise map_error(code, str(error.get("Message", "")), context) from exc
+            except BotoCoreError as exc:
+                # Not str(exc): a ParamValidationError quotes the values it refused.
+                where = self._endpoint_url or f"region {self._region}"
+                raise CognitoError(
+                    f"Cognito {operation} at {where} failed: {type(exc).__name__}"
+                ) from exc
+            if not isinstance(response, Mapping):
+                raise CognitoError(f"Cognito {operation} returned no answer")
+            return response
+        raise AssertionError("unreachable: the loop returns or raises")
