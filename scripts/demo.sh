@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up a virtualenv (.venv) with sigv4client, then run the main job: an
-# offline run of signed calls against a local server that verifies them.
+# Set up a virtualenv (.venv) with sigv4client and its local servers, then run
+# the main job offline: a local Cognito, a user-pool login, identity-pool
+# credentials, and signed calls to a local server that verifies them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -9,4 +10,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[local]"
-exec .venv/bin/python examples/sign_request.py "$@"
+exec .venv/bin/python examples/cognito_chain.py "$@"

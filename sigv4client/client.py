@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import IO
 from urllib.parse import quote
 
+import requests
+
 from ._canonical import encode_query_value, split_url
 from ._endpoints import infer_region
 from ._sources import CredentialsSource, check_source, snapshot
-from .exceptions import InvalidConfigError, InvalidCredentialsError, InvalidRequestError
+from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
 from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
 from .signing import sign
 
@@ -235,6 +237,36 @@ class SigV4Client:
                 del out[existing]
             out[name] = value
         return SignedRequest(method=method.upper(), url=result.url, headers=out, body=body_bytes)
+
+    def invoke(
+        self,
+        *,
+        path: str = "",
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        query_params: Mapping[str, QueryValue] | None = None,
+        body: JsonBody | FileBody | None = None,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+    ) -> object:
+        """Sign and send a request, like the guide's ``invokeApig``; return the answer.
+
+        The answer is parsed JSON when the server says it is JSON, else text.
+        A non-2xx status raises :class:`~sigv4client.ApiError` with the status
+        and body text. ``session`` reuses a ``requests.Session`` (keep-alive).
+        """
+        signed = self.sign_request(
+            method=method, path=path, headers=headers, query_params=query_params, body=body
+        )
+        sender = session if session is not None else requests
+        response = sender.request(
+            signed.method, signed.url, headers=signed.headers, data=signed.body, timeout=timeout
+        )
+        if not 200 <= response.status_code < 300:
+            raise ApiError(response.status_code, response.text, signed.url.partition("?")[0])
+        if "json" in response.headers.get("Content-Type", "") and response.content:
+            return response.json()
+        return response.text
 
     def __repr__(self) -> str:
         return (

@@ -11,6 +11,13 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # What each example must print when it worked (beyond exiting 0).
 EXPECTED = {
+    "cognito_chain.py": [
+        "1. log in 'alice'",
+        "2. identity pool us-east-1:",
+        "3. signed GET http://127.0.0.1:",
+        "4. signed POST http://127.0.0.1:",
+        "'access_key': 'TESTACCESSKEY12345'",
+    ],
     "sign_request.py": ["GET http://127.0.0.1:", "POST http://127.0.0.1:", "-> HTTP 200"],
     "requests_plugin.py": [
         "GET http://127.0.0.1:",

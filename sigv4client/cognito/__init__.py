@@ -30,6 +30,7 @@ from .challenges import (
     SoftwareTokenMfa,
 )
 from .flow import AuthFlow
+from .identity import IdentityClient, IdentityPoolCredentials, identity_credentials
 from .srp import secret_hash
 from .tokens import Tokens
 from .user import CognitoUser, IdpClient, RetryPolicy
@@ -44,6 +45,8 @@ __all__ = [
     "CognitoUser",
     "CustomChallenge",
     "EmailOtp",
+    "IdentityClient",
+    "IdentityPoolCredentials",
     "IdpClient",
     "MfaSetup",
     "NewPassword",
@@ -53,5 +56,6 @@ __all__ = [
     "SmsMfa",
     "SoftwareTokenMfa",
     "Tokens",
+    "identity_credentials",
     "secret_hash",
 ]

@@ -52,6 +52,7 @@ from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import (
     AuthenticationError,
     ChallengeError,
@@ -451,6 +452,19 @@ class CognitoUser:
         if isinstance(step, MfaSetup):
             return self._associate_totp(step)
         return step
+
+    def identity_credentials(
+        self, identity_pool_id: str, *, clock: Callable[[], datetime] | None = None
+    ) -> RefreshingCredentialsProvider:
+        """Identity-pool credentials for this user, as a refreshing provider.
+
+        ``GetId`` runs once; ``GetCredentialsForIdentity`` runs when the
+        credentials near expiry, after refreshing the ID token if needed. Log
+        in first. Pass the provider to ``SigV4Auth`` or ``SigV4Client``.
+        """
+        from .identity import identity_credentials
+
+        return identity_credentials(self, identity_pool_id, clock=clock or self._clock)
 
     def _associate_totp(self, challenge: MfaSetup) -> MfaSetup:
         if challenge.options and "SOFTWARE_TOKEN_MFA" not in challenge.options:

@@ -1,0 +1,155 @@
+"""The whole chain against moto's server: user-pool login -> identity-pool
+credentials -> a signed call that a server verifying with botocore accepts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from sigv4client import ApiError, Credentials, SigV4Auth, SigV4Client
+from sigv4client.cognito import CognitoUser, IdentityPoolCredentials
+from sigv4client.exceptions import CognitoConfigError
+from sigv4client.local import VerifyingServer
+
+REGION = "us-east-1"
+
+
+def _admin(service: str, endpoint: str) -> Any:
+    return boto3.session.Session().client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture(scope="module")
+def chain(moto_endpoint: str) -> dict[str, str]:
+    idp = _admin("cognito-idp", moto_endpoint)
+    pool_id = idp.create_user_pool(PoolName=f"chain-{uuid.uuid4().hex[:6]}")["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="web",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    password = f"Pw-{uuid.uuid4().hex[:10]}-A1!"
+    idp.admin_create_user(
+        UserPoolId=pool_id, Username="alice", TemporaryPassword=password, MessageAction="SUPPRESS"
+    )
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username="alice", Password=password, Permanent=True
+    )
+    identity = _admin("cognito-identity", moto_endpoint)
+    identity_pool_id = identity.create_identity_pool(
+        IdentityPoolName=f"chain{uuid.uuid4().hex[:6]}",
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[
+            {"ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}", "ClientId": client_id}
+        ],
+    )["IdentityPoolId"]
+    return {
+        "pool_id": pool_id,
+        "client_id": client_id,
+        "password": password,
+        "identity_pool_id": identity_pool_id,
+    }
+
+
+class Issued:
+    """The server's view of keys: whatever the identity pool issued, nothing else."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[str, str | None]] = {}
+
+    def record(self, creds: Credentials) -> Credentials:
+        self.keys[creds.access_key_id] = (creds.secret_access_key, creds.session_token)
+        return creds
+
+    def resolve(self, key: str) -> tuple[str, str | None] | None:
+        return self.keys.get(key)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[VerifyingServer, Issued]]:
+    issued = Issued()
+    with VerifyingServer(resolve=issued.resolve, region=REGION, service="execute-api") as srv:
+        yield srv, issued
+
+
+def test_login_identity_credentials_and_signed_calls(
+    chain: dict[str, str], moto_endpoint: str, server: tuple[VerifyingServer, Issued]
+) -> None:
+    srv, issued = server
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
+    )
+    tokens = user.login("alice", chain["password"])  # SRP by default
+    assert tokens.id_token.count(".") == 2
+    provider = user.identity_credentials(chain["identity_pool_id"])
+    creds = issued.record(provider.get_credentials())
+    assert creds.session_token
+    assert creds.expiration is not None
+
+    client = SigV4Client.new_client(credentials=provider, endpoint=srv.url + "/prod", region=REGION)
+    got = client.invoke(path="/notes", method="POST", body={"content": "hi"})
+    assert isinstance(got, dict)
+    assert got["access_key"] == creds.access_key_id
+    got = client.invoke(path="/notes", query_params={"limit": 5})
+    assert isinstance(got, dict)
+    assert got["query"] == [["limit", "5"]]
+
+    import requests
+
+    r = requests.get(srv.url + "/prod/items", auth=SigV4Auth(provider, region=REGION), timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def test_identity_id_is_cached_and_credentials_reused(
+    chain: dict[str, str], moto_endpoint: str
+) -> None:
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
+    )
+    user.login("alice", chain["password"])
+    source = IdentityPoolCredentials(user, chain["identity_pool_id"])
+    source.fetch()
+    source.fetch()
+    assert source.calls == {"GetId": 1, "GetCredentialsForIdentity": 2}
+    provider = user.identity_credentials(chain["identity_pool_id"])
+    first = provider.get_credentials()
+    for _ in range(50):
+        assert (
+            provider.get_credentials() is first
+        )  # 90-second credentials are not refetched per call
+
+
+def test_invoke_raises_api_error_on_403(
+    chain: dict[str, str], moto_endpoint: str, server: tuple[VerifyingServer, Issued]
+) -> None:
+    srv, _ = server  # nothing issued: the server knows no key
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
+    )
+    user.login("alice", chain["password"])
+    client = SigV4Client.new_client(
+        credentials=user.identity_credentials(chain["identity_pool_id"]),
+        endpoint=srv.url,
+        region=REGION,
+    )
+    with pytest.raises(ApiError) as info:
+        client.invoke(path="/x")
+    assert info.value.status == 403
+    assert "security token" in info.value.body
+
+
+def test_bad_identity_pool_id_is_a_config_error(chain: dict[str, str], moto_endpoint: str) -> None:
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
+    )
+    with pytest.raises(CognitoConfigError, match="<region>:<uuid>"):
+        user.identity_credentials("not-a-pool-id")
