@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import boto3
 import pytest
 
 from sigv4client import ApiError, Credentials, SigV4Auth, SigV4Client
-from sigv4client.cognito import CognitoUser, IdentityPoolCredentials
+from sigv4client.cognito import CognitoUser, IdentityPoolCredentials, guest_credentials
 from sigv4client.exceptions import CognitoConfigError
 from sigv4client.local import VerifyingServer
 
@@ -116,7 +117,7 @@ def test_identity_id_is_cached_and_credentials_reused(
         user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
     )
     user.login("alice", chain["password"])
-    source = IdentityPoolCredentials(user, chain["identity_pool_id"])
+    source = IdentityPoolCredentials(chain["identity_pool_id"], user=user)
     source.fetch()
     source.fetch()
     assert source.calls == {"GetId": 1, "GetCredentialsForIdentity": 2}
@@ -153,3 +154,104 @@ def test_bad_identity_pool_id_is_a_config_error(chain: dict[str, str], moto_endp
     )
     with pytest.raises(CognitoConfigError, match="<region>:<uuid>"):
         user.identity_credentials("not-a-pool-id")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_minimum_calls_for_an_hour_of_signed_calls(
+    chain: dict[str, str], moto_endpoint: str, server: tuple[VerifyingServer, Issued]
+) -> None:
+    # 1,000 signed calls spread over 44 minutes with 1-hour credentials (the
+    # basic flow: moto's STS issues them for the requested duration): one
+    # login, one GetId, one GetOpenIdToken, one AssumeRoleWithWebIdentity.
+    srv, issued = server
+    clock = Clock()
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"],
+        client_id=chain["client_id"],
+        endpoint_url=moto_endpoint,
+        clock=clock,
+    )
+    logins = 0
+    real_login = user.login
+
+    def counting_login(*args: Any, **kwargs: Any) -> Any:
+        nonlocal logins
+        logins += 1
+        return real_login(*args, **kwargs)
+
+    counting_login("alice", chain["password"])
+    source = IdentityPoolCredentials(
+        chain["identity_pool_id"], user=user, role_arn="arn:aws:iam::123456789012:role/api-callers"
+    )
+
+    from sigv4client.credentials import RefreshingCredentialsProvider
+
+    provider = RefreshingCredentialsProvider(lambda: issued.record(source.fetch()), clock=clock)
+    auth = SigV4Auth(provider, region=REGION)
+    import requests
+
+    with requests.Session() as session:
+        session.auth = auth
+        for i in range(1000):
+            clock.now += timedelta(seconds=2.64)  # 1,000 calls over 44 minutes
+            r = session.get(srv.url + f"/prod/items/{i}", timeout=30)
+            assert r.status_code == 200, r.text
+    assert logins == 1
+    assert source.calls == {"GetId": 1, "GetOpenIdToken": 1, "AssumeRoleWithWebIdentity": 1}
+
+
+def test_enhanced_flow_90_second_credentials_are_fetched_once_per_minute(
+    chain: dict[str, str], moto_endpoint: str
+) -> None:
+    clock = Clock()
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"],
+        client_id=chain["client_id"],
+        endpoint_url=moto_endpoint,
+        clock=clock,
+    )
+    user.login("alice", chain["password"])
+    source = IdentityPoolCredentials(chain["identity_pool_id"], user=user)
+    from sigv4client.credentials import RefreshingCredentialsProvider
+
+    provider = RefreshingCredentialsProvider(source.fetch, clock=clock)
+    start = clock.now
+    for _ in range(500):
+        clock.now += timedelta(
+            milliseconds=100
+        )  # 50 s: inside the first minute of a 90 s credential
+        provider.get_credentials()
+    assert source.calls == {"GetId": 1, "GetCredentialsForIdentity": 1}
+    assert clock.now - start == timedelta(seconds=50)
+
+
+def test_guest_identity(
+    chain: dict[str, str], moto_endpoint: str, server: tuple[VerifyingServer, Issued]
+) -> None:
+    srv, issued = server
+    provider = guest_credentials(chain["identity_pool_id"], endpoint_url=moto_endpoint)
+    issued.record(provider.get_credentials())
+    client = SigV4Client.new_client(credentials=provider, endpoint=srv.url, region=REGION)
+    got = client.invoke(path="/public")
+    assert isinstance(got, dict)
+    assert got["path"] == "/public"
+
+
+def test_basic_flow_through_the_user(chain: dict[str, str], moto_endpoint: str) -> None:
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
+    )
+    user.login("alice", chain["password"])
+    creds = user.identity_credentials(
+        chain["identity_pool_id"], role_arn="arn:aws:iam::123456789012:role/x"
+    ).get_credentials()
+    assert creds.access_key_id.startswith("ASIA")
+    assert creds.expiration is not None
+    assert creds.expiration - datetime.now(timezone.utc) > timedelta(minutes=50)

@@ -30,7 +30,14 @@ from .challenges import (
     SoftwareTokenMfa,
 )
 from .flow import AuthFlow
-from .identity import IdentityClient, IdentityPoolCredentials, identity_credentials
+from .identity import (
+    IdentityClient,
+    IdentityPoolCredentials,
+    StsClient,
+    basic_identity_credentials,
+    guest_credentials,
+    identity_credentials,
+)
 from .srp import secret_hash
 from .tokens import Tokens
 from .user import CognitoUser, IdpClient, RetryPolicy
@@ -55,7 +62,10 @@ __all__ = [
     "SelectMfaType",
     "SmsMfa",
     "SoftwareTokenMfa",
+    "StsClient",
     "Tokens",
+    "basic_identity_credentials",
+    "guest_credentials",
     "identity_credentials",
     "secret_hash",
 ]

@@ -1,10 +1,19 @@
-"""Identity-pool credentials: a user-pool ID token exchanged for AWS credentials.
+"""Identity-pool credentials: temporary AWS credentials from a Cognito identity pool.
 
-``GetId`` runs once (the identity id is kept and reused), then
-``GetCredentialsForIdentity`` runs whenever the refreshing provider decides the
-credentials need renewing; the ID token is refreshed first when it is near
-expiry (:meth:`CognitoUser.get_tokens`). Both calls are unauthenticated Cognito
-APIs, so they are sent unsigned and need no AWS credentials on the machine.
+Three flows, each wrapped in a
+:class:`~sigv4client.credentials.RefreshingCredentialsProvider`:
+
+- **enhanced** (:func:`identity_credentials`): ``GetId`` once (the identity id
+  is kept and reused), then ``GetCredentialsForIdentity`` with the user pool's
+  ID token whenever the credentials near expiry; the ID token is refreshed
+  first when it is near expiry (:meth:`CognitoUser.get_tokens`).
+- **basic** (:func:`basic_identity_credentials`): ``GetId`` once, then
+  ``GetOpenIdToken`` and STS ``AssumeRoleWithWebIdentity`` with a role ARN.
+- **guest** (:func:`guest_credentials`): an unauthenticated identity, with no
+  ``Logins`` at all (the pool must allow unauthenticated identities).
+
+Every call here is an unauthenticated AWS API, so it is sent unsigned and
+needs no AWS credentials on the machine.
 """
 
 from __future__ import annotations
@@ -23,7 +32,14 @@ from ..models import Credentials
 if TYPE_CHECKING:
     from .user import CognitoUser
 
-__all__ = ["IdentityClient", "IdentityPoolCredentials", "identity_credentials"]
+__all__ = [
+    "IdentityClient",
+    "IdentityPoolCredentials",
+    "StsClient",
+    "basic_identity_credentials",
+    "guest_credentials",
+    "identity_credentials",
+]
 
 
 class IdentityClient(Protocol):
@@ -35,142 +51,223 @@ class IdentityClient(Protocol):
     def get_credentials_for_identity(self, **kwargs: object) -> Mapping[str, object]:
         """GetCredentialsForIdentity."""
 
+    def get_open_id_token(self, **kwargs: object) -> Mapping[str, object]:
+        """GetOpenIdToken."""
 
-def _unsigned_client(region: str, endpoint_url: str | None) -> IdentityClient:
+
+class StsClient(Protocol):
+    """The part of a boto3 ``sts`` client the basic flow calls."""
+
+    def assume_role_with_web_identity(self, **kwargs: object) -> Mapping[str, object]:
+        """AssumeRoleWithWebIdentity."""
+
+
+def _unsigned_client(service: str, region: str, endpoint_url: str | None) -> object:
     import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    client: IdentityClient = boto3.session.Session().client(
-        "cognito-identity",
+    # A session of our own (the default one is shared, and not thread-safe);
+    # botocore's standard retry mode backs off on throttling.
+    make_client: Callable[..., object] = boto3.session.Session().client
+    return make_client(
+        service,
         region_name=region,
         endpoint_url=endpoint_url,
         config=Config(signature_version=UNSIGNED, retries={"mode": "standard"}),
     )
-    return client
+
+
+def _as_utc(value: object) -> datetime | None:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc)
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return None
 
 
 class IdentityPoolCredentials:
-    """Fetches identity-pool credentials for a logged-in :class:`CognitoUser`.
+    """Fetches credentials from one identity pool; :meth:`fetch` is the refresh function.
 
-    Use :func:`identity_credentials` (or ``user.identity_credentials(...)``),
-    which wraps this in a :class:`~sigv4client.credentials.RefreshingCredentialsProvider`.
+    ``user=None`` is a guest (unauthenticated) identity; ``role_arn`` selects
+    the basic flow. Prefer the functions :func:`identity_credentials`,
+    :func:`basic_identity_credentials` and :func:`guest_credentials`, which
+    wrap this in a refreshing provider. ``calls`` counts the Cognito and STS
+    calls made, by API name.
     """
 
     def __init__(
         self,
-        user: CognitoUser,
         identity_pool_id: str,
         *,
+        user: CognitoUser | None = None,
+        role_arn: str | None = None,
+        role_session_name: str = "sigv4client",
+        duration_seconds: int = 3600,
+        endpoint_url: str | None = None,
         client: IdentityClient | None = None,
+        sts_client: StsClient | None = None,
     ) -> None:
-        region, sep, _ = identity_pool_id.partition(":")
-        if not sep or not region:
+        if not isinstance(identity_pool_id, str):
+            raise CognitoConfigError("identity_pool_id must be a string '<region>:<uuid>'")
+        region, sep, rest = identity_pool_id.partition(":")
+        if not sep or not region or not rest:
             raise CognitoConfigError(
                 f"identity pool id {identity_pool_id!r} is not of the form "
                 "'<region>:<uuid>'; copy it from the identity pool's settings"
             )
-        self.user = user
+        if role_arn is not None and not role_arn.startswith("arn:"):
+            raise CognitoConfigError(
+                f"role_arn {role_arn!r} is not an ARN such as 'arn:aws:iam::123456789012:role/Name'"
+            )
         self.identity_pool_id = identity_pool_id
         self.region = region
+        self.user = user
+        self.role_arn = role_arn
+        self.role_session_name = role_session_name
+        self.duration_seconds = duration_seconds
+        self.endpoint_url = (
+            endpoint_url
+            if endpoint_url is not None
+            else (user.endpoint_url if user is not None else None)
+        )
         self._client = client
+        self._sts = sts_client
         self._identity_id: str | None = None
         self._lock = threading.Lock()
-        self.calls = {"GetId": 0, "GetCredentialsForIdentity": 0}
+        self.calls: dict[str, int] = {}
 
     @property
-    def login_key(self) -> str:
-        """The ``Logins`` key of the user pool: ``cognito-idp.<region>.amazonaws.com/<pool id>``."""
+    def login_key(self) -> str | None:
+        """The user pool's ``Logins`` key: ``cognito-idp.<region>.amazonaws.com/<pool id>``."""
+        if self.user is None:
+            return None
         return f"cognito-idp.{self.user.region}.amazonaws.com/{self.user.user_pool_id}"
 
     @property
     def identity_id(self) -> str | None:
-        """The identity id, once GetId has run."""
+        """The identity id, once ``GetId`` has run."""
         return self._identity_id
 
     def _cognito(self) -> IdentityClient:
         if self._client is None:
-            self._client = _unsigned_client(self.region, self.user.endpoint_url)
+            self._client = _unsigned_client(  # type: ignore[assignment]  # a boto3 client
+                "cognito-identity", self.region, self.endpoint_url
+            )
+        assert self._client is not None
         return self._client
+
+    def _sts_client(self) -> StsClient:
+        if self._sts is None:
+            self._sts = _unsigned_client(  # type: ignore[assignment]  # a boto3 client
+                "sts", self.region, self.endpoint_url
+            )
+        assert self._sts is not None
+        return self._sts
 
     def _call(
         self, operation: str, fn: Callable[..., Mapping[str, object]], **kwargs: object
     ) -> Mapping[str, object]:
-        self.calls[operation] += 1
+        self.calls[operation] = self.calls.get(operation, 0) + 1
+        where = f"identity pool {self.identity_pool_id!r}"
         try:
             return fn(**kwargs)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
-            where = f"identity pool {self.identity_pool_id!r}"
             if code == "ResourceNotFoundException":
                 raise CognitoConfigError(
                     f"{where} was not found in {self.region}; check the id and the region", code
                 ) from exc
-            if code in ("TooManyRequestsException", "LimitExceededException"):
-                raise ThrottledError(f"Cognito throttled {operation} on {where}", code) from exc
+            if code in ("TooManyRequestsException", "LimitExceededException", "Throttling"):
+                raise ThrottledError(
+                    f"{operation} on {where} was still throttled after retries; slow down",
+                    code,
+                ) from exc
+            if code == "NotAuthorizedException" and self.user is None:
+                raise IdentityPoolError(
+                    f"{where} does not allow unauthenticated (guest) identities ({code}); "
+                    "enable them in the pool, or log a user in",
+                    code,
+                ) from exc
             if code == "NotAuthorizedException":
                 raise IdentityPoolError(
                     f"{where} refused the user-pool token ({code}); check that the pool lists "
-                    f"user pool {self.user.user_pool_id!r} and its app client as an "
-                    "authentication provider",
+                    f"user pool {self.user.user_pool_id!r} and its app client "  # type: ignore[union-attr]
+                    "as an authentication provider",
                     code,
                 ) from exc
-            if code == "InvalidIdentityPoolConfigurationException":
+            if code in ("InvalidIdentityPoolConfigurationException", "AccessDenied"):
                 raise IdentityPoolError(
-                    f"{where} has no usable role for authenticated identities ({code}); "
-                    "set its authenticated role and the role's trust policy",
+                    f"{operation} on {where}: no usable role for this identity ({code}); "
+                    "check the pool's roles and each role's trust policy",
                     code,
                 ) from exc
             raise IdentityPoolError(
-                f"{operation} failed on {where} ({code or 'error'})", code
+                f"{operation} failed on {where} ({code or 'error'})", code or None
             ) from exc
         except BotoCoreError as exc:
             raise IdentityPoolError(
-                f"{operation} could not reach Cognito for identity pool "
-                f"{self.identity_pool_id!r}: {type(exc).__name__}"
+                f"{operation} could not reach Cognito for {where}: {type(exc).__name__}"
             ) from exc
 
-    def fetch(self) -> Credentials:
-        """Exchange the user's (fresh) ID token for credentials. Blocking I/O."""
-        tokens = self.user.get_tokens()
-        logins = {self.login_key: tokens.id_token}
-        client = self._cognito()
+    def _logins(self) -> dict[str, str]:
+        if self.user is None:
+            return {}
+        key = self.login_key
+        assert key is not None
+        return {key: self.user.get_tokens().id_token}
+
+    def _identity(self, logins: Mapping[str, str]) -> str:
         with self._lock:
             if self._identity_id is None:
-                response = self._call(
-                    "GetId", client.get_id, IdentityPoolId=self.identity_pool_id, Logins=logins
-                )
+                request: dict[str, object] = {"IdentityPoolId": self.identity_pool_id}
+                if logins:
+                    request["Logins"] = dict(logins)
+                response = self._call("GetId", self._cognito().get_id, **request)
                 self._identity_id = str(response["IdentityId"])
-            identity_id = self._identity_id
-        response = self._call(
-            "GetCredentialsForIdentity",
-            client.get_credentials_for_identity,
-            IdentityId=identity_id,
-            Logins=logins,
-        )
-        raw = response.get("Credentials")
+            return self._identity_id
+
+    def fetch(self) -> Credentials:
+        """Get fresh credentials for this identity (blocking I/O); the provider's refresh."""
+        logins = self._logins()
+        identity_id = self._identity(logins)
+        request: dict[str, object] = {"IdentityId": identity_id}
+        if logins:
+            request["Logins"] = logins
+        if self.role_arn is None:
+            response = self._call(
+                "GetCredentialsForIdentity", self._cognito().get_credentials_for_identity, **request
+            )
+            raw = response.get("Credentials")
+            key_field = "SecretKey"
+        else:
+            token = self._call("GetOpenIdToken", self._cognito().get_open_id_token, **request)
+            response = self._call(
+                "AssumeRoleWithWebIdentity",
+                self._sts_client().assume_role_with_web_identity,
+                RoleArn=self.role_arn,
+                RoleSessionName=self.role_session_name,
+                WebIdentityToken=str(token["Token"]),
+                DurationSeconds=self.duration_seconds,
+            )
+            raw = response.get("Credentials")
+            key_field = "SecretAccessKey"
         if not isinstance(raw, Mapping):
             raise IdentityPoolError(
-                f"GetCredentialsForIdentity on {self.identity_pool_id!r} returned no credentials"
+                f"identity pool {self.identity_pool_id!r} answered without credentials"
             )
-        expiration = raw.get("Expiration")
-        if isinstance(expiration, (int, float)):
-            expiration = datetime.fromtimestamp(expiration, timezone.utc)
-        if not isinstance(expiration, datetime):
-            expiration = None
-        elif expiration.tzinfo is None:
-            expiration = expiration.replace(tzinfo=timezone.utc)
         return Credentials(
             access_key_id=str(raw["AccessKeyId"]),
-            secret_access_key=str(raw["SecretKey"]),
+            secret_access_key=str(raw[key_field]),
             session_token=str(raw["SessionToken"]) if raw.get("SessionToken") else None,
-            expiration=expiration,
+            expiration=_as_utc(raw.get("Expiration")),
         )
 
     def __repr__(self) -> str:
+        flow = "guest" if self.user is None else ("basic" if self.role_arn else "enhanced")
         return (
             f"IdentityPoolCredentials(identity_pool_id={self.identity_pool_id!r}, "
-            f"identity_id={self._identity_id!r})"
+            f"flow={flow!r}, identity_id={self._identity_id!r})"
         )
 
 
@@ -181,10 +278,56 @@ def identity_credentials(
     client: IdentityClient | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> RefreshingCredentialsProvider:
-    """A refreshing credentials provider for ``user`` through ``identity_pool_id``.
+    """Credentials for a logged-in ``user`` through ``identity_pool_id`` (enhanced flow).
 
-    >>> # provider = identity_credentials(user, "us-east-1:1234-...")
-    >>> # requests.get(url, auth=SigV4Auth(provider, region="us-east-1"))
+    The provider refreshes before expiry; pass it to ``SigV4Auth`` or ``SigV4Client``::
+
+        provider = identity_credentials(user, "us-east-1:1234abcd-...")
+        requests.get(url, auth=SigV4Auth(provider, region="us-east-1"))
     """
-    source = IdentityPoolCredentials(user, identity_pool_id, client=client)
+    source = IdentityPoolCredentials(identity_pool_id, user=user, client=client)
+    return RefreshingCredentialsProvider(source.fetch, clock=clock)
+
+
+def basic_identity_credentials(
+    user: CognitoUser,
+    identity_pool_id: str,
+    role_arn: str,
+    *,
+    role_session_name: str = "sigv4client",
+    duration_seconds: int = 3600,
+    client: IdentityClient | None = None,
+    sts_client: StsClient | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> RefreshingCredentialsProvider:
+    """Credentials through the basic (classic) flow: GetOpenIdToken + AssumeRoleWithWebIdentity."""
+    source = IdentityPoolCredentials(
+        identity_pool_id,
+        user=user,
+        role_arn=role_arn,
+        role_session_name=role_session_name,
+        duration_seconds=duration_seconds,
+        client=client,
+        sts_client=sts_client,
+    )
+    return RefreshingCredentialsProvider(source.fetch, clock=clock)
+
+
+def guest_credentials(
+    identity_pool_id: str,
+    *,
+    endpoint_url: str | None = None,
+    role_arn: str | None = None,
+    client: IdentityClient | None = None,
+    sts_client: StsClient | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> RefreshingCredentialsProvider:
+    """Credentials for an unauthenticated (guest) identity; ``role_arn`` for the basic flow."""
+    source = IdentityPoolCredentials(
+        identity_pool_id,
+        role_arn=role_arn,
+        endpoint_url=endpoint_url,
+        client=client,
+        sts_client=sts_client,
+    )
     return RefreshingCredentialsProvider(source.fetch, clock=clock)

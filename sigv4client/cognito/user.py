@@ -454,16 +454,26 @@ class CognitoUser:
         return step
 
     def identity_credentials(
-        self, identity_pool_id: str, *, clock: Callable[[], datetime] | None = None
+        self,
+        identity_pool_id: str,
+        *,
+        role_arn: str | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> RefreshingCredentialsProvider:
         """Identity-pool credentials for this user, as a refreshing provider.
 
         ``GetId`` runs once; ``GetCredentialsForIdentity`` runs when the
-        credentials near expiry, after refreshing the ID token if needed. Log
-        in first. Pass the provider to ``SigV4Auth`` or ``SigV4Client``.
+        credentials near expiry, after refreshing the ID token if needed. With
+        ``role_arn``, the basic flow (``GetOpenIdToken`` + STS
+        ``AssumeRoleWithWebIdentity``) is used instead. Log in first, then pass
+        the provider to ``SigV4Auth`` or ``SigV4Client``.
         """
-        from .identity import identity_credentials
+        from .identity import basic_identity_credentials, identity_credentials
 
+        if role_arn is not None:
+            return basic_identity_credentials(
+                self, identity_pool_id, role_arn, clock=clock or self._clock
+            )
         return identity_credentials(self, identity_pool_id, clock=clock or self._clock)
 
     def _associate_totp(self, challenge: MfaSetup) -> MfaSetup:
