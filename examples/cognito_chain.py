@@ -17,9 +17,7 @@ Against real AWS, give your own ids (the API must use IAM authorization):
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import uuid
 
 from sigv4client import ApiError, SigV4Client
 from sigv4client.cognito import CognitoUser
@@ -51,76 +49,20 @@ def chain(args: argparse.Namespace, endpoint_url: str | None, api: str) -> int:
 
 
 def local(args: argparse.Namespace) -> int:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
     from sigv4client.local import VerifyingServer
+    from sigv4client.local.cognito import LocalCognito
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    try:
-        host, port = moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        print(f"local Cognito (moto) at {endpoint}")
-
-        def admin(service: str):  # type: ignore[no-untyped-def]
-            return boto3.session.Session().client(
-                service,
-                region_name=REGION,
-                endpoint_url=endpoint,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            )
-
-        idp = admin("cognito-idp")
-        args.user_pool_id = idp.create_user_pool(PoolName="demo")["UserPool"]["Id"]
-        args.client_id = idp.create_user_pool_client(
-            UserPoolId=args.user_pool_id, ClientName="web"
-        )["UserPoolClient"]["ClientId"]
-        args.username, args.password = "alice", f"Pw-{uuid.uuid4().hex[:10]}-A1!"
-        idp.admin_create_user(
-            UserPoolId=args.user_pool_id,
-            Username=args.username,
-            TemporaryPassword=args.password,
-            MessageAction="SUPPRESS",
-        )
-        idp.admin_set_user_password(
-            UserPoolId=args.user_pool_id,
-            Username=args.username,
-            Password=args.password,
-            Permanent=True,
-        )
-        args.identity_pool_id = admin("cognito-identity").create_identity_pool(
-            IdentityPoolName="demo",
-            AllowUnauthenticatedIdentities=False,
-            CognitoIdentityProviders=[
-                {
-                    "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{args.user_pool_id}",
-                    "ClientId": args.client_id,
-                }
-            ],
-        )["IdentityPoolId"]
-
+    with LocalCognito(region=REGION) as cognito:
+        print(f"local Cognito (moto) at {cognito.endpoint_url}")
+        setup = cognito.create_demo()
+        args.user_pool_id, args.client_id = setup.user_pool_id, setup.client_id
+        args.username, args.password = setup.username, setup.password
+        args.identity_pool_id = setup.identity_pool_id
         # The API server accepts exactly the keys this identity pool issues.
-        identity = admin("cognito-identity")
-
-        def resolve(key: str) -> tuple[str, str | None] | None:
-            ident = identity.list_identities(IdentityPoolId=args.identity_pool_id, MaxResults=1)
-            if not ident["Identities"]:
-                return None
-            creds = identity.get_credentials_for_identity(
-                IdentityId=ident["Identities"][0]["IdentityId"]
-            )["Credentials"]
-            return (
-                (creds["SecretKey"], creds["SessionToken"]) if creds["AccessKeyId"] == key else None
-            )
-
+        resolve = cognito.resolve_identity_key(setup.identity_pool_id)
         with VerifyingServer(resolve=resolve, region=REGION, service="execute-api") as api:
             print(f"local API (verifies SigV4 with botocore) at {api.url}")
-            return chain(args, endpoint, api.url + "/prod")
-    finally:
-        moto.stop()
+            return chain(args, cognito.endpoint_url, api.url + "/prod")
 
 
 def main(argv: list[str] | None = None) -> int:

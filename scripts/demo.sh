@@ -10,4 +10,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[local]"
-exec .venv/bin/python examples/cognito_chain.py "$@"
+exec .venv/bin/sigv4client demo "$@"

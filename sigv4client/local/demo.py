@@ -1,0 +1,106 @@
+"""``sigv4client demo``: the whole chain, offline, on one machine.
+
+It starts a local Cognito (moto's server) and a local API that accepts only
+correctly signed requests, creates a user pool, an app client, a user and an
+identity pool, then runs the chain: SRP login -> identity-pool credentials ->
+signed GET and POST. It prints each step and the API's answers, shuts
+everything down and exits 0 (or keeps running with ``--keep-running``, for
+calls from a second terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import threading
+from collections.abc import Sequence
+from typing import IO
+
+from ..client import SigV4Client
+from ..cognito import CognitoUser
+from ..exceptions import SigV4ClientError
+from .cognito import LocalCognito
+from .verifying_server import VerifyingServer
+
+__all__ = ["main"]
+
+
+def _show(answer: object) -> str:
+    text = json.dumps(answer, ensure_ascii=False) if not isinstance(answer, str) else answer
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | None = None) -> int:
+    """Run the demo, writing to ``out``; returns the exit code."""
+    with LocalCognito() as cognito:
+        print(f"local Cognito (moto) ........ {cognito.endpoint_url}", file=out)
+        setup = cognito.create_demo()
+        print(f"user pool ................... {setup.user_pool_id}", file=out)
+        print(f"app client .................. {setup.client_id}", file=out)
+        print(f"user ........................ {setup.username}", file=out)
+        print(f"identity pool ............... {setup.identity_pool_id}", file=out)
+        resolve = cognito.resolve_identity_key(setup.identity_pool_id)
+        with VerifyingServer(resolve=resolve, region=setup.region, service="execute-api") as api:
+            print(f"local API (IAM auth) ........ {api.url}/prod", file=out)
+            print("", file=out)
+            user = CognitoUser(
+                user_pool_id=setup.user_pool_id,
+                client_id=setup.client_id,
+                endpoint_url=cognito.endpoint_url,
+            )
+            try:
+                tokens = user.login(setup.username, setup.password)
+                print(
+                    f"1. SRP login as {setup.username!r}: ID token until "
+                    f"{tokens.expires_at:%H:%M:%S} UTC",
+                    file=out,
+                )
+                provider = user.identity_credentials(setup.identity_pool_id)
+                creds = provider.get_credentials()
+                print(
+                    f"2. identity-pool credentials: key {creds.access_key_id}, "
+                    f"temporary (session token present: {creds.session_token is not None})",
+                    file=out,
+                )
+                client = SigV4Client.new_client(
+                    credentials=provider, endpoint=api.url + "/prod", region=setup.region
+                )
+                got = client.invoke(path="/notes", query_params={"limit": 10})
+                print(f"3. signed GET /prod/notes?limit=10 -> 200 {_show(got)}", file=out)
+                got = client.invoke(path="/notes", method="POST", body={"content": "hello"})
+                print(f"4. signed POST /prod/notes -> 200 {_show(got)}", file=out)
+            except SigV4ClientError as exc:
+                print(f"the demo failed: {exc}", file=out)
+                return 1
+            if keep_running:
+                print("", file=out)
+                print("Servers are running; from another terminal:", file=out)
+                print(
+                    f"  sigv4client --cognito-endpoint-url {cognito.endpoint_url} "
+                    f"--user-pool-id {setup.user_pool_id} --client-id {setup.client_id} "
+                    f"--username {setup.username} --password-stdin "
+                    f"--identity-pool-id {setup.identity_pool_id} --region {setup.region} "
+                    f"{api.url}/prod/notes",
+                    file=out,
+                )
+                print(f"  (the password is {setup.password!r}; a local, throwaway user)", file=out)
+                print("Press Ctrl-C to stop.", file=out)
+                out.flush()
+                with contextlib.suppress(KeyboardInterrupt):
+                    (stop or threading.Event()).wait()
+            print("", file=out)
+            print("done: servers stopped", file=out)
+    return 0
+
+
+def main(argv: Sequence[str], out: IO[str]) -> int:
+    """``sigv4client demo [--keep-running]``."""
+    parser = argparse.ArgumentParser(
+        prog="sigv4client demo", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--keep-running", action="store_true", help="keep the servers up for a second terminal"
+    )
+    args = parser.parse_args(argv)
+    return run(out, keep_running=args.keep_running)

@@ -1,0 +1,219 @@
+"""The sigv4client command, run as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sigv4client.local import VerifyingServer
+from sigv4client.local.cognito import DemoSetup, LocalCognito
+
+KEY, SECRET, TOKEN = "AKIDCLITEST", "cli/secret+value", "cli-session-token-value"
+
+
+def run(args: list[str], env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120):  # type: ignore[no-untyped-def]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base.update(
+        AWS_ACCESS_KEY_ID=KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET,
+        AWS_SESSION_TOKEN=TOKEN,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "sigv4client.cli", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=base,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[VerifyingServer]:
+    with VerifyingServer(
+        {KEY: (SECRET, TOKEN)}, region="us-east-1", service="execute-api"
+    ) as server:
+        yield server
+
+
+def test_signed_get(api: VerifyingServer) -> None:
+    proc = run(["--region", "us-east-1", f"{api.url}/prod/items?limit=10&q=a b"])
+    assert proc.returncode == 0, proc.stderr
+    assert '"access_key": "AKIDCLITEST"' in proc.stdout
+    assert '["q", "a b"]' in proc.stdout
+
+
+def test_signed_post_with_data_and_file(api: VerifyingServer, tmp_path: Path) -> None:
+    proc = run(
+        [
+            "--region",
+            "us-east-1",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            '{"a": 1}',
+            f"{api.url}/prod/notes",
+        ]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert '"method": "POST"' in proc.stdout
+    body = tmp_path / "body.bin"
+    body.write_bytes(b"x" * 300_000)
+    proc = run(
+        ["--region", "us-east-1", "-X", "PUT", "--data", f"@{body}", f"{api.url}/prod/upload"]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert '"body_length": 300000' in proc.stdout
+
+
+def test_presign_prints_a_url_that_works(api: VerifyingServer) -> None:
+    proc = run(["--region", "us-east-1", "--presign", "--expires", "60", f"{api.url}/prod/items"])
+    assert proc.returncode == 0, proc.stderr
+    url = proc.stdout.strip()
+    assert "X-Amz-Expires=60" in url
+    assert "X-Amz-Signature=" in url
+
+
+def test_verbose_shows_the_spec_values_without_secrets(api: VerifyingServer) -> None:
+    proc = run(["-v", "--region", "us-east-1", f"{api.url}/prod/items"])
+    assert proc.returncode == 0, proc.stderr
+    assert "* canonical request:" in proc.stderr
+    assert "* string to sign:" in proc.stderr
+    assert "x-amz-security-token:<redacted>" in proc.stderr
+    assert "Signature=<redacted>" in proc.stderr
+    for secret in (SECRET, TOKEN):
+        assert secret not in proc.stderr + proc.stdout
+
+
+def test_fail_flag_and_403(api: VerifyingServer) -> None:
+    env = {"AWS_SECRET_ACCESS_KEY": "wrong"}
+    proc = run(["--region", "us-east-1", f"{api.url}/prod/items"], env=env)
+    assert proc.returncode == 0  # like curl: an HTTP error is not a command failure...
+    assert "signature we calculated does not match" in proc.stdout
+    proc = run(["-f", "--region", "us-east-1", f"{api.url}/prod/items"], env=env)
+    assert proc.returncode == 22  # ...unless --fail
+    assert "returned error: 403" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        ([], 2, "usage:"),
+        (["--expires", "x", "http://127.0.0.1:1/"], 2, "usage:"),
+        (["-H", "no-colon", "--region", "us-east-1", "http://127.0.0.1:1/"], 2, "bad header"),
+        (["http://127.0.0.1:1/x"], 2, "--region"),
+        (["--region", "US-EAST-1", "http://127.0.0.1:1/x"], 2, "did you mean 'us-east-1'"),
+        (
+            ["--region", "us-east-1", "-d", "@/no/such/file", "http://127.0.0.1:1/x"],
+            26,
+            "cannot read",
+        ),
+        (["--region", "us-east-1", "http://127.0.0.1:1/x"], 7, "failed to connect"),
+        (
+            [
+                "--region",
+                "us-east-1",
+                "--identity-pool-id",
+                "us-east-1:x",
+                "--cache",
+                "/no/such/cache",
+                "http://h/x",
+            ],
+            2,
+            "sigv4client login",
+        ),
+        (["login", "--user-pool-id", "x"], 2, "usage:"),
+    ],
+)
+def test_bad_arguments(args: list[str], code: int, words: str) -> None:
+    proc = run(args)
+    assert proc.returncode == code, proc.stderr
+    assert words in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def cognito() -> Iterator[tuple[LocalCognito, DemoSetup]]:
+    with LocalCognito() as local:
+        yield local, local.create_demo()
+
+
+def test_login_caches_the_session_0600_and_later_calls_use_it(
+    cognito: tuple[LocalCognito, DemoSetup], tmp_path: Path
+) -> None:
+    local, setup = cognito
+    cache = tmp_path / "sub" / "session.json"
+    proc = run(
+        [
+            "login",
+            "--cognito-endpoint-url",
+            local.endpoint_url,
+            "--user-pool-id",
+            setup.user_pool_id,
+            "--client-id",
+            setup.client_id,
+            "--username",
+            setup.username,
+            "--password-stdin",
+            "--cache",
+            str(cache),
+        ],
+        stdin=setup.password + "\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert setup.password not in cache.read_text()
+    resolve = local.resolve_identity_key(setup.identity_pool_id)
+    with VerifyingServer(resolve=resolve, region="us-east-1") as server:
+        proc = run(
+            [
+                "--identity-pool-id",
+                setup.identity_pool_id,
+                "--cache",
+                str(cache),
+                "--region",
+                "us-east-1",
+                f"{server.url}/prod/me",
+            ],
+            env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert '"access_key": "TESTACCESSKEY12345"' in proc.stdout
+    cache.chmod(0o644)
+    proc = run(
+        [
+            "--identity-pool-id",
+            setup.identity_pool_id,
+            "--cache",
+            str(cache),
+            "--region",
+            "us-east-1",
+            "http://127.0.0.1:1/",
+        ]
+    )
+    assert proc.returncode == 1
+    assert "chmod 600" in proc.stderr
+
+
+def test_demo_runs_offline_and_exits_0() -> None:
+    proc = run(["demo"], timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for step in (
+        "1. SRP login",
+        "2. identity-pool credentials",
+        "3. signed GET",
+        "4. signed POST /prod/notes -> 200",
+        "done: servers stopped",
+    ):
+        assert step in proc.stdout
