@@ -51,6 +51,7 @@ def chain(args: argparse.Namespace, endpoint_url: str | None, api: str) -> int:
 def local(args: argparse.Namespace) -> int:
     from sigv4client.local import VerifyingServer
     from sigv4client.local.cognito import LocalCognito
+    from sigv4client.local.gateway import MotoIdentityResolver
 
     with LocalCognito(region=REGION) as cognito:
         print(f"local Cognito (moto) at {cognito.endpoint_url}")
@@ -59,7 +60,7 @@ def local(args: argparse.Namespace) -> int:
         args.username, args.password = setup.username, setup.password
         args.identity_pool_id = setup.identity_pool_id
         # The API server accepts exactly the keys this identity pool issues.
-        resolve = cognito.resolve_identity_key(setup.identity_pool_id)
+        resolve = MotoIdentityResolver(cognito.endpoint_url, setup.identity_pool_id)
         with VerifyingServer(resolve=resolve, region=REGION, service="execute-api") as api:
             print(f"local API (verifies SigV4 with botocore) at {api.url}")
             return chain(args, cognito.endpoint_url, api.url + "/prod")

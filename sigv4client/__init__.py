@@ -7,6 +7,7 @@ Three entry points:
 - :class:`SigV4Auth`: a ``requests`` auth plugin.
 """
 
+from ._verify import VerifiedIdentity, verify
 from .client import SigV4Client
 from .exceptions import (
     ApiError,
@@ -26,10 +27,12 @@ from .exceptions import (
     NonReplayableBodyError,
     PasswordResetRequiredError,
     RefreshTokenError,
+    SignatureMismatchError,
     SigV4ClientError,
     ThrottledError,
     UserDisabledError,
     UserNotConfirmedError,
+    VerificationError,
 )
 from .integrations.requests import SigV4Auth
 from .models import (
@@ -68,14 +71,18 @@ __all__ = [
     "SigV4Auth",
     "SigV4Client",
     "SigV4ClientError",
+    "SignatureMismatchError",
     "SignedRequest",
     "SigningConfig",
     "SigningResult",
     "ThrottledError",
     "UserDisabledError",
     "UserNotConfirmedError",
+    "VerificationError",
+    "VerifiedIdentity",
     "__version__",
     "presign",
     "presign_result",
     "sign",
+    "verify",
 ]

@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
 
+from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from .exceptions import SigV4ClientError
 from .models import Credentials, HttpRequest, SigningConfig
@@ -387,6 +388,12 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
             stdout.write(response.text)
             if response.text and not response.text.endswith("\n"):
                 stdout.write("\n")
+        if response.status_code == 403 and not args.output:
+            mismatch = mismatch_from_answer(
+                403, response.text, result.canonical_request, (creds.session_token,)
+            )
+            if mismatch is not None:
+                print(f"sigv4client: {mismatch}", file=stderr)
     if args.fail and response.status_code >= 400:
         print(f"sigv4client: the requested URL returned error: {response.status_code}", file=stderr)
         return EXIT_HTTP

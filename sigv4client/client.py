@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 
 from ._canonical import encode_query_value, split_url
+from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from ._sources import CredentialsSource, check_source, snapshot
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
@@ -236,7 +237,13 @@ class SigV4Client:
             if existing is not None and existing != name:
                 del out[existing]
             out[name] = value
-        return SignedRequest(method=method.upper(), url=result.url, headers=out, body=body_bytes)
+        return SignedRequest(
+            method=method.upper(),
+            url=result.url,
+            headers=out,
+            body=body_bytes,
+            canonical_request=result.canonical_request,
+        )
 
     def invoke(
         self,
@@ -253,7 +260,11 @@ class SigV4Client:
 
         The answer is parsed JSON when the server says it is JSON, else text.
         A non-2xx status raises :class:`~sigv4client.ApiError` with the status
-        and body text. ``session`` reuses a ``requests.Session`` (keep-alive).
+        and body text, except a 403 that quotes the server's canonical request
+        (API Gateway's signature mismatch): that raises
+        :class:`~sigv4client.SignatureMismatchError`, whose ``diff`` shows
+        line by line where the server read the request differently.
+        ``session`` reuses a ``requests.Session`` (keep-alive).
         """
         signed = self.sign_request(
             method=method, path=path, headers=headers, query_params=query_params, body=body
@@ -263,6 +274,12 @@ class SigV4Client:
             signed.method, signed.url, headers=signed.headers, data=signed.body, timeout=timeout
         )
         if not 200 <= response.status_code < 300:
+            token = signed.headers.get("X-Amz-Security-Token")
+            mismatch = mismatch_from_answer(
+                response.status_code, response.text, signed.canonical_request, (token,)
+            )
+            if mismatch is not None:
+                raise mismatch
             raise ApiError(response.status_code, response.text, signed.url.partition("?")[0])
         if "json" in response.headers.get("Content-Type", "") and response.content:
             return response.json()

@@ -27,10 +27,17 @@ The tree::
     │   ├── RefreshTokenError        the refresh token was rejected (log in again)
     │   ├── IdentityPoolError        the identity pool refused the token or role
     │   └── ThrottledError           still throttled after retrying with backoff
+    ├── VerificationError            a request failed verify(); ``check`` names the check
+    │   └── SignatureMismatchError   the recomputed signature differs (server side), or a
+    │                                server's 403 carried its canonical request (client side)
     └── ApiError                     the signed call got a non-2xx answer
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
 
 __all__ = [
     "ApiError",
@@ -50,10 +57,12 @@ __all__ = [
     "NonReplayableBodyError",
     "PasswordResetRequiredError",
     "RefreshTokenError",
+    "SignatureMismatchError",
     "SigV4ClientError",
     "ThrottledError",
     "UserDisabledError",
     "UserNotConfirmedError",
+    "VerificationError",
 ]
 
 
@@ -165,3 +174,110 @@ class ApiError(SigV4ClientError):
 
     def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str]]:
         return (type(self), (self.status, self.body, self.url))
+
+
+#: The names a :class:`VerificationError` gives to the check that failed.
+#:
+#: - ``missing``: no Authorization header and no presigned query (no signature at all);
+#: - ``malformed``: the signature parts cannot be parsed, or break a SigV4 rule;
+#: - ``scope``: the credential scope's date, region or service is not the expected one;
+#: - ``skew``: ``X-Amz-Date`` is too far from the server's time;
+#: - ``expired``: a presigned URL past ``X-Amz-Date + X-Amz-Expires``;
+#: - ``unknown-key``: ``resolve_secret`` does not know the access key id;
+#: - ``token``: the session token is missing, unexpected or wrong;
+#: - ``token-expired``: the resolved temporary credentials have expired;
+#: - ``signature``: the recomputed signature differs (:class:`SignatureMismatchError`).
+Check = Literal[
+    "missing",
+    "malformed",
+    "scope",
+    "skew",
+    "expired",
+    "unknown-key",
+    "token",
+    "token-expired",
+    "signature",
+]
+
+
+class VerificationError(SigV4ClientError):
+    """A request failed signature verification; ``check`` names the check that failed.
+
+    ``check`` is one of :data:`Check`. The other attributes give what is known
+    at that point, for an error page or a log line, and are ``None`` (or empty)
+    otherwise. None of them holds a secret: the session token is redacted from
+    ``canonical_request`` and no signature, provided or expected, is kept.
+
+    - ``access_key_id``, ``credential_scope``: from the request, once parsed;
+    - ``request_time``: the request's ``X-Amz-Date``; ``server_time``: the time checked against;
+    - ``expires_in``: a presigned URL's ``X-Amz-Expires``;
+    - ``scope_fields``: which scope parts were wrong (``"date"``, ``"region"``, ``"service"``);
+    - ``canonical_request``, ``string_to_sign``: what we computed (signature mismatches).
+
+    >>> err = VerificationError("no signature", check="missing")
+    >>> err.check, str(err)
+    ('missing', 'no signature')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        check: Check,
+        access_key_id: str | None = None,
+        credential_scope: str | None = None,
+        request_time: datetime | None = None,
+        server_time: datetime | None = None,
+        expires_in: int | None = None,
+        scope_fields: tuple[str, ...] = (),
+        canonical_request: str | None = None,
+        string_to_sign: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.check: Check = check
+        self.access_key_id = access_key_id
+        self.credential_scope = credential_scope
+        self.request_time = request_time
+        self.server_time = server_time
+        self.expires_in = expires_in
+        self.scope_fields = scope_fields
+        self.canonical_request = canonical_request
+        self.string_to_sign = string_to_sign
+
+    def __reduce__(
+        self,
+    ) -> tuple[
+        Callable[[type[VerificationError], str, dict[str, object]], VerificationError],
+        tuple[type[VerificationError], str, dict[str, object]],
+    ]:
+        # Keyword-only arguments do not survive BaseException's default pickling.
+        return (_rebuild_error, (type(self), str(self), dict(self.__dict__)))
+
+
+class SignatureMismatchError(VerificationError):
+    """The signature we computed differs from the one in the request.
+
+    ``canonical_request`` and ``string_to_sign`` hold what the verifying side
+    computed (the token redacted): compare them with the signer's to find the
+    difference.
+
+    Raised by :func:`sigv4client.verify` on the server side, and by
+    :meth:`SigV4Client.invoke` on the client side when a 403 answer carries
+    the server's canonical request (as API Gateway's does). Then ``status``
+    and ``body`` are the HTTP answer, ``client_canonical_request`` is ours,
+    and ``diff`` a line-by-line comparison of the two.
+    """
+
+    status: int | None = None
+    body: str | None = None
+    client_canonical_request: str | None = None
+    diff: str | None = None
+
+
+def _rebuild_error(
+    cls: type[VerificationError], message: str, state: dict[str, object]
+) -> VerificationError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err

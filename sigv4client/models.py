@@ -296,3 +296,5 @@ class SignedRequest:
     url: str
     headers: dict[str, str] = field(repr=False)
     body: bytes | IO[bytes] | None = None
+    #: The canonical request that was signed (may hold the session token).
+    canonical_request: str = field(default="", repr=False)

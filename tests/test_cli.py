@@ -13,6 +13,7 @@ import pytest
 
 from sigv4client.local import VerifyingServer
 from sigv4client.local.cognito import DemoSetup, LocalCognito
+from sigv4client.local.gateway import LocalGateway, MotoIdentityResolver
 
 KEY, SECRET, TOKEN = "AKIDCLITEST", "cli/secret+value", "cli-session-token-value"
 
@@ -174,7 +175,7 @@ def test_login_caches_the_session_0600_and_later_calls_use_it(
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
     assert setup.password not in cache.read_text()
-    resolve = local.resolve_identity_key(setup.identity_pool_id)
+    resolve = MotoIdentityResolver(local.endpoint_url, setup.identity_pool_id)
     with VerifyingServer(resolve=resolve, region="us-east-1") as server:
         proc = run(
             [
@@ -214,6 +215,21 @@ def test_demo_runs_offline_and_exits_0() -> None:
         "2. identity-pool credentials",
         "3. signed GET",
         "4. signed POST /prod/notes -> 200",
+        "5. signed GET /prod/notes?limit=10 -> 200",
         "done: servers stopped",
     ):
         assert step in proc.stdout
+
+
+def test_a_mismatch_403_prints_where_the_canonical_requests_differ() -> None:
+    gateway = LocalGateway({KEY: (SECRET, TOKEN)}, region="us-east-1", service="execute-api")
+    gateway.route("ANY", "/{proxy+}", lambda request: {"ok": True})
+    with gateway:
+        proc = run(
+            ["--region", "us-east-1", "-X", "GET", f"{gateway.url}/a%20b/c?x=1"],
+            env={"AWS_SECRET_ACCESS_KEY": "wrong"},
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert "The Canonical String for this request should have been" in proc.stdout
+    assert "the server computed a different signature" in proc.stderr
+    assert TOKEN not in proc.stderr

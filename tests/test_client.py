@@ -266,3 +266,48 @@ def test_put_50mb_file_streamed_from_disk(local_client: SigV4Client, tmp_path) -
     assert r.status_code == 200, r.text
     assert r.json()["body_sha256"] == digest.hexdigest()
     assert r.json()["body_length"] == 50 << 20
+
+
+def test_invoke_explains_a_signature_mismatch_line_by_line() -> None:
+    from sigv4client import ApiError, SignatureMismatchError
+    from sigv4client.local.gateway import LocalGateway
+
+    class RewritingProxy(requests.Session):
+        """Stands for a proxy that rewrites a signed header in flight."""
+
+        def request(self, method, url, headers=None, **kwargs):  # type: ignore[no-untyped-def,override]
+            headers = {**(headers or {}), "X-Tag": "rewritten"}
+            return super().request(method, url, headers=headers, **kwargs)
+
+    gateway = LocalGateway({TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)})
+    gateway.route("ANY", "/{proxy+}", lambda request: {"ok": True})
+    with gateway, RewritingProxy() as proxy:
+        client = SigV4Client.new_client(
+            access_key=TOKEN_KEY,
+            secret_key=TOKEN_SECRET,
+            session_token=SESSION_TOKEN,
+            region="us-east-1",
+            endpoint=gateway.url + "/prod",
+        )
+        assert client.invoke(path="/ok", headers={"X-Tag": "original"}) == {"ok": True}
+        with pytest.raises(SignatureMismatchError) as info:
+            client.invoke(path="/items", headers={"X-Tag": "original"}, session=proxy)
+    err = info.value
+    assert err.status == 403
+    assert err.diff is not None
+    assert "header x-tag" in err.diff
+    assert "'x-tag:original'" in err.diff
+    assert "'x-tag:rewritten'" in err.diff
+    assert err.canonical_request is not None
+    assert "x-tag:rewritten" in err.canonical_request
+    assert SESSION_TOKEN not in str(err)
+    assert SESSION_TOKEN not in err.diff
+    # a plain 403 without the server's canonical request stays an ApiError
+    gateway = LocalGateway({TOKEN_KEY: TOKEN_SECRET})
+    with gateway:
+        client = SigV4Client.new_client(
+            access_key="AKIDUNKNOWN", secret_key="x", region="us-east-1", endpoint=gateway.url
+        )
+        with pytest.raises(ApiError) as plain:
+            client.invoke(path="/x")
+    assert plain.value.status == 403

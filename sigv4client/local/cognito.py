@@ -132,19 +132,3 @@ class LocalCognito:
             password=password,
             identity_pool_id=identity_pool_id,
         )
-
-    def resolve_identity_key(self, identity_pool_id: str) -> Any:
-        """A ``resolve_secret`` callable for the keys this identity pool issued."""
-        identity = self.admin("cognito-identity")
-
-        def resolve(access_key_id: str) -> tuple[str, str | None] | None:
-            listed = identity.list_identities(IdentityPoolId=identity_pool_id, MaxResults=60)
-            for entry in listed.get("Identities", []):
-                creds = identity.get_credentials_for_identity(IdentityId=entry["IdentityId"])[
-                    "Credentials"
-                ]
-                if creds["AccessKeyId"] == access_key_id:
-                    return creds["SecretKey"], creds.get("SessionToken")
-            return None
-
-        return resolve

@@ -21,7 +21,7 @@ from ..client import SigV4Client
 from ..cognito import CognitoUser
 from ..exceptions import SigV4ClientError
 from .cognito import LocalCognito
-from .verifying_server import VerifyingServer
+from .gateway import GatewayRequest, LocalGateway, MotoIdentityResolver
 
 __all__ = ["main"]
 
@@ -29,6 +29,30 @@ __all__ = ["main"]
 def _show(answer: object) -> str:
     text = json.dumps(answer, ensure_ascii=False) if not isinstance(answer, str) else answer
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+def notes_api(gateway: LocalGateway) -> None:
+    """Routes of a tiny notes API: GET and POST ``/prod/notes``, kept in memory per caller."""
+    notes: dict[str, list[object]] = {}
+    lock = threading.Lock()
+
+    def list_notes(request: GatewayRequest) -> dict[str, object]:
+        caller = request.identity.access_key_id
+        with lock:
+            mine = list(notes.get(caller, []))
+        limit = int(request.query_string_parameters.get("limit") or 10)
+        return {"caller": caller, "notes": mine[:limit]}
+
+    def add_note(request: GatewayRequest) -> dict[str, object]:
+        caller = request.identity.access_key_id
+        note = request.json()
+        with lock:
+            notes.setdefault(caller, []).append(note)
+            count = len(notes[caller])
+        return {"caller": caller, "added": note, "count": count}
+
+    gateway.route("GET", "/prod/notes", list_notes)
+    gateway.route("POST", "/prod/notes", add_note)
 
 
 def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | None = None) -> int:
@@ -40,9 +64,16 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
         print(f"app client .................. {setup.client_id}", file=out)
         print(f"user ........................ {setup.username}", file=out)
         print(f"identity pool ............... {setup.identity_pool_id}", file=out)
-        resolve = cognito.resolve_identity_key(setup.identity_pool_id)
-        with VerifyingServer(resolve=resolve, region=setup.region, service="execute-api") as api:
-            print(f"local API (IAM auth) ........ {api.url}/prod", file=out)
+        resolver = MotoIdentityResolver(cognito.endpoint_url, setup.identity_pool_id)
+        gateway = LocalGateway(
+            resolve_secret=resolver,
+            identity_fields=resolver.identity_fields,
+            region=setup.region,
+            service="execute-api",
+        )
+        notes_api(gateway)
+        with gateway as api:
+            print(f"local API gateway (IAM auth)  {api.url}/prod", file=out)
             print("", file=out)
             user = CognitoUser(
                 user_pool_id=setup.user_pool_id,
@@ -70,6 +101,8 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
                 print(f"3. signed GET /prod/notes?limit=10 -> 200 {_show(got)}", file=out)
                 got = client.invoke(path="/notes", method="POST", body={"content": "hello"})
                 print(f"4. signed POST /prod/notes -> 200 {_show(got)}", file=out)
+                got = client.invoke(path="/notes", query_params={"limit": 10})
+                print(f"5. signed GET /prod/notes?limit=10 -> 200 {_show(got)}", file=out)
             except SigV4ClientError as exc:
                 print(f"the demo failed: {exc}", file=out)
                 return 1

@@ -33,12 +33,14 @@ import botocore.auth
 import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
+from ..models import Credentials
+
 __all__ = ["ResolveSecret", "VerifyingServer"]
 
 logger = logging.getLogger("sigv4client.local")
 
 #: Maps an access key id to its secret (or ``(secret, session_token)``), or None if unknown.
-ResolveSecret = Callable[[str], str | tuple[str, str | None] | None]
+ResolveSecret = Callable[[str], str | tuple[str, str | None] | Credentials | None]
 
 _AUTH = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
@@ -245,7 +247,12 @@ class VerifyingServer:
         resolved = self._resolve(key)
         if resolved is None:
             raise _Denied(403, "The security token included in the request is invalid.")
-        secret, token = (resolved, None) if isinstance(resolved, str) else resolved
+        if isinstance(resolved, str):
+            secret, token = resolved, None
+        elif isinstance(resolved, Credentials):
+            secret, token = resolved.secret_access_key, resolved.session_token
+        else:
+            secret, token = resolved
         if token is not None and handler.headers.get("X-Amz-Security-Token") != token:
             raise _Denied(403, "The security token included in the request is invalid.")
         if (self.region and m["region"] != self.region) or (

@@ -1,0 +1,967 @@
+"""A local API Gateway: routes behind IAM (SigV4) authorization, served on loopback.
+
+:class:`LocalGateway` is a small HTTP/1.1 server (keep-alive, chunked request
+bodies) that checks every request with :func:`sigv4client._verify.verify`, then
+calls the route's handler, or forwards the request to a backend. It answers as
+API Gateway's REST APIs do with ``AWS_IAM`` authorization: 403 with API
+Gateway's JSON error bodies and ``x-amzn-ErrorType`` header when a request is
+not signed, signed wrongly or too late; 502 ``{"message": "Internal server
+error"}`` when a handler fails.
+
+>>> import requests
+>>> from sigv4client import Credentials, SigV4Auth
+>>> from sigv4client.local import LocalGateway
+>>> with LocalGateway({"AKIDLOCAL": "local-secret"}, region="eu-west-1") as gateway:
+...     gateway.route("GET", "/pets/{id}",
+...                   lambda req: {"pet": req.path_parameters["id"],
+...                                "caller": req.identity.access_key_id})
+...     auth = SigV4Auth(Credentials(access_key_id="AKIDLOCAL", secret_access_key="local-secret"),
+...                      region="eu-west-1")
+...     with requests.Session() as session:
+...         ok = session.get(f"{gateway.url}/pets/7", auth=auth)
+...         unsigned = session.get(f"{gateway.url}/pets/7")
+>>> ok.status_code, ok.json()
+(200, {'pet': '7', 'caller': 'AKIDLOCAL'})
+>>> unsigned.status_code, unsigned.json(), unsigned.headers["x-amzn-ErrorType"]
+(403, {'message': 'Missing Authentication Token'}, 'MissingAuthenticationTokenException')
+
+Where the messages come from: API Gateway's documented and widely reported
+answers (the IAM user guide's "Troubleshoot signed requests", the API Gateway
+knowledge-center articles on 403 errors, and responses quoted in SDK issue
+trackers). A request to a path or method that has no route gets 403
+``Missing Authentication Token``, signed or not, because that is what REST APIs
+answer (they match the route before they check the signature); HTTP APIs would
+answer 404 ``Not Found``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.message
+import http.client
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType, TracebackType
+from typing import Protocol, cast
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+
+from .. import _canonical as c
+from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
+from ..exceptions import InvalidConfigError
+from ..models import Credentials, HttpRequest
+
+__all__ = [
+    "GatewayRequest",
+    "GatewayResponse",
+    "Handler",
+    "IdentityFields",
+    "LocalGateway",
+    "MotoIdentityResolver",
+]
+
+logger = logging.getLogger("sigv4client.local.gateway")
+
+#: Extra ``requestContext.identity`` fields for an access key id (``caller``,
+#: ``user``, ``userArn``, ``accountId``, ``cognitoIdentityId``, ...).
+IdentityFields = Callable[[str], Mapping[str, str | None]]
+
+_UTC = timezone.utc
+_JSON = "application/json"
+_MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB.
+_MAX_LINE = 65536
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# Never forwarded to a backend: the caller's credentials, and what the proxy sets itself.
+_NOT_FORWARDED = _HOP_BY_HOP | {"authorization", "x-amz-security-token", "host", "content-length"}
+_QUERY_AUTH = frozenset(
+    {
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+        "X-Amz-Security-Token",
+    }
+)
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY"})
+
+# API Gateway's answers (status, x-amzn-ErrorType, message).
+_MISSING_TOKEN = (403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+_INVALID_TOKEN = (
+    403,
+    "UnrecognizedClientException",
+    "The security token included in the request is invalid.",
+)
+_EXPIRED_TOKEN = (
+    403,
+    "ExpiredTokenException",
+    "The security token included in the request is expired",
+)
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. "
+    "Consult the service documentation for details.\n\n"
+    "The Canonical String for this request should have been\n'{canonical_request}'\n\n"
+    "The String-to-Sign should have been\n'{string_to_sign}'\n"
+)
+_INTERNAL_ERROR = "Internal server error"
+
+
+def _amz(when: datetime) -> str:
+    return when.astimezone(_UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _pairs(headers: Sequence[tuple[str, str]] | Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(headers.items()) if isinstance(headers, Mapping) else tuple(headers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GatewayResponse:
+    """What a route answers: a status, headers and a body.
+
+    ``headers`` are ``(name, value)`` pairs (a mapping is accepted); a ``str``
+    body is sent as UTF-8. ``Content-Length`` is always computed by the gateway.
+
+    >>> GatewayResponse.json({"ok": True}, status=201).body
+    b'{"ok": true}'
+    """
+
+    status: int = 200
+    headers: Sequence[tuple[str, str]] | Mapping[str, str] = ()
+    body: bytes | str = b""
+
+    def __post_init__(self) -> None:
+        pairs = _pairs(self.headers)
+        for name, value in pairs:
+            c.header_name(name)  # a token: no ':' or spaces
+            c.header_value(name, value)  # no CR, LF or NUL: no response splitting
+        object.__setattr__(self, "headers", pairs)
+        if isinstance(self.body, str):
+            object.__setattr__(self, "body", self.body.encode("utf-8"))
+        if not isinstance(self.status, int) or not 100 <= self.status <= 599:
+            raise InvalidConfigError(f"status must be an HTTP status code, got {self.status!r}")
+
+    @classmethod
+    def json(
+        cls,
+        payload: object,
+        *,
+        status: int = 200,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> GatewayResponse:
+        """A JSON response: ``payload`` serialized, ``Content-Type: application/json``."""
+        return cls(
+            status=status,
+            headers=(("Content-Type", _JSON), *headers),
+            body=json.dumps(payload).encode("utf-8"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GatewayRequest:
+    """A verified request, as a route handler sees it.
+
+    ``path`` is the request path with dot segments removed, still
+    percent-encoded as on the wire; ``path_parameters`` are the values of the
+    route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query``
+    the decoded query pairs in order. ``identity`` is what :func:`verify`
+    established, and ``request_context`` the same facts in the shape of API
+    Gateway's Lambda proxy event ``requestContext`` (``identity.accessKey``,
+    ``identity.caller``, ``identity.user``, ``resourcePath``, ``requestId``...).
+    Headers and body are left out of ``repr``: they hold the signature and token.
+    """
+
+    method: str
+    path: str
+    resource: str
+    path_parameters: Mapping[str, str]
+    raw_query: str
+    query: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...] = field(repr=False)
+    body: bytes = field(repr=False)
+    identity: VerifiedIdentity
+    request_context: Mapping[str, object] = field(repr=False)
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (any case), or None; repeated headers joined by ','."""
+        lname = name.lower()
+        values = [v for n, v in self.headers if n.lower() == lname]
+        return ",".join(values) if values else None
+
+    @property
+    def query_string_parameters(self) -> dict[str, str]:
+        """The query as a dict, the last value of a repeated name winning (as API Gateway does)."""
+        return dict(self.query)
+
+    def json(self) -> object:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+#: A route handler: takes a :class:`GatewayRequest` and returns a
+#: :class:`GatewayResponse`, a mapping (sent as a JSON body), text (``text/plain``)
+#: or bytes (``application/octet-stream``).
+Handler = Callable[[GatewayRequest], GatewayResponse | Mapping[str, object] | str | bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    method: str
+    resource: str
+    regex: re.Pattern[str]
+    greedy: bool
+    params: int
+    handler: Handler
+
+    @property
+    def rank(self) -> tuple[bool, int]:
+        # The most specific route wins, as in API Gateway: literal segments over
+        # {param}, {param} over a greedy {proxy+}.
+        return (self.greedy, self.params)
+
+
+def _compile(resource: str) -> tuple[re.Pattern[str], bool, int]:
+    if not isinstance(resource, str) or not resource.startswith("/"):
+        raise InvalidConfigError(f"a path pattern starts with '/', got {resource!r}")
+    segments = _trim(resource).split("/")[1:]
+    pieces: list[str] = []
+    greedy = False
+    params = 0
+    for i, segment in enumerate(segments):
+        m = _PARAM.fullmatch(segment)
+        if m is None:
+            if "{" in segment or "}" in segment:
+                raise InvalidConfigError(
+                    f"segment {segment!r} of {resource!r}: a placeholder is a whole segment, "
+                    "'{name}' or '{name+}'"
+                )
+            pieces.append(re.escape(segment))
+            continue
+        name, plus = m.groups()
+        params += 1
+        if plus:
+            if i != len(segments) - 1:
+                raise InvalidConfigError(f"'{{{name}+}}' must be the last segment of {resource!r}")
+            greedy = True
+            pieces.append(f"(?P<{name}>.+)")
+        else:
+            pieces.append(f"(?P<{name}>[^/]+)")
+    try:
+        regex = re.compile("/" + "/".join(pieces))
+    except re.error as exc:  # a placeholder name used twice
+        raise InvalidConfigError(f"invalid path pattern {resource!r}: {exc}") from None
+    return regex, greedy, params
+
+
+def _trim(path: str) -> str:
+    # "/items/" and "/items" are the same resource.
+    return path.rstrip("/") or "/"
+
+
+class _Reader(Protocol):
+    """What the body reader needs of a connection's input stream."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes."""
+
+    def readline(self, size: int = -1, /) -> bytes:
+        """One line of at most ``size`` bytes."""
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _read_body(rfile: _Reader, headers: email.message.Message, limit: int) -> bytes:
+    encoding = headers.get_all("Transfer-Encoding")
+    if encoding:
+        if [e.strip().lower() for e in encoding] != ["chunked"]:
+            raise _BadRequest(501, "Only Transfer-Encoding: chunked is supported")
+        return _read_chunked(rfile, limit)
+    lengths = {v.strip() for v in headers.get_all("Content-Length") or ()}
+    if not lengths:
+        return b""
+    length = lengths.pop()
+    if lengths or not length.isascii() or not length.isdigit():
+        raise _BadRequest(400, "Invalid Content-Length")
+    size = int(length)
+    if size > limit:
+        raise _BadRequest(413, "Request Too Long")
+    data = rfile.read(size)
+    if len(data) != size:
+        raise _BadRequest(400, "Incomplete request body")
+    return data
+
+
+def _read_chunked(rfile: _Reader, limit: int) -> bytes:
+    # RFC 9112 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF, ended by a
+    # zero-size chunk, optional trailer fields and a blank line.
+    body = bytearray()
+    while True:
+        line = rfile.readline(_MAX_LINE)
+        size_text = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
+            raise _BadRequest(400, "Invalid chunked request body")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if len(body) + size > limit:
+            raise _BadRequest(413, "Request Too Long")
+        chunk = rfile.read(size)
+        if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise _BadRequest(400, "Invalid chunked request body")
+        body += chunk
+    for _ in range(100):  # trailer fields, ignored
+        line = rfile.readline(_MAX_LINE)
+        if line in (b"\r\n", b"\n"):
+            return bytes(body)
+        if not line.endswith(b"\n"):
+            break
+    raise _BadRequest(400, "Invalid chunked request body")
+
+
+# socketserver's types for a request and a client address (typeshed's, spelled out).
+_Request = socket.socket | tuple[bytes, socket.socket]
+_Address = tuple[str, int]
+
+
+class _Server(ThreadingHTTPServer):
+    # Threads are daemons (a stuck handler never blocks the interpreter's exit)
+    # and are still joined by server_close() (block_on_close).
+    daemon_threads = True
+    block_on_close = True
+
+    def __init__(self, gateway: LocalGateway, port: int) -> None:
+        self.gateway = gateway
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    def process_request(self, request: _Request, client_address: _Address) -> None:
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self._open_lock:
+                self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: _Request) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake every handler blocked on an idle keep-alive connection, so it ends."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed by the client
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that vanished mid-request is not the server's error: keep it quiet.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "sigv4client-local-gateway"
+    timeout = 120  # an idle keep-alive connection is closed after this many seconds
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's
+        # algorithm and the client's delayed ACK hold the second one ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: object) -> None:
+        logger.debug("gateway: " + format, *args)
+
+    def _handle(self) -> None:
+        self.server.gateway._serve(self)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+
+
+class _IdentityClient(Protocol):
+    """The part of a boto3 ``cognito-identity`` client :class:`MotoIdentityResolver` calls."""
+
+    def list_identities(self, **kwargs: object) -> Mapping[str, object]:
+        """ListIdentities."""
+
+    def get_credentials_for_identity(self, **kwargs: object) -> Mapping[str, object]:
+        """GetCredentialsForIdentity."""
+
+
+class MotoIdentityResolver:
+    """Resolves access keys issued by a moto server's Cognito identity pool.
+
+    Finds the identity whose ``GetCredentialsForIdentity`` returns the access
+    key (``ListIdentities`` of ``identity_pool_id``, then each identity's
+    credentials) and answers its secret and session token. moto signs nothing
+    it receives, so the calls use dummy admin credentials ("testing").
+
+    moto hands every identity the same fixed credentials (``TESTACCESSKEY12345``,
+    ``ABCSECRETKEY``, token ``ABC12345``; ``moto/cognitoidentity/models.py``),
+    so a key found maps to the first identity that returns it. Results are kept
+    ``ttl`` seconds; moto's 90 s ``Expiration`` is not used, because moto derives
+    it from a naive UTC time read as local time.
+
+    >>> resolver = MotoIdentityResolver("http://127.0.0.1:5000", "us-east-1:1234")
+    >>> resolver.region
+    'us-east-1'
+    """
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        identity_pool_id: str,
+        region: str | None = None,
+        *,
+        ttl: float = 60.0,
+        client: _IdentityClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        pool_region, sep, _ = identity_pool_id.partition(":")
+        if not sep or not pool_region:
+            raise InvalidConfigError(
+                f"identity pool id {identity_pool_id!r} is not of the form '<region>:<uuid>'"
+            )
+        self.endpoint_url = endpoint_url
+        self.identity_pool_id = identity_pool_id
+        self.region = region or pool_region
+        self._ttl = ttl
+        self._clock = clock
+        self._client = client
+        # access key id -> (time found, credentials, identity id); each entry immutable.
+        self._found: dict[str, tuple[float, Credentials, str]] = {}
+
+    def _cognito(self) -> _IdentityClient:
+        if self._client is None:
+            import boto3
+
+            # Dummy credentials: moto accepts any, and no real ones are ever needed.
+            self._client = cast(
+                _IdentityClient,
+                boto3.session.Session().client(
+                    "cognito-identity",
+                    region_name=self.region,
+                    endpoint_url=self.endpoint_url,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106  # moto's dummy value
+                ),
+            )
+        return self._client
+
+    def _identity_ids(self) -> list[str]:
+        client = self._cognito()
+        ids: list[str] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, object] = {"IdentityPoolId": self.identity_pool_id, "MaxResults": 60}
+            if token:
+                kwargs["NextToken"] = token
+            page = client.list_identities(**kwargs)
+            identities = page.get("Identities")
+            if isinstance(identities, list):
+                ids.extend(str(i["IdentityId"]) for i in identities if isinstance(i, Mapping))
+            next_token = page.get("NextToken")
+            if not next_token:
+                return ids
+            token = str(next_token)
+
+    def _lookup(self, access_key_id: str) -> tuple[float, Credentials, str] | None:
+        hit = self._found.get(access_key_id)
+        now = self._clock()
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit
+        client = self._cognito()
+        for identity_id in self._identity_ids():
+            raw = client.get_credentials_for_identity(IdentityId=identity_id).get("Credentials")
+            if isinstance(raw, Mapping) and raw.get("AccessKeyId") == access_key_id:
+                creds = Credentials(
+                    access_key_id=access_key_id,
+                    secret_access_key=str(raw["SecretKey"]),
+                    session_token=str(raw["SessionToken"]) if raw.get("SessionToken") else None,
+                )
+                if len(self._found) >= 256:  # bounded: a test run sees a handful of keys
+                    self._found = {}
+                entry = (now, creds, identity_id)
+                self._found[access_key_id] = entry
+                return entry
+        return None
+
+    def __call__(self, access_key_id: str) -> Credentials | None:
+        """The credentials moto issued with ``access_key_id``, or None if none did."""
+        found = self._lookup(access_key_id)
+        return None if found is None else found[1]
+
+    def identity_fields(self, access_key_id: str) -> Mapping[str, str | None]:
+        """``requestContext.identity`` fields for the key: the Cognito identity and pool ids."""
+        found = self._lookup(access_key_id)
+        if found is None:
+            return {}
+        return {"cognitoIdentityId": found[2], "cognitoIdentityPoolId": self.identity_pool_id}
+
+
+class LocalGateway:
+    """A local API Gateway with IAM authorization, on ``127.0.0.1``.
+
+    Credentials: ``credentials`` maps access key ids to a secret, ``(secret,
+    session_token)`` or a :class:`~sigv4client.Credentials`; or pass
+    ``resolve_secret`` (any :data:`~sigv4client._verify.SecretResolver`, such
+    as a :class:`MotoIdentityResolver`). ``identity_fields(access_key_id)`` may
+    add fields to ``requestContext.identity``; by default ``caller`` and
+    ``user`` are the access key id, as the gateway knows no IAM principal.
+
+    ``region``/``service`` are the only credential scope accepted (``None``:
+    any). ``clock`` gives the time for the ``max_skew`` check (default: UTC now).
+    Register routes with :meth:`route` and backends with :meth:`proxy`, then
+    :meth:`start` (or use ``with``). ``requests_seen``, ``denied`` (403s) and
+    ``errors`` (5xx) count the answers.
+    """
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str | tuple[str, str | None] | Credentials] | None = None,
+        *,
+        resolve_secret: SecretResolver | None = None,
+        identity_fields: IdentityFields | None = None,
+        region: str | None = "us-east-1",
+        service: str | None = "execute-api",
+        max_skew: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] | None = None,
+        port: int = 0,
+        max_body: int = _MAX_BODY,
+    ) -> None:
+        resolver: SecretResolver
+        if resolve_secret is not None:
+            if credentials is not None:
+                raise InvalidConfigError("pass credentials (a mapping) or resolve_secret, not both")
+            resolver = resolve_secret
+        elif credentials is None:
+            raise InvalidConfigError("pass credentials (a mapping) or resolve_secret")
+        else:
+            table = dict(credentials)
+            for key, value in table.items():
+                if not (
+                    isinstance(value, (str, Credentials))
+                    or (isinstance(value, tuple) and len(value) == 2)
+                ):
+                    raise InvalidConfigError(
+                        f"credentials[{key!r}] must be a secret, (secret, token) or Credentials"
+                    )
+            resolver = table.get
+        self._resolve = resolver
+        self._identity_fields = identity_fields
+        self.region = region
+        self.service = service
+        self.max_skew = max_skew
+        self._clock = clock or (lambda: datetime.now(_UTC))
+        self._max_body = max_body
+        self._routes: tuple[_Route, ...] = ()
+        self._lock = threading.Lock()
+        self._counts = {"requests": 0, "denied": 0, "errors": 0}
+        self._httpd = _Server(self, port)
+        self._thread: threading.Thread | None = None
+
+    # --- configuration -----------------------------------------------------------
+
+    def route(self, method: str, path_pattern: str, handler: Handler) -> None:
+        """Serve ``method`` (or ``"ANY"``) on ``path_pattern`` with ``handler``.
+
+        ``{name}`` matches one path segment, a final ``{name+}`` the rest of
+        the path (at least one segment); their values are in
+        ``request.path_parameters``. The most specific route matches first.
+        """
+        method = method.upper() if isinstance(method, str) else method
+        if method not in _METHODS:
+            raise InvalidConfigError(
+                f"method must be one of {', '.join(sorted(_METHODS))}, got {method!r}"
+            )
+        if not callable(handler):
+            raise InvalidConfigError("handler must be a callable taking a GatewayRequest")
+        regex, greedy, params = _compile(path_pattern)
+        new = _Route(method, path_pattern, regex, greedy, params, handler)
+        # An immutable snapshot replaced whole: serving threads never see it half-built.
+        self._routes = tuple(sorted((*self._routes, new), key=lambda r: r.rank))
+
+    def proxy(self, prefix: str, backend_url: str, *, timeout: float = 29.0) -> None:
+        """Forward every verified request under ``prefix`` to ``backend_url`` and relay the answer.
+
+        ``/prefix/a/b?x=1`` goes to ``<backend_url>/a/b?x=1`` with the same method,
+        body and headers, except the caller's credentials (``Authorization``,
+        ``X-Amz-Security-Token``, a presigned URL's ``X-Amz-*`` parameters) and
+        hop-by-hop headers. A backend that cannot be reached is a 502, one that
+        takes longer than ``timeout`` seconds (API Gateway's limit: 29) a 504.
+        """
+        backend = urlsplit(backend_url)
+        if backend.scheme not in ("http", "https") or not backend.hostname:
+            raise InvalidConfigError(f"backend_url must be an http(s) URL, got {backend_url!r}")
+        base = _trim(prefix)
+
+        def forward(request: GatewayRequest) -> GatewayResponse:
+            return _forward(backend, base, request, timeout)
+
+        self.route("ANY", base, forward)
+        self.route("ANY", ("" if base == "/" else base) + "/{proxy+}", forward)
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The TCP port the gateway listens on."""
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The gateway's base URL, ``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def requests_seen(self) -> int:
+        """How many requests were answered."""
+        with self._lock:
+            return self._counts["requests"]
+
+    @property
+    def denied(self) -> int:
+        """How many requests were refused with 403."""
+        with self._lock:
+            return self._counts["denied"]
+
+    @property
+    def errors(self) -> int:
+        """How many requests were answered with a 5xx status."""
+        with self._lock:
+            return self._counts["errors"]
+
+    def start(self) -> LocalGateway:
+        """Start serving in a background thread; returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},  # how soon stop() is noticed
+                name="local-gateway",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end open connections, close the socket and join the threads."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.close_connections()
+        self._httpd.server_close()
+
+    def __enter__(self) -> LocalGateway:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- serving ------------------------------------------------------------------
+
+    def _count(self, status: int) -> None:
+        with self._lock:
+            self._counts["requests"] += 1
+            if status == 403:
+                self._counts["denied"] += 1
+            elif status >= 500:
+                self._counts["errors"] += 1
+
+    def _serve(self, h: _Handler) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            body = _read_body(h.rfile, h.headers, self._max_body)
+        except _BadRequest as bad:
+            # The rest of the body is unread: this connection cannot carry another request.
+            h.close_connection = True
+            response = GatewayResponse.json({"message": bad.message}, status=bad.status)
+        else:
+            try:
+                response = self._answer(h, body, request_id)
+            except Exception:  # never let one request take the server down
+                logger.exception("gateway: request %s failed", request_id)
+                response = GatewayResponse.json({"message": _INTERNAL_ERROR}, status=500)
+        self._count(response.status)
+        self._send(h, response, request_id)
+
+    def _send(self, h: _Handler, response: GatewayResponse, request_id: str) -> None:
+        body = response.body if isinstance(response.body, bytes) else response.body.encode()
+        h.send_response(response.status)
+        for name, value in _pairs(response.headers):
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                h.send_header(name, value)
+        h.send_header("Content-Length", str(len(body)))
+        h.send_header("x-amzn-RequestId", request_id)
+        if h.close_connection:
+            h.send_header("Connection", "close")
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(body)
+
+    def _answer(self, h: _Handler, body: bytes, request_id: str) -> GatewayResponse:
+        target = h.path
+        if not target.startswith("/"):
+            return GatewayResponse.json({"message": "Bad Request"}, status=400)
+        hosts = h.headers.get_all("Host") or [f"127.0.0.1:{self.port}"]
+        host = hosts[0].strip()
+        if len(hosts) != 1 or not _HOST.fullmatch(host):
+            return GatewayResponse.json({"message": "Bad Request"}, status=400)
+        raw_path, _, raw_query = target.partition("?")
+        path = c.remove_dot_segments(raw_path)
+        method = h.command
+        route, params = self._match(method, path)
+        if route is None:
+            # REST APIs answer an unknown path or method this way, signed or not.
+            return self._deny(_MISSING_TOKEN)
+        request = HttpRequest(
+            method=method,
+            url=f"http://{host}{target}",
+            headers=tuple(h.headers.items()),
+            body=body,
+        )
+        try:
+            identity = verify(
+                request,
+                self._resolve,
+                now=self._clock(),
+                max_skew=self.max_skew,
+                region=self.region,
+                service=self.service,
+            )
+        except VerificationError as err:
+            return self._deny(self._denial(err))
+        gateway_request = GatewayRequest(
+            method=method,
+            path=path,
+            resource=route.resource,
+            path_parameters=MappingProxyType(params),
+            raw_query=raw_query,
+            query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
+            headers=tuple(request.headers),
+            body=body,
+            identity=identity,
+            request_context=self._context(h, identity, route, path, host, request_id),
+        )
+        try:
+            result = route.handler(gateway_request)
+            return _to_response(result)
+        except Exception:
+            # API Gateway's answer when a Lambda proxy integration fails or returns nonsense.
+            logger.exception("gateway: the handler of %s %s failed", method, route.resource)
+            return GatewayResponse.json({"message": _INTERNAL_ERROR}, status=502)
+
+    def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
+        trimmed = _trim(path)
+        for route in self._routes:
+            if route.method not in ("ANY", method):
+                continue
+            m = route.regex.fullmatch(trimmed)
+            if m is not None:
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None, {}
+
+    def _deny(self, answer: tuple[int, str, str]) -> GatewayResponse:
+        status, error_type, message = answer
+        return GatewayResponse.json(
+            {"message": message}, status=status, headers=(("x-amzn-ErrorType", error_type),)
+        )
+
+    def _denial(self, err: VerificationError) -> tuple[int, str, str]:
+        """API Gateway's (status, x-amzn-ErrorType, message) for a failed verification."""
+        check = err.check
+        if check == "missing":
+            return _MISSING_TOKEN
+        if check in ("unknown-key", "token"):
+            return _INVALID_TOKEN
+        if check == "token-expired":
+            return _EXPIRED_TOKEN
+        if check == "signature":
+            message = _MISMATCH.format(
+                canonical_request=err.canonical_request, string_to_sign=err.string_to_sign
+            )
+            return (403, "InvalidSignatureException", message)
+        if check in ("skew", "expired") and err.request_time and err.server_time:
+            message = self._time_message(err, err.request_time, err.server_time)
+            return (403, "InvalidSignatureException", message)
+        if check == "scope":
+            return (403, "InvalidSignatureException", self._scope_message(err))
+        # Malformed: our message says what is wrong (it never holds a secret).
+        return (403, "IncompleteSignatureException", str(err))
+
+    def _time_message(self, err: VerificationError, request: datetime, server: datetime) -> str:
+        # "Signature expired: 20240522T115159Z is now earlier than 20240522T120519Z
+        # (20240522T121019Z - 5 min.)", and its mirror for a time in the future.
+        # A presigned URL's window is its own X-Amz-Expires; a header signature's, the skew.
+        expired = err.check == "expired"
+        window = timedelta(seconds=err.expires_in or 0) if expired else self.max_skew
+        seconds = int(window.total_seconds())
+        span = f"{seconds // 60} min." if seconds % 60 == 0 else f"{seconds} sec."
+        try:
+            if request > server:
+                return (
+                    f"Signature not yet current: {_amz(request)} is still later than "
+                    f"{_amz(server + window)} ({_amz(server)} + {span})"
+                )
+            return (
+                f"Signature expired: {_amz(request)} is now earlier than "
+                f"{_amz(server - window)} ({_amz(server)} - {span})"
+            )
+        except OverflowError:  # a window past year 9999: say it without the bound
+            return f"Signature expired: {_amz(request)} ({_amz(server)})"
+
+    def _scope_message(self, err: VerificationError) -> str:
+        parts: list[str] = []
+        scope = err.credential_scope or ""
+        if "date" in err.scope_fields and err.request_time is not None:
+            amz = _amz(err.request_time)
+            parts.append(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
+                f"of date from HTTP: '{scope[:8]}' != '{amz[:8]}', from '{amz}'."
+            )
+        if "region" in err.scope_fields:
+            parts.append("Credential should be scoped to a valid region. ")
+        if "service" in err.scope_fields:
+            parts.append(f"Credential should be scoped to correct service: '{self.service}'. ")
+        return "".join(parts)
+
+    def _context(
+        self,
+        h: _Handler,
+        identity: VerifiedIdentity,
+        route: _Route,
+        path: str,
+        host: str,
+        request_id: str,
+    ) -> Mapping[str, object]:
+        key = identity.access_key_id
+        who: dict[str, str | None] = {
+            "accessKey": key,
+            "accountId": None,
+            "caller": key,
+            "cognitoAuthenticationProvider": None,
+            "cognitoAuthenticationType": None,
+            "cognitoIdentityId": None,
+            "cognitoIdentityPoolId": None,
+            "principalOrgId": None,
+            "sourceIp": h.client_address[0],
+            "user": key,
+            "userAgent": h.headers.get("User-Agent"),
+            "userArn": None,
+        }
+        if self._identity_fields is not None:
+            who.update(self._identity_fields(key))
+        now = time.time()
+        return MappingProxyType(
+            {
+                "accountId": who.get("accountId"),
+                "apiId": "local",
+                "domainName": host,
+                "httpMethod": h.command,
+                "identity": MappingProxyType(who),
+                "path": path,
+                "protocol": h.request_version,
+                "requestId": request_id,
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "requestTimeEpoch": int(now * 1000),
+                "resourcePath": route.resource,
+                "stage": "local",
+            }
+        )
+
+
+def _to_response(result: object) -> GatewayResponse:
+    if isinstance(result, GatewayResponse):
+        return result
+    if isinstance(result, Mapping):
+        return GatewayResponse.json(dict(result))
+    if isinstance(result, str):
+        return GatewayResponse(
+            headers=(("Content-Type", "text/plain; charset=utf-8"),), body=result
+        )
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        return GatewayResponse(
+            headers=(("Content-Type", "application/octet-stream"),), body=bytes(result)
+        )
+    raise TypeError(
+        f"a handler returned {type(result).__name__}; return a GatewayResponse, "
+        "a dict (JSON), str or bytes"
+    )
+
+
+def _forward(
+    parts: SplitResult, prefix: str, request: GatewayRequest, timeout: float
+) -> GatewayResponse:
+    rest = request.path[len(prefix) :] if prefix != "/" else request.path
+    path = (parts.path.rstrip("/") + rest) or "/"
+    query = "&".join(
+        item
+        for item in request.raw_query.split("&")
+        if item and unquote(item.partition("=")[0]) not in _QUERY_AUTH
+    )
+    target = f"{path}?{query}" if query else path
+    headers = [(n, v) for n, v in request.headers if n.lower() not in _NOT_FORWARDED]
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    conn = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+    try:
+        conn.putrequest(request.method, target, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if request.body or request.method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            conn.putheader("Content-Length", str(len(request.body)))
+        conn.endheaders(request.body or None)
+        answer = conn.getresponse()
+        data = answer.read()
+        relayed = [
+            (n, v)
+            for n, v in answer.getheaders()
+            if n.lower() not in _HOP_BY_HOP
+            and n.lower() not in ("content-length", "date", "server")
+        ]
+        return GatewayResponse(status=answer.status, headers=relayed, body=data)
+    except TimeoutError:
+        return GatewayResponse.json({"message": "Endpoint request timed out"}, status=504)
+    except (OSError, http.client.HTTPException):
+        logger.warning("gateway: backend %s could not be reached", parts.hostname, exc_info=True)
+        return GatewayResponse.json({"message": _INTERNAL_ERROR}, status=502)
+    finally:
+        conn.close()
