@@ -2,8 +2,12 @@
 
 Each function implements one step of "Create a canonical request" in the AWS
 SigV4 specification; the rule it enforces is quoted beside it. Functions whose
-result depends only on a string (a path, a query) are memoized in small bounded
-caches, because real traffic repeats the same paths and queries.
+result depends only on their arguments (a URL, a path, a query, a header name)
+are memoized in small bounded caches, because real traffic repeats the same
+URLs; :func:`signing_target` holds everything sign() needs from one URL, so a
+repeated URL costs one cache lookup. On a miss, the common shapes (a plain
+path, parameters that need no re-encoding) take a fast path that skips the
+general algorithm and yields the same result.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 
 from .exceptions import HeaderInjectionError, InvalidRequestError
@@ -25,6 +30,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 # What may stand unencoded in a canonical URI: unreserved characters and '/'.
 _URI_SAFE = re.compile(r"[A-Za-z0-9\-._~/]*\Z")
+# A query name or value made of unreserved characters only is its own encoding.
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 
@@ -99,6 +106,9 @@ def remove_dot_segments(path: str) -> str:
     """
     if not path:
         return "/"
+    if path[0] == "/" and "//" not in path and "/." not in path:
+        # No empty, "." or ".." segment: nothing to remove (the common case).
+        return path
     out: list[str] = []
     for segment in path.split("/"):
         if not segment or segment == ".":
@@ -138,10 +148,10 @@ def canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
         path = remove_dot_segments(path)
     elif not path:
         path = "/"
+    if _URI_SAFE.match(path):
+        return path  # nothing to encode, whether once or twice
     if double_encode:
         return quote(path, safe="/~")
-    if _URI_SAFE.match(path):
-        return path
     return _encode_once(path)
 
 
@@ -149,7 +159,22 @@ def _encode_component(raw: str) -> str:
     # '+' in a query is a space (application/x-www-form-urlencoded, which is
     # what requests, urllib and browsers produce); escapes are decoded to bytes,
     # so escapes that are not UTF-8 survive unchanged.
+    if _UNRESERVED.match(raw):
+        return raw  # nothing to decode or encode (most names and values)
     return quote_from_bytes(unquote_to_bytes(raw.replace("+", " ")), safe="-_.~")
+
+
+@lru_cache(maxsize=1024)
+def _query_parameter(item: str) -> tuple[tuple[str, str], str]:
+    """One ``name=value`` of a wire query: its encoded (name, value), and its wire form.
+
+    Cached on its own: queries that differ (a page number, a cursor) mostly
+    share their other parameters.
+    """
+    key, eq, value = item.partition("=")
+    k = _encode_component(key)
+    v = _encode_component(value)
+    return (k, v), (f"{k}={v}" if eq else k)
 
 
 @lru_cache(maxsize=512)
@@ -168,15 +193,56 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     pairs: list[tuple[str, str]] = []
     wire: list[str] = []
     for item in query.split("&"):
-        if not item:
-            continue
-        key, eq, value = item.partition("=")
-        k = _encode_component(key)
-        v = _encode_component(value)
-        pairs.append((k, v))
-        wire.append(f"{k}={v}" if eq else k)
-    canonical = "&".join(f"{k}={v}" for k, v in sorted(pairs))
+        if item:
+            pair, wire_item = _query_parameter(item)
+            pairs.append(pair)
+            wire.append(wire_item)
+    canonical = "&".join([f"{k}={v}" for k, v in sorted(pairs)])
     return canonical, "&".join(wire), tuple(pairs)
+
+
+def rebuild_url(parts: SplitUrl, query: str) -> str:
+    """``parts`` put back together with ``query`` in place of the original query."""
+    url = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    if query:
+        url = f"{url}?{query}"
+    if parts.fragment:
+        url = f"{url}#{parts.fragment}"
+    return url
+
+
+class SigningTarget(NamedTuple):
+    """What signing needs from one URL under one path policy (immutable: it is cached).
+
+    ``host`` is the Host header value, ``canonical_uri`` and ``canonical_query``
+    go into the canonical request, and ``url`` is the URL to send: the given one,
+    with its query re-encoded exactly as it is signed when that differs.
+    """
+
+    host: str
+    canonical_uri: str
+    canonical_query: str
+    url: str
+
+
+@lru_cache(maxsize=512)
+def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTarget:
+    """Split ``url`` and canonicalize its path and query: all sign() needs from a URL.
+
+    Keyed on the URL and the two path flags, everything the result depends on.
+    It calls the uncached forms of the step functions (``__wrapped__``): this one
+    entry holds the result, the per-step caches need not hold it too.
+
+    >>> t = signing_target("https://h.example/a/./b%2Fc?z=1&a=x+y", True, True)
+    >>> t.host, t.canonical_uri, t.canonical_query, t.url
+    ('h.example', '/a/b%252Fc', 'a=x%20y&z=1', 'https://h.example/a/./b%2Fc?z=1&a=x%20y')
+    """
+    parts = split_url.__wrapped__(url)
+    uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
+    query, wire_query, _ = canonical_query.__wrapped__(parts.query)
+    if wire_query != parts.query:
+        url = rebuild_url(parts, wire_query)
+    return SigningTarget(parts.host, uri, query, url)
 
 
 def encode_query_value(value: str) -> str:
