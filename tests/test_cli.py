@@ -13,7 +13,7 @@ import pytest
 
 from sigv4client.local import VerifyingServer
 from sigv4client.local.cognito import DemoSetup, LocalCognito
-from sigv4client.local.gateway import LocalGateway, MotoIdentityResolver
+from sigv4client.local.gateway import GatewayRequest, LocalGateway, MotoIdentityResolver
 
 KEY, SECRET, TOKEN = "AKIDCLITEST", "cli/secret+value", "cli-session-token-value"
 
@@ -41,21 +41,34 @@ def run(args: list[str], env: dict[str, str] | None = None, stdin: str = "", tim
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[VerifyingServer]:
-    with VerifyingServer(
-        {KEY: (SECRET, TOKEN)}, region="us-east-1", service="execute-api"
-    ) as server:
-        yield server
+def api() -> Iterator[LocalGateway]:
+    """The local API gateway, with an echo route for every path."""
+
+    def echo(request: GatewayRequest) -> dict[str, object]:
+        return {
+            "method": request.method,
+            "path": request.path,
+            "query": [list(pair) for pair in request.query],
+            "access_key": request.identity.access_key_id,
+            "body_length": len(request.body),
+        }
+
+    gateway = LocalGateway(
+        {KEY: (SECRET, TOKEN)}, region="us-east-1", service="execute-api", max_body=1 << 20
+    )
+    gateway.route("ANY", "/{proxy+}", echo)
+    with gateway:
+        yield gateway
 
 
-def test_signed_get(api: VerifyingServer) -> None:
+def test_signed_get(api: LocalGateway) -> None:
     proc = run(["--region", "us-east-1", f"{api.url}/prod/items?limit=10&q=a b"])
     assert proc.returncode == 0, proc.stderr
     assert '"access_key": "AKIDCLITEST"' in proc.stdout
     assert '["q", "a b"]' in proc.stdout
 
 
-def test_signed_post_with_data_and_file(api: VerifyingServer, tmp_path: Path) -> None:
+def test_signed_post_with_data_and_file(api: LocalGateway, tmp_path: Path) -> None:
     proc = run(
         [
             "--region",
@@ -78,7 +91,7 @@ def test_signed_post_with_data_and_file(api: VerifyingServer, tmp_path: Path) ->
     assert '"body_length": 300000' in proc.stdout
 
 
-def test_presign_prints_a_url_that_works(api: VerifyingServer) -> None:
+def test_presign_prints_a_url_that_works(api: LocalGateway) -> None:
     proc = run(["--region", "us-east-1", "--presign", "--expires", "60", f"{api.url}/prod/items"])
     assert proc.returncode == 0, proc.stderr
     url = proc.stdout.strip()
@@ -86,7 +99,7 @@ def test_presign_prints_a_url_that_works(api: VerifyingServer) -> None:
     assert "X-Amz-Signature=" in url
 
 
-def test_verbose_shows_the_spec_values_without_secrets(api: VerifyingServer) -> None:
+def test_verbose_shows_the_spec_values_without_secrets(api: LocalGateway) -> None:
     proc = run(["-v", "--region", "us-east-1", f"{api.url}/prod/items"])
     assert proc.returncode == 0, proc.stderr
     assert "* canonical request:" in proc.stderr
@@ -97,7 +110,7 @@ def test_verbose_shows_the_spec_values_without_secrets(api: VerifyingServer) -> 
         assert secret not in proc.stderr + proc.stdout
 
 
-def test_fail_flag_and_403(api: VerifyingServer) -> None:
+def test_fail_flag_and_403(api: LocalGateway) -> None:
     env = {"AWS_SECRET_ACCESS_KEY": "wrong"}
     proc = run(["--region", "us-east-1", f"{api.url}/prod/items"], env=env)
     assert proc.returncode == 0  # like curl: an HTTP error is not a command failure...

@@ -11,6 +11,23 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # What each example must print when it worked (beyond exiting 0).
 EXPECTED = {
+    "httpx_client.py": [
+        "GET http://127.0.0.1:",
+        "PUT (4 MiB streamed from a file) -> HTTP 200",
+        "async: 20 concurrent GETs -> HTTP 200",
+        "async: POST http://127.0.0.1:",
+    ],
+    "aiohttp_client.py": [
+        "GET http://127.0.0.1:",
+        "PUT (4 MiB streamed from a file) -> HTTP 200",
+        "20 concurrent GETs -> HTTP 200",
+    ],
+    "websocket_presigned.py": [
+        "presigned URL: connected; sent 'hello', received 'echo: hello'",
+        "tampered URL: refused, 403 Forbidden",
+        "expired URL: refused, 403 Forbidden",
+        "X-Amz-Signature=<redacted>",
+    ],
     "cognito_chain.py": [
         "1. log in 'alice'",
         "2. identity pool us-east-1:",

@@ -7,17 +7,14 @@ URL) back. Nothing else: all SigV4 rules live in the core.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 
 import requests
 
-from .._endpoints import infer_region
-from .._sources import CredentialsSource, check_source, snapshot
-from ..exceptions import InvalidConfigError
+from .._sources import CredentialsSource, check_source
 from ..models import HttpRequest, SigningConfig
-from ..signing import sign
+from ._common import AdapterSigner
 
 __all__ = ["SigV4Auth"]
 
@@ -55,61 +52,34 @@ class SigV4Auth(requests.auth.AuthBase):
         content_sha256_header: bool = False,
         sign_session_token: bool = True,
     ) -> None:
-        check_source(credentials)
+        check_source(credentials)  # requests is sync: an async-only provider cannot serve it
+        self._signer = AdapterSigner(
+            "SigV4Auth",
+            credentials,
+            region,
+            service,
+            config=config,
+            clock=clock,
+            unsigned_payload=unsigned_payload,
+            content_sha256_header=content_sha256_header,
+            sign_session_token=sign_session_token,
+        )
         self.credentials = credentials
-        self.service = service
         self.region = region
-        self._clock = clock
-        if config is not None:
-            if region is not None and region != config.region:
-                raise InvalidConfigError(
-                    f"region {region!r} disagrees with config.region {config.region!r}"
-                )
-            self._template = config
-            self._fixed_region = True
-        else:
-            # The region may be decided per request from the host; the template
-            # validates everything else now, at construction.
-            self._template = SigningConfig(
-                region=region or "us-east-1",
-                service=service,
-                unsigned_payload=unsigned_payload,
-                content_sha256_header=content_sha256_header,
-                sign_session_token=sign_session_token,
-            )
-            self._fixed_region = region is not None
-        self._configs: dict[str, SigningConfig] = {}
-
-    def _config_for(self, host: str) -> SigningConfig:
-        if self._fixed_region:
-            return self._template
-        region = infer_region(host)
-        if region is None:
-            raise InvalidConfigError(
-                f"cannot tell the AWS region from host {host!r}; pass region='...' to SigV4Auth"
-            )
-        config = self._configs.get(region)
-        if config is None:
-            if len(self._configs) >= 64:  # bounded: a few regions in practice
-                self._configs.clear()
-            config = self._configs[region] = dataclasses.replace(self._template, region=region)
-        return config
+        self.service = service
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         """Sign the prepared request in place (requests' auth protocol)."""
-        url = r.url or ""
         request = HttpRequest(
             method=r.method or "GET",
-            url=url,
+            url=r.url or "",
             headers=tuple(
                 (name, value.decode("latin-1") if isinstance(value, bytes) else value)
                 for name, value in r.headers.items()
             ),
             body=r.body,
         )
-        config = self._config_for(url.partition("://")[2].partition("/")[0])
-        now = self._clock() if self._clock is not None else None
-        result = sign(request, snapshot(self.credentials), config, now=now)
+        result = self._signer.sign(request, self._signer.credentials())
         r.url = result.url
         for name, value in result.headers:
             r.headers[name] = value

@@ -94,6 +94,13 @@ def _read_body(handler: BaseHTTPRequestHandler) -> IO[bytes]:
     return body
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) stalls bursts of concurrent connections
+    # in TCP retransmits; a test server must take a few hundred at once.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class VerifyingServer:
     """A threaded HTTP server on 127.0.0.1 that accepts only correctly signed requests.
 
@@ -192,7 +199,7 @@ class VerifyingServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd = _Server(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -1,0 +1,202 @@
+"""An aiohttp client middleware (aiohttp >= 3.12) that signs every request with SigV4.
+
+``ClientSession(middlewares=(SigV4Middleware(...),))``: aiohttp runs session
+middlewares once per attempt, so each request it sends is signed afresh,
+including those it re-sends to follow a redirect or to retry on a dropped
+keep-alive connection, and every call a retry middleware placed before this
+one makes. The middleware translates the ``ClientRequest`` into an
+:class:`~sigv4client.HttpRequest`, calls :func:`~sigv4client.sign`, and writes
+the signed URL and headers back.
+
+How each kind of body (``ClientRequest.body``, an aiohttp payload) is signed:
+
+- bytes, text, JSON, URL-encoded forms (``BytesPayload`` and its subclasses):
+  already in memory; hashed.
+- a binary file or ``io.BytesIO`` (``BufferedReaderPayload``,
+  ``IOBasePayload``, ``BytesIOPayload``): hashed in 1 MiB chunks, in a worker
+  thread, from the position aiohttp will send it from, and put back there;
+  never read into memory. Replayed payloads (redirects, retries) are hashed
+  again from the same start.
+- a text file (``TextIOPayload``) and multipart bodies (``FormData`` with
+  files, ``MultipartWriter``): read into memory with ``as_bytes()``, which
+  aiohttp keeps replayable, and hashed.
+- an async iterable or generator (``AsyncIterablePayload``), an unseekable
+  file, or a payload already consumed: it can be sent only once:
+  :class:`~sigv4client.NonReplayableBodyError`, unless
+  ``unsigned_payload=True`` (then no body is ever read).
+
+A session compressing bodies (``compress=``) changes the body after signing:
+that needs ``unsigned_payload=True``.
+
+The session token travels in the ``X-Amz-Security-Token`` header of every
+request the session sends, to any host: if the service may redirect to
+another origin, pass ``allow_redirects=False``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import IO, cast
+
+try:
+    import aiohttp
+    from aiohttp import payload as aiohttp_payload
+    from aiohttp.client_middlewares import ClientHandlerType
+    from yarl import URL
+except ImportError as exc:  # pragma: no cover - exercised with sys.modules patched
+    raise ImportError(
+        "sigv4client.integrations.aiohttp needs aiohttp 3.12 or later, which is not "
+        'installed: pip install "sigv4client[aiohttp]"'
+    ) from exc
+
+from ..exceptions import InvalidRequestError, NonReplayableBodyError
+from ..models import Body, Credentials, HttpRequest, SigningConfig, SigningResult
+from ._common import AdapterSigner, AnyCredentialsSource
+
+__all__ = ["SigV4Middleware"]
+
+
+class SigV4Middleware:
+    """Sign every request of an ``aiohttp.ClientSession`` with SigV4.
+
+    The constructor is that of :class:`sigv4client.SigV4Auth` (the requests
+    plugin). ``credentials`` is a :class:`~sigv4client.Credentials` or a
+    provider (sync or async): a fresh snapshot is taken for each attempt with
+    :func:`sigv4client.credentials.aget`, which never blocks the event loop.
+    ``region=None`` reads the region from each request's AWS host name.
+    ``clock`` returns the signing time (an aware datetime; default: now).
+
+    Bodies are signed as the module docstring lists: files are hashed in place
+    in a worker thread; one-shot streams raise
+    :class:`~sigv4client.NonReplayableBodyError` unless ``unsigned_payload=True``.
+
+    >>> import asyncio, aiohttp
+    >>> from sigv4client import Credentials
+    >>> from sigv4client.integrations.aiohttp import SigV4Middleware
+    >>> sigv4 = SigV4Middleware(Credentials(access_key_id="AKID", secret_access_key="secret"),
+    ...                         region="eu-west-1", service="execute-api")
+    >>> async def main() -> None:
+    ...     async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+    ...         pass  # every session.get(...), session.post(...) is signed
+    >>> asyncio.run(main())
+    """
+
+    def __init__(
+        self,
+        credentials: AnyCredentialsSource,
+        region: str | None = None,
+        service: str = "execute-api",
+        *,
+        config: SigningConfig | None = None,
+        clock: Callable[[], datetime] | None = None,
+        unsigned_payload: bool = False,
+        content_sha256_header: bool = False,
+        sign_session_token: bool = True,
+    ) -> None:
+        self._signer = AdapterSigner(
+            type(self).__name__,
+            credentials,
+            region,
+            service,
+            config=config,
+            clock=clock,
+            unsigned_payload=unsigned_payload,
+            content_sha256_header=content_sha256_header,
+            sign_session_token=sign_session_token,
+        )
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+
+    async def __call__(
+        self, request: aiohttp.ClientRequest, handler: ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        """Sign ``request`` in place and pass it on (aiohttp's middleware protocol)."""
+        credentials = await self._signer.acredentials()
+        body, rewind = await self._body(request)
+        translated = HttpRequest(
+            method=request.method,
+            url=str(request.url),
+            headers=tuple((str(name), value) for name, value in request.headers.items()),
+            body=body,
+        )
+        result: SigningResult
+        if rewind is None:
+            result = self._signer.sign(translated, credentials)
+        else:
+            # Hashing a file reads it: in a worker thread, as aiohttp reads it to send.
+            result = await asyncio.to_thread(self._sign_file, rewind, translated, credentials)
+        request.url = URL(result.url, encoded=True)  # the query as it was signed
+        for name, value in result.headers:
+            request.headers[name] = value
+        return await handler(request)
+
+    def _sign_file(
+        self, rewind: Callable[[], object], request: HttpRequest, credentials: Credentials
+    ) -> SigningResult:
+        rewind()
+        return self._signer.sign(request, credentials)
+
+    async def _body(
+        self, request: aiohttp.ClientRequest
+    ) -> tuple[Body, Callable[[], object] | None]:
+        """What to hash, and for a file the call that puts it at its start first."""
+        if self._signer.unsigned_payload:
+            return None, None
+        if request.compress:
+            raise InvalidRequestError(
+                "the session compresses the body after it is signed (compress=...): sign "
+                "with unsigned_payload=True, or compress the body yourself and set "
+                "Content-Encoding"
+            )
+        payload = request.body
+        if not isinstance(payload, aiohttp_payload.Payload):
+            return payload, None  # b"": no body
+        if payload.consumed:
+            raise NonReplayableBodyError(
+                f"the request body ({type(payload).__name__}) was already sent and cannot "
+                "be read again; pass bytes or a seekable file, or sign with "
+                "unsigned_payload=True if the service allows it"
+            )
+        if isinstance(payload, aiohttp_payload.BytesPayload):
+            return await payload.as_bytes(), None  # bytes, str, JSON, forms: in memory
+        if isinstance(payload, aiohttp_payload.AsyncIterablePayload):
+            raise NonReplayableBodyError(
+                f"the request body is an async iterable ({type(payload).__name__}): hashing "
+                "it would consume it before it is sent. Pass bytes or a seekable binary "
+                "file, or sign with unsigned_payload=True if the service allows it"
+            )
+        if isinstance(payload, aiohttp_payload.IOBasePayload) and not isinstance(
+            payload, aiohttp_payload.TextIOPayload
+        ):
+            found = _file_of(payload)
+            if found is not None:
+                # The core hashes the file from where it stands and puts it back.
+                return found
+        # Text files, multipart, other payloads: aiohttp reads them into memory
+        # and keeps them replayable.
+        return await payload.as_bytes(), None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"
+
+
+def _file_of(
+    payload: aiohttp_payload.IOBasePayload,
+) -> tuple[IO[bytes], Callable[[], object]] | None:
+    """The file a payload streams from, and the call that seeks it to its start.
+
+    aiohttp keeps the file in ``_value`` and, since 3.12, records where the
+    payload starts and seeks back there before each write with
+    ``_set_or_restore_start_position()``; the same call puts the file there
+    before it is hashed. An unseekable file is marked consumed by that call,
+    and the core refuses to hash it. Both are private: without them the
+    payload is read with ``as_bytes()`` instead.
+    """
+    file: object = getattr(payload, "_value", None)
+    rewind: object = getattr(payload, "_set_or_restore_start_position", None)
+    if not hasattr(file, "read") or not callable(rewind):
+        return None
+    return cast("IO[bytes]", file), rewind

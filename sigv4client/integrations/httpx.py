@@ -1,0 +1,211 @@
+"""An ``httpx`` auth class for ``httpx.Client`` and ``httpx.AsyncClient`` alike.
+
+``SigV4HttpxAuth`` translates an ``httpx.Request`` into an
+:class:`~sigv4client.HttpRequest`, calls :func:`~sigv4client.sign`, and writes
+the signed URL and headers back. The sync and async flows differ only in how
+they take a credentials snapshot.
+
+How each kind of body is signed (``content=``, ``data=``, ``json=``, ``files=``):
+
+- bytes, text, JSON and URL-encoded forms: httpx holds them in memory; hashed.
+- a binary file (``content=open(path, "rb")``): hashed in 1 MiB chunks from
+  where it stands and put back there, never read into memory (httpx keeps
+  the file; it only reads it while sending).
+- ``files=`` (multipart): hashed chunk by chunk as httpx would send it; httpx
+  rewinds the files before sending. Every file must be seekable.
+- a list of byte chunks: hashed.
+- an iterator or generator, or any async iterable (``AsyncClient`` streaming):
+  it can be read once only, so signing it would leave nothing to send:
+  :class:`~sigv4client.NonReplayableBodyError`, unless ``unsigned_payload=True``
+  (then no body is ever read). With ``AsyncClient``, pass bytes, or sign
+  with ``unsigned_payload=True`` where the service allows it.
+
+With ``unsigned_payload=True`` the body is never touched.
+
+httpx runs an auth flow once per ``send()``: requests it re-sends while
+following redirects (``follow_redirects=True``) keep the first signature,
+which covers the first URL only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Generator
+from datetime import datetime
+
+try:
+    import httpx
+except ImportError as exc:  # pragma: no cover - exercised with sys.modules patched
+    raise ImportError(
+        "sigv4client.integrations.httpx needs httpx, which is not installed: "
+        'pip install "sigv4client[httpx]"'
+    ) from exc
+
+# httpx keeps these two stream types private. An IteratorByteStream holds what
+# was passed as content= (a file, a list, a generator) in `_stream`; reaching
+# it is the only way to hash a file without reading it into memory.
+from httpx._content import IteratorByteStream
+from httpx._multipart import MultipartStream
+
+from ..exceptions import NonReplayableBodyError
+from ..models import Body, HttpRequest, SigningConfig, SigningResult
+from ._common import AdapterSigner, AnyCredentialsSource
+
+__all__ = ["SigV4HttpxAuth"]
+
+
+class SigV4HttpxAuth(httpx.Auth):
+    """Sign every request an ``httpx.Client`` or ``httpx.AsyncClient`` sends with SigV4.
+
+    The constructor is that of :class:`sigv4client.SigV4Auth` (the requests
+    plugin). ``credentials`` is a :class:`~sigv4client.Credentials` or a
+    provider: a fresh snapshot is taken for each request, with
+    ``get_credentials()`` in ``Client`` and with
+    :func:`sigv4client.credentials.aget` in ``AsyncClient`` (which never blocks
+    the event loop; an async-only provider works there too).
+    ``region=None`` reads the region from each request's AWS host name.
+    ``clock`` returns the signing time (an aware datetime; default: now).
+
+    Bodies are signed as the module docstring lists: files are hashed in place,
+    one-shot streams raise :class:`~sigv4client.NonReplayableBodyError` unless
+    ``unsigned_payload=True``.
+
+    >>> import httpx
+    >>> from sigv4client import Credentials
+    >>> from sigv4client.integrations.httpx import SigV4HttpxAuth
+    >>> auth = SigV4HttpxAuth(Credentials(access_key_id="AKID", secret_access_key="secret"),
+    ...                       region="eu-west-1", service="execute-api")
+    >>> client = httpx.Client(auth=auth)   # or httpx.AsyncClient(auth=auth)
+    >>> client.close()
+
+    What the flow does to a request, with the signing time pinned:
+
+    >>> from datetime import datetime, timezone
+    >>> auth = SigV4HttpxAuth(Credentials(access_key_id="AKID", secret_access_key="secret"),
+    ...                       clock=lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    >>> request = httpx.Request("GET", "https://abc.execute-api.eu-west-1.amazonaws.com/p?q=a+b/c")
+    >>> signed = next(auth.sync_auth_flow(request))
+    >>> signed.url.query, signed.headers["X-Amz-Date"]
+    (b'q=a%20b%2Fc', '20260102T030405Z')
+    >>> signed.headers["Authorization"].split(", ")[0]
+    'AWS4-HMAC-SHA256 Credential=AKID/20260102/eu-west-1/execute-api/aws4_request'
+    """
+
+    # The signature covers the body. The flows below read it themselves (a
+    # file is hashed in place) instead of letting httpx load it into memory.
+    requires_request_body = True
+
+    def __init__(
+        self,
+        credentials: AnyCredentialsSource,
+        region: str | None = None,
+        service: str = "execute-api",
+        *,
+        config: SigningConfig | None = None,
+        clock: Callable[[], datetime] | None = None,
+        unsigned_payload: bool = False,
+        content_sha256_header: bool = False,
+        sign_session_token: bool = True,
+    ) -> None:
+        self._signer = AdapterSigner(
+            type(self).__name__,
+            credentials,
+            region,
+            service,
+            config=config,
+            clock=clock,
+            unsigned_payload=unsigned_payload,
+            content_sha256_header=content_sha256_header,
+            sign_session_token=sign_session_token,
+        )
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """The sync flow: what a caller driving ``auth_flow`` directly gets."""
+        return self.sync_auth_flow(request)
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Sign with a ``get_credentials()`` snapshot and send (``httpx.Client``)."""
+        credentials = self._signer.credentials()
+        translated = self._translate(request)
+        self._apply(request, self._signer.sign(translated, credentials))
+        yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Sign with an ``aget()`` snapshot and send (``httpx.AsyncClient``)."""
+        credentials = await self._signer.acredentials()
+        translated = self._translate(request)
+        result: SigningResult
+        if isinstance(translated.body, (bytes, type(None))):
+            result = self._signer.sign(translated, credentials)
+        else:
+            # Hashing a file or a multipart stream reads files: not on the loop.
+            result = await asyncio.to_thread(self._signer.sign, translated, credentials)
+        self._apply(request, result)
+        yield request
+
+    def _translate(self, request: httpx.Request) -> HttpRequest:
+        return HttpRequest(
+            method=request.method,
+            url=str(request.url),
+            headers=tuple(request.headers.multi_items()),
+            body=None if self._signer.unsigned_payload else _body(request),
+        )
+
+    @staticmethod
+    def _apply(request: httpx.Request, result: SigningResult) -> None:
+        # The query goes out re-encoded exactly as it was signed.
+        request.url = httpx.URL(result.url)
+        for name, value in result.headers:
+            request.headers[name] = value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"
+
+
+def _body(request: httpx.Request) -> Body:
+    """What to hash: bytes httpx holds, or the file or re-iterable it will read from."""
+    try:
+        return request.content  # bytes, text, JSON and forms are read at construction
+    except httpx.RequestNotRead:
+        pass
+    stream = request.stream
+    if isinstance(stream, httpx.ByteStream):  # Request(stream=ByteStream(...)): in memory
+        return request.read()
+    if isinstance(stream, IteratorByteStream):
+        # What was passed as content=: the core hashes a seekable file in place and
+        # a list of chunks as it is, and refuses an iterator (NonReplayableBodyError).
+        content: Body = stream._stream
+        return content
+    if isinstance(stream, MultipartStream):
+        _check_multipart_files(stream)
+        return stream  # re-iterable: each pass rewinds the files (FileField.render_data)
+    raise NonReplayableBodyError(
+        f"the request body is a {type(stream).__name__} (an async iterable, or a custom "
+        "stream) that cannot be hashed without consuming it before it is sent. "
+        "Pass bytes, a seekable binary file (httpx.Client) or a list of chunks, or sign "
+        "with unsigned_payload=True if the service allows it"
+    )
+
+
+def _check_multipart_files(stream: MultipartStream) -> None:
+    for field in stream.fields:
+        file = getattr(field, "file", None)
+        if file is None or isinstance(file, (str, bytes)):
+            continue
+        try:
+            seekable = bool(file.seekable())
+        except (AttributeError, OSError, ValueError):
+            seekable = False
+        if not seekable:
+            raise NonReplayableBodyError(
+                f"the multipart file for field {getattr(field, 'name', '?')!r} cannot seek "
+                "back: hashing it would consume it. Pass a seekable file, or sign with "
+                "unsigned_payload=True if the service allows it"
+            )
