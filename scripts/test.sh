@@ -8,9 +8,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,docs]"
+export NO_MKDOCS_2_WARNING=1
 
 echo "== ruff check"; .venv/bin/ruff check .
 echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy --strict sigv4client"; .venv/bin/mypy --strict sigv4client
+echo "== mkdocs build --strict"; .venv/bin/mkdocs build --strict --quiet -d "$(mktemp -d)"
 echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
