@@ -1,10 +1,15 @@
 """sigv4client: AWS Signature Version 4 for Python.
 
-Three entry points:
+Three entry points for signing:
 
 - :func:`sign` / :func:`presign`: the sans-IO core, pure functions over frozen values.
 - :class:`SigV4Client`: the ``sigV4Client.js`` API (``new_client`` / ``sign_request``), corrected.
 - :class:`SigV4Auth`: a ``requests`` auth plugin.
+
+And one for servers: :func:`verify` checks a signed request (or a presigned
+URL) and returns the :class:`VerifiedIdentity` that signed it.
+More in :mod:`sigv4client.credentials`, :mod:`sigv4client.cognito`,
+:mod:`sigv4client.integrations` and :mod:`sigv4client.local`.
 """
 
 from ._verify import VerifiedIdentity, verify

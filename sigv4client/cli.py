@@ -15,7 +15,8 @@ prompt), else botocore's default chain (environment, config files, SSO, ...).
 Exit codes follow curl: 0 on success (any HTTP status unless ``--fail``),
 2 for bad usage, 6 when the host cannot be resolved, 7 when the connection
 fails, 22 with ``--fail`` for an HTTP status >= 400, 26 when a ``--data @file``
-cannot be read, 28 on a timeout; 1 for any other error (credentials, Cognito).
+cannot be read, 28 on a timeout, 130 when interrupted (Ctrl-C); 1 for any
+other error (credentials, Cognito).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
+from urllib.parse import quote
 
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
@@ -274,9 +276,11 @@ def _credentials(args: argparse.Namespace, stdin: IO[str]) -> Credentials:
 
 
 def _redact(text: str, creds: Credentials) -> str:
+    # The token appears raw in a header line and percent-encoded in a presigned query.
     for secret in (creds.secret_access_key, creds.session_token):
         if secret:
             text = text.replace(secret, "<redacted>")
+            text = text.replace(quote(secret, safe="-_.~"), "<redacted>")
     return text
 
 

@@ -66,6 +66,8 @@ _BAD_KEY_ID = re.compile(r"[\s/,=\x00]")
 _CONTROL = re.compile(r"[\r\n\x00]")
 # Regions and services go into the credential scope and are lowercase in AWS.
 _SCOPE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+# A presigned canonical query's token parameter, for redaction.
+_TOKEN_PARAM = re.compile(r"(X-Amz-Security-Token=)[^&]*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -255,7 +257,7 @@ class SigningResult:
     """
 
     headers: tuple[tuple[str, str], ...] = field(repr=False)
-    url: str
+    url: str = field(repr=False)  # a presigned URL holds the signature and the token
     authorization: str = field(repr=False)
     signature: str = field(repr=False)
     canonical_request: str = field(repr=False)
@@ -275,8 +277,14 @@ class SigningResult:
         )
 
     def redacted_canonical_request(self) -> str:
-        """The canonical request with the session token replaced by ``<redacted>``."""
+        """The canonical request with the session token replaced by ``<redacted>``.
+
+        Both places a token can stand are covered: the ``x-amz-security-token``
+        header line, and a presigned URL's ``X-Amz-Security-Token`` parameter.
+        """
         lines = self.canonical_request.split("\n")
+        if len(lines) > 2:
+            lines[2] = _TOKEN_PARAM.sub(r"\1<redacted>", lines[2])
         return "\n".join(
             "x-amz-security-token:<redacted>" if line.startswith("x-amz-security-token:") else line
             for line in lines

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -246,3 +247,11 @@ def test_a_mismatch_403_prints_where_the_canonical_requests_differ() -> None:
     assert "The Canonical String for this request should have been" in proc.stdout
     assert "the server computed a different signature" in proc.stderr
     assert TOKEN not in proc.stderr
+
+
+def test_verbose_presign_redacts_the_encoded_token(api: LocalGateway) -> None:
+    # regression: -v --presign printed the percent-encoded token
+    proc = run(["-v", "--presign", "--region", "us-east-1", f"{api.url}/prod/items"])
+    assert proc.returncode == 0, proc.stderr
+    assert "X-Amz-Security-Token=<redacted>" in proc.stderr
+    assert quote(TOKEN, safe="-_.~") not in proc.stderr

@@ -254,4 +254,5 @@ def test_basic_flow_through_the_user(chain: dict[str, str], moto_endpoint: str) 
     ).get_credentials()
     assert creds.access_key_id.startswith("ASIA")
     assert creds.expiration is not None
+    assert creds.expiration.tzinfo is timezone.utc  # regression: was botocore's tzlocal()
     assert creds.expiration - datetime.now(timezone.utc) > timedelta(minutes=50)

@@ -500,3 +500,21 @@ def test_botocore_request_helper_is_a_real_request() -> None:
     # the oracle helper keeps duplicate headers in order
     req = _request("GET", URL, [("A", "1"), ("a", "2")], b"")
     assert req.headers.get_all("a") == ["1", "2"]
+
+
+def test_presigned_results_hide_the_token_and_signature() -> None:
+    # regression: the token stood percent-encoded in the presigned canonical
+    # query, and the URL (signature, token) was in repr
+    res = presign_result(HttpRequest(method="GET", url=URL), CREDS, CFG, now=NOW)
+    encoded = quote(TOKEN, safe="-_.~")
+    assert encoded in res.canonical_request
+    redacted = res.redacted_canonical_request()
+    assert encoded not in redacted
+    assert "X-Amz-Security-Token=<redacted>" in redacted
+    assert redacted.replace("X-Amz-Security-Token=<redacted>", "") == res.canonical_request.replace(
+        f"X-Amz-Security-Token={encoded}", ""
+    )
+    for text in (repr(res), str(res)):
+        assert res.signature not in text
+        assert encoded not in text
+        assert TOKEN not in text

@@ -123,7 +123,7 @@ class RefreshingCredentialsProvider:
     effective windows are ``min(advisory_refresh, L / 3)`` and
     ``min(mandatory_refresh, L / 6)``. One-hour credentials get the full 15
     and 10 minutes (botocore's windows); 15-minute STS credentials are
-    refreshed after 10 minutes, not on every call; Cognito's 90-second
+    refreshed after 10 minutes, not on every call; moto's 90-second
     credentials are used for 60 seconds and must be replaced 15 seconds
     before they expire.
 

@@ -130,7 +130,9 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
 def main(argv: Sequence[str], out: IO[str]) -> int:
     """``sigv4client demo [--keep-running]``."""
     parser = argparse.ArgumentParser(
-        prog="sigv4client demo", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="sigv4client demo",
+        description="Run the whole chain offline: local Cognito, login, identity-pool "
+        "credentials, signed calls to a local API gateway.",
     )
     parser.add_argument(
         "--keep-running", action="store_true", help="keep the servers up for a second terminal"

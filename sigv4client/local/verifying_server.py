@@ -94,6 +94,18 @@ def _read_body(handler: BaseHTTPRequestHandler) -> IO[bytes]:
     return body
 
 
+def _error_type(payload: object) -> str:
+    # The x-amzn-ErrorType API Gateway sends with each of these messages.
+    message = str(payload.get("message", "")) if isinstance(payload, dict) else ""
+    if message == "Missing Authentication Token":
+        return "MissingAuthenticationTokenException"
+    if message.startswith("The security token"):
+        return "UnrecognizedClientException"
+    if message.startswith("Authorization header requires"):
+        return "IncompleteSignatureException"
+    return "InvalidSignatureException"
+
+
 class _Server(ThreadingHTTPServer):
     # The default listen backlog (5) stalls bursts of concurrent connections
     # in TCP retransmits; a test server must take a few hundred at once.
@@ -189,9 +201,7 @@ class VerifyingServer:
                 if status == 403:
                     self.send_header(
                         "x-amzn-ErrorType",
-                        "IncompleteSignatureException"
-                        if "Authorization" in str(payload)
-                        else "InvalidSignatureException",
+                        _error_type(payload),
                     )
                 self.end_headers()
                 if self.command != "HEAD":
