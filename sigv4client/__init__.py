@@ -39,7 +39,7 @@ from .exceptions import (
     UserNotConfirmedError,
     VerificationError,
 )
-from .integrations.requests import SigV4Auth
+from .integrations.requests import SigV4Auth, SigV4Session
 from .models import (
     DEFAULT_UNSIGNED_HEADERS,
     Credentials,
@@ -76,6 +76,7 @@ __all__ = [
     "SigV4Auth",
     "SigV4Client",
     "SigV4ClientError",
+    "SigV4Session",
     "SignatureMismatchError",
     "SignedRequest",
     "SigningConfig",

@@ -195,7 +195,13 @@ def test_docs_build_strict(site: Path) -> None:
 
 @pytest.mark.parametrize(
     "module_name",
-    ["sigv4client", "sigv4client.credentials", "sigv4client.cognito", "sigv4client.exceptions"],
+    [
+        "sigv4client",
+        "sigv4client.credentials",
+        "sigv4client.cognito",
+        "sigv4client.exceptions",
+        "sigv4client.local",
+    ],
 )
 def test_api_reference_lists_every_public_name(site: Path, module_name: str) -> None:
     module = importlib.import_module(module_name)

@@ -148,3 +148,81 @@ def test_retries_through_an_adapter_stay_valid(
     session.mount("http://", adapter)
     r = session.get(f"{verifying_server.url}/prod/items", params={"x": "1"})
     assert r.status_code == 200
+
+
+def _redirecting_gateway(target: str):  # type: ignore[no-untyped-def]
+    from sigv4client.local.gateway import GatewayResponse, LocalGateway
+
+    gateway = LocalGateway({ACCESS_KEY: SECRET_KEY, TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)})
+
+    def moved(request):  # type: ignore[no-untyped-def]
+        status = int(request.path_parameters["status"])
+        where = target or f"/prod/final{'?seen=1' if request.method == 'POST' else ''}"
+        return GatewayResponse(status=status, headers=(("Location", where),), body=b"")
+
+    def final(request):  # type: ignore[no-untyped-def]
+        return {"method": request.method, "body": request.body.decode(), "query": request.raw_query}
+
+    gateway.route("ANY", "/prod/moved/{status}", moved)
+    gateway.route("ANY", "/prod/final", final)
+    return gateway
+
+
+@pytest.mark.parametrize(
+    ("status", "method"), [(301, "GET"), (302, "GET"), (303, "GET"), (307, "POST"), (308, "PUT")]
+)
+def test_session_re_signs_same_origin_redirects(status: int, method: str) -> None:
+    from sigv4client.integrations.requests import SigV4Session
+
+    with _redirecting_gateway("") as gateway, SigV4Session() as session:
+        session.auth = SigV4Auth(TEMP, region="us-east-1")
+        r = session.request(
+            method,
+            f"{gateway.url}/prod/moved/{status}",
+            data=b"payload" if method != "GET" else None,
+        )
+        assert r.status_code == 200, r.text
+        assert [h.status_code for h in r.history] == [status]
+        expected_method = method if status in (307, 308) else "GET"
+        assert r.json()["method"] == expected_method
+        if status in (307, 308):
+            assert r.json()["body"] == "payload"  # the body went again, signed again
+
+
+def test_plain_session_never_sends_the_token_to_another_origin() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict[str, str]] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        """The other origin: records the headers it receives."""
+
+        def do_GET(self) -> None:
+            seen.append(dict(self.headers.items()))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=other.serve_forever, daemon=True)
+    thread.start()
+    try:
+        target = f"http://127.0.0.1:{other.server_address[1]}/elsewhere"
+        with _redirecting_gateway(target) as gateway:
+            r = requests.get(
+                f"{gateway.url}/prod/moved/302", auth=SigV4Auth(TEMP, region="us-east-1")
+            )
+    finally:
+        other.shutdown()
+        other.server_close()
+        thread.join()
+    assert r.status_code == 200
+    assert [h.status_code for h in r.history] == [302]
+    assert len(seen) == 1
+    for name in ("Authorization", "X-Amz-Security-Token", "X-Amz-Date"):
+        assert name not in seen[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -16,28 +17,58 @@ from .._sources import CredentialsSource, check_source
 from ..models import HttpRequest, SigningConfig
 from ._common import AdapterSigner
 
-__all__ = ["SigV4Auth"]
+__all__ = ["SigV4Auth", "SigV4Session"]
+
+# The headers that carry a signature or a credential.
+_CREDENTIAL_HEADERS = (
+    "Authorization",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-SHA256",
+)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, f"{parts.hostname}:{parts.port or default}"
+
+
+def _drop_credentials_on_foreign_redirect(
+    response: requests.Response, *args: object, **kwargs: object
+) -> requests.Response:
+    # requests follows a redirect with a copy of this very request, and strips
+    # only Authorization when the host changes: the session token would go to
+    # the other origin. Remove every credential header before it is copied.
+    if response.is_redirect and response.request is not None:
+        target = urljoin(response.request.url or "", response.headers["location"])
+        if _origin(target) != _origin(response.request.url or ""):
+            for name in _CREDENTIAL_HEADERS:
+                response.request.headers.pop(name, None)
+    return response
 
 
 class SigV4Auth(requests.auth.AuthBase):
     """Sign every request a ``requests`` session sends with SigV4.
 
-    ``credentials`` is a :class:`~sigv4client.Credentials` or any provider with
-    ``get_credentials()``; a fresh snapshot is taken for each request, so
-    refreshing providers work. ``region=None`` reads the region from each
-    request's AWS host name. Pass ``config=SigningConfig(...)`` for full
-    control, or the common flags by keyword (``unsigned_payload=True``,
-    ``content_sha256_header=True``, ``sign_session_token=False``).
+        ``credentials`` is a :class:`~sigv4client.Credentials` or any provider with
+        ``get_credentials()``; a fresh snapshot is taken for each request, so
+        refreshing providers work. ``region=None`` reads the region from each
+        request's AWS host name. Pass ``config=SigningConfig(...)`` for full
+        control, or the common flags by keyword (``unsigned_payload=True``,
+        ``content_sha256_header=True``, ``sign_session_token=False``).
 
-    Streamed bodies (files opened ``'rb'``) are hashed in chunks and rewound,
-    never read into memory.
+        Streamed bodies (files opened ``'rb'``) are hashed in chunks and rewound,
+        never read into memory.
 
-    >>> import requests
-    >>> from sigv4client import Credentials, SigV4Auth
-    >>> auth = SigV4Auth(Credentials(access_key_id="AKID", secret_access_key="secret"),
-    ...                  region="eu-west-1", service="execute-api")
-    >>> session = requests.Session()
-    >>> session.auth = auth   # every request of this session is signed
+        >>> from urllib.parse import urljoin, urlsplit
+
+    import requests
+        >>> from sigv4client import Credentials, SigV4Auth
+        >>> auth = SigV4Auth(Credentials(access_key_id="AKID", secret_access_key="secret"),
+        ...                  region="eu-west-1", service="execute-api")
+        >>> session = requests.Session()
+        >>> session.auth = auth   # every request of this session is signed
     """
 
     def __init__(
@@ -83,7 +114,43 @@ class SigV4Auth(requests.auth.AuthBase):
         r.url = result.url
         for name, value in result.headers:
             r.headers[name] = value
+        # requests ships no annotations for register_hook (types-requests leaves it untyped).
+        hook = _drop_credentials_on_foreign_redirect
+        r.register_hook("response", hook)  # type: ignore[no-untyped-call]
         return r
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
+
+
+class SigV4Session(requests.Session):
+    """A ``requests.Session`` that signs the requests it sends on redirects, too.
+
+    requests applies an auth object once per call: a redirected request goes
+    out with the first request's signature, which is wrong for its new URL
+    (and method, after a 303). With ``session.auth`` set to a
+    :class:`SigV4Auth`, this session signs each same-origin redirect again
+    for where it goes; a redirect to another origin is sent without
+    credentials (never the session token) and unsigned.
+
+    >>> from sigv4client import Credentials
+    >>> session = SigV4Session()
+    >>> session.auth = SigV4Auth(Credentials(access_key_id="AKID", secret_access_key="s"),
+    ...                          region="eu-west-1")
+    >>> session.close()
+    """
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """Sign a same-origin redirect for its new URL, method and body."""
+        # types-requests leaves rebuild_auth and register_hook unannotated.
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        auth = self.auth
+        previous = response.request.url if response.request is not None else None
+        if (
+            isinstance(auth, SigV4Auth)
+            and previous is not None
+            and _origin(prepared_request.url or "") == _origin(previous)
+        ):
+            auth(prepared_request)
