@@ -486,7 +486,12 @@ def targets(
         base = statistics.median(req["unsigned"])
         added = (statistics.median(req["sigv4client.SigV4Auth"]) - base) / base
         lines.append(f"- requests plugin adds {added:+.1%} (< 10%) {mark(added < 0.10)}")
-    lines.append("- Cognito minimum calls: not measured here yet (later issue)")
+    lines.append(
+        "- Cognito minimum calls: a count, not a time, so a test checks it against a local "
+        "Cognito: tests/test_cognito_chain.py::test_minimum_calls_for_an_hour_of_signed_calls "
+        "(1,000 signed calls over 44 minutes with 1-hour credentials: one login, one GetId, "
+        "one token exchange)"
+    )
     return "\n".join(lines)
 
 

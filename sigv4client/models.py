@@ -6,6 +6,7 @@ session token, signature, anything that embeds them) are left out of ``repr``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class HttpRequest:
     """An HTTP request to sign.
 
@@ -161,23 +162,41 @@ class HttpRequest:
 
     method: str
     url: str
-    headers: Sequence[tuple[str, str]] = ()
-    body: Body = b""
+    headers: tuple[tuple[str, str], ...]
+    body: Body
 
-    def __post_init__(self) -> None:
-        headers = self.headers
-        if type(headers) is not tuple:
-            object.__setattr__(self, "headers", _normalize_headers(headers))
-        if not isinstance(self.method, str) or not self.method:
+    # A hand-written __init__ rather than the generated one: a request is built
+    # for every call signed, and setting the slots through their descriptors
+    # costs half of the frozen dataclass's object.__setattr__ per field.
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        headers: HeadersInput | None = (),
+        body: Body = b"",
+    ) -> None:
+        if not isinstance(method, str) or not method:
             raise InvalidRequestError("method must be a non-empty string such as 'GET'")
-        if not isinstance(self.url, str):
-            raise InvalidRequestError(f"url must be a str, got {type(self.url).__name__}")
+        if not isinstance(url, str):
+            raise InvalidRequestError(f"url must be a str, got {type(url).__name__}")
+        _set_request_method(self, method)
+        _set_request_url(self, url)
+        _set_request_headers(self, _normalize_headers(headers) if headers else ())
+        _set_request_body(self, body)
 
     def with_headers(self, headers: HeadersInput) -> HttpRequest:
         """Return a copy of this request with ``headers`` in place of its own."""
         return HttpRequest(
             method=self.method, url=self.url, headers=_normalize_headers(headers), body=self.body
         )
+
+
+# The slot descriptors of HttpRequest, which its __init__ sets directly.
+_set_request_method = HttpRequest.__dict__["method"].__set__
+_set_request_url = HttpRequest.__dict__["url"].__set__
+_set_request_headers = HttpRequest.__dict__["headers"].__set__
+_set_request_body = HttpRequest.__dict__["body"].__set__
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +286,36 @@ class SigningResult:
     amz_date: str
     payload_hash: str
 
+    @classmethod
+    def _of(
+        cls,
+        headers: tuple[tuple[str, str], ...],
+        url: str,
+        authorization: str,
+        signature: str,
+        canonical_request: str,
+        string_to_sign: str,
+        credential_scope: str,
+        signed_headers: str,
+        amz_date: str,
+        payload_hash: str,
+    ) -> SigningResult:
+        # sign()'s constructor, for its hot path: the slots are set through their
+        # descriptors, which costs half of the generated __init__'s frozen
+        # object.__setattr__ per field. Same fields, same order, same value.
+        result = _new_object(cls)
+        _set_result_fields[0](result, headers)
+        _set_result_fields[1](result, url)
+        _set_result_fields[2](result, authorization)
+        _set_result_fields[3](result, signature)
+        _set_result_fields[4](result, canonical_request)
+        _set_result_fields[5](result, string_to_sign)
+        _set_result_fields[6](result, credential_scope)
+        _set_result_fields[7](result, signed_headers)
+        _set_result_fields[8](result, amz_date)
+        _set_result_fields[9](result, payload_hash)
+        return result
+
     def apply_to(self, request: HttpRequest) -> HttpRequest:
         """Return ``request`` with the signed URL and these headers set in place of its own."""
         replace = {name.lower() for name, _ in self.headers}
@@ -289,6 +338,24 @@ class SigningResult:
             "x-amz-security-token:<redacted>" if line.startswith("x-amz-security-token:") else line
             for line in lines
         )
+
+
+_new_object = object.__new__
+_set_result_fields = tuple(
+    SigningResult.__dict__[f.name].__set__ for f in dataclasses.fields(SigningResult)
+)
+assert [f.name for f in dataclasses.fields(SigningResult)] == [
+    "headers",
+    "url",
+    "authorization",
+    "signature",
+    "canonical_request",
+    "string_to_sign",
+    "credential_scope",
+    "signed_headers",
+    "amz_date",
+    "payload_hash",
+], "SigningResult._of sets the fields in this order"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -393,17 +393,17 @@ def sign(
             canonical_request.replace(token, "<redacted>") if token else canonical_request,
             string_to_sign,
         )
-    return SigningResult(
-        headers=tuple(out),
-        url=target.url,
-        authorization=authorization,
-        signature=signature,
-        canonical_request=canonical_request,
-        string_to_sign=string_to_sign,
-        credential_scope=key.scope,
-        signed_headers=signed_headers,
-        amz_date=amz_date,
-        payload_hash=payload,
+    return SigningResult._of(
+        tuple(out),
+        target.url,
+        authorization,
+        signature,
+        canonical_request,
+        string_to_sign,
+        key.scope,
+        signed_headers,
+        amz_date,
+        payload,
     )
 
 
