@@ -255,3 +255,27 @@ def test_verbose_presign_redacts_the_encoded_token(api: LocalGateway) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "X-Amz-Security-Token=<redacted>" in proc.stderr
     assert quote(TOKEN, safe="-_.~") not in proc.stderr
+
+
+def test_profile_credentials(api: LocalGateway, tmp_path: Path) -> None:
+    creds = tmp_path / "credentials"
+    creds.write_text(
+        f"[default]\naws_access_key_id = AKIDWRONG\naws_secret_access_key = nope\n\n"
+        f"[cli-test]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
+        f"aws_session_token = {TOKEN}\n"
+    )
+    env = {
+        "AWS_SHARED_CREDENTIALS_FILE": str(creds),
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SESSION_TOKEN": "",
+    }
+    proc = run(["--profile", "cli-test", "--region", "us-east-1", f"{api.url}/prod/p"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert '"access_key": "AKIDCLITEST"' in proc.stdout
+    proc = run(
+        ["--profile", "no-such-profile", "--region", "us-east-1", f"{api.url}/prod/p"], env=env
+    )
+    assert proc.returncode == 1
+    assert "profile" in proc.stderr
+    assert "Traceback" not in proc.stderr
