@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
 import requests
@@ -24,6 +24,9 @@ from ._sources import CredentialsSource, check_source, snapshot
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
 from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
 from .signing import sign
+
+if TYPE_CHECKING:
+    from .tokens import TokenAuth
 
 __all__ = ["FileBody", "JsonBody", "QueryValue", "SigV4Client"]
 
@@ -65,14 +68,28 @@ class SigV4Client:
     def __init__(
         self,
         *,
-        credentials: CredentialsSource,
+        credentials: CredentialsSource | None = None,
         endpoint: str,
         region: str | None = None,
         service_name: str = "execute-api",
         default_content_type: str = "application/json",
         default_accept_type: str = "application/json",
+        auth: TokenAuth | None = None,
     ) -> None:
-        check_source(credentials)
+        from .tokens import TokenAuth
+
+        if auth is not None:
+            if credentials is not None:
+                raise InvalidCredentialsError("pass credentials (IAM) or auth (a token), not both")
+            if not isinstance(auth, TokenAuth):
+                raise InvalidConfigError(
+                    "auth must be a sigv4client.tokens TokenAuth (CognitoTokenAuth, "
+                    f"HeaderTokenAuth), got {type(auth).__name__}"
+                )
+        elif credentials is None:
+            raise InvalidCredentialsError("pass credentials (IAM) or auth= (a token auth)")
+        else:
+            check_source(credentials)
         if not isinstance(endpoint, str):
             raise InvalidConfigError("endpoint must be a URL string such as 'https://host/stage'")
         parts = split_url(endpoint)
@@ -86,6 +103,8 @@ class SigV4Client:
                 "pass query parameters to sign_request(query_params=...)"
             )
         self.credentials = credentials
+        #: A token auth sent instead of a SigV4 signature (Cognito or Lambda authorizers).
+        self.auth = auth
         self.endpoint = f"{parts.scheme}://{parts.netloc}"
         self.path_component = parts.path.rstrip("/")
         self.region = region or infer_region(parts.host) or _DEFAULT_REGION
@@ -107,6 +126,7 @@ class SigV4Client:
         default_content_type: str = "application/json",
         default_accept_type: str = "application/json",
         credentials: CredentialsSource | None = None,
+        auth: TokenAuth | None = None,
     ) -> SigV4Client:
         """Create a client, like ``sigV4Client.newClient(config)``.
 
@@ -116,7 +136,23 @@ class SigV4Client:
         ``get_credentials()``, asked again for every request). Missing keys are
         an error, not the JS client's silent empty object. ``region=None`` reads
         the region from an AWS endpoint host, else ``us-east-1`` as the JS does.
+        ``auth=`` (a :mod:`sigv4client.tokens` auth, such as ``CognitoTokenAuth``)
+        replaces the keys: requests then carry its token header, unsigned.
         """
+        if auth is not None:
+            if access_key is not None or secret_key is not None or session_token is not None:
+                raise InvalidCredentialsError(
+                    "pass either auth= (a token) or IAM credentials, not both"
+                )
+            return cls(
+                credentials=credentials,
+                auth=auth,
+                endpoint=endpoint,
+                region=region,
+                service_name=service_name,
+                default_content_type=default_content_type,
+                default_accept_type=default_accept_type,
+            )
         if credentials is not None:
             if access_key is not None or secret_key is not None or session_token is not None:
                 raise InvalidCredentialsError(
@@ -231,6 +267,16 @@ class SigV4Client:
             headers=tuple(out.items()),
             body=b"" if body_bytes is None else body_bytes,
         )
+        if self.auth is not None:
+            # A token authorizer: the token header, and no signature.
+            token_name, token_value = self.auth.header()
+            for duplicate in [n for n in out if n.lower() == token_name.lower()]:
+                del out[duplicate]
+            out[token_name] = token_value
+            return SignedRequest(
+                method=method.upper(), url=request.url, headers=out, body=body_bytes
+            )
+        assert self.credentials is not None  # one of the two, checked at construction
         result = sign(request, snapshot(self.credentials), self.config, now=now)
         for name, value in result.headers:
             existing = lower.get(name.lower())

@@ -11,6 +11,13 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # What each example must print when it worked (beyond exiting 0).
 EXPECTED = {
+    "authorizers.py": [
+        "1. Cognito ID token -> status 200",
+        "1. no token -> status 401",
+        "2. Lambda authorizer, allowed -> status 200",
+        "2. Lambda authorizer, denied -> status 403",
+        "with an explicit deny",
+    ],
     "httpx_client.py": [
         "GET http://127.0.0.1:",
         "PUT (4 MiB streamed from a file) -> HTTP 200",

@@ -51,15 +51,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType, TracebackType
-from typing import Protocol, cast
+from typing import Literal, Protocol, cast
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from .. import _canonical as c
 from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
+from .authorizers import (
+    Authorizer,
+    AuthorizerError,
+    AuthorizerRequest,
+    ResourcePolicy,
+    lambda_denial,
+    method_arn,
+    policy_denial,
+)
 
 __all__ = [
+    "AuthorizationType",
     "GatewayRequest",
     "GatewayResponse",
     "Handler",
@@ -73,6 +83,10 @@ logger = logging.getLogger("sigv4client.local.gateway")
 #: Extra ``requestContext.identity`` fields for an access key id (``caller``,
 #: ``user``, ``userArn``, ``accountId``, ``cognitoIdentityId``, ...).
 IdentityFields = Callable[[str], Mapping[str, str | None]]
+
+#: A route's authorization: ``"AWS_IAM"`` (SigV4, the default), ``"NONE"``, or an
+#: :class:`~sigv4client.local.authorizers.Authorizer` (Cognito, Lambda).
+AuthorizationType = Literal["AWS_IAM", "NONE"] | Authorizer
 
 _UTC = timezone.utc
 _JSON = "application/json"
@@ -189,9 +203,12 @@ class GatewayRequest:
     percent-encoded as on the wire; ``path_parameters`` are the values of the
     route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query``
     the decoded query pairs in order. ``identity`` is what :func:`verify`
-    established, and ``request_context`` the same facts in the shape of API
+    established on an ``AWS_IAM`` route (``iam_identity``: the same, or None on
+    other routes), and ``request_context`` the same facts in the shape of API
     Gateway's Lambda proxy event ``requestContext`` (``identity.accessKey``,
-    ``identity.caller``, ``identity.user``, ``resourcePath``, ``requestId``...).
+    ``identity.caller``, ``identity.user``, ``resourcePath``, ``requestId``...;
+    on a Cognito or Lambda authorizer's route, ``authorizer`` holds the claims
+    or the Lambda context, also as :attr:`authorizer`).
     Headers and body are left out of ``repr``: they hold the signature and token.
     """
 
@@ -203,8 +220,24 @@ class GatewayRequest:
     query: tuple[tuple[str, str], ...]
     headers: tuple[tuple[str, str], ...] = field(repr=False)
     body: bytes = field(repr=False)
-    identity: VerifiedIdentity
+    iam_identity: VerifiedIdentity | None
     request_context: Mapping[str, object] = field(repr=False)
+
+    @property
+    def identity(self) -> VerifiedIdentity:
+        """The SigV4 signer; only on ``AWS_IAM`` routes (else see :attr:`authorizer`)."""
+        if self.iam_identity is None:
+            raise AttributeError(
+                f"{self.method} {self.resource} is not an AWS_IAM route: it has no SigV4 "
+                "identity; read request.authorizer (or request.iam_identity, which is None)"
+            )
+        return self.iam_identity
+
+    @property
+    def authorizer(self) -> Mapping[str, object] | None:
+        """``requestContext.authorizer``: Cognito ``claims`` or a Lambda's context; None for IAM."""
+        value = self.request_context.get("authorizer")
+        return value if isinstance(value, Mapping) else None
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (any case), or None; repeated headers joined by ','."""
@@ -236,6 +269,7 @@ class _Route:
     greedy: bool
     params: int
     handler: Handler
+    authorizer: AuthorizationType = "AWS_IAM"
 
     @property
     def rank(self) -> tuple[bool, int]:
@@ -560,6 +594,10 @@ class LocalGateway:
         clock: Callable[[], datetime] | None = None,
         port: int = 0,
         max_body: int = _MAX_BODY,
+        account_id: str = "123456789012",
+        api_id: str = "local",
+        stage: str = "local",
+        resource_policy: Mapping[str, object] | None = None,
     ) -> None:
         resolver: SecretResolver
         if resolve_secret is not None:
@@ -586,6 +624,11 @@ class LocalGateway:
         self.max_skew = max_skew
         self._clock = clock or (lambda: datetime.now(_UTC))
         self._max_body = max_body
+        self.account_id = account_id
+        self.api_id = api_id
+        self.stage = stage
+        self._policy: ResourcePolicy | None = None
+        self.resource_policy = resource_policy
         self._routes: tuple[_Route, ...] = ()
         self._lock = threading.Lock()
         self._counts = {"requests": 0, "denied": 0, "errors": 0}
@@ -594,13 +637,48 @@ class LocalGateway:
 
     # --- configuration -----------------------------------------------------------
 
-    def route(self, method: str, path_pattern: str, handler: Handler) -> None:
+    @property
+    def resource_policy(self) -> Mapping[str, object] | None:
+        """The API's resource policy document, or None (see :mod:`.authorizers`).
+
+        Assigning parses it (:class:`~sigv4client.local.authorizers.ResourcePolicy`);
+        each call is then judged on its method ARN
+        ``arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{METHOD}/{path}``.
+        """
+        return None if self._policy is None else self._policy.document
+
+    @resource_policy.setter
+    def resource_policy(self, document: Mapping[str, object] | None) -> None:
+        self._policy = None if document is None else ResourcePolicy(document)
+
+    def method_arn(self, method: str, path: str) -> str:
+        """The ARN a call to ``method path`` is authorized on (policies, Lambda authorizers)."""
+        return method_arn(
+            self.region or "us-east-1", self.account_id, self.api_id, self.stage, method, path
+        )
+
+    def route(
+        self,
+        method: str,
+        path_pattern: str,
+        handler: Handler,
+        *,
+        authorizer: AuthorizationType = "AWS_IAM",
+    ) -> None:
         """Serve ``method`` (or ``"ANY"``) on ``path_pattern`` with ``handler``.
 
         ``{name}`` matches one path segment, a final ``{name+}`` the rest of
         the path (at least one segment); their values are in
         ``request.path_parameters``. The most specific route matches first.
+        ``authorizer``: ``"AWS_IAM"`` (SigV4, the default), ``"NONE"``, or a
+        :class:`~sigv4client.local.authorizers.CognitoAuthorizer` /
+        :class:`~sigv4client.local.authorizers.LambdaAuthorizer`.
         """
+        if authorizer not in ("AWS_IAM", "NONE") and not isinstance(authorizer, Authorizer):
+            raise InvalidConfigError(
+                "authorizer must be 'AWS_IAM', 'NONE' or an Authorizer (CognitoAuthorizer, "
+                f"LambdaAuthorizer), got {authorizer!r}"
+            )
         method = method.upper() if isinstance(method, str) else method
         if method not in _METHODS:
             raise InvalidConfigError(
@@ -609,7 +687,7 @@ class LocalGateway:
         if not callable(handler):
             raise InvalidConfigError("handler must be a callable taking a GatewayRequest")
         regex, greedy, params = _compile(path_pattern)
-        new = _Route(method, path_pattern, regex, greedy, params, handler)
+        new = _Route(method, path_pattern, regex, greedy, params, handler, authorizer)
         # An immutable snapshot replaced whole: serving threads never see it half-built.
         self._routes = tuple(sorted((*self._routes, new), key=lambda r: r.rank))
 
@@ -757,17 +835,61 @@ class LocalGateway:
             headers=tuple(h.headers.items()),
             body=body,
         )
-        try:
-            identity = verify(
-                request,
-                self._resolve,
-                now=self._clock(),
-                max_skew=self.max_skew,
-                region=self.region,
-                service=self.service,
-            )
-        except VerificationError as err:
-            return self._deny(self._denial(err))
+        arn = self.method_arn(method, path)
+        source_ip = h.client_address[0]
+        policy = self._policy
+        identity: VerifiedIdentity | None = None
+        if route.authorizer == "AWS_IAM":
+            try:
+                identity = verify(
+                    request,
+                    self._resolve,
+                    now=self._clock(),
+                    max_skew=self.max_skew,
+                    region=self.region,
+                    service=self.service,
+                )
+            except VerificationError as err:
+                return self._deny(self._denial(err))
+            context = self._context(h, identity, route, path, host, request_id)
+            if policy is not None:
+                # Same-account IAM: the signature stands for an IAM allow, so only an
+                # explicit deny in the resource policy refuses (module docs of .authorizers).
+                who = context.get("identity")
+                arn_of_caller = who.get("userArn") if isinstance(who, Mapping) else None
+                caller = arn_of_caller if isinstance(arn_of_caller, str) else None
+                if policy.evaluate(arn, source_ip=source_ip, principal=caller) == "Deny":
+                    return self._refuse(policy_denial(arn, caller, explicit=True))
+        else:
+            context = self._context(h, None, route, path, host, request_id)
+            verdict = "Neither" if policy is None else policy.evaluate(arn, source_ip=source_ip)
+            if verdict == "Deny":  # read first: the authorizer is never called
+                return self._refuse(policy_denial(arn, None, explicit=True))
+            if route.authorizer == "NONE":
+                if policy is not None and verdict != "Allow":
+                    return self._refuse(policy_denial(arn, None, explicit=False))
+            else:
+                try:
+                    decision = route.authorizer.authorize(
+                        AuthorizerRequest(
+                            method=method,
+                            path=path,
+                            resource=route.resource,
+                            path_parameters=MappingProxyType(params),
+                            query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
+                            headers=tuple(request.headers),
+                            source_ip=source_ip,
+                            method_arn=arn,
+                            request_context=context,
+                        )
+                    )
+                except AuthorizerError as err:
+                    return self._refuse(err)
+                # Allowed when the authorizer or the resource policy allows and neither
+                # denies explicitly (the guide's outcome table for Lambda authorizers).
+                if decision.effect == "Deny" or "Allow" not in (decision.effect, verdict):
+                    return self._refuse(lambda_denial(decision.effect))
+                context = MappingProxyType({**context, "authorizer": decision.context})
         gateway_request = GatewayRequest(
             method=method,
             path=path,
@@ -777,8 +899,8 @@ class LocalGateway:
             query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
             headers=tuple(request.headers),
             body=body,
-            identity=identity,
-            request_context=self._context(h, identity, route, path, host, request_id),
+            iam_identity=identity,
+            request_context=context,
         )
         try:
             result = route.handler(gateway_request)
@@ -802,6 +924,13 @@ class LocalGateway:
         status, error_type, message = answer
         return GatewayResponse.json(
             {"message": message}, status=status, headers=(("x-amzn-ErrorType", error_type),)
+        )
+
+    def _refuse(self, err: AuthorizerError) -> GatewayResponse:
+        return GatewayResponse.json(
+            {"message": err.message},
+            status=err.status,
+            headers=(("x-amzn-ErrorType", err.error_type),),
         )
 
     def _denial(self, err: VerificationError) -> tuple[int, str, str]:
@@ -865,13 +994,13 @@ class LocalGateway:
     def _context(
         self,
         h: _Handler,
-        identity: VerifiedIdentity,
+        identity: VerifiedIdentity | None,
         route: _Route,
         path: str,
         host: str,
         request_id: str,
     ) -> Mapping[str, object]:
-        key = identity.access_key_id
+        key = None if identity is None else identity.access_key_id
         who: dict[str, str | None] = {
             "accessKey": key,
             "accountId": None,
@@ -886,13 +1015,13 @@ class LocalGateway:
             "userAgent": h.headers.get("User-Agent"),
             "userArn": None,
         }
-        if self._identity_fields is not None:
+        if self._identity_fields is not None and key is not None:
             who.update(self._identity_fields(key))
         now = time.time()
         return MappingProxyType(
             {
                 "accountId": who.get("accountId"),
-                "apiId": "local",
+                "apiId": self.api_id,
                 "domainName": host,
                 "httpMethod": h.command,
                 "identity": MappingProxyType(who),
@@ -902,7 +1031,7 @@ class LocalGateway:
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
                 "requestTimeEpoch": int(now * 1000),
                 "resourcePath": route.resource,
-                "stage": "local",
+                "stage": self.stage,
             }
         )
 
