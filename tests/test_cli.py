@@ -230,6 +230,8 @@ def test_demo_runs_offline_and_exits_0() -> None:
         "3. signed GET",
         "4. signed POST /prod/notes -> 200",
         "5. signed GET /prod/notes?limit=10 -> 200",
+        '6. Cognito ID token, POST /cognito/notes -> 200 {"caller": "user alice"',
+        '7. Lambda authorizer, GET /lambda/notes -> 200 {"caller": "principal demo-api-key"',
         "done: servers stopped",
     ):
         assert step in proc.stdout

@@ -14,14 +14,16 @@ import argparse
 import contextlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO
 
 from ..client import SigV4Client
 from ..cognito import CognitoUser
 from ..exceptions import SigV4ClientError
+from ..tokens import CognitoTokenAuth, HeaderTokenAuth
+from .authorizers import CognitoAuthorizer, LambdaAuthorizer, Unauthorized
 from .cognito import LocalCognito
-from .gateway import GatewayRequest, LocalGateway, MotoIdentityResolver
+from .gateway import AuthorizationType, GatewayRequest, LocalGateway, MotoIdentityResolver
 
 __all__ = ["main"]
 
@@ -31,28 +33,59 @@ def _show(answer: object) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def notes_api(gateway: LocalGateway) -> None:
-    """Routes of a tiny notes API: GET and POST ``/prod/notes``, kept in memory per caller."""
+def _caller(request: GatewayRequest) -> str:
+    # Who is calling, whichever way the route is protected.
+    if request.iam_identity is not None:
+        return request.iam_identity.access_key_id
+    authorizer = request.authorizer or {}
+    claims = authorizer.get("claims")
+    if isinstance(claims, Mapping):
+        return f"user {claims.get('cognito:username')}"
+    return f"principal {authorizer.get('principalId')}"
+
+
+def notes_api(
+    gateway: LocalGateway, prefix: str = "/prod", authorizer: AuthorizationType = "AWS_IAM"
+) -> None:
+    """A tiny notes API (GET and POST ``<prefix>/notes``), kept in memory per caller."""
     notes: dict[str, list[object]] = {}
     lock = threading.Lock()
 
     def list_notes(request: GatewayRequest) -> dict[str, object]:
-        caller = request.identity.access_key_id
+        caller = _caller(request)
         with lock:
             mine = list(notes.get(caller, []))
         limit = int(request.query_string_parameters.get("limit") or 10)
         return {"caller": caller, "notes": mine[:limit]}
 
     def add_note(request: GatewayRequest) -> dict[str, object]:
-        caller = request.identity.access_key_id
+        caller = _caller(request)
         note = request.json()
         with lock:
             notes.setdefault(caller, []).append(note)
             count = len(notes[caller])
         return {"caller": caller, "added": note, "count": count}
 
-    gateway.route("GET", "/prod/notes", list_notes)
-    gateway.route("POST", "/prod/notes", add_note)
+    gateway.route("GET", f"{prefix}/notes", list_notes, authorizer=authorizer)
+    gateway.route("POST", f"{prefix}/notes", add_note, authorizer=authorizer)
+
+
+def _lambda_policy(event: dict[str, object]) -> dict[str, object]:
+    # A TOKEN-mode Lambda authorizer: one demo API key is allowed.
+    if event.get("authorizationToken") != _DEMO_API_KEY:
+        raise Unauthorized
+    return {
+        "principalId": "demo-api-key",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}
+            ],
+        },
+    }
+
+
+_DEMO_API_KEY = "demo-api-key-123"
 
 
 def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | None = None) -> int:
@@ -72,6 +105,13 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
             service="execute-api",
         )
         notes_api(gateway)
+        cognito_authorizer = CognitoAuthorizer(
+            setup.user_pool_id,
+            endpoint_url=cognito.endpoint_url,
+            app_client_ids=[setup.client_id],
+        )
+        notes_api(gateway, "/cognito", cognito_authorizer)
+        notes_api(gateway, "/lambda", LambdaAuthorizer(_lambda_policy, ttl=300))
         with gateway as api:
             print(f"local API gateway (IAM auth)  {api.url}/prod", file=out)
             print("", file=out)
@@ -103,6 +143,19 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
                 print(f"4. signed POST /prod/notes -> 200 {_show(got)}", file=out)
                 got = client.invoke(path="/notes", query_params={"limit": 10})
                 print(f"5. signed GET /prod/notes?limit=10 -> 200 {_show(got)}", file=out)
+                print("", file=out)
+                print("The same API behind API Gateway's other authorizers:", file=out)
+                by_token = SigV4Client.new_client(
+                    auth=CognitoTokenAuth(user), endpoint=api.url + "/cognito"
+                )
+                got = by_token.invoke(path="/notes", method="POST", body={"content": "hi"})
+                print(f"6. Cognito ID token, POST /cognito/notes -> 200 {_show(got)}", file=out)
+                by_key = SigV4Client.new_client(
+                    auth=HeaderTokenAuth("Authorization", lambda: _DEMO_API_KEY),
+                    endpoint=api.url + "/lambda",
+                )
+                got = by_key.invoke(path="/notes")
+                print(f"7. Lambda authorizer, GET /lambda/notes -> 200 {_show(got)}", file=out)
             except SigV4ClientError as exc:
                 print(f"the demo failed: {exc}", file=out)
                 return 1
