@@ -474,7 +474,10 @@ def presign_result(
         auth.append(("X-Amz-Security-Token", enc(token)))
     all_pairs = kept + auth
     query = "&".join(f"{k}={v}" for k, v in sorted(all_pairs))
-    payload = payload_hash(request.body, config.unsigned_payload)
+    # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
+    # body, which the signer may never see (S3's query-auth rule; botocore too).
+    unsigned = config.unsigned_payload or config.service == "s3"
+    payload = payload_hash(request.body, unsigned)
     canonical_request = (
         f"{method}\n{uri}\n{query}\n{_join_headers(headers, names)}\n{signed_headers}\n{payload}"
     )

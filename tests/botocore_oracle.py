@@ -55,9 +55,11 @@ def botocore_presign(
     service: str,
     now: datetime,
     expires: int,
+    s3: bool = False,
 ) -> str:
     creds = botocore.credentials.Credentials(access_key, secret_key, token)
     req = _request(method, url, headers, body)
+    signer_class = botocore.auth.S3SigV4QueryAuth if s3 else botocore.auth.SigV4QueryAuth
     with mock.patch.object(botocore.auth, "get_current_datetime", return_value=now):
-        botocore.auth.SigV4QueryAuth(creds, service, region, expires=expires).add_auth(req)
+        signer_class(creds, service, region, expires=expires).add_auth(req)
     return str(req.url)
