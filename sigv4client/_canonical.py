@@ -51,18 +51,52 @@ class SplitUrl:
         self.fragment = fragment
 
 
+def shown_url(url: str) -> str:
+    """``url`` as it may appear in a message: no userinfo, no signature or token.
+
+    >>> shown_url("https://alice:pw@h.example/p?X-Amz-Signature=abc&x=1")
+    'https://h.example/p?X-Amz-Signature=<redacted>&x=1'
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        netloc, slash, tail = rest.partition("/")
+        url = f"{scheme}://{netloc.rpartition('@')[2]}{slash}{tail}"
+    return _SECRET_PARAMS.sub(r"\1<redacted>", url)
+
+
+# Characters a host may hold (RFC 3986 reg-name, IPv6 literal brackets), besides
+# non-ASCII letters that IDNA encodes: anything else (CR, LF, NUL, spaces,
+# '<', '"', ...) would be written into the Host header.
+_HOST_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=%\[\]:]*\Z")
+_SECRET_PARAMS = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=)[^&#]*")
+
+
+def _idna(host: str, url: str) -> str:
+    # IDNA 2008 with UTS #46 mapping, as requests and httpx encode a host
+    # (the stdlib codec is IDNA 2003: "straße" would become "strasse").
+    import idna
+
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise InvalidRequestError(
+            f"url {shown_url(url)!r} has a host that is not a valid domain name"
+        ) from exc
+
+
 @lru_cache(maxsize=256)
 def split_url(url: str) -> SplitUrl:
     """Split ``url`` into scheme, netloc, the Host header value, path, query, fragment.
 
     The Host value follows what HTTP clients send (RFC 7230 5.4): the host in
     lowercase, without userinfo, with the port unless it is the scheme's default,
-    IDNA-encoded when it is not ASCII.
+    IDNA-encoded when it is not ASCII. Messages never show the URL's userinfo.
     """
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme:
         raise InvalidRequestError(
-            f"url {url!r} has no scheme; give an absolute URL such as 'https://host/path'"
+            f"url {shown_url(url)!r} has no scheme; give an absolute URL such as "
+            "'https://host/path'"
         )
     scheme = scheme.lower()
     end = len(rest)
@@ -75,20 +109,22 @@ def split_url(url: str) -> SplitUrl:
     if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
         close = hostport.find("]")
         if close == -1:
-            raise InvalidRequestError(f"url {url!r} has an unterminated IPv6 host")
+            raise InvalidRequestError(f"url {shown_url(url)!r} has an unterminated IPv6 host")
         host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
     else:
         host, _, port = hostport.partition(":")
     if not host:
-        raise InvalidRequestError(f"url {url!r} has no host; give 'https://host/path'")
-    if port and (not port.isdigit() or int(port) > 65535):
-        raise InvalidRequestError(f"url {url!r} has an invalid port {port!r}")
+        raise InvalidRequestError(f"url {shown_url(url)!r} has no host; give 'https://host/path'")
+    if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
+        raise InvalidRequestError(f"url {shown_url(url)!r} has an invalid port {port!r}")
     host = host.lower()
     if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise InvalidRequestError(f"url {url!r} has a host that is not a valid name") from exc
+        host = _idna(host, url)
+    if not _HOST_CHARS.match(host):
+        raise HeaderInjectionError(
+            f"url {shown_url(url)!r} has a host with characters a host cannot hold "
+            "(spaces, control characters, quotes); it would go into the Host header"
+        )
     if port and port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     fragment = ""

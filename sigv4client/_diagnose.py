@@ -90,6 +90,7 @@ def mismatch_from_answer(
         if secret:
             ours = ours.replace(secret, "<redacted>")
             theirs = theirs.replace(secret, "<redacted>")
+            body = body.replace(secret, "<redacted>")  # the server quotes it too
     diff = describe_difference(ours, theirs)
     err = SignatureMismatchError(
         "the server computed a different signature (HTTP 403); where the canonical "

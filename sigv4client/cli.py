@@ -112,6 +112,12 @@ def _request_parser() -> argparse.ArgumentParser:
         "-i", "--include", action="store_true", help="print the response status line and headers"
     )
     p.add_argument(
+        "-L",
+        "--location",
+        action="store_true",
+        help="follow redirects: same-origin ones signed again, others sent without credentials",
+    )
+    p.add_argument(
         "-f", "--fail", action="store_true", help="exit 22 on an HTTP status >= 400 (curl's --fail)"
     )
     p.add_argument("-o", "--output", help="write the response body to this file")
@@ -323,6 +329,7 @@ def _region(args: argparse.Namespace, url: str) -> str:
 def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     import requests
 
+    from .integrations.requests import SigV4Auth, SigV4Session
     from .signing import presign_result, sign
 
     creds = _credentials(args, stdin)
@@ -353,17 +360,38 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         if args.presign:
             print(result.url, file=stdout)
             return 0
-        headers = dict(request.headers)
-        headers.update(result.headers)
+        # One header per name, repeated values joined with "," exactly as they
+        # were signed (requests cannot send a name twice).
+        headers: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for name, value in result.apply_to(request).headers:
+            first = names.setdefault(name.lower(), name)
+            headers[first] = f"{headers[first]},{value}" if first in headers else value
         try:
-            response = requests.request(
-                method,
-                result.url,
-                headers=headers,
-                data=body or None,
-                timeout=args.timeout,
-                stream=True,
-            )
+            if args.location:
+                # Redirects: same-origin ones are signed again for where they go,
+                # others are sent without credentials (see SigV4Session).
+                with SigV4Session() as session:
+                    session.auth = SigV4Auth(creds, config=config)
+                    response = session.request(
+                        method,
+                        args.url,
+                        headers=dict(_headers(args.header)),
+                        data=body or None,
+                        timeout=args.timeout,
+                        stream=True,
+                    )
+            else:
+                # Like curl: a redirect is shown, not followed (-L follows it).
+                response = requests.request(
+                    method,
+                    result.url,
+                    headers=headers,
+                    data=body or None,
+                    timeout=args.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
         except requests.exceptions.Timeout:
             raise _Failure(EXIT_TIMEOUT, f"timed out after {args.timeout} s") from None
         except requests.exceptions.ConnectionError as exc:

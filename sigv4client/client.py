@@ -105,7 +105,8 @@ class SigV4Client:
         self.credentials = credentials
         #: A token auth sent instead of a SigV4 signature (Cognito or Lambda authorizers).
         self.auth = auth
-        self.endpoint = f"{parts.scheme}://{parts.netloc}"
+        # Userinfo is dropped: it is not sent with SigV4, and must not show in repr.
+        self.endpoint = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         self.path_component = parts.path.rstrip("/")
         self.region = region or infer_region(parts.host) or _DEFAULT_REGION
         self.service_name = service_name
@@ -206,8 +207,9 @@ class SigV4Client:
             path = "/" + path
         # The path is taken as text and encoded once for the wire (the JS used
         # encodeURI, which leaves reserved characters such as '?' and '#' raw).
+        # The endpoint's own path is already in wire form: it is kept as given.
         url = (
-            self.endpoint + quote(self.path_component + path, safe="/~")
+            self.endpoint + self.path_component + quote(path, safe="/~")
             if (self.path_component or path)
             else self.endpoint + "/"
         )

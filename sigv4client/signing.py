@@ -11,10 +11,11 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import NamedTuple
+from typing import IO, NamedTuple, cast
 
 from . import _canonical as c
 from .exceptions import (
@@ -25,7 +26,7 @@ from .exceptions import (
 )
 from .models import Body, Credentials, HttpRequest, SigningConfig, SigningResult
 
-__all__ = ["presign", "sign"]
+__all__ = ["payload_hash", "presign", "presign_result", "sign"]
 
 logger = logging.getLogger("sigv4client.signing")
 
@@ -107,6 +108,14 @@ def _amz_date_of_second(epoch_second: int) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch_second))
 
 
+def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
+    # Lone surrogates (from os.fsdecode or a bad decode) cannot be sent as UTF-8.
+    return InvalidRequestError(
+        "the request holds text that cannot be encoded as UTF-8 (a lone surrogate such "
+        f"as {exc.object[exc.start : exc.end]!r}); decode the URL, headers or body properly"
+    )
+
+
 def _amz_date(now: datetime | None) -> str:
     """X-Amz-Date, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
     if now is None:
@@ -150,7 +159,13 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
     if isinstance(body, str):
         return hashlib.sha256(body.encode("utf-8")).hexdigest() if body else c.EMPTY_SHA256
     if hasattr(body, "read"):
-        return _hash_file(body)
+        return _hash_file(cast("IO[bytes]", body))
+    if isinstance(body, (Mapping, AbstractSet)):
+        # Iterating a dict gives its keys: that would sign (and send) the wrong bytes.
+        raise InvalidRequestError(
+            f"a {type(body).__name__} body has no byte form; serialize it first "
+            "(json.dumps(body).encode()), or use SigV4Client, which sends dicts as JSON"
+        )
     if isinstance(body, Iterable):
         if iter(body) is body:
             raise NonReplayableBodyError(
@@ -172,9 +187,9 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
     )
 
 
-def _hash_file(f: object) -> str:
+def _hash_file(f: IO[bytes]) -> str:
     try:
-        seekable = bool(f.seekable())  # type: ignore[attr-defined]
+        seekable = bool(f.seekable())
     except (AttributeError, OSError, ValueError):
         seekable = False
     if not seekable:
@@ -183,7 +198,7 @@ def _hash_file(f: object) -> str:
             "Pass a seekable file, or sign with SigningConfig(unsigned_payload=True) "
             "if the service allows it"
         )
-    start = f.tell()  # type: ignore[attr-defined]
+    start = f.tell()
     h = hashlib.sha256()
     readinto = getattr(f, "readinto", None)
     try:
@@ -193,14 +208,14 @@ def _hash_file(f: object) -> str:
             while n := readinto(buf):
                 h.update(view[:n])
         else:
-            while chunk := f.read(_CHUNK):  # type: ignore[attr-defined]
+            while chunk := f.read(_CHUNK):
                 if isinstance(chunk, str):
                     raise InvalidRequestError(
                         "the body file was opened in text mode; open it with 'rb'"
                     )
                 h.update(chunk)
     finally:
-        f.seek(start)  # type: ignore[attr-defined]
+        f.seek(start)
     return h.hexdigest()
 
 
@@ -252,6 +267,8 @@ class _HeaderBlock(NamedTuple):
     after_date: str
     signed_headers: str
     has_host: bool
+    #: The value of an X-Amz-Content-SHA256 header the caller set, if any.
+    content_sha256_claim: str | None
 
 
 @lru_cache(maxsize=256)
@@ -271,6 +288,10 @@ def _header_block(
     tokens, as the signing-key cache holds secret keys.
     """
     headers, has_host = _canonical_headers(request_headers, only, skip)
+    claim = next(
+        (c.header_value(n, v) for n, v in request_headers if n.lower() == "x-amz-content-sha256"),
+        None,
+    )
     if not has_host:
         headers["host"] = host
     if token is not None:
@@ -280,7 +301,7 @@ def _header_block(
     names = sorted([*headers, "x-amz-date"])
     i = names.index("x-amz-date")
     before, after = _join_headers(headers, names[:i]), _join_headers(headers, names[i + 1 :])
-    return _HeaderBlock(before, after, ";".join(names), has_host)
+    return _HeaderBlock(before, after, ";".join(names), has_host, claim)
 
 
 def _header_block_for(
@@ -290,13 +311,10 @@ def _header_block_for(
     token: str | None,
     content_sha256: str | None,
 ) -> _HeaderBlock:
-    headers, only, skip = request.headers, config.signed_headers, config.unsigned_headers
-    try:
-        return _header_block(headers, only, skip, host, token, content_sha256)
-    except TypeError:
-        # Headers given as a tuple of [name, value] lists are accepted, but cannot
-        # be a cache key. (Headers that fail inside fail again here, uncached.)
-        return _header_block.__wrapped__(headers, only, skip, host, token, content_sha256)
+    # HttpRequest normalizes its headers to a tuple of (str, str) tuples: hashable.
+    return _header_block(
+        request.headers, config.signed_headers, config.unsigned_headers, host, token, content_sha256
+    )
 
 
 def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
@@ -348,6 +366,19 @@ def sign(
     >>> res.credential_scope
     '20150830/us-east-1/execute-api/aws4_request'
     """
+    try:
+        return _sign(request, credentials, config, now=now)
+    except UnicodeEncodeError as exc:
+        raise _not_utf8(exc) from None
+
+
+def _sign(
+    request: HttpRequest,
+    credentials: Credentials,
+    config: SigningConfig,
+    *,
+    now: datetime | None = None,
+) -> SigningResult:
     if not isinstance(request, HttpRequest):
         raise InvalidRequestError(
             f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
@@ -360,8 +391,16 @@ def sign(
     signed_token = token if config.sign_session_token else None
     # The headers are checked before the body is read, so bad headers fail first.
     block = _header_block_for(request, config, target.host, signed_token, None)
-    payload = payload_hash(request.body, config.unsigned_payload)
-    send_sha256 = config.content_sha256_header or config.unsigned_payload
+    claim = block.content_sha256_claim
+    if claim is not None and (claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-")):
+        # The caller chose how the payload is signed (S3's unsigned or chunked
+        # uploads): honour it, as botocore does, and sign the header with it.
+        payload = claim
+    else:
+        payload = payload_hash(request.body, config.unsigned_payload)
+    # A caller's X-Amz-Content-SHA256 header is always signed, and replaced by
+    # the value signed: a header the signature does not cover would go out.
+    send_sha256 = config.content_sha256_header or config.unsigned_payload or claim is not None
     if send_sha256:
         # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
         block = _header_block_for(request, config, target.host, signed_token, payload)
@@ -439,6 +478,20 @@ def presign_result(
     ``headers`` of the result are the request headers that were signed along with
     the URL (those must be sent with it); they are usually just ``Host``.
     """
+    try:
+        return _presign_result(request, credentials, config, expires_in=expires_in, now=now)
+    except UnicodeEncodeError as exc:
+        raise _not_utf8(exc) from None
+
+
+def _presign_result(
+    request: HttpRequest,
+    credentials: Credentials,
+    config: SigningConfig,
+    *,
+    expires_in: int | timedelta = 300,
+    now: datetime | None = None,
+) -> SigningResult:
     if not isinstance(request, HttpRequest):
         raise InvalidRequestError(
             f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"

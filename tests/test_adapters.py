@@ -718,3 +718,67 @@ def test_no_secret_in_repr_or_errors(adapter: Callable[..., object]) -> None:
         adapter({"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY})
     assert SECRET_KEY not in str(caught.value)
     assert "dict" in str(caught.value)
+
+
+def test_httpx_redirect_guard_keeps_credentials_at_home() -> None:
+    import asyncio
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    from sigv4client.integrations.httpx import (
+        SigV4HttpxAuth,
+        async_redirect_guard,
+        redirect_guard,
+    )
+    from sigv4client.local.gateway import GatewayResponse, LocalGateway
+
+    seen: list[dict[str, str]] = []
+
+    class Other(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(dict(self.headers.items()))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    thread = threading.Thread(target=other.serve_forever, daemon=True)
+    thread.start()
+    creds = Credentials(
+        access_key_id="ASIAGUARD", secret_access_key="s", session_token="guarded-token"
+    )
+    gateway = LocalGateway({"ASIAGUARD": ("s", "guarded-token")})
+    target = f"http://localhost:{other.server_address[1]}/x"
+    gateway.route(
+        "GET", "/away", lambda r: GatewayResponse(status=302, headers=(("Location", target),))
+    )
+    auth = SigV4HttpxAuth(creds, region="us-east-1")
+
+    async def async_call(url: str) -> int:
+        async with httpx.AsyncClient(
+            auth=auth, follow_redirects=True, event_hooks={"response": [async_redirect_guard]}
+        ) as client:
+            return (await client.get(url)).status_code
+
+    try:
+        with gateway:
+            with httpx.Client(
+                auth=auth, follow_redirects=True, event_hooks={"response": [redirect_guard]}
+            ) as client:
+                assert client.get(f"{gateway.url}/away").status_code == 200
+            assert asyncio.run(async_call(f"{gateway.url}/away")) == 200
+    finally:
+        other.shutdown()
+        other.server_close()
+        thread.join()
+    assert len(seen) == 2
+    for headers in seen:
+        for name in ("Authorization", "X-Amz-Security-Token", "X-Amz-Date"):
+            assert name not in headers
+        assert headers["Host"].startswith("localhost:")

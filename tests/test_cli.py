@@ -281,3 +281,65 @@ def test_profile_credentials(api: LocalGateway, tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "profile" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_repeated_headers_are_sent_as_signed(api: LocalGateway) -> None:
+    # regression: a dict kept only the last of two -H values, breaking the signature
+    proc = run(["--region", "us-east-1", "-H", "X-Tag: a", "-H", "X-Tag: b", f"{api.url}/prod/p"])
+    assert proc.returncode == 0, proc.stderr
+    assert '"access_key": "AKIDCLITEST"' in proc.stdout
+
+
+def test_redirects_shown_by_default_followed_with_L_without_leaking() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sigv4client.local.gateway import GatewayResponse
+
+    seen: list[dict[str, str]] = []
+
+    class Other(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(dict(self.headers.items()))
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"other")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    thread = threading.Thread(target=other.serve_forever, daemon=True)
+    thread.start()
+    gateway = LocalGateway({KEY: (SECRET, TOKEN)})
+    target = f"http://127.0.0.1:{other.server_address[1]}/x"
+    gateway.route(
+        "GET", "/prod/away", lambda r: GatewayResponse(status=302, headers=(("Location", target),))
+    )
+    gateway.route(
+        "GET",
+        "/prod/here",
+        lambda r: GatewayResponse(status=307, headers=(("Location", "/prod/final"),)),
+    )
+    gateway.route(
+        "GET", "/prod/final", lambda r: {"final": True, "caller": r.identity.access_key_id}
+    )
+    try:
+        with gateway:
+            shown = run(["-i", "--region", "us-east-1", f"{gateway.url}/prod/here"])
+            followed = run(["-L", "--region", "us-east-1", f"{gateway.url}/prod/here"])
+            away = run(["-L", "--region", "us-east-1", f"{gateway.url}/prod/away"])
+    finally:
+        other.shutdown()
+        other.server_close()
+        thread.join()
+    assert shown.returncode == 0
+    assert "HTTP/1.1 307" in shown.stdout
+    assert followed.returncode == 0, followed.stderr
+    assert '"final": true' in followed.stdout  # signed again for /prod/final
+    assert away.returncode == 0, away.stderr
+    assert away.stdout.strip() == "other"
+    assert len(seen) == 1
+    for name in ("Authorization", "X-Amz-Security-Token", "X-Amz-Date"):
+        assert name not in seen[0]

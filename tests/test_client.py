@@ -311,3 +311,33 @@ def test_invoke_explains_a_signature_mismatch_line_by_line() -> None:
         with pytest.raises(ApiError) as plain:
             client.invoke(path="/x")
     assert plain.value.status == 403
+
+
+def test_endpoint_path_is_not_encoded_twice_and_userinfo_is_dropped() -> None:
+    client = SigV4Client.new_client(
+        access_key="AKID",
+        secret_key="s",
+        endpoint="https://u:pw@abc.execute-api.us-east-1.amazonaws.com/my%20stage",
+    )
+    signed = client.sign_request(path="/a b", now=NOW)
+    assert signed.url == "https://abc.execute-api.us-east-1.amazonaws.com/my%20stage/a%20b"
+    assert "pw" not in repr(client)
+
+
+def test_mismatch_error_body_is_redacted() -> None:
+    from sigv4client._diagnose import mismatch_from_answer
+
+    message = (
+        "The Canonical String for this request should have been\n"
+        "'GET\n/\n\nx-amz-security-token:SECRET-TOKEN\n'\n\n"
+        "The String-to-Sign should have been\n'AWS4'\n"
+    )
+    body = json.dumps({"message": message})
+    err = mismatch_from_answer(
+        403, body, "GET\n/\n\nx-amz-security-token:SECRET-TOKEN\n", ("SECRET-TOKEN",)
+    )
+    assert err is not None
+    import pickle
+
+    assert "SECRET-TOKEN" not in (err.body or "")
+    assert b"SECRET-TOKEN" not in pickle.dumps(err)

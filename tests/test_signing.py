@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import pickle
@@ -518,3 +519,61 @@ def test_presigned_results_hide_the_token_and_signature() -> None:
         assert res.signature not in text
         assert encoded not in text
         assert TOKEN not in text
+
+
+def test_review_regressions_bad_input_gets_our_errors() -> None:
+    # Each of these escaped as ValueError/UnicodeEncodeError, or was accepted.
+    bad = [
+        HttpRequest(method="GET", url="https://h.example:²/p"),  # int('²') raised ValueError
+        HttpRequest(method="GET", url="https://h.example\r\nx-evil/p"),  # CR/LF in Host
+        HttpRequest(method="GET", url="https://h.example/\udc80"),  # lone surrogate
+        HttpRequest(method="GET", url="https://h.example/", headers=[("X", "\udc80")]),
+        HttpRequest(method="PUT", url="https://h.example/", body={"ab": "x"}),  # type: ignore[arg-type]
+    ]
+    for request in bad:
+        for fn in (sign, presign):
+            with pytest.raises(InvalidRequestError):
+                fn(request, CREDS, CFG, now=NOW)  # type: ignore[operator]
+
+
+def test_messages_never_show_url_userinfo() -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        sign(
+            HttpRequest(method="GET", url="https://alice:hunter2@h.example:99999/"),
+            CREDS,
+            CFG,
+            now=NOW,
+        )
+    assert "hunter2" not in str(info.value)
+
+
+def test_idna_2008_host_like_requests_and_httpx() -> None:
+    res = sign(HttpRequest(method="GET", url="https://straße.example/x"), CREDS, CFG, now=NOW)
+    assert ("Host", "xn--strae-oqa.example") in res.headers
+
+
+def test_a_callers_content_sha256_header_is_signed() -> None:
+    # regression: it was dropped from the signature but still sent
+    s3 = SigningConfig(
+        region="us-east-1", service="s3", normalize_path=False, double_encode_path=False
+    )
+    req = HttpRequest(
+        method="PUT",
+        url="https://b.s3.amazonaws.com/k",
+        headers=[("X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD")],
+        body=b"x",
+    )
+    res = sign(req, CREDS, s3, now=NOW)
+    assert "x-amz-content-sha256" in res.signed_headers
+    assert res.payload_hash == "UNSIGNED-PAYLOAD"
+    other = HttpRequest(
+        method="PUT", url=req.url, headers=[("X-Amz-Content-SHA256", "0" * 64)], body=b"x"
+    )
+    res = sign(other, CREDS, s3, now=NOW)
+    assert dict(res.headers)["X-Amz-Content-SHA256"] == hashlib.sha256(b"x").hexdigest()
+    from sigv4client import verify
+
+    assert (
+        verify(res.apply_to(other), {"AKIDEXAMPLE": (SECRET, TOKEN)}.get, now=NOW).presigned
+        is False
+    )

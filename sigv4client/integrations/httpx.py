@@ -24,7 +24,15 @@ With ``unsigned_payload=True`` the body is never touched.
 
 httpx runs an auth flow once per ``send()``: requests it re-sends while
 following redirects (``follow_redirects=True``) keep the first signature,
-which covers the first URL only.
+which covers the first URL only, and httpx strips only ``Authorization`` on a
+redirect to another origin: the session token would go along. A client that
+follows redirects should install :func:`redirect_guard` (or
+:func:`async_redirect_guard` for ``AsyncClient``) as a response hook, which
+removes every credential header before httpx copies a request to another
+origin::
+
+    httpx.Client(auth=auth, follow_redirects=True,
+                 event_hooks={"response": [redirect_guard]})
 """
 
 from __future__ import annotations
@@ -51,7 +59,42 @@ from ..exceptions import NonReplayableBodyError
 from ..models import Body, HttpRequest, SigningConfig, SigningResult
 from ._common import AdapterSigner, AnyCredentialsSource
 
-__all__ = ["SigV4HttpxAuth"]
+__all__ = ["SigV4HttpxAuth", "async_redirect_guard", "redirect_guard"]
+
+# The headers that carry a credential or name the first origin.
+_CREDENTIAL_HEADERS = (
+    "Authorization",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-SHA256",
+    "Host",
+)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default
+
+
+def redirect_guard(response: httpx.Response) -> None:
+    """A response hook: strip credentials from a request redirected to another origin.
+
+    httpx builds the redirected request from the one just sent, after the
+    response hooks run; removing the credential headers here keeps the
+    session token (and the signature) from reaching another host.
+    """
+    if not response.has_redirect_location:
+        return
+    request = response.request
+    target = request.url.join(response.headers["Location"])
+    if _origin(target) != _origin(request.url):
+        for name in _CREDENTIAL_HEADERS:
+            request.headers.pop(name, None)
+
+
+async def async_redirect_guard(response: httpx.Response) -> None:
+    """:func:`redirect_guard` for ``httpx.AsyncClient``'s (async) response hooks."""
+    redirect_guard(response)
 
 
 class SigV4HttpxAuth(httpx.Auth):

@@ -19,12 +19,14 @@ from ._common import AdapterSigner
 
 __all__ = ["SigV4Auth", "SigV4Session"]
 
-# The headers that carry a signature or a credential.
+# The headers that carry a signature or a credential, and the Host the plugin
+# pinned (it names the first origin, not the one redirected to).
 _CREDENTIAL_HEADERS = (
     "Authorization",
     "X-Amz-Date",
     "X-Amz-Security-Token",
     "X-Amz-Content-SHA256",
+    "Host",
 )
 
 
@@ -51,24 +53,22 @@ def _drop_credentials_on_foreign_redirect(
 class SigV4Auth(requests.auth.AuthBase):
     """Sign every request a ``requests`` session sends with SigV4.
 
-        ``credentials`` is a :class:`~sigv4client.Credentials` or any provider with
-        ``get_credentials()``; a fresh snapshot is taken for each request, so
-        refreshing providers work. ``region=None`` reads the region from each
-        request's AWS host name. Pass ``config=SigningConfig(...)`` for full
-        control, or the common flags by keyword (``unsigned_payload=True``,
-        ``content_sha256_header=True``, ``sign_session_token=False``).
+    ``credentials`` is a :class:`~sigv4client.Credentials` or any provider with
+    ``get_credentials()``; a fresh snapshot is taken for each request, so
+    refreshing providers work. ``region=None`` reads the region from each
+    request's AWS host name. Pass ``config=SigningConfig(...)`` for full
+    control, or the common flags by keyword (``unsigned_payload=True``,
+    ``content_sha256_header=True``, ``sign_session_token=False``).
 
-        Streamed bodies (files opened ``'rb'``) are hashed in chunks and rewound,
-        never read into memory.
+    Streamed bodies (files opened ``'rb'``) are hashed in chunks and rewound,
+    never read into memory.
 
-        >>> from urllib.parse import urljoin, urlsplit
-
-    import requests
-        >>> from sigv4client import Credentials, SigV4Auth
-        >>> auth = SigV4Auth(Credentials(access_key_id="AKID", secret_access_key="secret"),
-        ...                  region="eu-west-1", service="execute-api")
-        >>> session = requests.Session()
-        >>> session.auth = auth   # every request of this session is signed
+    >>> import requests
+    >>> from sigv4client import Credentials, SigV4Auth
+    >>> auth = SigV4Auth(Credentials(access_key_id="AKID", secret_access_key="secret"),
+    ...                  region="eu-west-1", service="execute-api")
+    >>> session = requests.Session()
+    >>> session.auth = auth   # every request of this session is signed
     """
 
     def __init__(
