@@ -32,6 +32,10 @@ _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 _URI_SAFE = re.compile(r"[A-Za-z0-9\-._~/]*\Z")
 # A query name or value made of unreserved characters only is its own encoding.
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
+# A component already in SigV4's form: unreserved characters and uppercase
+# escapes, none of which escapes an unreserved character (those would decode).
+_CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
+_ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 
@@ -197,6 +201,8 @@ def _encode_component(raw: str) -> str:
     # so escapes that are not UTF-8 survive unchanged.
     if _UNRESERVED.match(raw):
         return raw  # nothing to decode or encode (most names and values)
+    if _CANONICAL_COMPONENT.match(raw) and not _ESCAPED_UNRESERVED.search(raw):
+        return raw  # encoded already exactly as SigV4 encodes (a%2Fb): a fixed point
     return quote_from_bytes(unquote_to_bytes(raw.replace("+", " ")), safe="-_.~")
 
 
