@@ -18,6 +18,7 @@ import json
 import logging
 import pickle
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from sigv4client.cognito import (
     Tokens,
     secret_hash,
 )
+from sigv4client.cognito._errors import ServiceErrorCause
 from sigv4client.exceptions import (
     AuthenticationError,
     ChallengeError,
@@ -282,7 +284,9 @@ def test_wrong_password_and_unknown_user_look_the_same(
     assert len({e.code for e in errors}) == 1
     for error in errors:
         assert password not in str(error)
-        assert isinstance(error.__cause__, botocore.exceptions.ClientError)
+        # The cause keeps Cognito's own code (a redacted stand-in for the ClientError).
+        assert isinstance(error.__cause__, ServiceErrorCause)
+        assert error.__cause__.code in {"NotAuthorizedException", "UserNotFoundException"}
 
 
 @pytest.mark.parametrize("flow", FLOWS)
@@ -542,7 +546,55 @@ def test_wrong_password_is_not_kept(admin: Any, pool: Pool, moto_endpoint: str) 
         user.get_tokens()  # nothing to refresh, and no password to log in with
 
 
+def test_failed_login_of_another_user_keeps_the_last_login(
+    admin: Any, pool: Pool, moto_endpoint: str
+) -> None:
+    # Regression: a failed login used to leave alice's tokens under bob's name.
+    alice, alice_password = new_user(admin, pool)
+    bob, bob_password = new_user(admin, pool)
+    user = user_for(pool, "secret", moto_endpoint, remember_password=True)
+    tokens = user.login(alice, alice_password, flow="USER_PASSWORD_AUTH")
+    with pytest.raises(AuthenticationError):
+        user.login(bob, bob_password + "x", flow="USER_PASSWORD_AUTH")
+    assert user.username == alice
+    assert user.tokens is tokens
+    assert user.get_tokens().username == alice
+    assert f"username={alice!r}" in repr(user)
+
+
 # -- nothing secret escapes ------------------------------------------------------------
+
+
+def test_no_secret_in_the_chained_cause(admin: Any, pool: Pool, moto_endpoint: str) -> None:
+    # Regression: moto echoes the SECRET_HASH and the refresh token in its
+    # messages, and the botocore ClientError chained as __cause__ kept them.
+    username, password = new_user(admin, pool)
+    client = pool.clients["secret"]
+    user = CognitoUser(
+        user_pool_id=pool.pool_id,
+        client_id=client.client_id,
+        client_secret="wrong-secret",
+        endpoint_url=moto_endpoint,
+    )
+    # moto does not check the SECRET_HASH in USER_PASSWORD_AUTH, but on refresh.
+    tokens = user.login(username, password, flow="USER_PASSWORD_AUTH")
+    with pytest.raises(CognitoError) as caught:
+        user.refresh()
+    err = caught.value
+    text = "".join(traceback.format_exception(err))
+    assert tokens.refresh_token
+    sent_hash = secret_hash(username, client.client_id, "wrong-secret")
+    for secret in (tokens.refresh_token, sent_hash, "wrong-secret"):
+        assert secret not in text
+    assert err.__context__ is None or err.__suppress_context__
+    cause = err.__cause__
+    assert isinstance(cause, ServiceErrorCause)
+    assert cause.code == "NotAuthorizedException"
+    assert cause.operation == "InitiateAuth"
+    assert cause.request_id
+    assert cause.request_id in text
+    assert cause.http_status == 400
+    assert pickle.loads(pickle.dumps(cause)).args == cause.args
 
 
 @pytest.fixture

@@ -41,7 +41,13 @@ from sigv4client.cognito import (
     secret_hash,
     srp,
 )
-from sigv4client.cognito._errors import AUTHENTICATION_FAILED, CallContext, map_error, redact
+from sigv4client.cognito._errors import (
+    AUTHENTICATION_FAILED,
+    CallContext,
+    ServiceErrorCause,
+    map_error,
+    redact,
+)
 from sigv4client.cognito.tokens import unverified_claims
 from sigv4client.exceptions import (
     AuthenticationError,
@@ -251,7 +257,9 @@ def test_flow_not_enabled(cognito: Stubbed, flow: str, message: str) -> None:
     assert "ExplicitAuthFlows" in text
     assert CLIENT_ID in text
     assert caught.value.code == "InvalidParameterException"
-    assert isinstance(caught.value.__cause__, botocore.exceptions.ClientError)
+    assert isinstance(caught.value.__cause__, ServiceErrorCause)
+    assert caught.value.__cause__.code == "InvalidParameterException"
+    assert message in str(caught.value.__cause__)
 
 
 def test_refresh_flow_not_enabled(cognito: Stubbed) -> None:
@@ -356,6 +364,74 @@ def test_refresh_hashes_cognitos_username_not_the_alias(cognito_with_secret: Stu
     cognito.user.login("alice@example.com", PASSWORD, flow="USER_PASSWORD_AUTH")
     refreshed = cognito.user.refresh()
     assert refreshed.refresh_token == "refresh-" + INTERNAL  # kept: none came back
+
+
+DEVICE_KEY = "us-east-1_0a1b2c3d-device"
+
+
+def _with_device(response: dict[str, Any], *, metadata: bool) -> dict[str, Any]:
+    # Device tracking on: the access token names the device, and a login
+    # answers with NewDeviceMetadata.
+    result = response["AuthenticationResult"]
+    now = int(T0.timestamp())
+    result["AccessToken"] = jwt(
+        sub=INTERNAL, username=INTERNAL, device_key=DEVICE_KEY, iat=now, exp=now + 3600
+    )
+    if metadata:
+        result["NewDeviceMetadata"] = {"DeviceKey": DEVICE_KEY, "DeviceGroupKey": "-group"}
+    return response
+
+
+@pytest.mark.parametrize("secret", [None, CLIENT_SECRET])
+@pytest.mark.parametrize("metadata", [True, False])
+def test_refresh_sends_the_device_key(secret: str | None, metadata: bool) -> None:
+    # Regression: with device tracking on, Cognito refuses a refresh without
+    # DEVICE_KEY; the key came in NewDeviceMetadata and was dropped.
+    cognito = Stubbed(client_secret=secret)
+    expected = {"REFRESH_TOKEN": "refresh-" + INTERNAL, "DEVICE_KEY": DEVICE_KEY}
+    if secret is not None:
+        expected["SECRET_HASH"] = sh(INTERNAL)  # over the username alone
+    refresh = {"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": CLIENT_ID, "AuthParameters": expected}
+    with cognito.stub:
+        cognito.respond("initiate_auth", _with_device(auth_result(), metadata=metadata))
+        # The refreshed tokens lack the claim here: the key is carried forward.
+        cognito.respond("initiate_auth", auth_result(refresh=False), refresh)
+        cognito.respond("initiate_auth", auth_result(refresh=False), refresh)
+        tokens = cognito.user.login("alice", PASSWORD, flow="USER_PASSWORD_AUTH")
+        assert tokens.device_key == DEVICE_KEY
+        assert cognito.user.refresh().device_key == DEVICE_KEY
+        assert cognito.user.refresh().device_key == DEVICE_KEY
+        cognito.stub.assert_no_pending_responses()
+
+
+def test_refresh_without_device_tracking_sends_no_device_key(cognito: Stubbed) -> None:
+    cognito.respond("initiate_auth", auth_result())
+    cognito.respond(
+        "initiate_auth",
+        auth_result(refresh=False),
+        {
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": CLIENT_ID,
+            "AuthParameters": {"REFRESH_TOKEN": "refresh-" + INTERNAL},
+        },
+    )
+    assert cognito.user.login("alice", PASSWORD, flow="USER_PASSWORD_AUTH").device_key is None
+    assert cognito.user.refresh().device_key is None
+
+
+def test_login_stopped_by_a_challenge_takes_effect_on_the_answer(cognito: Stubbed) -> None:
+    cognito.respond("initiate_auth", auth_result(username="alice"))
+    first = cognito.user.login("alice", PASSWORD, flow="USER_PASSWORD_AUTH")
+    cognito.respond("initiate_auth", challenge("SMS_MFA", USERNAME="bob"))
+    with pytest.raises(ChallengeRequired) as caught:
+        cognito.user.login("bob", PASSWORD, flow="USER_PASSWORD_AUTH")
+    # Pending: still alice until the challenge is answered.
+    assert cognito.user.username == "alice"
+    assert cognito.user.tokens is first
+    cognito.respond("respond_to_auth_challenge", auth_result(username="bob"))
+    tokens = cognito.user.respond(caught.value.challenge, "123456")
+    assert cognito.user.username == "bob"
+    assert cognito.user.tokens is tokens
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,16 @@ Cognito's own message is read to tell cases apart, and quoted only where it
 explains a validation failure (password policy, a missing attribute), after
 every value we sent is cut out of it. Servers echo inputs: moto puts the
 refresh token, the session or the SECRET_HASH in its messages.
+
+The botocore ``ClientError`` holds that message unredacted, so it is not the
+``__cause__`` of what we raise (tracebacks and ``logger.exception`` would show
+it): :class:`ServiceErrorCause` stands in for it, with the error code, the
+request id and the redacted message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..exceptions import (
@@ -23,7 +28,7 @@ from ..exceptions import (
     UserNotConfirmedError,
 )
 
-__all__ = ["AUTHENTICATION_FAILED", "CallContext", "map_error", "redact"]
+__all__ = ["AUTHENTICATION_FAILED", "CallContext", "ServiceErrorCause", "map_error", "redact"]
 
 #: The one message for a wrong password and an unknown user alike, so the
 #: error does not tell an attacker which usernames exist.
@@ -53,6 +58,67 @@ def redact(message: str, secrets: Iterable[str]) -> str:
     if len(message) > _MAX_QUOTED:
         message = message[:_MAX_QUOTED] + "..."
     return message
+
+
+class ServiceErrorCause(Exception):
+    """What Cognito answered to a failed call, secrets cut out: the ``__cause__`` we chain.
+
+    ``code`` is the AWS error code, ``request_id`` Cognito's request id (for
+    AWS support), ``message`` Cognito's message after :func:`redact`.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        code: str,
+        message: str,
+        *,
+        request_id: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        self.operation = operation
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.http_status = http_status
+        status = f"HTTP {http_status}" if http_status is not None else "no HTTP status"
+        super().__init__(
+            f"{operation} failed with {code or 'an unknown error'} ({status}, request id "
+            f"{request_id or 'unknown'}): {message}"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_cause,
+            (self.operation, self.code, self.message, self.request_id, self.http_status),
+        )
+
+    @classmethod
+    def from_response(
+        cls, operation: str, response: Mapping[str, object], secrets: Iterable[str]
+    ) -> ServiceErrorCause:
+        """The cause for a botocore ``ClientError.response``, its message redacted."""
+        error = response.get("Error")
+        error = error if isinstance(error, Mapping) else {}
+        metadata = response.get("ResponseMetadata")
+        metadata = metadata if isinstance(metadata, Mapping) else {}
+        request_id = metadata.get("RequestId")
+        status = metadata.get("HTTPStatusCode")
+        return cls(
+            operation,
+            str(error.get("Code", "")),
+            redact(str(error.get("Message", "")), secrets),
+            request_id=request_id if isinstance(request_id, str) and request_id else None,
+            http_status=status if isinstance(status, int) else None,
+        )
+
+
+def _rebuild_cause(
+    operation: str, code: str, message: str, request_id: str | None, http_status: int | None
+) -> ServiceErrorCause:
+    return ServiceErrorCause(
+        operation, code, message, request_id=request_id, http_status=http_status
+    )
 
 
 def _is_challenge_call(ctx: CallContext) -> bool:

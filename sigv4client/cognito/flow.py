@@ -143,15 +143,27 @@ def password_verifier_request(
     return request
 
 
-def refresh_request(app: AppClient, refresh_token: str, username: str | None) -> dict[str, object]:
+def refresh_request(
+    app: AppClient,
+    refresh_token: str,
+    username: str | None,
+    *,
+    device_key: str | None = None,
+) -> dict[str, object]:
     """``InitiateAuth`` with ``REFRESH_TOKEN_AUTH``.
 
     With a client secret, ``username`` must be Cognito's own username for the
     user (:attr:`Tokens.username`), not the alias typed at login: Cognito
     checks the ``SECRET_HASH`` of a refresh against the user the refresh token
     belongs to, and for a pool that signs in by email that user is the ``sub``.
+
+    ``device_key`` (:attr:`Tokens.device_key`) goes out as ``DEVICE_KEY``:
+    with device tracking on, Cognito binds the refresh token to the device and
+    refuses a refresh without its key. The SECRET_HASH does not cover it.
     """
     parameters = {"REFRESH_TOKEN": refresh_token}
+    if device_key:
+        parameters["DEVICE_KEY"] = device_key
     if app.client_secret is not None and not username:
         raise CognitoError(
             "cannot compute the SECRET_HASH of a refresh: the tokens carry no username "
@@ -296,7 +308,30 @@ def _lifetime(result: Mapping[str, object], id_token: str) -> timedelta:
     return timedelta(seconds=min(candidates))
 
 
-def _tokens(result: Mapping[str, object], *, now: datetime, refresh_token: str | None) -> Tokens:
+def _device_key(
+    result: Mapping[str, object], access_token: str, previous: str | None
+) -> str | None:
+    # With device tracking on, a login answers with NewDeviceMetadata, and the
+    # access token carries the key as its device_key claim (after a refresh
+    # too); else keep the key the refreshed tokens had.
+    metadata = result.get("NewDeviceMetadata")
+    if isinstance(metadata, Mapping):
+        key = _text(metadata, "DeviceKey")
+        if key is not None:
+            return key
+    claim = unverified_claims(access_token).get("device_key")
+    if isinstance(claim, str) and claim:
+        return claim
+    return previous
+
+
+def _tokens(
+    result: Mapping[str, object],
+    *,
+    now: datetime,
+    refresh_token: str | None,
+    device_key: str | None,
+) -> Tokens:
     id_token = _text(result, "IdToken")
     access_token = _text(result, "AccessToken")
     if id_token is None or access_token is None:
@@ -308,6 +343,7 @@ def _tokens(result: Mapping[str, object], *, now: datetime, refresh_token: str |
         refresh_token=_text(result, "RefreshToken") or refresh_token,
         expires_at=now + _lifetime(result, id_token),
         token_type=_text(result, "TokenType") or "Bearer",
+        device_key=_device_key(result, access_token, device_key),
     )
 
 
@@ -366,16 +402,18 @@ def parse_auth_response(
     username: str,
     now: datetime,
     refresh_token: str | None = None,
+    device_key: str | None = None,
 ) -> Step:
     """Read an ``InitiateAuth`` or ``RespondToAuthChallenge`` answer.
 
     ``username`` is the name used so far (kept when Cognito names no user);
     ``now`` the time of receipt, for ``Tokens.expires_at``; ``refresh_token``
-    the one to keep when the answer carries none (a refresh).
+    and ``device_key`` the ones to keep when the answer carries none (a
+    refresh).
     """
     result = response.get("AuthenticationResult")
     if isinstance(result, Mapping):
-        return _tokens(result, now=now, refresh_token=refresh_token)
+        return _tokens(result, now=now, refresh_token=refresh_token, device_key=device_key)
     name = _text(response, "ChallengeName")
     if name is None:
         raise CognitoError("Cognito answered with neither tokens nor a challenge")

@@ -40,6 +40,13 @@ class Tokens:
     lifetime Cognito gave (the shorter of ``ExpiresIn`` and the ID token's own
     ``exp - iat``), so a skewed local clock does not shorten or stretch it.
     The tokens themselves never appear in ``repr``.
+
+    ``device_key`` is the key of the device Cognito tracks for this login
+    (device tracking on): ``AuthenticationResult.NewDeviceMetadata.DeviceKey``,
+    else the access token's ``device_key`` claim, carried over on refresh.
+    Cognito binds the refresh token to that device, and refuses a
+    ``REFRESH_TOKEN_AUTH`` without ``DEVICE_KEY`` ("Invalid Refresh Token").
+    It identifies the device and is no credential by itself.
     """
 
     id_token: str = field(repr=False)
@@ -47,6 +54,7 @@ class Tokens:
     refresh_token: str | None = field(repr=False)
     expires_at: datetime
     token_type: str = "Bearer"  # noqa: S105 (the OAuth token type, not a secret)
+    device_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.expires_at.tzinfo is None or self.expires_at.utcoffset() is None:

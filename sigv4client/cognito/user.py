@@ -29,6 +29,23 @@ SECRET_HASH on refresh
     after USER_PASSWORD_AUTH, so there moto refuses a correct refresh in a pool
     that signs in by email (and reports it as an invalid refresh token).
 
+Devices
+    With device tracking on, Cognito binds the refresh token to the device it
+    tracks for the login, and refuses ``REFRESH_TOKEN_AUTH`` without that
+    device's key ("Invalid Refresh Token"). The key
+    (``NewDeviceMetadata.DeviceKey``, else the access token's ``device_key``
+    claim) is kept as :attr:`Tokens.device_key` and sent as ``DEVICE_KEY`` on
+    every refresh. Remembered devices are not supported: this client never
+    calls ``ConfirmDevice`` and cannot answer ``DEVICE_SRP_AUTH`` (a pool that
+    always remembers devices asks it at login, and the login fails with
+    :class:`ChallengeError`).
+
+Failed logins
+    A login takes effect (username, flow, kept password, tokens) only once it
+    yields tokens: a failed one leaves the user logged in as before. A login
+    stopped by a challenge (:class:`ChallengeRequired`) takes effect when
+    :meth:`CognitoUser.respond` gets the tokens.
+
 Retries
     ``TooManyRequestsException`` is retried with exponential backoff and
     jitter (:class:`RetryPolicy`), then raised as :class:`ThrottledError`.
@@ -64,7 +81,7 @@ from ..exceptions import (
     ThrottledError,
 )
 from . import srp
-from ._errors import CallContext, map_error
+from ._errors import CallContext, ServiceErrorCause, map_error, redact
 from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
 from .flow import (
     AppClient,
@@ -152,6 +169,18 @@ def _sent_values(value: object) -> Iterator[str]:
                 yield from _sent_values(item)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _PendingLogin:
+    # A login waiting on a challenge answer: it takes effect with its tokens.
+    username: str
+    flow: AuthFlow
+    on_challenge: ChallengeHandler | None
+    password: str | None = dataclasses.field(repr=False)
+    # The session of the challenge it waits on: respond() completes this login
+    # only when answering that challenge.
+    session: str | None = dataclasses.field(default=None, repr=False)
+
+
 def _text(mapping: Mapping[str, object], key: str) -> str | None:
     value = mapping.get(key)
     return value if isinstance(value, str) and value else None
@@ -221,6 +250,7 @@ class CognitoUser:
         self._password: str | None = None
         self._flow = AuthFlow.USER_SRP_AUTH
         self._on_challenge: ChallengeHandler | None = None
+        self._pending: _PendingLogin | None = None
 
     def __repr__(self) -> str:
         return (
@@ -251,7 +281,7 @@ class CognitoUser:
 
     @property
     def username(self) -> str | None:
-        """The username of the last :meth:`login`, as it was typed."""
+        """The username of the last successful :meth:`login`, as it was typed."""
         return self._username
 
     @property
@@ -293,16 +323,29 @@ class CognitoUser:
             raise InvalidInputError("username must be a non-empty string")
         if auth_flow is not AuthFlow.CUSTOM_AUTH and not password:
             raise InvalidInputError(f"{auth_flow.value} needs a non-empty password")
-        self._username = username
-        self._flow = auth_flow
-        self._on_challenge = on_challenge
-        self._password = password if self._remember_password else None
+        # Nothing is committed until the tokens come (_settle): a failed login
+        # must not leave the last user's tokens under this username.
+        pending = _PendingLogin(
+            username=username,
+            flow=auth_flow,
+            on_challenge=on_challenge,
+            password=password if self._remember_password else None,
+        )
+        self._pending = None
         try:
-            step = self._start(auth_flow, username, password)
+            step = self._start(auth_flow, username, password, pending)
             return self._answer_all(step, on_challenge)
-        except (AuthenticationError, PasswordResetRequiredError):
-            # The password no longer opens the account: do not keep it around.
-            self._password = None
+        except ChallengeRequired:
+            raise  # still pending: respond() completes it
+        except BaseException as exc:
+            self._pending = None
+            if (
+                isinstance(exc, (AuthenticationError, PasswordResetRequiredError))
+                and username == self._username
+                and password == self._password
+            ):
+                # The kept password no longer opens the account: drop it.
+                self._password = None
             raise
 
     def respond(self, challenge: Challenge, answer: Answer) -> Tokens | Challenge:
@@ -330,13 +373,20 @@ class CognitoUser:
             )
         else:
             request = respond_request(self._app, challenge, answer)
+        pending = self._pending
+        if pending is None or pending.session != challenge.session:
+            # Not the challenge of the login in progress (an older one):
+            # complete it as a login of the user Cognito named.
+            pending = _PendingLogin(
+                username=challenge.username, flow=self._flow, on_challenge=None, password=None
+            )
         step = self._exchange(
             "respond_to_auth_challenge",
             request,
             username=challenge.username,
             challenge=challenge.name.value,
         )
-        return self._settle(step)
+        return self._settle(step, pending)
 
     def refresh(self) -> Tokens:
         """Get new ID and access tokens with the refresh token (``REFRESH_TOKEN_AUTH``).
@@ -349,13 +399,16 @@ class CognitoUser:
             raise RefreshTokenError("there is no refresh token: log in first")
         # Cognito's own username, not the alias typed at login (module docs).
         username = tokens.username or self._username
-        request = refresh_request(self._app, tokens.refresh_token, username)
+        request = refresh_request(
+            self._app, tokens.refresh_token, username, device_key=tokens.device_key
+        )
         step = self._exchange(
             "initiate_auth",
             request,
             username=username or "",
             auth_flow="REFRESH_TOKEN_AUTH",
             refresh_token=tokens.refresh_token,
+            device_key=tokens.device_key,
         )
         if not isinstance(step, Tokens):
             raise RefreshTokenError("Cognito answered the refresh with a challenge; log in again")
@@ -402,11 +455,13 @@ class CognitoUser:
 
     # -- steps ---------------------------------------------------------------------
 
-    def _start(self, flow: AuthFlow, username: str, password: str | None) -> Tokens | Challenge:
+    def _start(
+        self, flow: AuthFlow, username: str, password: str | None, pending: _PendingLogin
+    ) -> Tokens | Challenge:
         if flow is not AuthFlow.USER_SRP_AUTH:
             request = initiate_auth_request(self._app, flow, username, password=password)
             step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
-            return self._settle(step)
+            return self._settle(step, pending)
         assert password is not None  # checked by login()
         ephemeral = srp.new_ephemeral(self._rng)
         request = initiate_auth_request(self._app, flow, username, ephemeral=ephemeral)
@@ -427,7 +482,7 @@ class CognitoUser:
                 challenge="PASSWORD_VERIFIER",
                 extra_secrets=(password,),
             )
-        return self._settle(step)
+        return self._settle(step, pending)
 
     def _answer_all(
         self, step: Tokens | Challenge, on_challenge: ChallengeHandler | None
@@ -442,15 +497,23 @@ class CognitoUser:
             f"Cognito asked for more than {_MAX_CHALLENGES} challenges in one login; giving up"
         )
 
-    def _settle(self, step: Step) -> Tokens | Challenge:
-        # Keep tokens, and make an MFA_SETUP challenge answerable before anyone sees it.
+    def _settle(self, step: Step, pending: _PendingLogin) -> Tokens | Challenge:
+        # Commit the login with its tokens; else remember it as waiting on the
+        # challenge, made answerable (MFA_SETUP) before anyone sees it.
         if isinstance(step, Tokens):
+            # A login takes effect whole, and only with its tokens.
+            self._pending = None
+            self._username = pending.username
+            self._flow = pending.flow
+            self._on_challenge = pending.on_challenge
+            self._password = pending.password
             self._tokens = step
             return step
         if isinstance(step, PasswordVerifierStep):
             raise ChallengeError("Cognito sent PASSWORD_VERIFIER outside the SRP flow")
         if isinstance(step, MfaSetup):
-            return self._associate_totp(step)
+            step = self._associate_totp(step)
+        self._pending = dataclasses.replace(pending, session=step.session)
         return step
 
     def identity_credentials(
@@ -515,6 +578,7 @@ class CognitoUser:
         auth_flow: str | None = None,
         challenge: str | None = None,
         refresh_token: str | None = None,
+        device_key: str | None = None,
         extra_secrets: tuple[str, ...] = (),
     ) -> Step:
         response = self._call(
@@ -525,7 +589,11 @@ class CognitoUser:
             extra_secrets=extra_secrets,
         )
         return parse_auth_response(
-            response, username=username, now=self._now(), refresh_token=refresh_token
+            response,
+            username=username,
+            now=self._now(),
+            refresh_token=refresh_token,
+            device_key=device_key,
         )
 
     def _client(self) -> IdpClient:
@@ -556,12 +624,17 @@ class CognitoUser:
         operation = _OPERATIONS[method]
         call: Callable[..., object] = getattr(self._client(), method)
         attempts = self._retry.max_attempts
+        sent_secrets = (*_sent_values(request), *extra_secrets)
         for attempt in range(attempts):
+            # Errors are raised after the except blocks, chained to a redacted
+            # stand-in: botocore's exception holds the server's message, which
+            # may echo what we sent (tokens, session, SECRET_HASH), and would
+            # otherwise show in tracebacks as __cause__ or __context__.
             try:
                 response = call(**request)
             except ClientError as exc:
-                error = exc.response.get("Error", {})
-                code = str(error.get("Code", ""))
+                cause = ServiceErrorCause.from_response(operation, exc.response, sent_secrets)
+                code = cause.code
                 if code == "TooManyRequestsException":
                     if attempt + 1 < attempts:
                         jitter = int.from_bytes(self._rng(2), "big") / 65536
@@ -569,28 +642,36 @@ class CognitoUser:
                         _LOG.debug("Cognito throttled %s; retrying in %.2fs", operation, delay)
                         self._sleep(delay)
                         continue
-                    raise ThrottledError(
+                    failure: CognitoError = ThrottledError(
                         f"Cognito kept throttling {operation} after {attempts} attempts; "
                         "slow down, or ask AWS to raise the user pool's request quota",
                         code,
-                    ) from exc
-                context = CallContext(
-                    operation=operation,
-                    user_pool_id=self.user_pool_id,
-                    client_id=self.client_id,
-                    region=self._region,
-                    auth_flow=auth_flow,
-                    challenge=challenge,
-                    sent_secrets=(*_sent_values(request), *extra_secrets),
-                )
-                raise map_error(code, str(error.get("Message", "")), context) from exc
+                    )
+                else:
+                    context = CallContext(
+                        operation=operation,
+                        user_pool_id=self.user_pool_id,
+                        client_id=self.client_id,
+                        region=self._region,
+                        auth_flow=auth_flow,
+                        challenge=challenge,
+                        sent_secrets=sent_secrets,
+                    )
+                    error = exc.response.get("Error", {})
+                    failure = map_error(code, str(error.get("Message", "")), context)
             except BotoCoreError as exc:
-                # Not str(exc): a ParamValidationError quotes the values it refused.
+                # Not str(exc) in the message: a ParamValidationError quotes the
+                # values it refused; the cause carries it redacted.
                 where = self._endpoint_url or f"region {self._region}"
-                raise CognitoError(
+                failure = CognitoError(
                     f"Cognito {operation} at {where} failed: {type(exc).__name__}"
-                ) from exc
-            if not isinstance(response, Mapping):
-                raise CognitoError(f"Cognito {operation} returned no answer")
-            return response
+                )
+                cause = ServiceErrorCause(
+                    operation, type(exc).__name__, redact(str(exc), sent_secrets)
+                )
+            else:
+                if not isinstance(response, Mapping):
+                    raise CognitoError(f"Cognito {operation} returned no answer")
+                return response
+            raise failure from cause
         raise AssertionError("unreachable: the loop returns or raises")
