@@ -418,6 +418,17 @@ class _KeyCache:
             return self._keys
 
 
+#: Seconds an ``iat`` may lie ahead of the clock (clock drift between issuer and us).
+_IAT_LEEWAY = 60.0
+
+
+def _number(value: object) -> float | None:
+    """A JSON number claim as a float; None for anything else (a bool, a string...)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 class CognitoAuthorizer:
     """A ``COGNITO_USER_POOLS`` authorizer: the user pool's JWT in a header.
 
@@ -527,21 +538,37 @@ class CognitoAuthorizer:
         return claims
 
     def _check(self, claims: Mapping[str, object]) -> None:
+        # A claim Cognito writes as a string must be one: a list ``aud`` (valid JWT,
+        # never Cognito's) is refused with 401, not compared or hashed.
         if claims.get("iss") != self.issuer:
             raise _unauthorized()
         use = claims.get("token_use")
-        if use not in self.token_use:
+        if not isinstance(use, str) or use not in self.token_use:
             raise _unauthorized()
-        exp = claims.get("exp")
-        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        now = self._clock()
+        exp = _number(claims.get("exp"))
+        if exp is None:
             raise _unauthorized()
-        if self._clock() >= exp:
+        if now >= exp:
             raise _unauthorized(_EXPIRED)
+        # RFC 7519 4.1.5: "MUST NOT be accepted for processing" before nbf.
+        nbf = claims.get("nbf")
+        if nbf is not None and ((when := _number(nbf)) is None or when > now):
+            raise _unauthorized()
+        # A token issued in the future (past the clock leeway) was not issued by this pool.
+        iat = claims.get("iat")
+        if iat is not None and ((when := _number(iat)) is None or when > now + _IAT_LEEWAY):
+            raise _unauthorized()
         client = claims.get("aud" if use == "id" else "client_id")
+        if client is not None and not isinstance(client, str):
+            raise _unauthorized()
         if self.app_client_ids and client not in self.app_client_ids:
             raise _unauthorized()
         if self.scopes and use == "access":
-            granted = str(claims.get("scope") or "").split()
+            scope = claims.get("scope")
+            if scope is not None and not isinstance(scope, str):
+                raise _unauthorized()
+            granted = (scope or "").split()
             if not any(scope in granted for scope in self.scopes):
                 raise _unauthorized()
 

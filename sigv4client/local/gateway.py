@@ -52,7 +52,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType, TracebackType
 from typing import Literal, Protocol, cast
-from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, unquote_to_bytes, urlsplit
 
 from .. import _canonical as c
 from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
@@ -121,6 +121,11 @@ _QUERY_AUTH = frozenset(
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
+# A '%' that does not start a %XX escape: the path is malformed (RFC 3986 2.1).
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Left unencoded in a canonical segment, beside the unreserved characters quote() keeps:
+# RFC 3986 3.3's pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
+_SEGMENT_SAFE = "!$&'()*+,;=:@"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY"})
 
 # API Gateway's answers (status, x-amzn-ErrorType, message).
@@ -199,8 +204,10 @@ class GatewayResponse:
 class GatewayRequest:
     """A verified request, as a route handler sees it.
 
-    ``path`` is the request path with dot segments removed, still
-    percent-encoded as on the wire; ``path_parameters`` are the values of the
+    ``path`` is the request's canonical path, the one it was routed and
+    authorized on: escapes of unreserved characters decoded, every other byte
+    percent-encoded one way, dot segments resolved, empty segments and a trailing
+    slash dropped (``/x/../%61dmin/`` is ``/admin``); ``path_parameters`` are the values of the
     route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query``
     the decoded query pairs in order. ``identity`` is what :func:`verify`
     established on an ``AWS_IAM`` route (``iam_identity``: the same, or None on
@@ -270,19 +277,71 @@ class _Route:
     params: int
     handler: Handler
     authorizer: AuthorizationType = "AWS_IAM"
+    literals: int = 0
+    kinds: tuple[int, ...] = ()
 
     @property
-    def rank(self) -> tuple[bool, int]:
-        # The most specific route wins, as in API Gateway: literal segments over
-        # {param}, {param} over a greedy {proxy+}.
-        return (self.greedy, self.params)
+    def rank(self) -> tuple[int, bool, int, tuple[int, ...]]:
+        # The most specific route wins, as in API Gateway: more literal segments
+        # first (so "/admin/{proxy+}" is never hidden by "/{proxy+}", whatever the
+        # order they were registered in), then a route without a greedy {proxy+},
+        # then fewer {param}s; last, position by position, literal over {param}
+        # over {param+}, so no two distinct patterns tie.
+        return (-self.literals, self.greedy, self.params, self.kinds)
 
 
-def _compile(resource: str) -> tuple[re.Pattern[str], bool, int]:
+def _canonical_segment(raw: str) -> str | None:
+    """One path segment, decoded and re-encoded one way; None if it hides a separator."""
+    decoded = unquote_to_bytes(raw)
+    # "/" or "\" inside a segment (%2F, %5C) would split it differently in the
+    # handler, the backend or a policy than in routing: such a path is refused.
+    if b"/" in decoded or b"\\" in decoded:
+        return None
+    return quote(decoded, safe=_SEGMENT_SAFE)
+
+
+def _canonical_path(raw_path: str) -> str | None:
+    """The one path a request is routed, authorized (method ARN) and forwarded on.
+
+    Percent-escapes are decoded and the segment re-encoded canonically (so
+    ``/%61dmin`` is ``/admin``); empty segments and a trailing slash are dropped;
+    dot segments (also ``%2e``) are resolved (RFC 3986 5.2.4). None when the path
+    is malformed: not ASCII-printable, a bad ``%`` escape, or an encoded ``/``
+    or ``\\`` inside a segment; the caller answers 400.
+
+    >>> _canonical_path("/x/../%61dmin//secrets/")
+    '/admin/secrets'
+    >>> _canonical_path("/admin%2Fsecrets") is None
+    True
+    """
+    if (
+        not raw_path.startswith("/")
+        or _BAD_ESCAPE.search(raw_path)
+        or not all("!" <= ch <= "~" for ch in raw_path)
+    ):
+        return None
+    segments: list[str] = []
+    for raw in raw_path.split("/")[1:]:
+        segment = _canonical_segment(raw)
+        if segment is None:
+            return None
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return "/" + "/".join(segments)
+
+
+def _compile(resource: str) -> tuple[re.Pattern[str], bool, int, int, tuple[int, ...]]:
     if not isinstance(resource, str) or not resource.startswith("/"):
         raise InvalidConfigError(f"a path pattern starts with '/', got {resource!r}")
-    segments = _trim(resource).split("/")[1:]
+    # Empty segments and a trailing slash never reach routing (see _canonical_path).
+    segments = [segment for segment in resource.split("/")[1:] if segment]
     pieces: list[str] = []
+    kinds: list[int] = []
     greedy = False
     params = 0
     for i, segment in enumerate(segments):
@@ -293,7 +352,13 @@ def _compile(resource: str) -> tuple[re.Pattern[str], bool, int]:
                     f"segment {segment!r} of {resource!r}: a placeholder is a whole segment, "
                     "'{name}' or '{name+}'"
                 )
-            pieces.append(re.escape(segment))
+            literal = _canonical_segment(segment)
+            if literal is None or literal in (".", ".."):
+                raise InvalidConfigError(
+                    f"segment {segment!r} of {resource!r} can never match a request path"
+                )
+            pieces.append(re.escape(literal))
+            kinds.append(0)
             continue
         name, plus = m.groups()
         params += 1
@@ -302,18 +367,15 @@ def _compile(resource: str) -> tuple[re.Pattern[str], bool, int]:
                 raise InvalidConfigError(f"'{{{name}+}}' must be the last segment of {resource!r}")
             greedy = True
             pieces.append(f"(?P<{name}>.+)")
+            kinds.append(2)
         else:
             pieces.append(f"(?P<{name}>[^/]+)")
+            kinds.append(1)
     try:
         regex = re.compile("/" + "/".join(pieces))
     except re.error as exc:  # a placeholder name used twice
         raise InvalidConfigError(f"invalid path pattern {resource!r}: {exc}") from None
-    return regex, greedy, params
-
-
-def _trim(path: str) -> str:
-    # "/items/" and "/items" are the same resource.
-    return path.rstrip("/") or "/"
+    return regex, greedy, params, kinds.count(0), tuple(kinds)
 
 
 class _Reader(Protocol):
@@ -686,8 +748,10 @@ class LocalGateway:
             )
         if not callable(handler):
             raise InvalidConfigError("handler must be a callable taking a GatewayRequest")
-        regex, greedy, params = _compile(path_pattern)
-        new = _Route(method, path_pattern, regex, greedy, params, handler, authorizer)
+        regex, greedy, params, literals, kinds = _compile(path_pattern)
+        new = _Route(
+            method, path_pattern, regex, greedy, params, handler, authorizer, literals, kinds
+        )
         # An immutable snapshot replaced whole: serving threads never see it half-built.
         self._routes = tuple(sorted((*self._routes, new), key=lambda r: r.rank))
 
@@ -703,7 +767,9 @@ class LocalGateway:
         backend = urlsplit(backend_url)
         if backend.scheme not in ("http", "https") or not backend.hostname:
             raise InvalidConfigError(f"backend_url must be an http(s) URL, got {backend_url!r}")
-        base = _trim(prefix)
+        base = _canonical_path(prefix) if isinstance(prefix, str) else None
+        if base is None:
+            raise InvalidConfigError(f"prefix must be a path such as '/api', got {prefix!r}")
 
         def forward(request: GatewayRequest) -> GatewayResponse:
             return _forward(backend, base, request, timeout)
@@ -823,7 +889,12 @@ class LocalGateway:
         if len(hosts) != 1 or not _HOST.fullmatch(host):
             return GatewayResponse.json({"message": "Bad Request"}, status=400)
         raw_path, _, raw_query = target.partition("?")
-        path = c.remove_dot_segments(raw_path)
+        # One canonical path for routing, the method ARN (resource policy, Lambda
+        # authorizer), path parameters and the backend: no encoding, slash or dot
+        # segment can route one way and be authorized another.
+        path = _canonical_path(raw_path)
+        if path is None:
+            return GatewayResponse.json({"message": "Bad Request"}, status=400)
         method = h.command
         route, params = self._match(method, path)
         if route is None:
@@ -911,11 +982,10 @@ class LocalGateway:
             return GatewayResponse.json({"message": _INTERNAL_ERROR}, status=502)
 
     def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
-        trimmed = _trim(path)
         for route in self._routes:
             if route.method not in ("ANY", method):
                 continue
-            m = route.regex.fullmatch(trimmed)
+            m = route.regex.fullmatch(path)
             if m is not None:
                 return route, {k: unquote(v) for k, v in m.groupdict().items()}
         return None, {}

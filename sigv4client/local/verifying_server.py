@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -53,6 +54,19 @@ _MISMATCH = (
     "Consult the service documentation for details."
 )
 _SKEW_SECONDS = 300
+#: The default body limit: generous, as the tests upload 50 MB.
+_MAX_BODY = 64 * 1024 * 1024
+_MAX_LINE = 65536
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+
+
+class _BadBody(Exception):
+    """A request body that cannot be read: answered with ``status``, then the connection closes."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 class _Denied(Exception):
@@ -63,35 +77,69 @@ class _Denied(Exception):
         self.extra = dict(extra or {})
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> IO[bytes]:
+def _copy(handler: BaseHTTPRequestHandler, body: IO[bytes], size: int) -> None:
+    remaining = size
+    while remaining:
+        chunk = handler.rfile.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise _BadBody(400, "Incomplete request body")
+        body.write(chunk)
+        remaining -= len(chunk)
+
+
+def _read_body(handler: BaseHTTPRequestHandler, limit: int) -> IO[bytes]:
+    """The body, spooled to disk past 1 MiB; :class:`_BadBody` if malformed or past ``limit``."""
     # Spool to disk past 1 MiB: a 50 MB upload is verified without holding it in memory.
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
-    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        while True:
-            size_line = handler.rfile.readline()
-            size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                break
-            remaining = size
-            while remaining:
-                chunk = handler.rfile.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                body.write(chunk)
-                remaining -= len(chunk)
-            handler.rfile.readline()
-    else:
-        remaining = int(handler.headers.get("Content-Length") or 0)
-        while remaining:
-            chunk = handler.rfile.read(min(remaining, 1 << 20))
-            if not chunk:
-                break
-            body.write(chunk)
-            remaining -= len(chunk)
+    try:
+        encoding = handler.headers.get_all("Transfer-Encoding")
+        if encoding:
+            if [e.strip().lower() for e in encoding] != ["chunked"]:
+                raise _BadBody(501, "Only Transfer-Encoding: chunked is supported")
+            _read_chunked(handler, body, limit)
+        else:
+            # RFC 9110 8.6: Content-Length = 1*DIGIT; differing repeated values are an error.
+            lengths = {v.strip() for v in handler.headers.get_all("Content-Length") or ()}
+            if lengths:
+                length = lengths.pop()
+                if lengths or not length.isascii() or not length.isdigit():
+                    raise _BadBody(400, "Invalid Content-Length")
+                size = int(length)
+                if size > limit:
+                    raise _BadBody(413, "Request Too Long")
+                _copy(handler, body, size)
+    except BaseException:
+        body.close()
+        raise
     body.seek(0)
     return body
+
+
+def _read_chunked(handler: BaseHTTPRequestHandler, body: IO[bytes], limit: int) -> None:
+    # RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF chunk-data CRLF ..., a zero-size
+    # chunk, optional trailer fields and a blank line.
+    total = 0
+    while True:
+        line = handler.rfile.readline(_MAX_LINE)
+        size_text = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
+            raise _BadBody(400, "Invalid chunked request body")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        total += size
+        if total > limit:
+            raise _BadBody(413, "Request Too Long")
+        _copy(handler, body, size)
+        if handler.rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise _BadBody(400, "Invalid chunked request body")
+    for _ in range(100):  # trailer fields, ignored
+        line = handler.rfile.readline(_MAX_LINE)
+        if line in (b"\r\n", b"\n"):
+            return
+        if not line.endswith(b"\n"):
+            break
+    raise _BadBody(400, "Invalid chunked request body")
 
 
 def _error_type(payload: object) -> str:
@@ -106,11 +154,46 @@ def _error_type(payload: object) -> str:
     return "InvalidSignatureException"
 
 
+# socketserver's types for a request and a client address (typeshed's, spelled out).
+_Request = socket.socket | tuple[bytes, socket.socket]
+_Address = tuple[str, int]
+
+
 class _Server(ThreadingHTTPServer):
     # The default listen backlog (5) stalls bursts of concurrent connections
     # in TCP retransmits; a test server must take a few hundred at once.
     request_queue_size = 128
     daemon_threads = True
+
+    def server_bind(self) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().server_bind()
+
+    def process_request(self, request: _Request, client_address: _Address) -> None:
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self._open_lock:
+                self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: _Request) -> None:
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake every handler blocked on an open (keep-alive or stalled) connection."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed by the client
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that vanished or stalled past the timeout is not the server's
+        # error: log it, never print a traceback on stderr.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
 class VerifyingServer:
@@ -120,6 +203,9 @@ class VerifyingServer:
     pass ``resolve`` instead for keys issued on the fly (a local Cognito).
     ``region``/``service`` are the scope the server expects (``None``: any).
     ``clock`` gives the server's time for the 5-minute skew check.
+    A body longer than ``max_body`` bytes is refused with 413, a malformed
+    ``Content-Length`` or chunked body with 400; a connection silent for
+    ``timeout`` seconds (mid-request or idle between keep-alive requests) is closed.
     """
 
     def __init__(
@@ -131,6 +217,8 @@ class VerifyingServer:
         service: str | None = None,
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
+        max_body: int = _MAX_BODY,
+        timeout: float = 60.0,
     ) -> None:
         table = dict(secrets or {})
         self._resolve: ResolveSecret = resolve if resolve is not None else table.get
@@ -142,8 +230,11 @@ class VerifyingServer:
         self._lock = threading.Lock()
         server = self
 
+        handler_timeout = timeout
+
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = handler_timeout  # socket timeout: a stalled client frees its thread
 
             def setup(self) -> None:
                 super().setup()
@@ -155,7 +246,14 @@ class VerifyingServer:
                 logger.debug("local server: " + format, *args)
 
             def _handle(self) -> None:
-                with _read_body(self) as body:
+                try:
+                    body = _read_body(self, max_body)
+                except _BadBody as bad:
+                    # The rest of the body is unread: the connection cannot go on.
+                    self.close_connection = True
+                    self._send(bad.status, {"message": bad.message})
+                    return
+                with body:
                     self._respond(body)
 
             def _respond(self, body: IO[bytes]) -> None:
@@ -198,6 +296,8 @@ class VerifyingServer:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                if self.close_connection:
+                    self.send_header("Connection", "close")
                 if status == 403:
                     self.send_header(
                         "x-amzn-ErrorType",
@@ -224,19 +324,26 @@ class VerifyingServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> VerifyingServer:
-        """Start serving in a background thread; returns self."""
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        """Start serving in a background thread (once); returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+            self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        """Stop serving, end open connections and close the socket.
+
+        Safe without :meth:`start` (``shutdown()`` of a server that never served
+        would wait forever) and when called twice.
+        """
         if self._thread is not None:
+            self._httpd.shutdown()
             self._thread.join()
+            self._thread = None
+        self._httpd.close_connections()
+        self._httpd.server_close()
 
     def __enter__(self) -> VerifyingServer:
         return self.start()
