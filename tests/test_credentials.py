@@ -555,6 +555,8 @@ def test_naive_clock_is_refused() -> None:
         {"clock": "now"},
         {"async_refresh": 3},
         {"initial": ("AKID", "secret-for-AKID")},
+        {"refresh_timeout": timedelta(0)},
+        {"refresh_timeout": 60},
     ],
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, object]) -> None:
@@ -881,6 +883,264 @@ def test_async_path_with_fresh_credentials_needs_no_thread() -> None:
     assert issuer.count == 1
 
 
+# -- RefreshingCredentialsProvider: regressions (deadlocks, orphans, backoff) --
+
+
+def test_sync_callers_in_the_default_executor_do_not_starve_an_async_callers_refresh() -> None:
+    # The async caller's refresh used to be queued on the loop's default
+    # executor, behind a sync caller that held its only worker while waiting
+    # for that same refresh.
+    clock = FakeClock()
+    issuer = Issuer(clock)
+    release, go = threading.Event(), threading.Event()
+    provider = RefreshingCredentialsProvider(blocking(issuer, release), clock=clock)
+
+    def sync_caller() -> Credentials:  # e.g. requests + SigV4Auth via asyncio.to_thread
+        assert go.wait(WAIT)
+        return provider.get_credentials()
+
+    async def main() -> list[Credentials]:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(1))  # asyncio.run shuts it down
+        sync = loop.run_in_executor(None, sync_caller)  # holds the only worker
+        leader = asyncio.create_task(provider.aget_credentials())
+        await asyncio.sleep(0)  # the leader starts the flight
+        calls = clock.calls
+        go.set()
+        clock.wait_for_calls(calls + 1)  # the sync caller has looked: it joins the flight
+        release.set()
+        return await asyncio.wait_for(asyncio.gather(leader, sync), WAIT)
+
+    results = asyncio.run(main())
+    assert results[0] is results[1]
+    assert_whole(results[0])
+    assert issuer.count == 1
+
+
+def test_reentrant_refresh_started_from_async_raises_instead_of_deadlocking() -> None:
+    holder: list[RefreshingCredentialsProvider] = []
+    workers: list[threading.Thread] = []
+
+    def reentrant() -> Credentials:
+        workers.append(threading.current_thread())
+        return holder[0].get_credentials()
+
+    provider = RefreshingCredentialsProvider(reentrant, clock=FakeClock())
+    holder.append(provider)
+
+    async def main() -> Credentials:
+        return await asyncio.wait_for(provider.aget_credentials(), WAIT)
+
+    with pytest.raises(CredentialsError) as info:
+        asyncio.run(main())
+    assert "same thread" in str(info.value.__cause__)
+    workers[0].join(WAIT)  # the refresh thread is not left blocked either
+    assert not workers[0].is_alive()
+    assert workers[0] is not threading.current_thread()
+
+
+def test_reentrant_async_refresh_raises_instead_of_deadlocking() -> None:
+    holder: list[RefreshingCredentialsProvider] = []
+
+    async def reentrant() -> Credentials:
+        return await holder[0].aget_credentials()
+
+    clock = FakeClock()
+    provider = RefreshingCredentialsProvider(Issuer(clock), async_refresh=reentrant, clock=clock)
+    holder.append(provider)
+
+    async def main() -> Credentials:
+        return await asyncio.wait_for(provider.aget_credentials(), WAIT)
+
+    with pytest.raises(CredentialsError) as info:
+        asyncio.run(main())
+    assert "inside async_refresh" in str(info.value.__cause__)
+
+
+def test_a_refresh_left_on_a_stopped_event_loop_is_abandoned_not_waited_for() -> None:
+    clock = FakeClock()
+    issuer = Issuer(clock)
+    started = threading.Event()
+
+    async def async_refresh() -> Credentials:
+        started.set()
+        await asyncio.Event().wait()  # outlives the loop's run
+        raise AssertionError
+
+    provider = RefreshingCredentialsProvider(issuer, async_refresh=async_refresh, clock=clock)
+    loop = asyncio.new_event_loop()  # a sync facade's private loop
+    try:
+
+        async def give_up() -> None:
+            caller = asyncio.create_task(provider.aget_credentials())
+            while not started.is_set():
+                await asyncio.sleep(0)
+            caller.cancel()  # as asyncio.wait_for does when it times out
+
+        loop.run_until_complete(give_up())
+        # The loop is idle, not closed; the refresh task is pending on it.
+        with ThreadPoolExecutor(1) as pool:
+            creds = pool.submit(provider.get_credentials).result(WAIT)
+        assert_whole(creds)
+        assert asyncio.run(provider.aget_credentials()) is creds
+        # The abandoned refresh ending later leaves the new credentials alone.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        assert provider.get_credentials() is creds
+    finally:
+        loop.close()
+    assert issuer.count == 1
+
+
+@pytest.mark.parametrize("waiter", ["sync", "async"])
+def test_a_waiter_that_times_out_takes_over_a_stuck_refresh(waiter: str) -> None:
+    clock = FakeClock()
+    issuer = Issuer(clock)
+    release, entered = threading.Event(), threading.Event()
+    attempts = []
+
+    def refresh() -> Credentials:
+        attempts.append(1)
+        if len(attempts) == 1:  # the first refresh hangs until released
+            entered.set()
+            assert release.wait(WAIT)
+        return issuer()
+
+    provider = RefreshingCredentialsProvider(
+        refresh, clock=clock, refresh_timeout=timedelta(milliseconds=10)
+    )
+
+    async def take_over() -> Credentials:
+        return await asyncio.wait_for(provider.aget_credentials(), WAIT)
+
+    with ThreadPoolExecutor(2) as pool:
+        stuck = pool.submit(provider.get_credentials)
+        assert entered.wait(WAIT)
+        if waiter == "sync":
+            taken_over = pool.submit(provider.get_credentials).result(WAIT)
+        else:
+            taken_over = asyncio.run(take_over())
+        assert_whole(taken_over)
+        release.set()
+        assert stuck.result(WAIT) is taken_over  # its late result is not published
+    assert provider.get_credentials() is taken_over
+    assert len(attempts) == 2
+
+
+def test_backoff_doubles_from_one_second_up_to_a_minute() -> None:
+    got = [_refreshing._backoff(n).total_seconds() for n in range(1, 10)]
+    assert got == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert _refreshing._backoff(10**6) == timedelta(seconds=60)
+
+
+def test_failed_advisory_refresh_backs_off_and_serves_the_snapshot_meanwhile() -> None:
+    clock = FakeClock()
+    first = Issuer(clock)()
+    attempts = []
+
+    def failing() -> Credentials:
+        attempts.append(clock.peek())
+        raise ConnectionError("sts unreachable")
+
+    provider = RefreshingCredentialsProvider(failing, clock=clock, initial=first)
+    clock.advance(minutes=46)
+    for n, backoff in enumerate([1, 2, 4, 8, 16, 32, 60, 60], start=1):
+        for _ in range(100):
+            assert provider.get_credentials() is first
+        assert asyncio.run(provider.aget_credentials()) is first
+        assert len(attempts) == n  # one refresh, then none until the backoff ends
+        clock.advance(seconds=backoff, milliseconds=-1)
+        assert provider.get_credentials() is first
+        assert len(attempts) == n
+        clock.advance(milliseconds=1)
+
+
+def test_failed_mandatory_refresh_backs_off_and_reraises_the_cached_failure() -> None:
+    clock = FakeClock()
+    first = Issuer(clock)()
+    boom = ConnectionError("sts unreachable")
+    attempts = []
+
+    def failing() -> Credentials:
+        attempts.append(1)
+        raise boom
+
+    provider = RefreshingCredentialsProvider(failing, clock=clock, initial=first)
+    clock.advance(minutes=55)
+    with pytest.raises(CredentialsError) as info:
+        provider.get_credentials()
+    assert info.value.__cause__ is boom
+
+    def storm() -> list[BaseException]:
+        errors = []
+        for _ in range(100):
+            try:
+                provider.get_credentials()
+            except CredentialsError as exc:
+                errors.append(exc)
+        return errors
+
+    with ThreadPoolExecutor(8) as pool:
+        errors = [e for f in [pool.submit(storm) for _ in range(8)] for e in f.result(WAIT)]
+    assert len(errors) == 800
+    for exc in errors:
+        assert type(exc) is CredentialsError
+        assert exc.__cause__ is boom
+        assert "next attempt after" in str(exc)
+        assert_no_secret(str(exc))
+    with pytest.raises(CredentialsError) as async_info:
+        asyncio.run(provider.aget_credentials())
+    assert async_info.value.__cause__ is boom
+    assert len(attempts) == 1
+    clock.advance(seconds=1)
+    with pytest.raises(CredentialsError):
+        provider.get_credentials()
+    assert len(attempts) == 2
+
+
+def test_backoff_ends_on_success_and_on_invalidate() -> None:
+    clock = FakeClock()
+    issuer = Issuer(clock)
+    down = [True]
+    calls = []
+
+    def refresh() -> Credentials:
+        calls.append(1)
+        if down[0]:
+            raise ConnectionError("down")
+        return issuer()
+
+    provider = RefreshingCredentialsProvider(refresh, clock=clock, initial=issuer())
+
+    def fails() -> None:
+        with pytest.raises(CredentialsError):
+            provider.get_credentials()
+
+    clock.advance(minutes=55)
+    fails()
+    clock.advance(seconds=1)
+    fails()
+    assert len(calls) == 2  # now backing off for 2 s
+    clock.advance(seconds=2)
+    down[0] = False
+    second = provider.get_credentials()
+    assert len(calls) == 3
+    provider.invalidate()
+    down[0] = True
+    fails()
+    fails()
+    assert len(calls) == 4
+    clock.advance(seconds=1)  # the success reset the count: 1 s, not 8 s
+    fails()
+    assert len(calls) == 5
+    provider.invalidate()  # ends the backoff at once
+    fails()
+    assert len(calls) == 6
+    assert second.access_key_id in repr(provider)
+
+
 # -- no secrets ---------------------------------------------------------------
 
 
@@ -907,6 +1167,7 @@ def test_refreshing_provider_repr_and_logs_hold_no_secret(
         with pytest.raises(CredentialsError) as info:
             provider.get_credentials()
         text += str(info.value)
+        clock.advance(seconds=1)  # past the backoff after one failure
         provider.get_credentials()
         provider.invalidate()
         text += repr(provider)

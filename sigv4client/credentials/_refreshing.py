@@ -16,9 +16,20 @@ loops, and no lock ever held across I/O or an ``await``):
   works from any loop in any thread. No ``asyncio.Lock`` is used: it would
   bind to one loop (Python 3.10+) and could not exclude threads.
 - The refresh of an async caller runs in a task of its own (``async_refresh``)
-  or in the loop's default executor (``refresh``, as ``asyncio.to_thread``
-  would), so cancelling the caller that started it leaves it running for the
-  others.
+  or in a dedicated daemon thread (``refresh``), so cancelling the caller that
+  started it leaves it running for the others. Not the loop's default
+  executor: sync callers running in that pool could fill it while they wait
+  for a refresh queued behind them.
+- A flight records what must make progress for it to land: the thread that
+  runs ``refresh`` (set by the worker itself when it starts) and the event
+  loop that runs ``async_refresh``. A caller on that thread, or inside that
+  refresh task, gets an error instead of waiting for itself; a caller that
+  finds the flight's loop stopped or closed abandons the flight and starts
+  another; and no caller waits longer than ``refresh_timeout`` before doing
+  the same.
+- A failed refresh is remembered (when, what, how many in a row) so that the
+  next attempt waits for a capped exponential backoff instead of hammering
+  the source of the credentials.
 """
 
 from __future__ import annotations
@@ -28,7 +39,6 @@ import concurrent.futures
 import contextlib
 import contextvars
 import enum
-import functools
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -46,6 +56,11 @@ from ..models import Credentials
 from ._base import require_credentials
 
 logger = logging.getLogger("sigv4client.credentials")
+
+# After the n-th failed refresh in a row, no new refresh starts for
+# min(_BACKOFF_FIRST * 2 ** (n - 1), _BACKOFF_MAX): 1 s, 2 s, 4 s ... 60 s.
+_BACKOFF_FIRST = timedelta(seconds=1)
+_BACKOFF_MAX = timedelta(seconds=60)
 
 # The windows never exceed these fractions of a credential's lifetime, so
 # short-lived credentials are used for most of their life instead of being
@@ -82,15 +97,57 @@ _Outcome = _Snapshot | Exception | None
 class _Flight:
     """One refresh in progress, shared by every caller that waits for it."""
 
-    __slots__ = ("future", "loop_owner", "sync_owner")
+    __slots__ = ("abandoned", "future", "loop", "loop_owner", "sync_owner")
 
-    def __init__(self, *, sync_owner: int | None, loop_owner: int | None) -> None:
+    def __init__(
+        self,
+        *,
+        sync_owner: int | None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        loop_owner: int | None = None,
+    ) -> None:
         self.future: concurrent.futures.Future[_Outcome] = concurrent.futures.Future()
         # Threads that must make progress for this flight to finish: the thread
-        # blocked in a sync refresh, or the thread whose event loop runs
-        # async_refresh. Blocking either of them on the flight would deadlock.
+        # blocked in a sync refresh (set by a refresh worker thread when it
+        # starts), or the thread whose event loop runs async_refresh. Blocking
+        # either of them on the flight would deadlock.
         self.sync_owner = sync_owner
         self.loop_owner = loop_owner
+        # The loop that runs async_refresh: if it stops, the flight never lands.
+        self.loop = loop
+        # Set under the provider's lock when a caller gave up on this flight and
+        # started another: its late outcome is then published to nobody.
+        self.abandoned = False
+
+    def orphaned(self) -> bool:
+        """Whether the loop running this flight's refresh stopped or closed."""
+        loop = self.loop
+        return loop is not None and (loop.is_closed() or not loop.is_running())
+
+
+# The flight the current context is refreshing, set inside async_refresh's
+# task (whose context is its own copy) to catch a refresh awaiting itself.
+_REFRESHING: contextvars.ContextVar[_Flight | None] = contextvars.ContextVar(
+    "sigv4client_refreshing", default=None
+)
+
+
+class _Failed(NamedTuple):
+    """The last refresh failure: no new refresh is started before ``retry_at``."""
+
+    failed_at: datetime
+    exc: Exception
+    attempt: int  # failures in a row, from 1
+
+    @property
+    def retry_at(self) -> datetime:
+        return self.failed_at + _backoff(self.attempt)
+
+
+def _backoff(attempt: int) -> timedelta:
+    """How long to wait after the ``attempt``-th failed refresh in a row."""
+    # Capped before multiplying so that a long run of failures cannot overflow.
+    return min(_BACKOFF_FIRST * (1 << min(attempt - 1, 16)), _BACKOFF_MAX)
 
 
 class _Ticket(NamedTuple):
@@ -131,11 +188,30 @@ class RefreshingCredentialsProvider:
     A refresh that returns credentials that have already expired counts as a
     failed refresh (``CredentialsExpiredError``); it is not retried in a loop.
 
+    **Failures back off.** After the ``n``-th failed refresh in a row no new
+    refresh starts for ``min(2 ** (n - 1), 60)`` seconds, by ``clock``. Meanwhile
+    callers in the advisory window get the current credentials, and callers
+    that need a refresh get the ``CredentialsError`` (or
+    ``CredentialsExpiredError``) of the last failure, chaining its cause,
+    without calling ``refresh``. A successful refresh or :meth:`invalidate`
+    ends the backoff.
+
     ``get_credentials()`` blocks its caller during a mandatory refresh.
     ``aget_credentials()`` never blocks the event loop: it awaits
-    ``async_refresh`` if given, else runs ``refresh`` in a worker thread. Both
-    share the same snapshot and the same single refresh, across threads,
-    tasks and event loops.
+    ``async_refresh`` if given, else runs ``refresh`` in a dedicated daemon
+    thread (never the loop's default executor, which sync callers waiting for
+    that refresh could be holding). Both share the same snapshot and the same
+    single refresh, across threads, tasks and event loops.
+
+    A refresh that calls this provider again (``refresh`` calling
+    ``get_credentials()``, ``async_refresh`` awaiting ``aget_credentials()``,
+    or a sync call on the loop running ``async_refresh``) raises
+    ``CredentialsError`` instead of waiting for itself, whichever entry point
+    started it. A caller never waits on a refresh that cannot finish: if the
+    event loop running ``async_refresh`` has stopped (a timed-out
+    ``run_until_complete``) or closed, the caller abandons that refresh and
+    starts another; and a caller that has waited ``refresh_timeout`` (default
+    one minute) for a refresh does the same.
 
     ``clock`` returns the current time as an aware datetime (default: UTC
     now); ``initial`` seeds the provider with credentials already in hand.
@@ -165,12 +241,17 @@ class RefreshingCredentialsProvider:
         advisory_refresh: timedelta = timedelta(minutes=15),
         mandatory_refresh: timedelta = timedelta(minutes=10),
         initial: Credentials | None = None,
+        refresh_timeout: timedelta = timedelta(minutes=1),
     ) -> None:
         _require_callable(refresh, "refresh", optional=False)
         _require_callable(async_refresh, "async_refresh", optional=True)
         _require_callable(clock, "clock", optional=True)
         _require_window(advisory_refresh, "advisory_refresh")
         _require_window(mandatory_refresh, "mandatory_refresh")
+        if not isinstance(refresh_timeout, timedelta) or refresh_timeout <= timedelta(0):
+            raise InvalidInputError(
+                f"refresh_timeout must be a positive timedelta, got {refresh_timeout!r}"
+            )
         if mandatory_refresh > advisory_refresh:
             raise InvalidInputError(
                 f"mandatory_refresh ({mandatory_refresh}) must not exceed advisory_refresh "
@@ -182,8 +263,11 @@ class RefreshingCredentialsProvider:
         self._clock: Callable[[], datetime] = clock if clock is not None else _utc_now
         self._advisory = advisory_refresh
         self._mandatory = mandatory_refresh
+        self._timeout = refresh_timeout.total_seconds()
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
+        # The last failed refresh, until one succeeds or invalidate() is called.
+        self._failed: _Failed | None = None
         # The snapshot invalidate() condemned; compared by identity, so a
         # snapshot published after the invalidation is unaffected.
         self._invalidated: _Snapshot | None = None
@@ -202,12 +286,14 @@ class RefreshingCredentialsProvider:
     def get_credentials(self) -> Credentials:
         """Return current credentials, refreshing them first when due (may block)."""
         me = threading.get_ident()
+        stale: _Flight | None = None
         while True:
             now = self._now()
             ready = self._ready(self._snapshot, now)
             if ready is not None:
                 return ready
-            joined = self._join(now, sync_owner=me, loop_owner=None)
+            joined = self._join(now, sync_owner=me, stale=stale)
+            stale = None
             if isinstance(joined, Credentials):
                 return joined
             if joined.lead:
@@ -220,7 +306,11 @@ class RefreshingCredentialsProvider:
                     "(called from inside refresh, or from the event loop that runs "
                     "async_refresh); in async code use `await aget_credentials()`"
                 )
-            outcome = joined.flight.future.result()
+            try:
+                outcome = joined.flight.future.result(self._timeout)
+            except concurrent.futures.TimeoutError:
+                stale = joined.flight  # stuck: take it over
+                continue
             if outcome is None:
                 continue  # the refresh was abandoned: start another
             return self._settle(outcome, joined)
@@ -229,25 +319,35 @@ class RefreshingCredentialsProvider:
         """Return current credentials, refreshing them first when due; never blocks the loop."""
         loop = asyncio.get_running_loop()
         me = threading.get_ident()
+        stale: _Flight | None = None
         while True:
             now = self._now()
             ready = self._ready(self._snapshot, now)
             if ready is not None:
                 return ready
-            loop_owner = me if self._async_refresh is not None else None
-            joined = self._join(now, sync_owner=None, loop_owner=loop_owner)
+            if self._async_refresh is not None:
+                joined = self._join(now, sync_owner=None, loop=loop, loop_owner=me, stale=stale)
+            else:
+                # The worker thread records itself as sync_owner when it starts.
+                joined = self._join(now, sync_owner=None, stale=stale)
+            stale = None
             if isinstance(joined, Credentials):
                 return joined
             if joined.lead:
                 self._launch(joined.flight, loop)
             elif joined.due is _Due.ADVISORY and joined.snapshot is not None:
                 return joined.snapshot.credentials
-            elif me == joined.flight.sync_owner:
+            elif me == joined.flight.sync_owner or _REFRESHING.get() is joined.flight:
                 raise CredentialsError(
-                    "aget_credentials() would wait for a refresh that this same thread runs "
-                    "(called from an event loop started inside refresh)"
+                    "aget_credentials() would wait for a refresh that it is part of "
+                    "(called from inside async_refresh, or from an event loop started "
+                    "inside refresh)"
                 )
-            outcome = await _wait(joined.flight, loop)
+            try:
+                outcome = await _wait(joined.flight, loop, self._timeout)
+            except asyncio.TimeoutError:
+                stale = joined.flight  # stuck: take it over
+                continue
             if outcome is None:
                 continue
             return self._settle(outcome, joined)
@@ -266,6 +366,7 @@ class RefreshingCredentialsProvider:
                 credentials is None or snapshot.credentials == credentials
             ):
                 self._invalidated = snapshot
+                self._failed = None  # the next call refreshes at once
                 logger.debug("credentials for %r invalidated", snapshot.credentials.access_key_id)
 
     def __repr__(self) -> str:
@@ -318,20 +419,53 @@ class RefreshingCredentialsProvider:
         return None
 
     def _join(
-        self, now: datetime, *, sync_owner: int | None, loop_owner: int | None
+        self,
+        now: datetime,
+        *,
+        sync_owner: int | None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        loop_owner: int | None = None,
+        stale: _Flight | None = None,
     ) -> Credentials | _Ticket:
         """Under the lock: credentials if another caller just refreshed, else a flight.
 
         The caller leads a new flight (``lead``) or joins the one in progress.
+        A flight that is ``stale`` (the caller timed out waiting for it) or
+        orphaned (its loop stopped) is abandoned first. While a failed refresh
+        backs off, the caller gets the current credentials in the advisory
+        window, else the error of that failure.
         """
+        abandoned: _Flight | None = None
+        failed: _Failed | None = None
         with self._lock:
             snapshot = self._snapshot
             due = self._due(snapshot, now)
             if snapshot is not None and due is _Due.NO:
                 return snapshot.credentials
-            if self._flight is not None:
-                return _Ticket(due, snapshot, self._flight, lead=False)
-            flight = self._flight = _Flight(sync_owner=sync_owner, loop_owner=loop_owner)
+            current = self._flight
+            if current is not None and (current is stale or current.orphaned()):
+                current.abandoned = True
+                abandoned, current, self._flight = current, None, None
+            if current is not None:
+                return _Ticket(due, snapshot, current, lead=False)
+            if self._failed is not None and now < self._failed.retry_at:
+                failed = self._failed
+            else:
+                flight = self._flight = _Flight(
+                    sync_owner=sync_owner, loop=loop, loop_owner=loop_owner
+                )
+        if abandoned is not None:
+            logger.warning(
+                "abandoned a credentials refresh that %s; starting another",
+                "did not finish in time" if abandoned is stale else "lost its event loop",
+            )
+            # Its other waiters start over and join the new flight.
+            _resolve(abandoned, None)
+        if failed is not None:
+            if due is _Due.ADVISORY and snapshot is not None:
+                return snapshot.credentials
+            retry = f"next attempt after {failed.retry_at.isoformat()}"
+            raise _failure(snapshot, failed.exc, now, retry) from failed.exc
         key = None if snapshot is None else snapshot.credentials.access_key_id
         reason = "invalidated" if snapshot is self._invalidated else due.value
         logger.debug("refreshing credentials (current: %r, %s)", key, reason)
@@ -346,13 +480,19 @@ class RefreshingCredentialsProvider:
         start the refresh must not fail it for the others.
         """
         if self._async_refresh is None:
-            # What asyncio.to_thread does, minus its wrapping task: the work
-            # is submitted right here, so it runs even if the loop cancels
-            # its tasks before they start.
-            call = functools.partial(contextvars.copy_context().run, self._fly, flight)
+            # A thread of its own, not the loop's default executor: sync
+            # callers running in that pool may be waiting for this very
+            # flight, and a full pool would never run it. Started right here,
+            # it runs even if the loop cancels its tasks or stops.
+            worker = threading.Thread(
+                target=contextvars.copy_context().run,
+                args=(self._fly_detached, flight),
+                name="sigv4client-credentials-refresh",
+                daemon=True,
+            )
             try:
-                loop.run_in_executor(None, call)
-            except RuntimeError as exc:  # the executor has been shut down
+                worker.start()
+            except RuntimeError as exc:  # no more threads, or interpreter shutdown
                 self._land(flight, exc)
             return
         task = loop.create_task(self._fly_async(flight, self._async_refresh))
@@ -366,6 +506,12 @@ class RefreshingCredentialsProvider:
                 self._land(flight, None)
 
         task.add_done_callback(forget)
+
+    def _fly_detached(self, flight: _Flight) -> None:
+        """Run an async caller's ``refresh`` in this worker thread."""
+        # Before refresh runs: a nested call from it must see that it runs here.
+        flight.sync_owner = threading.get_ident()
+        self._fly(flight)
 
     def _fly(self, flight: _Flight) -> None:
         """Run ``refresh`` in this thread and publish its outcome to ``flight``."""
@@ -382,6 +528,7 @@ class RefreshingCredentialsProvider:
         self, flight: _Flight, refresh: Callable[[], Awaitable[Credentials]]
     ) -> None:
         """Await ``async_refresh`` and publish its outcome to ``flight``."""
+        _REFRESHING.set(flight)  # in this task's own copy of the context
         try:
             outcome: _Outcome = self._accept(await refresh())
         except Exception as exc:
@@ -416,12 +563,25 @@ class RefreshingCredentialsProvider:
                 outcome.credentials.access_key_id,
                 "never" if expiration is None else expiration.isoformat(),
             )
+        failed_at = self._failed_at() if isinstance(outcome, Exception) else None
         with self._lock:
-            if isinstance(outcome, _Snapshot):
-                self._snapshot = outcome
             if self._flight is flight:
                 self._flight = None
-        flight.future.set_result(outcome)
+            if not flight.abandoned:  # else a newer flight speaks for the provider
+                if isinstance(outcome, _Snapshot):
+                    self._snapshot = outcome
+                    self._failed = None
+                elif isinstance(outcome, Exception) and failed_at is not None:
+                    attempt = 1 if self._failed is None else self._failed.attempt + 1
+                    self._failed = _Failed(failed_at, outcome, attempt)
+        _resolve(flight, outcome)
+
+    def _failed_at(self) -> datetime | None:
+        """The time of a failure, or None (no backoff) if the clock itself fails."""
+        try:
+            return self._now()
+        except Exception:
+            return None
 
     def _settle(self, outcome: _Snapshot | Exception, ticket: _Ticket) -> Credentials:
         """What a caller gets from a finished flight."""
@@ -435,11 +595,18 @@ class RefreshingCredentialsProvider:
         raise _failure(snapshot, outcome, now) from outcome
 
 
-async def _wait(flight: _Flight, loop: asyncio.AbstractEventLoop) -> _Outcome:
+def _resolve(flight: _Flight, outcome: _Outcome) -> None:
+    """Wake a flight's waiters, unless an abandoning caller already did."""
+    with contextlib.suppress(concurrent.futures.InvalidStateError):
+        flight.future.set_result(outcome)
+
+
+async def _wait(flight: _Flight, loop: asyncio.AbstractEventLoop, timeout: float) -> _Outcome:
     """Await a flight's outcome on ``loop``, whichever thread or loop lands it.
 
     Unlike ``asyncio.wrap_future``, cancelling this waiter never cancels the
     shared future, and a waiter whose loop has closed is simply skipped.
+    Raises ``asyncio.TimeoutError`` after ``timeout`` seconds.
     """
     waiter: asyncio.Future[_Outcome] = loop.create_future()
 
@@ -453,7 +620,7 @@ async def _wait(flight: _Flight, loop: asyncio.AbstractEventLoop) -> _Outcome:
             loop.call_soon_threadsafe(fulfil, done.result())
 
     flight.future.add_done_callback(wake)
-    return await waiter
+    return await asyncio.wait_for(waiter, timeout)
 
 
 def _expired(snapshot: _Snapshot, now: datetime) -> bool:
@@ -461,9 +628,11 @@ def _expired(snapshot: _Snapshot, now: datetime) -> bool:
     return expiration is not None and expiration <= now
 
 
-def _failure(snapshot: _Snapshot | None, exc: Exception, now: datetime) -> CredentialsError:
+def _failure(
+    snapshot: _Snapshot | None, exc: Exception, now: datetime, retry: str | None = None
+) -> CredentialsError:
     """The error for a caller that needed a refresh that failed."""
-    reason = _describe(exc)
+    reason = _describe(exc) if retry is None else f"{_describe(exc)}; {retry}"
     if snapshot is None:
         return CredentialsError(f"could not obtain credentials: the refresh failed ({reason})")
     key = snapshot.credentials.access_key_id
