@@ -42,7 +42,7 @@ from .exceptions import (
     SignatureMismatchError,
     VerificationError,
 )
-from .models import Credentials, HttpRequest, SigningConfig
+from .models import Credentials, HttpRequest, SigningConfig, redact_canonical_request
 from .signing import _signing_key, payload_hash
 
 __all__ = [
@@ -108,7 +108,6 @@ _QUERY_REQUIRED = (
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
 )
-_REDACTED = "<redacted>"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -765,16 +764,4 @@ def _payload(
 
 
 def _redact(canonical_request: str) -> str:
-    """The canonical request with the session token (query or header) replaced."""
-    lines = canonical_request.split("\n")
-    if len(lines) > 2 and "X-Amz-Security-Token=" in lines[2]:
-        lines[2] = "&".join(
-            f"X-Amz-Security-Token={_REDACTED}" if p.startswith("X-Amz-Security-Token=") else p
-            for p in lines[2].split("&")
-        )
-    return "\n".join(
-        f"x-amz-security-token:{_REDACTED}"
-        if i > 2 and line.startswith("x-amz-security-token:")
-        else line
-        for i, line in enumerate(lines)
-    )
+    return redact_canonical_request(canonical_request)

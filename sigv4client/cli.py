@@ -345,7 +345,7 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         if args.verbose:
             print(
                 "* canonical request:",
-                _redact(result.canonical_request, creds),
+                _redact(result.redacted_canonical_request(), creds),
                 sep="\n",
                 file=stderr,
             )

@@ -30,6 +30,7 @@ __all__ = [
     "SignedRequest",
     "SigningConfig",
     "SigningResult",
+    "redact_canonical_request",
 ]
 
 #: What a request body may be: bytes-like, text (sent as UTF-8), a readable
@@ -262,6 +263,27 @@ def _lower_names(names: Iterable[str], what: str) -> Iterable[str]:
         yield name.strip().lower()
 
 
+def redact_canonical_request(canonical_request: str) -> str:
+    r"""``canonical_request`` with the session token, header or query, as ``<redacted>``.
+
+    Line-based, not a search for the token: the header line holds the token
+    with its whitespace folded, and the query its percent-encoded form.
+
+    >>> redact_canonical_request("GET\n/\nX-Amz-Security-Token=abc%2B&x=1\nhost:h\n"
+    ...                          "x-amz-security-token:a  b\n\nhost\nUNSIGNED-PAYLOAD")
+    'GET\n/\nX-Amz-Security-Token=<redacted>&x=1\nhost:h\nx-amz-security-token:<redacted>\n\nhost\nUNSIGNED-PAYLOAD'
+    """
+    lines = canonical_request.split("\n")
+    if len(lines) > 2:
+        lines[2] = _TOKEN_PARAM.sub(r"\1<redacted>", lines[2])
+    return "\n".join(
+        "x-amz-security-token:<redacted>"
+        if i > 2 and line.startswith("x-amz-security-token:")
+        else line
+        for i, line in enumerate(lines)
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SigningResult:
     """What :func:`sigv4client.sign` computed.
@@ -331,13 +353,7 @@ class SigningResult:
         Both places a token can stand are covered: the ``x-amz-security-token``
         header line, and a presigned URL's ``X-Amz-Security-Token`` parameter.
         """
-        lines = self.canonical_request.split("\n")
-        if len(lines) > 2:
-            lines[2] = _TOKEN_PARAM.sub(r"\1<redacted>", lines[2])
-        return "\n".join(
-            "x-amz-security-token:<redacted>" if line.startswith("x-amz-security-token:") else line
-            for line in lines
-        )
+        return redact_canonical_request(self.canonical_request)
 
 
 _new_object = object.__new__

@@ -24,7 +24,14 @@ from .exceptions import (
     NaiveDatetimeError,
     NonReplayableBodyError,
 )
-from .models import Body, Credentials, HttpRequest, SigningConfig, SigningResult
+from .models import (
+    Body,
+    Credentials,
+    HttpRequest,
+    SigningConfig,
+    SigningResult,
+    redact_canonical_request,
+)
 
 __all__ = ["payload_hash", "presign", "presign_result", "sign"]
 
@@ -429,7 +436,7 @@ def _sign(
         # The canonical request holds the session token when it is signed: redact it.
         logger.debug(
             "canonical request:\n%s\nstring to sign:\n%s",
-            canonical_request.replace(token, "<redacted>") if token else canonical_request,
+            redact_canonical_request(canonical_request),
             string_to_sign,
         )
     return SigningResult._of(

@@ -592,3 +592,16 @@ def test_query_fast_path_agrees_with_decode_and_reencode() -> None:
     for byte in range(256):
         for raw in (f"%{byte:02X}", f"%{byte:02x}", f"a%{byte:02X}~%{255 - byte:02X}b"):
             assert _encode_component(raw) == slow(raw), raw
+
+
+def test_debug_log_redacts_a_token_with_folded_whitespace(caplog: pytest.LogCaptureFixture) -> None:
+    # regression: the log replaced the raw token, but the canonical request holds
+    # it with whitespace folded, so "tok  en" was logged as "tok en"
+    caplog.set_level(logging.DEBUG, logger="sigv4client.signing")
+    creds = Credentials(
+        access_key_id="AKIDEXAMPLE", secret_access_key=SECRET, session_token="tok  en"
+    )
+    sign(HttpRequest(method="GET", url=URL), creds, CFG, now=NOW)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "x-amz-security-token:<redacted>" in logged
+    assert "tok en" not in logged
