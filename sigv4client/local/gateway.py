@@ -36,7 +36,6 @@ answer 404 ``Not Found``.
 
 from __future__ import annotations
 
-import contextlib
 import email.message
 import http.client
 import json
@@ -49,7 +48,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import MappingProxyType, TracebackType
 from typing import Literal, Protocol, cast
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, unquote_to_bytes, urlsplit
@@ -58,6 +57,7 @@ from .. import _canonical as c
 from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
+from ._http import LoopbackHTTPServer
 from .authorizers import (
     Authorizer,
     AuthorizerError,
@@ -443,46 +443,10 @@ def _read_chunked(rfile: _Reader, limit: int) -> bytes:
     raise _BadRequest(400, "Invalid chunked request body")
 
 
-# socketserver's types for a request and a client address (typeshed's, spelled out).
-_Request = socket.socket | tuple[bytes, socket.socket]
-_Address = tuple[str, int]
-
-
-class _Server(ThreadingHTTPServer):
-    # Threads are daemons (a stuck handler never blocks the interpreter's exit)
-    # and are still joined by server_close() (block_on_close).
-    daemon_threads = True
-    block_on_close = True
-
+class _Server(LoopbackHTTPServer):
     def __init__(self, gateway: LocalGateway, port: int) -> None:
         self.gateway = gateway
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
-
-    def process_request(self, request: _Request, client_address: _Address) -> None:
-        if isinstance(request, socket.socket):  # always, for a TCP server
-            with self._open_lock:
-                self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: _Request) -> None:
-        if isinstance(request, socket.socket):
-            with self._open_lock:
-                self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Wake every handler blocked on an idle keep-alive connection, so it ends."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):  # already closed by the client
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that vanished mid-request is not the server's error: keep it quiet.
-        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -25,7 +24,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import IO
 from urllib.parse import parse_qsl, urlsplit
@@ -35,6 +34,7 @@ import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
 from ..models import Credentials
+from ._http import LoopbackHTTPServer
 
 __all__ = ["ResolveSecret", "VerifyingServer"]
 
@@ -154,48 +154,6 @@ def _error_type(payload: object) -> str:
     return "InvalidSignatureException"
 
 
-# socketserver's types for a request and a client address (typeshed's, spelled out).
-_Request = socket.socket | tuple[bytes, socket.socket]
-_Address = tuple[str, int]
-
-
-class _Server(ThreadingHTTPServer):
-    # The default listen backlog (5) stalls bursts of concurrent connections
-    # in TCP retransmits; a test server must take a few hundred at once.
-    request_queue_size = 128
-    daemon_threads = True
-
-    def server_bind(self) -> None:
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().server_bind()
-
-    def process_request(self, request: _Request, client_address: _Address) -> None:
-        if isinstance(request, socket.socket):  # always, for a TCP server
-            with self._open_lock:
-                self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: _Request) -> None:
-        if isinstance(request, socket.socket):
-            with self._open_lock:
-                self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Wake every handler blocked on an open (keep-alive or stalled) connection."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):  # already closed by the client
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that vanished or stalled past the timeout is not the server's
-        # error: log it, never print a traceback on stderr.
-        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
-
-
 class VerifyingServer:
     """A threaded HTTP server on 127.0.0.1 that accepts only correctly signed requests.
 
@@ -309,7 +267,7 @@ class VerifyingServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
-        self._httpd = _Server(("127.0.0.1", port), Handler)
+        self._httpd = LoopbackHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

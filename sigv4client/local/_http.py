@@ -1,0 +1,67 @@
+"""The threaded HTTP server both local servers are built on."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from http.server import ThreadingHTTPServer
+
+__all__ = ["LoopbackHTTPServer"]
+
+logger = logging.getLogger("sigv4client.local")
+
+# socketserver's types for a request and a client address (typeshed's, spelled out).
+_Request = socket.socket | tuple[bytes, socket.socket]
+_Address = tuple[str, int]
+
+
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer that can close its open connections, and stays quiet.
+
+    - The listen backlog is 128: the default (5) stalls bursts of concurrent
+      connections in TCP retransmits.
+    - Handler threads are daemons (a stuck handler never blocks exit) and are
+      still joined by ``server_close()``.
+    - :meth:`close_connections` wakes every handler blocked on an idle
+      keep-alive or stalled connection, so ``stop()`` ends promptly.
+    - A client that vanished mid-request is logged at debug level, never
+      printed as a traceback.
+    """
+
+    request_queue_size = 128
+    daemon_threads = True
+    block_on_close = True
+
+    def server_bind(self) -> None:
+        """Bind, and start tracking the connections this server accepts."""
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().server_bind()
+
+    def process_request(self, request: _Request, client_address: _Address) -> None:
+        """Track the connection, then serve it in a thread."""
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self._open_lock:
+                self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: _Request) -> None:
+        """Forget the connection, then close it."""
+        if isinstance(request, socket.socket):
+            with self._open_lock:
+                self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake every handler blocked on an open (keep-alive or stalled) connection."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed by the client
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Log a failed connection at debug level (a client that vanished or stalled)."""
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
