@@ -21,11 +21,21 @@ from ..exceptions import InvalidConfigError, InvalidCredentialsError
 from ..models import Credentials, HttpRequest, SigningConfig, SigningResult
 from ..signing import sign
 
-__all__ = ["AdapterSigner", "AnyCredentialsSource", "host_of"]
+__all__ = ["CREDENTIAL_HEADERS", "AdapterSigner", "AnyCredentialsSource", "host_of"]
 
 #: What the async-capable adapters accept as credentials: a value, a provider
 #: with ``get_credentials()``, or an async-only one with ``aget_credentials()``.
 AnyCredentialsSource = Credentials | CredentialsProvider | AsyncCredentialsProvider
+
+#: Headers that carry a signature or a credential, and the Host an adapter
+#: pinned: none of them may follow a request to another origin.
+CREDENTIAL_HEADERS = (
+    "Authorization",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-SHA256",
+    "Host",
+)
 
 _MAX_REGIONS = 64  # configs cached per inferred region: a few regions in practice
 

@@ -57,18 +57,9 @@ from httpx._multipart import MultipartStream
 
 from ..exceptions import NonReplayableBodyError
 from ..models import Body, HttpRequest, SigningConfig, SigningResult
-from ._common import AdapterSigner, AnyCredentialsSource
+from ._common import CREDENTIAL_HEADERS, AdapterSigner, AnyCredentialsSource
 
 __all__ = ["SigV4HttpxAuth", "async_redirect_guard", "redirect_guard"]
-
-# The headers that carry a credential or name the first origin.
-_CREDENTIAL_HEADERS = (
-    "Authorization",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Amz-Content-SHA256",
-    "Host",
-)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -88,7 +79,7 @@ def redirect_guard(response: httpx.Response) -> None:
     request = response.request
     target = request.url.join(response.headers["Location"])
     if _origin(target) != _origin(request.url):
-        for name in _CREDENTIAL_HEADERS:
+        for name in CREDENTIAL_HEADERS:
             request.headers.pop(name, None)
 
 

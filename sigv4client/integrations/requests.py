@@ -15,19 +15,9 @@ import requests
 
 from .._sources import CredentialsSource, check_source
 from ..models import HttpRequest, SigningConfig
-from ._common import AdapterSigner
+from ._common import CREDENTIAL_HEADERS, AdapterSigner
 
 __all__ = ["SigV4Auth", "SigV4Session"]
-
-# The headers that carry a signature or a credential, and the Host the plugin
-# pinned (it names the first origin, not the one redirected to).
-_CREDENTIAL_HEADERS = (
-    "Authorization",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Amz-Content-SHA256",
-    "Host",
-)
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -45,7 +35,7 @@ def _drop_credentials_on_foreign_redirect(
     if response.is_redirect and response.request is not None:
         target = urljoin(response.request.url or "", response.headers["location"])
         if _origin(target) != _origin(response.request.url or ""):
-            for name in _CREDENTIAL_HEADERS:
+            for name in CREDENTIAL_HEADERS:
                 response.request.headers.pop(name, None)
     return response
 
