@@ -124,6 +124,16 @@ class Credentials:
 def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], ...]:
     if not headers:
         return ()
+    if type(headers) is tuple:
+        # Already what we keep (the common case): check it, without copying.
+        for pair in headers:
+            if type(pair) is not tuple or len(pair) != 2:
+                break
+            name, value = pair
+            if type(name) is not str or type(value) is not str:
+                break
+        else:
+            return headers
     items: Iterable[tuple[str, str]]
     items = headers.items() if isinstance(headers, Mapping) else headers
     out = []

@@ -230,18 +230,22 @@ def _canonical_headers(
     request_headers: Sequence[tuple[str, str]],
     only: frozenset[str] | None,
     skip: frozenset[str],
-) -> tuple[dict[str, str], bool]:
-    """Select and canonicalize a request's own headers; tell whether it had a Host.
+) -> tuple[dict[str, str], bool, str | None]:
+    """Select and canonicalize a request's own headers.
 
-    Returns {lowercase name: Trimall(value)}, the values of a repeated header
-    already combined.
+    Returns {lowercase name: Trimall(value)} (the values of a repeated header
+    already combined), whether the request had a Host, and the value of an
+    X-Amz-Content-SHA256 header it carried.
     """
     headers: dict[str, str] = {}
     has_host = False
+    claim = None
     for name, value in request_headers:
         lname = c.header_name(name)
         v = c.header_value(name, value)
         if lname in _OWN_HEADERS:
+            if lname == "x-amz-content-sha256":
+                claim = v
             continue
         if lname == "host":
             has_host = True
@@ -253,7 +257,7 @@ def _canonical_headers(
             headers[lname] = f"{headers[lname]},{v}"
         else:
             headers[lname] = v
-    return headers, has_host
+    return headers, has_host, claim
 
 
 def _join_headers(headers: dict[str, str], names: list[str]) -> str:
@@ -294,11 +298,7 @@ def _header_block(
     X-Amz-Content-SHA256 value when it is sent. Bounded; it holds session
     tokens, as the signing-key cache holds secret keys.
     """
-    headers, has_host = _canonical_headers(request_headers, only, skip)
-    claim = next(
-        (c.header_value(n, v) for n, v in request_headers if n.lower() == "x-amz-content-sha256"),
-        None,
-    )
+    headers, has_host, claim = _canonical_headers(request_headers, only, skip)
     if not has_host:
         headers["host"] = host
     if token is not None:
@@ -511,7 +511,7 @@ def _presign_result(
     parts = c.split_url(request.url)
     uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
     _, _, pairs = c.canonical_query(parts.query)
-    headers, has_host = _canonical_headers(
+    headers, has_host, _ = _canonical_headers(
         request.headers, config.signed_headers, config.unsigned_headers
     )
     if not has_host:
