@@ -87,17 +87,6 @@ _KEY_ID = re.compile(r"[^\x00-\x20\x7f/,=]+")
 # request header names." Each one an RFC 7230 token, in lowercase.
 _SIGNED_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+")
 _AUTH_FIELDS = ("Credential", "SignedHeaders", "Signature")
-_QUERY_AUTH = frozenset(
-    {
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Security-Token",
-    }
-)
 # Any of these in the query means the request is meant as a presigned URL.
 _QUERY_MARKERS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")
 _QUERY_REQUIRED = (
@@ -372,7 +361,7 @@ def _query_auth_params(query: str) -> dict[str, str]:
     for item in query.split("&"):
         raw_name, _, raw_value = item.partition("=")
         name = _decode(raw_name, strict=False)
-        if name not in _QUERY_AUTH:
+        if name not in c.AUTH_QUERY_PARAMS:
             continue
         if name in params:
             raise _malformed(f"the query has {name} twice; a presigned URL has each once")

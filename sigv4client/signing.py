@@ -43,18 +43,6 @@ _MAX_PRESIGN_EXPIRY = 7 * 24 * 3600  # "The maximum expiration time is 7 days."
 _OWN_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
 )
-# Query parameters presign() writes itself.
-_OWN_QUERY = frozenset(
-    {
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Security-Token",
-        "X-Amz-Signature",
-    }
-)
 _UTC = timezone.utc
 # Methods that are tokens in uppercase already: no need to check or change them.
 _PLAIN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -522,7 +510,7 @@ def _presign_result(
     enc = c.encode_query_value
 
     # A URL presigned before keeps its other parameters; its old auth ones are replaced.
-    kept = [(k, v) for k, v in pairs if k not in _OWN_QUERY]
+    kept = [(k, v) for k, v in pairs if k not in c.AUTH_QUERY_PARAMS]
     auth = [
         ("X-Amz-Algorithm", c.ALGORITHM),
         ("X-Amz-Credential", enc(f"{credentials.access_key_id}/{scope}")),

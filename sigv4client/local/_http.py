@@ -7,8 +7,10 @@ import logging
 import socket
 import threading
 from http.server import ThreadingHTTPServer
+from types import TracebackType
+from typing import TypeVar
 
-__all__ = ["LoopbackHTTPServer"]
+__all__ = ["BackgroundServer", "LoopbackHTTPServer"]
 
 logger = logging.getLogger("sigv4client.local")
 
@@ -65,3 +67,66 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """Log a failed connection at debug level (a client that vanished or stalled)."""
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+_S = TypeVar("_S", bound="BackgroundServer")
+
+
+class BackgroundServer:
+    """What both local servers share: a :class:`LoopbackHTTPServer` served by a thread.
+
+    A subclass sets ``self._httpd`` and calls ``super().__init__()``; it gets
+    ``port``, ``url``, ``start()``, ``stop()`` and the context manager.
+    """
+
+    _httpd: LoopbackHTTPServer
+    _thread_name = "sigv4client-local-server"
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, ``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self: _S) -> _S:
+        """Start serving in a background thread (once); returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},  # how soon stop() is noticed
+                name=self._thread_name,
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end open connections, close the socket and join the threads.
+
+        Safe without :meth:`start` (``shutdown()`` of a server that never served
+        would wait forever) and when called twice.
+        """
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.close_connections()
+        self._httpd.server_close()
+
+    def __enter__(self: _S) -> _S:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

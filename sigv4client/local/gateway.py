@@ -49,15 +49,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Literal, Protocol, cast
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, unquote_to_bytes, urlsplit
 
 from .. import _canonical as c
+from .._canonical import AUTH_QUERY_PARAMS
 from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
-from ._http import LoopbackHTTPServer
+from ._http import BackgroundServer, LoopbackHTTPServer
 from .authorizers import (
     Authorizer,
     AuthorizerError,
@@ -107,17 +108,6 @@ _HOP_BY_HOP = frozenset(
 )
 # Never forwarded to a backend: the caller's credentials, and what the proxy sets itself.
 _NOT_FORWARDED = _HOP_BY_HOP | {"authorization", "x-amz-security-token", "host", "content-length"}
-_QUERY_AUTH = frozenset(
-    {
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Security-Token",
-    }
-)
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
@@ -591,7 +581,7 @@ class MotoIdentityResolver:
         return {"cognitoIdentityId": found[2], "cognitoIdentityPoolId": self.identity_pool_id}
 
 
-class LocalGateway:
+class LocalGateway(BackgroundServer):
     """A local API Gateway with IAM authorization, on ``127.0.0.1``.
 
     Credentials: ``credentials`` maps access key ids to a secret, ``(secret,
@@ -607,6 +597,8 @@ class LocalGateway:
     :meth:`start` (or use ``with``). ``requests_seen``, ``denied`` (403s) and
     ``errors`` (5xx) count the answers.
     """
+
+    _thread_name = "local-gateway"
 
     def __init__(
         self,
@@ -659,7 +651,7 @@ class LocalGateway:
         self._lock = threading.Lock()
         self._counts = {"requests": 0, "denied": 0, "errors": 0}
         self._httpd = _Server(self, port)
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     # --- configuration -----------------------------------------------------------
 
@@ -741,17 +733,7 @@ class LocalGateway:
         self.route("ANY", base, forward)
         self.route("ANY", ("" if base == "/" else base) + "/{proxy+}", forward)
 
-    # --- lifecycle ----------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The TCP port the gateway listens on."""
-        return int(self._httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """The gateway's base URL, ``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+    # --- counters -----------------------------------------------------------------
 
     @property
     def requests_seen(self) -> int:
@@ -770,38 +752,6 @@ class LocalGateway:
         """How many requests were answered with a 5xx status."""
         with self._lock:
             return self._counts["errors"]
-
-    def start(self) -> LocalGateway:
-        """Start serving in a background thread; returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},  # how soon stop() is noticed
-                name="local-gateway",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, end open connections, close the socket and join the threads."""
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.close_connections()
-        self._httpd.server_close()
-
-    def __enter__(self) -> LocalGateway:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- serving ------------------------------------------------------------------
 
@@ -1097,7 +1047,7 @@ def _forward(
     query = "&".join(
         item
         for item in request.raw_query.split("&")
-        if item and unquote(item.partition("=")[0]) not in _QUERY_AUTH
+        if item and unquote(item.partition("=")[0]) not in AUTH_QUERY_PARAMS
     )
     target = f"{path}?{query}" if query else path
     headers = [(n, v) for n, v in request.headers if n.lower() not in _NOT_FORWARDED]

@@ -25,7 +25,6 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import IO
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,7 +33,7 @@ import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
 from ..models import Credentials
-from ._http import LoopbackHTTPServer
+from ._http import BackgroundServer, LoopbackHTTPServer
 
 __all__ = ["ResolveSecret", "VerifyingServer"]
 
@@ -154,7 +153,7 @@ def _error_type(payload: object) -> str:
     return "InvalidSignatureException"
 
 
-class VerifyingServer:
+class VerifyingServer(BackgroundServer):
     """A threaded HTTP server on 127.0.0.1 that accepts only correctly signed requests.
 
     ``secrets`` maps access key ids to secrets (or ``(secret, session_token)``);
@@ -268,51 +267,7 @@ class VerifyingServer:
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
         self._httpd = LoopbackHTTPServer(("127.0.0.1", port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        """The TCP port the server listens on."""
-        return int(self._httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """The server's base URL, ``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> VerifyingServer:
-        """Start serving in a background thread (once); returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, end open connections and close the socket.
-
-        Safe without :meth:`start` (``shutdown()`` of a server that never served
-        would wait forever) and when called twice.
-        """
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.close_connections()
-        self._httpd.server_close()
-
-    def __enter__(self) -> VerifyingServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().__init__()
 
     def _verify(self, handler: BaseHTTPRequestHandler, body: IO[bytes]) -> str:
         auth = handler.headers.get("Authorization")
