@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
 from urllib.parse import quote
 
+from . import __version__
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from .exceptions import SigV4ClientError
@@ -464,6 +465,9 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
+        if argv == ["--version"]:
+            print(f"sigv4client {__version__}", file=stdout)
+            return 0
         if argv and argv[0] == "login":
             return _run_login(argv[1:], stdin, stdout)
         if argv and argv[0] == "demo":
