@@ -29,6 +29,7 @@ import inspect
 import pkgutil
 import re
 import sys
+import tempfile
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -347,22 +348,31 @@ class Client:
 """
 
 
-def _load_fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> dict[str, str]:
-    """Describe a throwaway package written from ``source`` (its public module ``api``)."""
-    pkg = tmp_path / "fakeapi"
-    (pkg / "_private").mkdir(parents=True, exist_ok=True)
+def _load_fake(tmp_path: Path, source: str) -> dict[str, str]:
+    """Describe a throwaway package written from ``source`` (its public module ``api``).
+
+    Each call writes a new folder, so no cached bytecode or finder state of an
+    earlier version is reused, and leaves ``sys.path`` and ``sys.modules`` as it found them.
+    """
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    pkg = root / "fakeapi"
+    (pkg / "_private").mkdir(parents=True)
     (pkg / "__init__.py").write_text('__all__ = ["api"]\nfrom . import api\n', encoding="utf-8")
     (pkg / "_private" / "__init__.py").write_text("__all__ = ['hidden']\nhidden = 1\n")
     (pkg / "api.py").write_text(source, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [m for m in sys.modules if m == "fakeapi" or m.startswith("fakeapi.")]:
-        monkeypatch.delitem(sys.modules, name)
-    return describe_api("fakeapi")
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        return describe_api("fakeapi")
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m == "fakeapi" or m.startswith("fakeapi.")]:
+            del sys.modules[name]
 
 
-def test_describe_api_on_real_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_describe_api_on_real_code(tmp_path: Path) -> None:
     # The private module, the private method and the instance attribute are absent.
-    assert _load_fake(tmp_path, monkeypatch, _FAKE_V1) == {
+    assert _load_fake(tmp_path, _FAKE_V1) == {
         "fakeapi": "module",
         "fakeapi.api": "module",
         "fakeapi.api.LIMIT": "constant int",
@@ -373,10 +383,10 @@ def test_describe_api_on_real_code(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     }
 
 
-def test_a_name_in_all_that_is_gone_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_in_all_that_is_gone_fails(tmp_path: Path) -> None:
     source = _FAKE_V1.replace("def sign(", "def sign_v2(")
     with pytest.raises(AttributeError, match="sign"):
-        _load_fake(tmp_path, monkeypatch, source)
+        _load_fake(tmp_path, source)
 
 
 @pytest.mark.parametrize(
@@ -394,26 +404,20 @@ def test_a_name_in_all_that_is_gone_fails(tmp_path: Path, monkeypatch: pytest.Mo
 )
 def test_the_guard_fails_on_a_real_api_change(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     edit: tuple[str, str],
     changed: set[str],
 ) -> None:
-    before = _load_fake(tmp_path, monkeypatch, _FAKE_V1)
+    before = _load_fake(tmp_path, _FAKE_V1)
     assert edit[0] in _FAKE_V1
     source = _FAKE_V1.replace(*edit)
     if edit[0] == '"sign"':
         source = source.replace("def sign(", "def sign_v2(")  # ... and in the code
-    after = _load_fake(tmp_path, monkeypatch, source)
+    after = _load_fake(tmp_path, source)
     assert {c.name for c in compare(before, after)} >= changed
 
 
-def test_an_unchanged_api_compares_equal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert (
-        compare(
-            _load_fake(tmp_path, monkeypatch, _FAKE_V1), _load_fake(tmp_path, monkeypatch, _FAKE_V1)
-        )
-        == []
-    )
+def test_an_unchanged_api_compares_equal(tmp_path: Path) -> None:
+    assert compare(_load_fake(tmp_path, _FAKE_V1), _load_fake(tmp_path, _FAKE_V1)) == []
 
 
 _CHANGELOG = """# Changelog
