@@ -19,21 +19,26 @@ import hmac
 import json
 import logging
 import re
-import socket
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from typing import IO
-from urllib.parse import parse_qsl, urlsplit
 
 import botocore.auth
 import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
+from ..exceptions import InvalidConfigError
 from ..models import Credentials
-from ._http import BackgroundServer, LoopbackHTTPServer
+from ._http import (
+    DEFAULT_MAX_CONNECTIONS,
+    BackgroundServer,
+    LoopbackHTTPServer,
+    StrictRequestHandler,
+)
+from ._target import BadTarget, RequestTarget, parse_target
 
 __all__ = ["ResolveSecret", "VerifyingServer"]
 
@@ -163,6 +168,9 @@ class VerifyingServer(BackgroundServer):
     A body longer than ``max_body`` bytes is refused with 413, a malformed
     ``Content-Length`` or chunked body with 400; a connection silent for
     ``timeout`` seconds (mid-request or idle between keep-alive requests) is closed.
+    A request-target that is not a plain path and query (a fragment, absolute-form,
+    spaces or control characters, a bad escape) and ambiguous framing are 400;
+    past ``max_connections`` open connections a new one is answered 503.
     """
 
     def __init__(
@@ -176,6 +184,7 @@ class VerifyingServer(BackgroundServer):
         clock: Callable[[], datetime] | None = None,
         max_body: int = _MAX_BODY,
         timeout: float = 60.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         table = dict(secrets or {})
         self._resolve: ResolveSecret = resolve if resolve is not None else table.get
@@ -189,18 +198,8 @@ class VerifyingServer(BackgroundServer):
 
         handler_timeout = timeout
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(StrictRequestHandler):
             timeout = handler_timeout  # socket timeout: a stalled client frees its thread
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body leave in two writes; without TCP_NODELAY the
-                # second waits for the client's delayed ACK (~40 ms per request).
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, format: str, *args: object) -> None:
-                logger.debug("local server: " + format, *args)
 
             def _handle(self) -> None:
                 try:
@@ -210,10 +209,16 @@ class VerifyingServer(BackgroundServer):
                     self.close_connection = True
                     self._send(bad.status, {"message": bad.message})
                     return
+                try:
+                    target = parse_target(self.target)
+                except BadTarget as bad:
+                    logger.debug("local server: refused %s: %s", self.shown_target(), bad)
+                    self._send(400, {"message": "Bad Request"})
+                    return
                 with body:
-                    self._respond(body)
+                    self._respond(body, target)
 
-            def _respond(self, body: IO[bytes]) -> None:
+            def _respond(self, body: IO[bytes], target: RequestTarget) -> None:
                 try:
                     identity = server._verify(self, body)
                 except _Denied as denied:
@@ -230,11 +235,10 @@ class VerifyingServer(BackgroundServer):
                 digest = hashlib.sha256()
                 while chunk := body.read(1 << 20):
                     digest.update(chunk)
-                parts = urlsplit(self.path)
                 echo = {
                     "method": self.command,
-                    "path": parts.path,
-                    "query": parse_qsl(parts.query, keep_blank_values=True),
+                    "path": target.raw_path,
+                    "query": target.query,
                     "access_key": identity,
                     "body_sha256": digest.hexdigest(),
                     "body_length": body.tell(),
@@ -266,7 +270,10 @@ class VerifyingServer(BackgroundServer):
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise InvalidConfigError(f"max_connections must be 1 or more, got {max_connections!r}")
         self._httpd = LoopbackHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.max_connections = max_connections
         super().__init__()
 
     def _verify(self, handler: BaseHTTPRequestHandler, body: IO[bytes]) -> str:
@@ -290,7 +297,11 @@ class VerifyingServer(BackgroundServer):
             secret, token = resolved.secret_access_key, resolved.session_token
         else:
             secret, token = resolved
-        if token is not None and handler.headers.get("X-Amz-Security-Token") != token:
+        sent_token = handler.headers.get("X-Amz-Security-Token")
+        if token is not None and (
+            sent_token is None
+            or not hmac.compare_digest(sent_token.encode("utf-8"), token.encode("utf-8"))
+        ):
             raise _Denied(403, "The security token included in the request is invalid.")
         if (self.region and m["region"] != self.region) or (
             self.service and m["service"] != self.service
