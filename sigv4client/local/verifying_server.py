@@ -209,13 +209,13 @@ class VerifyingServer(BackgroundServer):
                     self.close_connection = True
                     self._send(bad.status, {"message": bad.message})
                     return
-                try:
-                    target = parse_target(self.target)
-                except BadTarget as bad:
-                    logger.debug("local server: refused %s: %s", self.shown_target(), bad)
-                    self._send(400, {"message": "Bad Request"})
-                    return
                 with body:
+                    try:
+                        target = parse_target(self.target)
+                    except BadTarget as bad:
+                        logger.debug("local server: refused %s: %s", self.shown_target(), bad)
+                        self._send(400, {"message": "Bad Request"})
+                        return
                     self._respond(body, target)
 
             def _respond(self, body: IO[bytes], target: RequestTarget) -> None:
