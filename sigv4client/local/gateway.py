@@ -36,8 +36,8 @@ answer 404 ``Not Found``.
 
 from __future__ import annotations
 
-import email.message
 import http.client
+import io
 import json
 import logging
 import re
@@ -56,12 +56,8 @@ from .._canonical import AUTH_QUERY_PARAMS
 from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
-from ._http import (
-    DEFAULT_MAX_CONNECTIONS,
-    BackgroundServer,
-    LoopbackHTTPServer,
-    StrictRequestHandler,
-)
+from ._framing import BadBody, StrictRequestHandler, read_body
+from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
 from ._target import BadTarget, canonical_path, canonical_segment, route_target
 from .authorizers import (
     Authorizer,
@@ -96,7 +92,6 @@ AuthorizationType = Literal["AWS_IAM", "NONE"] | Authorizer
 _UTC = timezone.utc
 _JSON = "application/json"
 _MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB.
-_MAX_LINE = 65536
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -113,7 +108,6 @@ _HOP_BY_HOP = frozenset(
 # Never forwarded to a backend: the caller's credentials, and what the proxy sets itself.
 _NOT_FORWARDED = _HOP_BY_HOP | {"authorization", "x-amz-security-token", "host", "content-length"}
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
 # Left as they are when a route pattern is shown in a header: printable ASCII.
 _RESOURCE_SAFE = "/{}+!$&'()*,;=:@%~"
@@ -325,71 +319,6 @@ def _compile(resource: str) -> tuple[re.Pattern[str], bool, int, int, tuple[int,
     except re.error as exc:  # a placeholder name used twice
         raise InvalidConfigError(f"invalid path pattern {resource!r}: {exc}") from None
     return regex, greedy, params, kinds.count(0), tuple(kinds)
-
-
-class _Reader(Protocol):
-    """What the body reader needs of a connection's input stream."""
-
-    def read(self, size: int = -1, /) -> bytes:
-        """Up to ``size`` bytes."""
-
-    def readline(self, size: int = -1, /) -> bytes:
-        """One line of at most ``size`` bytes."""
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _read_body(rfile: _Reader, headers: email.message.Message, limit: int) -> bytes:
-    encoding = headers.get_all("Transfer-Encoding")
-    if encoding:
-        if [e.strip().lower() for e in encoding] != ["chunked"]:
-            raise _BadRequest(501, "Only Transfer-Encoding: chunked is supported")
-        return _read_chunked(rfile, limit)
-    lengths = {v.strip() for v in headers.get_all("Content-Length") or ()}
-    if not lengths:
-        return b""
-    length = lengths.pop()
-    if lengths or not length.isascii() or not length.isdigit():
-        raise _BadRequest(400, "Invalid Content-Length")
-    size = int(length)
-    if size > limit:
-        raise _BadRequest(413, "Request Too Long")
-    data = rfile.read(size)
-    if len(data) != size:
-        raise _BadRequest(400, "Incomplete request body")
-    return data
-
-
-def _read_chunked(rfile: _Reader, limit: int) -> bytes:
-    # RFC 9112 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF, ended by a
-    # zero-size chunk, optional trailer fields and a blank line.
-    body = bytearray()
-    while True:
-        line = rfile.readline(_MAX_LINE)
-        size_text = line.split(b";", 1)[0].strip()
-        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
-            raise _BadRequest(400, "Invalid chunked request body")
-        size = int(size_text, 16)
-        if size == 0:
-            break
-        if len(body) + size > limit:
-            raise _BadRequest(413, "Request Too Long")
-        chunk = rfile.read(size)
-        if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise _BadRequest(400, "Invalid chunked request body")
-        body += chunk
-    for _ in range(100):  # trailer fields, ignored
-        line = rfile.readline(_MAX_LINE)
-        if line in (b"\r\n", b"\n"):
-            return bytes(body)
-        if not line.endswith(b"\n"):
-            break
-    raise _BadRequest(400, "Invalid chunked request body")
 
 
 class _Server(LoopbackHTTPServer):
@@ -720,15 +649,16 @@ class LocalGateway(BackgroundServer):
 
     def _serve(self, h: _Handler) -> None:
         request_id = str(uuid.uuid4())
+        sink = io.BytesIO()
         try:
-            body = _read_body(h.rfile, h.headers, self._max_body)
-        except _BadRequest as bad:
+            read_body(h, self._max_body, sink)
+        except BadBody as bad:
             # The rest of the body is unread: this connection cannot carry another request.
             h.close_connection = True
             response = GatewayResponse.json({"message": bad.message}, status=bad.status)
         else:
             try:
-                response = self._answer(h, body, request_id)
+                response = self._answer(h, sink.getvalue(), request_id)
             except Exception:  # never let one request take the server down
                 logger.exception("gateway: request %s failed", request_id)
                 response = GatewayResponse.json({"message": _INTERNAL_ERROR}, status=500)

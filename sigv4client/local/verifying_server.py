@@ -32,12 +32,8 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 
 from ..exceptions import InvalidConfigError
 from ..models import Credentials
-from ._http import (
-    DEFAULT_MAX_CONNECTIONS,
-    BackgroundServer,
-    LoopbackHTTPServer,
-    StrictRequestHandler,
-)
+from ._framing import BadBody, StrictRequestHandler, read_body
+from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
 from ._target import BadTarget, RequestTarget, parse_target
 
 __all__ = ["ResolveSecret", "VerifyingServer"]
@@ -60,17 +56,6 @@ _MISMATCH = (
 _SKEW_SECONDS = 300
 #: The default body limit: generous, as the tests upload 50 MB.
 _MAX_BODY = 64 * 1024 * 1024
-_MAX_LINE = 65536
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
-
-
-class _BadBody(Exception):
-    """A request body that cannot be read: answered with ``status``, then the connection closes."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _Denied(Exception):
@@ -81,69 +66,17 @@ class _Denied(Exception):
         self.extra = dict(extra or {})
 
 
-def _copy(handler: BaseHTTPRequestHandler, body: IO[bytes], size: int) -> None:
-    remaining = size
-    while remaining:
-        chunk = handler.rfile.read(min(remaining, 1 << 20))
-        if not chunk:
-            raise _BadBody(400, "Incomplete request body")
-        body.write(chunk)
-        remaining -= len(chunk)
-
-
 def _read_body(handler: BaseHTTPRequestHandler, limit: int) -> IO[bytes]:
-    """The body, spooled to disk past 1 MiB; :class:`_BadBody` if malformed or past ``limit``."""
+    """The body, spooled to disk past 1 MiB; :class:`BadBody` if malformed or past ``limit``."""
     # Spool to disk past 1 MiB: a 50 MB upload is verified without holding it in memory.
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
     try:
-        encoding = handler.headers.get_all("Transfer-Encoding")
-        if encoding:
-            if [e.strip().lower() for e in encoding] != ["chunked"]:
-                raise _BadBody(501, "Only Transfer-Encoding: chunked is supported")
-            _read_chunked(handler, body, limit)
-        else:
-            # RFC 9110 8.6: Content-Length = 1*DIGIT; differing repeated values are an error.
-            lengths = {v.strip() for v in handler.headers.get_all("Content-Length") or ()}
-            if lengths:
-                length = lengths.pop()
-                if lengths or not length.isascii() or not length.isdigit():
-                    raise _BadBody(400, "Invalid Content-Length")
-                size = int(length)
-                if size > limit:
-                    raise _BadBody(413, "Request Too Long")
-                _copy(handler, body, size)
+        read_body(handler, limit, body)
     except BaseException:
         body.close()
         raise
     body.seek(0)
     return body
-
-
-def _read_chunked(handler: BaseHTTPRequestHandler, body: IO[bytes], limit: int) -> None:
-    # RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF chunk-data CRLF ..., a zero-size
-    # chunk, optional trailer fields and a blank line.
-    total = 0
-    while True:
-        line = handler.rfile.readline(_MAX_LINE)
-        size_text = line.split(b";", 1)[0].strip()
-        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
-            raise _BadBody(400, "Invalid chunked request body")
-        size = int(size_text, 16)
-        if size == 0:
-            break
-        total += size
-        if total > limit:
-            raise _BadBody(413, "Request Too Long")
-        _copy(handler, body, size)
-        if handler.rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise _BadBody(400, "Invalid chunked request body")
-    for _ in range(100):  # trailer fields, ignored
-        line = handler.rfile.readline(_MAX_LINE)
-        if line in (b"\r\n", b"\n"):
-            return
-        if not line.endswith(b"\n"):
-            break
-    raise _BadBody(400, "Invalid chunked request body")
 
 
 def _error_type(payload: object) -> str:
@@ -204,7 +137,7 @@ class VerifyingServer(BackgroundServer):
             def _handle(self) -> None:
                 try:
                     body = _read_body(self, max_body)
-                except _BadBody as bad:
+                except BadBody as bad:
                     # The rest of the body is unread: the connection cannot go on.
                     self.close_connection = True
                     self._send(bad.status, {"message": bad.message})
