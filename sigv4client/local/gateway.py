@@ -192,18 +192,21 @@ class GatewayResponse:
 class GatewayRequest:
     """A verified request, as a route handler sees it.
 
-    ``path`` is the request's canonical path, the one it was routed and
-    authorized on: escapes of unreserved characters decoded, every other byte
-    percent-encoded one way, dot segments resolved, empty segments and a trailing
-    slash dropped (``/x/../%61dmin/`` is ``/admin``); ``path_parameters`` are the values of the
-    route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query``
-    the decoded query pairs in order. ``identity`` is what :func:`verify`
-    established on an ``AWS_IAM`` route (``iam_identity``: the same, or None on
-    other routes), and ``request_context`` the same facts in the shape of API
-    Gateway's Lambda proxy event ``requestContext`` (``identity.accessKey``,
-    ``identity.caller``, ``identity.user``, ``resourcePath``, ``requestId``...;
-    on a Cognito or Lambda authorizer's route, ``authorizer`` holds the claims
-    or the Lambda context, also as :attr:`authorizer`).
+    ``path`` is the request's canonical path, the one it was routed and authorized on:
+    escapes of unreserved characters decoded, every other byte percent-encoded one way,
+    dot segments resolved, empty segments and a trailing slash dropped
+    (``/x/../%61dmin/`` is ``/admin``); ``path_parameters`` are the values of the
+    route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query`` the
+    query pairs decoded as the signature check reads them ('+' a space, escapes UTF-8),
+    in the order received, and ``raw_query`` the query as received (SigV4 signs the
+    pairs sorted: their order is not signed). Path and query come from the one reading
+    of the request-target that was verified; a target that could be read two ways never
+    reaches a handler. ``identity`` is what :func:`verify` established on an ``AWS_IAM``
+    route (``iam_identity``: the same, or None on other routes), and ``request_context``
+    the same facts in the shape of API Gateway's Lambda proxy event ``requestContext``
+    (``identity.accessKey``, ``identity.caller``, ``identity.user``, ``resourcePath``,
+    ``requestId``...; on a Cognito or Lambda authorizer's route, ``authorizer`` holds
+    the claims or the Lambda context, also as :attr:`authorizer`).
     Headers and body are left out of ``repr``: they hold the signature and token.
     """
 
@@ -476,7 +479,10 @@ class LocalGateway(BackgroundServer):
     any). ``clock`` gives the time for the ``max_skew`` check (default: UTC now).
     Register routes with :meth:`route` and backends with :meth:`proxy`, then
     :meth:`start` (or use ``with``). ``requests_seen``, ``denied`` (403s) and
-    ``errors`` (5xx) count the answers.
+    ``errors`` (5xx) count the answers. At most ``max_connections`` connections
+    are served at once; past it a new connection is answered 503 and closed.
+    An unknown route is API Gateway's 403 ``Missing Authentication Token``, with
+    the routes there are in the ``x-local-gateway-routes`` header and a warning log.
     """
 
     _thread_name = "local-gateway"
