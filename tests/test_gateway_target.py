@@ -119,6 +119,12 @@ HOSTILE_TARGETS = [
     b"/files/.%2E/admin",
     b"/files/a/%2e/b",
     b"/files/a/%2e%2e/../public",
+    # found attacking the fix: overlong UTF-8 dots and slashes, authority-form
+    b"/files/%C0%AE%C0%AE/admin",
+    b"/files/a%C0%AFb",
+    b"/public?x=%C0%AE",
+    b"127.0.0.1:80",
+    b"/public?X-Amz-Signature=%",
 ]
 
 
@@ -215,3 +221,36 @@ def test_what_the_verifier_accepts_is_routed_and_handled_as_signed(
     assert isinstance(body, dict)
     assert body["params"] == {"proxy": "/".join(segments)}, sent
     assert sorted(map(tuple, body["query"])) == sorted(pairs), sent
+
+
+def test_a_backend_gets_the_query_the_gateway_verified(gateway: LocalGateway) -> None:
+    # A backend that splits on ';' (or reads '+' another way) must not find
+    # parameters that the gateway, its authorizers and the signature never saw.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Backend(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    backend = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    thread = threading.Thread(target=backend.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with LocalGateway({KEY: SECRET}) as proxy:
+            proxy.proxy("/api", f"http://127.0.0.1:{backend.server_address[1]}")
+            target = "/api/x?a=1;role=admin&b=x+y&flag&c=%7e"
+            status, _ = _send(proxy.port, target, _signed_headers(proxy.port, target))
+    finally:
+        backend.shutdown()
+        backend.server_close()
+        thread.join()
+    assert status == 204
+    assert seen == ["/x?a=1%3Brole%3Dadmin&b=x%20y&flag=&c=~"]

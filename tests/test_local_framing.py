@@ -107,6 +107,12 @@ def test_well_framed_pipelined_requests_are_all_served(server: BackgroundServer)
         ]
 
 
+def test_one_empty_line_before_a_request_line_is_ignored(server: BackgroundServer) -> None:
+    answers = exchange(server.port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n\r\n" + SMUGGLED)
+    assert len(answers) == 2
+    assert [a.status for a in exchange(server.port, b"\r\n\r\n" + SMUGGLED)] == [400]
+
+
 def test_http_1_0_closes_unless_kept_alive(server: BackgroundServer) -> None:
     answers = exchange(server.port, b"GET /a HTTP/1.0\r\n\r\n" + SMUGGLED)
     assert len(answers) == 1

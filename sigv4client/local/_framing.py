@@ -73,7 +73,14 @@ class StrictRequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.requestline = ""
         self.target = ""
-        line = _REQUEST_LINE.fullmatch(self.raw_requestline)
+        raw = self.raw_requestline
+        if raw in (b"\r\n", b"\n"):
+            # RFC 9112 2.2: ignore an empty line before the request line (some
+            # clients end a POST body with an extra CRLF).
+            raw = self.rfile.readline(_MAX_LINE + 1)
+            if not raw:
+                return False
+        line = _REQUEST_LINE.fullmatch(raw)
         if line is None:
             self.send_error(
                 HTTPStatus.BAD_REQUEST, "Bad request line: send 'METHOD /path HTTP/1.1'"

@@ -958,10 +958,12 @@ def _forward(
 ) -> GatewayResponse:
     rest = request.path[len(prefix) :] if prefix != "/" else request.path
     path = (parts.path.rstrip("/") + rest) or "/"
+    # Re-encoded from the pairs that were verified and authorized, one way: a backend
+    # that splits on ';' or decodes differently reads what the gateway read.
     query = "&".join(
-        item
-        for item in request.raw_query.split("&")
-        if item and unquote(item.partition("=")[0]) not in AUTH_QUERY_PARAMS
+        f"{c.encode_query_value(name)}={c.encode_query_value(value)}"
+        for name, value in request.query
+        if name not in AUTH_QUERY_PARAMS
     )
     target = f"{path}?{query}" if query else path
     headers = [(n, v) for n, v in request.headers if n.lower() not in _NOT_FORWARDED]
