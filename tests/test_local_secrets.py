@@ -173,3 +173,19 @@ def test_a_gateway_without_routes_says_so() -> None:
     assert answer.status == 403
     assert json.loads(answer.body) == {"message": "Missing Authentication Token"}
     assert answer.header(ROUTES_HEADER) == "(none)"
+
+
+def test_a_long_route_listing_is_cut_in_the_header_but_not_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="sigv4client.local")
+    with LocalGateway({KEY: SECRET}) as gateway:
+        for n in range(500):
+            gateway.route("GET", f"/resource-{n:03}/{{id}}", _listing)
+        r = requests.get(f"{gateway.url}/nowhere", timeout=10)
+    header = r.headers[ROUTES_HEADER]
+    assert len(header) <= 4100
+    shown, _, more = header.rpartition(", ... (")
+    assert more == f"{500 - len(shown.split(', '))} more)"
+    assert shown.startswith("GET /resource-000/{id}, GET /resource-001/{id}")
+    assert "GET /resource-499/{id}" in caplog.records[-1].getMessage()

@@ -114,6 +114,7 @@ _RESOURCE_SAFE = "/{}+!$&'()*,;=:@%~"
 #: The response header in which the local gateway lists its routes when a request
 #: matches none (API Gateway itself answers only "Missing Authentication Token").
 ROUTES_HEADER = "x-local-gateway-routes"
+_MAX_LISTED = 4000  # characters of routes in that header; the log lists them all
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY"})
 
 # API Gateway's answers (status, x-amzn-ErrorType, message).
@@ -798,12 +799,15 @@ class LocalGateway(BackgroundServer):
 
     def _no_route(self, method: str, path: str) -> GatewayResponse:
         """API Gateway's answer to an unknown route, plus the routes there are (log, header)."""
-        routes = ", ".join(
+        listed = [
             f"{route.method} {quote(route.resource, safe=_RESOURCE_SAFE)}"
             for route in sorted(self._routes, key=lambda r: (r.resource, r.method))
-        )
-        routes = routes or "(none)"
+        ]
+        routes = ", ".join(listed) or "(none)"
         logger.warning("gateway: no route for %s %s; the routes are: %s", method, path, routes)
+        if len(routes) > _MAX_LISTED:  # a header line clients still read whole
+            shown = routes[:_MAX_LISTED].rpartition(", ")[0]
+            routes = f"{shown}, ... ({len(listed) - shown.count(', ') - 1} more)"
         response = self._deny(_MISSING_TOKEN)
         return GatewayResponse(
             status=response.status,
