@@ -108,6 +108,27 @@ def test_the_verifying_server_compares_the_token_in_constant_time(
     assert (b"other", TOKEN.encode()) in compared
 
 
+@pytest.mark.parametrize(
+    ("table", "creds"),
+    [
+        ({"AKIDLONG": "s"}, Credentials(access_key_id="AKIDLONG", secret_access_key="s",
+                                        session_token="made-up")),
+        ({KEY: (SECRET, TOKEN)}, Credentials(access_key_id=KEY, secret_access_key=SECRET)),
+    ],
+    ids=["token with a long-term key", "no token with a temporary key"],
+)  # fmt: skip
+def test_the_verifying_server_refuses_a_token_that_does_not_go_with_the_key(
+    table: dict[str, str | tuple[str, str]], creds: Credentials
+) -> None:
+    # regression: a long-term key's request was accepted with any token added
+    with VerifyingServer(table) as server:
+        r = requests.get(
+            server.url, auth=SigV4Auth(creds, region="us-east-1", service="x"), timeout=10
+        )
+    assert r.status_code == 403
+    assert r.json() == {"message": "The security token included in the request is invalid."}
+
+
 def test_the_lambda_authorizer_cache_never_holds_a_token() -> None:
     # A cache keyed on the token compares it with '==' on every lookup; keyed on a
     # digest, a lookup compares digests only.

@@ -230,10 +230,16 @@ class VerifyingServer(BackgroundServer):
             secret, token = resolved.secret_access_key, resolved.session_token
         else:
             secret, token = resolved
-        sent_token = handler.headers.get("X-Amz-Security-Token")
-        if token is not None and (
-            sent_token is None
-            or not hmac.compare_digest(sent_token.encode("utf-8"), token.encode("utf-8"))
+        # A temporary key needs its token, compared in constant time; a long-term key
+        # takes none (AWS refuses a token it did not issue with the key).
+        sent_tokens = handler.headers.get_all("X-Amz-Security-Token") or []
+        if (
+            len(sent_tokens) > 1
+            or (token is None) != (not sent_tokens)
+            or (
+                token is not None
+                and not hmac.compare_digest(sent_tokens[0].encode("utf-8"), token.encode("utf-8"))
+            )
         ):
             raise _Denied(403, "The security token included in the request is invalid.")
         if (self.region and m["region"] != self.region) or (
