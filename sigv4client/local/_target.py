@@ -16,7 +16,9 @@ differently is refused (the caller answers 400) before any of them sees it:
   once decoded (a lossy decoding maps two signed values to one);
 - in :func:`route_target` also an encoded ``/`` or ``\\`` inside a segment, and an
   encoded dot segment (``%2e%2e``): SigV4's path normalization leaves those as
-  they are, so a router that decoded them would route where nothing was signed.
+  they are, so a router that decoded them would route where nothing was signed;
+  and a dot segment with path parameters (``..;x``), which servlet containers
+  resolve as ``..`` (a ``;`` elsewhere is kept, as ``%3B`` in the canonical path).
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ _PRINTABLE = re.compile(r"[!-~]*\Z")
 # A '%' that does not start a %XX escape (RFC 3986 2.1).
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # Left unencoded in a canonical segment, beside the unreserved characters quote() keeps:
-# RFC 3986 3.3's pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
-_SEGMENT_SAFE = "!$&'()*+,;=:@"
+# RFC 3986 3.3's pchar = unreserved / pct-encoded / sub-delims / ":" / "@", except ';',
+# which servlet containers read as the start of path parameters ("/admin;x" is their
+# "/admin"): as %3B a backend reads it as data, as the gateway did.
+_SEGMENT_SAFE = "!$&'()*+,=:@"
 
 
 class BadTarget(ValueError):
@@ -128,8 +132,8 @@ def route_target(target: str) -> RequestTarget:
     path = canonical_path(parsed.raw_path)
     if path is None:
         raise BadTarget(
-            "the path holds an encoded '/', '\\' or dot segment, which routing and "
-            "the signature would read differently"
+            "the path holds an encoded '/', '\\' or dot segment, or a dot segment with "
+            "';' parameters, which routing, the signature or a backend would read differently"
         )
     return RequestTarget(
         raw_path=parsed.raw_path,
@@ -150,6 +154,10 @@ def canonical_segment(raw: str) -> str | None:
     # An encoded dot segment: SigV4's normalization keeps "%2e%2e" as a name, so
     # resolving it here would route a signature for "/a/%2e%2e/../b" ("/a/b") to "/b".
     if decoded in (b".", b"..") and raw not in (".", ".."):
+        return None
+    # A dot segment with path parameters ("..;x"): a servlet container resolves it as
+    # "..", so a backend would climb out of the path the gateway authorized.
+    if decoded.split(b";", 1)[0] in (b".", b"..") and b";" in decoded:
         return None
     return quote(decoded, safe=_SEGMENT_SAFE)
 
