@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,8 @@ class Answer:
         return ",".join(values) if values else None
 
 
-def _read_answer(reader: socket.SocketIO | object) -> Answer | None:
-    readline = reader.readline  # type: ignore[attr-defined]
-    read = reader.read  # type: ignore[attr-defined]
+def _read_answer(reader: BinaryIO) -> Answer | None:
+    readline, read = reader.readline, reader.read
     status_line = readline(65537)
     if not status_line:
         return None
