@@ -27,8 +27,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes
 
-from ..models import redact_query
-
 __all__ = [
     "BadTarget",
     "RequestTarget",
@@ -58,7 +56,7 @@ class RequestTarget:
     """One request-target, split once.
 
     ``raw_path`` and ``raw_query`` are exactly as received (what the signature
-    check reads; ``has_query`` tells ``/p?`` from ``/p``); ``path`` is the
+    check reads); ``path`` is the
     canonical path of :func:`canonical_path` (``""`` from :func:`parse_target`),
     and ``query`` the query's ``(name, value)`` pairs decoded by the rule the
     signature check applies ('+' is a space, ``%XX`` escapes are UTF-8 bytes),
@@ -67,15 +65,8 @@ class RequestTarget:
 
     raw_path: str
     raw_query: str
-    has_query: bool
     path: str = ""
     query: tuple[tuple[str, str], ...] = ()
-
-    def shown(self) -> str:
-        """The target as it may be logged: a presigned URL's token and signature redacted."""
-        if not self.has_query:
-            return self.raw_path
-        return f"{self.raw_path}?{redact_query(self.raw_query)}"
 
 
 def _decode(raw: str, what: str) -> str:
@@ -103,7 +94,7 @@ def parse_target(target: str) -> RequestTarget:
         raise BadTarget("the request-target holds '#' (a fragment is never sent)")
     if _BAD_ESCAPE.search(target):
         raise BadTarget("the request-target holds a '%' that does not start a %XX escape")
-    raw_path, has_query, raw_query = target.partition("?")
+    raw_path, _, raw_query = target.partition("?")
     for segment in raw_path.split("/"):
         if "%" in segment:
             _decode(segment, "path")
@@ -117,9 +108,7 @@ def parse_target(target: str) -> RequestTarget:
                     _decode(value.replace("+", " "), "query"),
                 )
             )
-    return RequestTarget(
-        raw_path=raw_path, raw_query=raw_query, has_query=bool(has_query), query=tuple(pairs)
-    )
+    return RequestTarget(raw_path=raw_path, raw_query=raw_query, query=tuple(pairs))
 
 
 def route_target(target: str) -> RequestTarget:
@@ -138,7 +127,6 @@ def route_target(target: str) -> RequestTarget:
     return RequestTarget(
         raw_path=parsed.raw_path,
         raw_query=parsed.raw_query,
-        has_query=parsed.has_query,
         path=path,
         query=parsed.query,
     )
