@@ -236,6 +236,12 @@ and compare the signer's canonical request with .canonical_request
             "resolve_secret must be a callable, e.g. {'AKID...': 'secret'}.get"
         )
     choose = default_config_for if config_for is None else config_for
+    if "#" in request.url:  # a fragment is never sent: a server that sees one reads it apart
+        raise VerificationError(
+            "the request URL has a fragment ('#'), which no client sends; pass the "
+            "request-target exactly as received",
+            check="malformed",
+        )
 
     try:
         parts = c.split_url(request.url)

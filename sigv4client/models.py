@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
+from urllib.parse import unquote
 
 from .exceptions import (
     HeaderInjectionError,
@@ -31,6 +32,7 @@ __all__ = [
     "SigningConfig",
     "SigningResult",
     "redact_canonical_request",
+    "redact_query",
 ]
 
 #: What a request body may be: bytes-like, text (sent as UTF-8), a readable
@@ -68,8 +70,8 @@ _BAD_KEY_ID = re.compile(r"[\s/,=\x00]")
 _CONTROL = re.compile(r"[\r\n\x00]")
 # Regions and services go into the credential scope and are lowercase in AWS.
 _SCOPE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
-# A presigned canonical query's token parameter, for redaction.
-_TOKEN_PARAM = re.compile(r"(X-Amz-Security-Token=)[^&]*")
+# The query parameters whose values are secrets (lowercase), for redaction.
+_SECRET_QUERY_NAMES = frozenset({"x-amz-security-token", "x-amz-signature"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -285,13 +287,32 @@ def redact_canonical_request(canonical_request: str) -> str:
     """
     lines = canonical_request.split("\n")
     if len(lines) > 2:
-        lines[2] = _TOKEN_PARAM.sub(r"\1<redacted>", lines[2])
+        lines[2] = redact_query(lines[2])
     return "\n".join(
         "x-amz-security-token:<redacted>"
         if i > 2 and line.startswith("x-amz-security-token:")
         else line
         for i, line in enumerate(lines)
     )
+
+
+def redact_query(query: str) -> str:
+    """``query`` with the values of ``X-Amz-Security-Token`` and ``X-Amz-Signature`` redacted.
+
+    Names are matched as a server reads them, percent-decoded and in any case,
+    so a wire query (a request line in a log) is covered as well as a canonical one.
+
+    >>> redact_query("a=1&X-Amz-Signature=abc&X-Amz-Security%2DToken=t%2B&x-amz-date=2")
+    'a=1&X-Amz-Signature=<redacted>&X-Amz-Security%2DToken=<redacted>&x-amz-date=2'
+    """
+    if "%" not in query and "amz" not in query.lower():
+        return query  # no secret parameter, however it is spelled
+    items = query.split("&")
+    for i, item in enumerate(items):
+        name, eq, _ = item.partition("=")
+        if eq and unquote(name.replace("+", " ")).lower() in _SECRET_QUERY_NAMES:
+            items[i] = f"{name}=<redacted>"
+    return "&".join(items)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

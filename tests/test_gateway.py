@@ -292,7 +292,11 @@ def test_scope_messages(gateway: LocalGateway) -> None:
         timeout=10,
     )
     assert r.status_code == 403
-    assert r.json() == {"message": "Credential should be scoped to a valid region. "}
+    assert r.json() == {
+        "message": "Credential should be scoped to a valid region. The request was signed for "
+        "region 'eu-west-1'; this gateway serves 'us-east-1': sign with region='us-east-1' "
+        "or start the gateway with region='eu-west-1'. "
+    }
     r = requests.get(
         f"{gateway.url}/prod/items/1",
         auth=SigV4Auth(CREDS, region=REGION, service="lambda"),

@@ -63,7 +63,7 @@ def _seen(request: GatewayRequest) -> dict[str, object]:
 @pytest.mark.parametrize(
     "path",
     ["/admin/secrets", "/%61dmin/secrets", "/%61%64%6D%69%6E/secrets", "/x/../admin/secrets",
-     "/x/%2e%2E/admin/secrets", "//admin/secrets", "/admin//secrets/", "/./admin/secrets"],
+     "/admin//secrets/", "/./admin/secrets"],
 )  # fmt: skip
 def test_policy_deny_is_not_bypassed_by_an_encoded_or_dotted_path(path: str) -> None:
     with LocalGateway({"AKID": "s"}, resource_policy=_policy("admin/*")) as gateway:
@@ -78,7 +78,10 @@ def test_policy_deny_is_not_bypassed_by_an_encoded_or_dotted_path(path: str) -> 
 
 @pytest.mark.parametrize(
     "path", ["/admin%2Fsecrets", "/admin%2fsecrets", "/admin%5Csecrets", "/admin\\secrets",
-             "/adm%zzin", "/admin%"],
+             "/adm%zzin", "/admin%",
+             # SigV4 leaves an encoded dot segment as a name, and a URL parser reads
+             # '//admin' as a host: both are refused rather than read one way.
+             "/x/%2e%2E/admin/secrets", "//admin/secrets"],
 )  # fmt: skip
 def test_an_encoded_separator_or_bad_escape_is_a_bad_request(path: str) -> None:
     with LocalGateway({"AKID": "s"}, resource_policy=_policy("admin/*")) as gateway:
@@ -87,7 +90,7 @@ def test_an_encoded_separator_or_bad_escape_is_a_bad_request(path: str) -> None:
         assert (status, body) == (400, {"message": "Bad Request"})
 
 
-@pytest.mark.parametrize("path", ["/admin", "/admin/", "//admin", "/x/../admin/", "/%61dmin/."])
+@pytest.mark.parametrize("path", ["/admin", "/admin/", "/admin//", "/x/../admin/", "/%61dmin/."])
 def test_policy_deny_on_an_exact_path_covers_its_spellings(path: str) -> None:
     with LocalGateway({"AKID": "s"}, resource_policy=_policy("admin")) as gateway:
         gateway.route("GET", "/admin", _seen, authorizer="NONE")

@@ -931,3 +931,20 @@ def test_whatever_botocore_signs_verifies(
     )
     who = verify(from_botocore(req), lambda key: (secret, token), now=now, region=region)
     assert who.service == service
+
+
+@pytest.mark.parametrize("fragment", ["#", "#/../admin", "#&role=admin"])
+@pytest.mark.parametrize("presigned", [False, True])
+def test_a_url_with_a_fragment_is_refused(fragment: str, presigned: bool) -> None:
+    # regression: the fragment was dropped before checking, so a server that
+    # routed on the whole target accepted a signature for another path
+    plain = HttpRequest(method="GET", url="https://h.example/public")
+    if presigned:
+        url = presign(plain, TEMPORARY, API, expires_in=60, now=NOW)
+        request = HttpRequest(method="GET", url=url + fragment)
+    else:
+        request = dataclasses.replace(signed(plain), url=plain.url + fragment)
+    assert check(dataclasses.replace(request, url=request.url[: -len(fragment)]))
+    error = failure(request)
+    assert error.check == "malformed"
+    assert "fragment" in str(error)

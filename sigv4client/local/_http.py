@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -10,9 +11,14 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import TypeVar
 
-__all__ = ["BackgroundServer", "LoopbackHTTPServer"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "BackgroundServer", "LoopbackHTTPServer"]
 
 logger = logging.getLogger("sigv4client.local")
+
+#: How many connections one local server serves at once, by default; past it a
+#: new connection is answered 503 and closed.
+DEFAULT_MAX_CONNECTIONS = 128
+_BUSY = json.dumps({"message": "Too many connections"}).encode()
 
 # socketserver's types for a request and a client address (typeshed's, spelled out).
 _Request = socket.socket | tuple[bytes, socket.socket]
@@ -35,6 +41,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
     daemon_threads = True
     block_on_close = True
+    #: Connections served at once; past it a new one gets 503 and is closed.
+    max_connections = DEFAULT_MAX_CONNECTIONS
 
     def server_bind(self) -> None:
         """Bind, and start tracking the connections this server accepts."""
@@ -43,10 +51,25 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         super().server_bind()
 
     def process_request(self, request: _Request, client_address: _Address) -> None:
-        """Track the connection, then serve it in a thread."""
+        """Track the connection, then serve it in a thread; 503 past ``max_connections``."""
         if isinstance(request, socket.socket):  # always, for a TCP server
             with self._open_lock:
-                self._open.add(request)
+                busy = len(self._open) >= self.max_connections
+                if not busy:
+                    self._open.add(request)
+            if busy:
+                # Answered from the accepting thread: no thread is spent on it.
+                logger.debug(
+                    "refused a connection from %s: %d open", client_address, len(self._open)
+                )
+                with contextlib.suppress(OSError):
+                    request.settimeout(1.0)
+                    request.sendall(
+                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY), _BUSY)
+                    )
+                self.shutdown_request(request)
+                return
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: _Request) -> None:

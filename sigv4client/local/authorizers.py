@@ -79,6 +79,7 @@ Where this differs from API Gateway, on purpose or for lack of a source:
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import re
@@ -644,7 +645,9 @@ class LambdaAuthorizer:
         self.ttl = ttl
         self.token_validation = re.compile(token_validation) if token_validation else None
         self._clock = clock
-        self._cache: Mapping[tuple[str, ...], tuple[float, _Policy]] = MappingProxyType({})
+        # Keyed on a digest of the identity sources, never the tokens themselves: a
+        # lookup then compares digests, which tell an attacker nothing about a token.
+        self._cache: Mapping[bytes, tuple[float, _Policy]] = MappingProxyType({})
         self._lock = threading.Lock()
         self._calls = 0
 
@@ -673,8 +676,9 @@ class LambdaAuthorizer:
             raise _unauthorized()
         caching = self.ttl > 0 and bool(key)
         policy: _Policy | None = None
+        digest = hashlib.sha256("\x00".join(key).encode("utf-8", "surrogatepass")).digest()
         if caching:
-            hit = self._cache.get(key)
+            hit = self._cache.get(digest)
             if hit is not None and self._clock() - hit[0] < self.ttl:
                 policy = hit[1]
         if policy is None:
@@ -682,7 +686,7 @@ class LambdaAuthorizer:
             if caching:
                 with self._lock:
                     cache = dict(self._cache) if len(self._cache) < _MAX_CACHE else {}
-                    cache[key] = (self._clock(), policy)
+                    cache[digest] = (self._clock(), policy)
                     self._cache = MappingProxyType(cache)  # replaced whole: readers see a snapshot
         effect = _evaluate(policy.statements, request.method_arn, {}, None)
         context = {"principalId": policy.principal_id, **policy.context}

@@ -36,29 +36,29 @@ answer 404 ``Not Found``.
 
 from __future__ import annotations
 
-import email.message
 import http.client
+import io
 import json
 import logging
 import re
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler
 from types import MappingProxyType
 from typing import Literal, Protocol, cast
-from urllib.parse import SplitResult, parse_qsl, quote, unquote, unquote_to_bytes, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from .. import _canonical as c
 from .._canonical import AUTH_QUERY_PARAMS
 from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
-from ._http import BackgroundServer, LoopbackHTTPServer
+from ._framing import BadBody, StrictRequestHandler, read_body
+from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
+from ._target import BadTarget, canonical_path, canonical_segment, route_target
 from .authorizers import (
     Authorizer,
     AuthorizerError,
@@ -92,7 +92,6 @@ AuthorizationType = Literal["AWS_IAM", "NONE"] | Authorizer
 _UTC = timezone.utc
 _JSON = "application/json"
 _MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB.
-_MAX_LINE = 65536
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -109,13 +108,13 @@ _HOP_BY_HOP = frozenset(
 # Never forwarded to a backend: the caller's credentials, and what the proxy sets itself.
 _NOT_FORWARDED = _HOP_BY_HOP | {"authorization", "x-amz-security-token", "host", "content-length"}
 _HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
-# A '%' that does not start a %XX escape: the path is malformed (RFC 3986 2.1).
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-# Left unencoded in a canonical segment, beside the unreserved characters quote() keeps:
-# RFC 3986 3.3's pchar = unreserved / pct-encoded / sub-delims / ":" / "@".
-_SEGMENT_SAFE = "!$&'()*+,;=:@"
+# Left as they are when a route pattern is shown in a header: printable ASCII.
+_RESOURCE_SAFE = "/{}+!$&'()*,;=:@%~"
+#: The response header in which the local gateway lists its routes when a request
+#: matches none (API Gateway itself answers only "Missing Authentication Token").
+ROUTES_HEADER = "x-local-gateway-routes"
+_MAX_LISTED = 4000  # characters of routes in that header; the log lists them all
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY"})
 
 # API Gateway's answers (status, x-amzn-ErrorType, message).
@@ -194,18 +193,21 @@ class GatewayResponse:
 class GatewayRequest:
     """A verified request, as a route handler sees it.
 
-    ``path`` is the request's canonical path, the one it was routed and
-    authorized on: escapes of unreserved characters decoded, every other byte
-    percent-encoded one way, dot segments resolved, empty segments and a trailing
-    slash dropped (``/x/../%61dmin/`` is ``/admin``); ``path_parameters`` are the values of the
-    route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query``
-    the decoded query pairs in order. ``identity`` is what :func:`verify`
-    established on an ``AWS_IAM`` route (``iam_identity``: the same, or None on
-    other routes), and ``request_context`` the same facts in the shape of API
-    Gateway's Lambda proxy event ``requestContext`` (``identity.accessKey``,
-    ``identity.caller``, ``identity.user``, ``resourcePath``, ``requestId``...;
-    on a Cognito or Lambda authorizer's route, ``authorizer`` holds the claims
-    or the Lambda context, also as :attr:`authorizer`).
+    ``path`` is the request's canonical path, the one it was routed and authorized on:
+    escapes of unreserved characters decoded, every other byte percent-encoded one way,
+    dot segments resolved, empty segments and a trailing slash dropped
+    (``/x/../%61dmin/`` is ``/admin``); ``path_parameters`` are the values of the
+    route's ``{name}`` and ``{name+}`` placeholders, percent-decoded; ``query`` the
+    query pairs decoded as the signature check reads them ('+' a space, escapes UTF-8),
+    in the order received, and ``raw_query`` the query as received (SigV4 signs the
+    pairs sorted: their order is not signed). Path and query come from the one reading
+    of the request-target that was verified; a target that could be read two ways never
+    reaches a handler. ``identity`` is what :func:`verify` established on an ``AWS_IAM``
+    route (``iam_identity``: the same, or None on other routes), and ``request_context``
+    the same facts in the shape of API Gateway's Lambda proxy event ``requestContext``
+    (``identity.accessKey``, ``identity.caller``, ``identity.user``, ``resourcePath``,
+    ``requestId``...; on a Cognito or Lambda authorizer's route, ``authorizer`` holds
+    the claims or the Lambda context, also as :attr:`authorizer`).
     Headers and body are left out of ``repr``: they hold the signature and token.
     """
 
@@ -280,51 +282,6 @@ class _Route:
         return (-self.literals, self.greedy, self.params, self.kinds)
 
 
-def _canonical_segment(raw: str) -> str | None:
-    """One path segment, decoded and re-encoded one way; None if it hides a separator."""
-    decoded = unquote_to_bytes(raw)
-    # "/" or "\" inside a segment (%2F, %5C) would split it differently in the
-    # handler, the backend or a policy than in routing: such a path is refused.
-    if b"/" in decoded or b"\\" in decoded:
-        return None
-    return quote(decoded, safe=_SEGMENT_SAFE)
-
-
-def _canonical_path(raw_path: str) -> str | None:
-    """The one path a request is routed, authorized (method ARN) and forwarded on.
-
-    Percent-escapes are decoded and the segment re-encoded canonically (so
-    ``/%61dmin`` is ``/admin``); empty segments and a trailing slash are dropped;
-    dot segments (also ``%2e``) are resolved (RFC 3986 5.2.4). None when the path
-    is malformed: not ASCII-printable, a bad ``%`` escape, or an encoded ``/``
-    or ``\\`` inside a segment; the caller answers 400.
-
-    >>> _canonical_path("/x/../%61dmin//secrets/")
-    '/admin/secrets'
-    >>> _canonical_path("/admin%2Fsecrets") is None
-    True
-    """
-    if (
-        not raw_path.startswith("/")
-        or _BAD_ESCAPE.search(raw_path)
-        or not all("!" <= ch <= "~" for ch in raw_path)
-    ):
-        return None
-    segments: list[str] = []
-    for raw in raw_path.split("/")[1:]:
-        segment = _canonical_segment(raw)
-        if segment is None:
-            return None
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            if segments:
-                segments.pop()
-            continue
-        segments.append(segment)
-    return "/" + "/".join(segments)
-
-
 def _compile(resource: str) -> tuple[re.Pattern[str], bool, int, int, tuple[int, ...]]:
     if not isinstance(resource, str) or not resource.startswith("/"):
         raise InvalidConfigError(f"a path pattern starts with '/', got {resource!r}")
@@ -342,7 +299,7 @@ def _compile(resource: str) -> tuple[re.Pattern[str], bool, int, int, tuple[int,
                     f"segment {segment!r} of {resource!r}: a placeholder is a whole segment, "
                     "'{name}' or '{name+}'"
                 )
-            literal = _canonical_segment(segment)
+            literal = canonical_segment(segment)
             if literal is None or literal in (".", ".."):
                 raise InvalidConfigError(
                     f"segment {segment!r} of {resource!r} can never match a request path"
@@ -368,91 +325,19 @@ def _compile(resource: str) -> tuple[re.Pattern[str], bool, int, int, tuple[int,
     return regex, greedy, params, kinds.count(0), tuple(kinds)
 
 
-class _Reader(Protocol):
-    """What the body reader needs of a connection's input stream."""
-
-    def read(self, size: int = -1, /) -> bytes:
-        """Up to ``size`` bytes."""
-
-    def readline(self, size: int = -1, /) -> bytes:
-        """One line of at most ``size`` bytes."""
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _read_body(rfile: _Reader, headers: email.message.Message, limit: int) -> bytes:
-    encoding = headers.get_all("Transfer-Encoding")
-    if encoding:
-        if [e.strip().lower() for e in encoding] != ["chunked"]:
-            raise _BadRequest(501, "Only Transfer-Encoding: chunked is supported")
-        return _read_chunked(rfile, limit)
-    lengths = {v.strip() for v in headers.get_all("Content-Length") or ()}
-    if not lengths:
-        return b""
-    length = lengths.pop()
-    if lengths or not length.isascii() or not length.isdigit():
-        raise _BadRequest(400, "Invalid Content-Length")
-    size = int(length)
-    if size > limit:
-        raise _BadRequest(413, "Request Too Long")
-    data = rfile.read(size)
-    if len(data) != size:
-        raise _BadRequest(400, "Incomplete request body")
-    return data
-
-
-def _read_chunked(rfile: _Reader, limit: int) -> bytes:
-    # RFC 9112 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF, ended by a
-    # zero-size chunk, optional trailer fields and a blank line.
-    body = bytearray()
-    while True:
-        line = rfile.readline(_MAX_LINE)
-        size_text = line.split(b";", 1)[0].strip()
-        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
-            raise _BadRequest(400, "Invalid chunked request body")
-        size = int(size_text, 16)
-        if size == 0:
-            break
-        if len(body) + size > limit:
-            raise _BadRequest(413, "Request Too Long")
-        chunk = rfile.read(size)
-        if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise _BadRequest(400, "Invalid chunked request body")
-        body += chunk
-    for _ in range(100):  # trailer fields, ignored
-        line = rfile.readline(_MAX_LINE)
-        if line in (b"\r\n", b"\n"):
-            return bytes(body)
-        if not line.endswith(b"\n"):
-            break
-    raise _BadRequest(400, "Invalid chunked request body")
-
-
 class _Server(LoopbackHTTPServer):
-    def __init__(self, gateway: LocalGateway, port: int) -> None:
+    def __init__(self, gateway: LocalGateway, port: int, max_connections: int) -> None:
         self.gateway = gateway
+        self.max_connections = max_connections
         super().__init__(("127.0.0.1", port), _Handler)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(StrictRequestHandler):
     server_version = "sigv4client-local-gateway"
     timeout = 120  # an idle keep-alive connection is closed after this many seconds
+    log_to = logger
+    log_prefix = "gateway: "
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes: without TCP_NODELAY, Nagle's
-        # algorithm and the client's delayed ACK hold the second one ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: object) -> None:
-        logger.debug("gateway: " + format, *args)
 
     def _handle(self) -> None:
         self.server.gateway._serve(self)
@@ -595,7 +480,10 @@ class LocalGateway(BackgroundServer):
     any). ``clock`` gives the time for the ``max_skew`` check (default: UTC now).
     Register routes with :meth:`route` and backends with :meth:`proxy`, then
     :meth:`start` (or use ``with``). ``requests_seen``, ``denied`` (403s) and
-    ``errors`` (5xx) count the answers.
+    ``errors`` (5xx) count the answers. At most ``max_connections`` connections
+    are served at once; past it a new connection is answered 503 and closed.
+    An unknown route is API Gateway's 403 ``Missing Authentication Token``, with
+    the routes there are in the ``x-local-gateway-routes`` header and a warning log.
     """
 
     _thread_name = "local-gateway"
@@ -616,6 +504,7 @@ class LocalGateway(BackgroundServer):
         api_id: str = "local",
         stage: str = "local",
         resource_policy: Mapping[str, object] | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         resolver: SecretResolver
         if resolve_secret is not None:
@@ -650,7 +539,9 @@ class LocalGateway(BackgroundServer):
         self._routes: tuple[_Route, ...] = ()
         self._lock = threading.Lock()
         self._counts = {"requests": 0, "denied": 0, "errors": 0}
-        self._httpd = _Server(self, port)
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise InvalidConfigError(f"max_connections must be 1 or more, got {max_connections!r}")
+        self._httpd = _Server(self, port, max_connections)
         super().__init__()
 
     # --- configuration -----------------------------------------------------------
@@ -723,7 +614,7 @@ class LocalGateway(BackgroundServer):
         backend = urlsplit(backend_url)
         if backend.scheme not in ("http", "https") or not backend.hostname:
             raise InvalidConfigError(f"backend_url must be an http(s) URL, got {backend_url!r}")
-        base = _canonical_path(prefix) if isinstance(prefix, str) else None
+        base = canonical_path(prefix) if isinstance(prefix, str) else None
         if base is None:
             raise InvalidConfigError(f"prefix must be a path such as '/api', got {prefix!r}")
 
@@ -765,15 +656,16 @@ class LocalGateway(BackgroundServer):
 
     def _serve(self, h: _Handler) -> None:
         request_id = str(uuid.uuid4())
+        sink = io.BytesIO()
         try:
-            body = _read_body(h.rfile, h.headers, self._max_body)
-        except _BadRequest as bad:
+            read_body(h, self._max_body, sink)
+        except BadBody as bad:
             # The rest of the body is unread: this connection cannot carry another request.
             h.close_connection = True
             response = GatewayResponse.json({"message": bad.message}, status=bad.status)
         else:
             try:
-                response = self._answer(h, body, request_id)
+                response = self._answer(h, sink.getvalue(), request_id)
             except Exception:  # never let one request take the server down
                 logger.exception("gateway: request %s failed", request_id)
                 response = GatewayResponse.json({"message": _INTERNAL_ERROR}, status=500)
@@ -795,28 +687,29 @@ class LocalGateway(BackgroundServer):
             h.wfile.write(body)
 
     def _answer(self, h: _Handler, body: bytes, request_id: str) -> GatewayResponse:
-        target = h.path
-        if not target.startswith("/"):
+        # One parse of the request-target feeds the signature check (the URL below),
+        # routing, the method ARN (resource policy, Lambda authorizer), the authorizers,
+        # path parameters, the handler and the backend: no fragment, encoding, slash or
+        # dot segment can be verified one way and routed or handled another.
+        try:
+            target = route_target(h.target)
+        except BadTarget as bad:
+            logger.debug("gateway: refused %s %s: %s", h.command, h.shown_target(), bad)
             return GatewayResponse.json({"message": "Bad Request"}, status=400)
         hosts = h.headers.get_all("Host") or [f"127.0.0.1:{self.port}"]
         host = hosts[0].strip()
         if len(hosts) != 1 or not _HOST.fullmatch(host):
             return GatewayResponse.json({"message": "Bad Request"}, status=400)
-        raw_path, _, raw_query = target.partition("?")
-        # One canonical path for routing, the method ARN (resource policy, Lambda
-        # authorizer), path parameters and the backend: no encoding, slash or dot
-        # segment can route one way and be authorized another.
-        path = _canonical_path(raw_path)
-        if path is None:
-            return GatewayResponse.json({"message": "Bad Request"}, status=400)
+        path = target.path
         method = h.command
         route, params = self._match(method, path)
         if route is None:
-            # REST APIs answer an unknown path or method this way, signed or not.
-            return self._deny(_MISSING_TOKEN)
+            # REST APIs answer an unknown path or method this way, signed or not;
+            # the local gateway also says which routes there are.
+            return self._no_route(method, path)
         request = HttpRequest(
             method=method,
-            url=f"http://{host}{target}",
+            url=f"http://{host}{h.target}",
             headers=tuple(h.headers.items()),
             body=body,
         )
@@ -861,7 +754,7 @@ class LocalGateway(BackgroundServer):
                             path=path,
                             resource=route.resource,
                             path_parameters=MappingProxyType(params),
-                            query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
+                            query=target.query,
                             headers=tuple(request.headers),
                             source_ip=source_ip,
                             method_arn=arn,
@@ -880,8 +773,8 @@ class LocalGateway(BackgroundServer):
             path=path,
             resource=route.resource,
             path_parameters=MappingProxyType(params),
-            raw_query=raw_query,
-            query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
+            raw_query=target.raw_query,
+            query=target.query,
             headers=tuple(request.headers),
             body=body,
             iam_identity=identity,
@@ -903,6 +796,24 @@ class LocalGateway(BackgroundServer):
             if m is not None:
                 return route, {k: unquote(v) for k, v in m.groupdict().items()}
         return None, {}
+
+    def _no_route(self, method: str, path: str) -> GatewayResponse:
+        """API Gateway's answer to an unknown route, plus the routes there are (log, header)."""
+        listed = [
+            f"{route.method} {quote(route.resource, safe=_RESOURCE_SAFE)}"
+            for route in sorted(self._routes, key=lambda r: (r.resource, r.method))
+        ]
+        routes = ", ".join(listed) or "(none)"
+        logger.warning("gateway: no route for %s %s; the routes are: %s", method, path, routes)
+        if len(routes) > _MAX_LISTED:  # a header line clients still read whole
+            shown = routes[:_MAX_LISTED].rpartition(", ")[0]
+            routes = f"{shown}, ... ({len(listed) - shown.count(', ') - 1} more)"
+        response = self._deny(_MISSING_TOKEN)
+        return GatewayResponse(
+            status=response.status,
+            headers=(*_pairs(response.headers), (ROUTES_HEADER, routes)),
+            body=response.body,
+        )
 
     def _deny(self, answer: tuple[int, str, str]) -> GatewayResponse:
         status, error_type, message = answer
@@ -970,7 +881,14 @@ class LocalGateway(BackgroundServer):
                 f"of date from HTTP: '{scope[:8]}' != '{amz[:8]}', from '{amz}'."
             )
         if "region" in err.scope_fields:
-            parts.append("Credential should be scoped to a valid region. ")
+            # API Gateway's sentence, then both regions, which it leaves out.
+            signed_for = scope.split("/")[1] if scope.count("/") >= 2 else "?"
+            parts.append(
+                "Credential should be scoped to a valid region. "
+                f"The request was signed for region '{signed_for}'; this gateway serves "
+                f"'{self.region}': sign with region='{self.region}' or start the gateway "
+                f"with region='{signed_for}'. "
+            )
         if "service" in err.scope_fields:
             parts.append(f"Credential should be scoped to correct service: '{self.service}'. ")
         return "".join(parts)
@@ -1044,10 +962,12 @@ def _forward(
 ) -> GatewayResponse:
     rest = request.path[len(prefix) :] if prefix != "/" else request.path
     path = (parts.path.rstrip("/") + rest) or "/"
+    # Re-encoded from the pairs that were verified and authorized, one way: a backend
+    # that splits on ';' or decodes differently reads what the gateway read.
     query = "&".join(
-        item
-        for item in request.raw_query.split("&")
-        if item and unquote(item.partition("=")[0]) not in AUTH_QUERY_PARAMS
+        f"{c.encode_query_value(name)}={c.encode_query_value(value)}"
+        for name, value in request.query
+        if name not in AUTH_QUERY_PARAMS
     )
     target = f"{path}?{query}" if query else path
     headers = [(n, v) for n, v in request.headers if n.lower() not in _NOT_FORWARDED]

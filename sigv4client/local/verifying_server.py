@@ -19,21 +19,22 @@ import hmac
 import json
 import logging
 import re
-import socket
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from typing import IO
-from urllib.parse import parse_qsl, urlsplit
 
 import botocore.auth
 import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
+from ..exceptions import InvalidConfigError
 from ..models import Credentials
-from ._http import BackgroundServer, LoopbackHTTPServer
+from ._framing import BadBody, StrictRequestHandler, read_body
+from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
+from ._target import BadTarget, RequestTarget, parse_target
 
 __all__ = ["ResolveSecret", "VerifyingServer"]
 
@@ -55,17 +56,6 @@ _MISMATCH = (
 _SKEW_SECONDS = 300
 #: The default body limit: generous, as the tests upload 50 MB.
 _MAX_BODY = 64 * 1024 * 1024
-_MAX_LINE = 65536
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
-
-
-class _BadBody(Exception):
-    """A request body that cannot be read: answered with ``status``, then the connection closes."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _Denied(Exception):
@@ -76,69 +66,17 @@ class _Denied(Exception):
         self.extra = dict(extra or {})
 
 
-def _copy(handler: BaseHTTPRequestHandler, body: IO[bytes], size: int) -> None:
-    remaining = size
-    while remaining:
-        chunk = handler.rfile.read(min(remaining, 1 << 20))
-        if not chunk:
-            raise _BadBody(400, "Incomplete request body")
-        body.write(chunk)
-        remaining -= len(chunk)
-
-
 def _read_body(handler: BaseHTTPRequestHandler, limit: int) -> IO[bytes]:
-    """The body, spooled to disk past 1 MiB; :class:`_BadBody` if malformed or past ``limit``."""
+    """The body, spooled to disk past 1 MiB; :class:`BadBody` if malformed or past ``limit``."""
     # Spool to disk past 1 MiB: a 50 MB upload is verified without holding it in memory.
     body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
     try:
-        encoding = handler.headers.get_all("Transfer-Encoding")
-        if encoding:
-            if [e.strip().lower() for e in encoding] != ["chunked"]:
-                raise _BadBody(501, "Only Transfer-Encoding: chunked is supported")
-            _read_chunked(handler, body, limit)
-        else:
-            # RFC 9110 8.6: Content-Length = 1*DIGIT; differing repeated values are an error.
-            lengths = {v.strip() for v in handler.headers.get_all("Content-Length") or ()}
-            if lengths:
-                length = lengths.pop()
-                if lengths or not length.isascii() or not length.isdigit():
-                    raise _BadBody(400, "Invalid Content-Length")
-                size = int(length)
-                if size > limit:
-                    raise _BadBody(413, "Request Too Long")
-                _copy(handler, body, size)
+        read_body(handler, limit, body)
     except BaseException:
         body.close()
         raise
     body.seek(0)
     return body
-
-
-def _read_chunked(handler: BaseHTTPRequestHandler, body: IO[bytes], limit: int) -> None:
-    # RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF chunk-data CRLF ..., a zero-size
-    # chunk, optional trailer fields and a blank line.
-    total = 0
-    while True:
-        line = handler.rfile.readline(_MAX_LINE)
-        size_text = line.split(b";", 1)[0].strip()
-        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
-            raise _BadBody(400, "Invalid chunked request body")
-        size = int(size_text, 16)
-        if size == 0:
-            break
-        total += size
-        if total > limit:
-            raise _BadBody(413, "Request Too Long")
-        _copy(handler, body, size)
-        if handler.rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise _BadBody(400, "Invalid chunked request body")
-    for _ in range(100):  # trailer fields, ignored
-        line = handler.rfile.readline(_MAX_LINE)
-        if line in (b"\r\n", b"\n"):
-            return
-        if not line.endswith(b"\n"):
-            break
-    raise _BadBody(400, "Invalid chunked request body")
 
 
 def _error_type(payload: object) -> str:
@@ -163,6 +101,9 @@ class VerifyingServer(BackgroundServer):
     A body longer than ``max_body`` bytes is refused with 413, a malformed
     ``Content-Length`` or chunked body with 400; a connection silent for
     ``timeout`` seconds (mid-request or idle between keep-alive requests) is closed.
+    A request-target that is not a plain path and query (a fragment, absolute-form,
+    spaces or control characters, a bad escape) and ambiguous framing are 400;
+    past ``max_connections`` open connections a new one is answered 503.
     """
 
     def __init__(
@@ -176,6 +117,7 @@ class VerifyingServer(BackgroundServer):
         clock: Callable[[], datetime] | None = None,
         max_body: int = _MAX_BODY,
         timeout: float = 60.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         table = dict(secrets or {})
         self._resolve: ResolveSecret = resolve if resolve is not None else table.get
@@ -189,31 +131,27 @@ class VerifyingServer(BackgroundServer):
 
         handler_timeout = timeout
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(StrictRequestHandler):
             timeout = handler_timeout  # socket timeout: a stalled client frees its thread
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body leave in two writes; without TCP_NODELAY the
-                # second waits for the client's delayed ACK (~40 ms per request).
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, format: str, *args: object) -> None:
-                logger.debug("local server: " + format, *args)
 
             def _handle(self) -> None:
                 try:
                     body = _read_body(self, max_body)
-                except _BadBody as bad:
+                except BadBody as bad:
                     # The rest of the body is unread: the connection cannot go on.
                     self.close_connection = True
                     self._send(bad.status, {"message": bad.message})
                     return
                 with body:
-                    self._respond(body)
+                    try:
+                        target = parse_target(self.target)
+                    except BadTarget as bad:
+                        logger.debug("local server: refused %s: %s", self.shown_target(), bad)
+                        self._send(400, {"message": "Bad Request"})
+                        return
+                    self._respond(body, target)
 
-            def _respond(self, body: IO[bytes]) -> None:
+            def _respond(self, body: IO[bytes], target: RequestTarget) -> None:
                 try:
                     identity = server._verify(self, body)
                 except _Denied as denied:
@@ -230,11 +168,10 @@ class VerifyingServer(BackgroundServer):
                 digest = hashlib.sha256()
                 while chunk := body.read(1 << 20):
                     digest.update(chunk)
-                parts = urlsplit(self.path)
                 echo = {
                     "method": self.command,
-                    "path": parts.path,
-                    "query": parse_qsl(parts.query, keep_blank_values=True),
+                    "path": target.raw_path,
+                    "query": target.query,
                     "access_key": identity,
                     "body_sha256": digest.hexdigest(),
                     "body_length": body.tell(),
@@ -266,7 +203,10 @@ class VerifyingServer(BackgroundServer):
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise InvalidConfigError(f"max_connections must be 1 or more, got {max_connections!r}")
         self._httpd = LoopbackHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.max_connections = max_connections
         super().__init__()
 
     def _verify(self, handler: BaseHTTPRequestHandler, body: IO[bytes]) -> str:
@@ -290,7 +230,17 @@ class VerifyingServer(BackgroundServer):
             secret, token = resolved.secret_access_key, resolved.session_token
         else:
             secret, token = resolved
-        if token is not None and handler.headers.get("X-Amz-Security-Token") != token:
+        # A temporary key needs its token, compared in constant time; a long-term key
+        # takes none (AWS refuses a token it did not issue with the key).
+        sent_tokens = handler.headers.get_all("X-Amz-Security-Token") or []
+        if (
+            len(sent_tokens) > 1
+            or (token is None) != (not sent_tokens)
+            or (
+                token is not None
+                and not hmac.compare_digest(sent_tokens[0].encode("utf-8"), token.encode("utf-8"))
+            )
+        ):
             raise _Denied(403, "The security token included in the request is invalid.")
         if (self.region and m["region"] != self.region) or (
             self.service and m["service"] != self.service
