@@ -59,8 +59,9 @@ from pathlib import Path
 import pytest
 
 from sigv4client._verify import ResolvedSecret
-from sigv4client.local import GatewayRequest, LocalGateway, MotoIdentityResolver
+from sigv4client.local import LocalGateway, MotoIdentityResolver
 from sigv4client.local.cognito import DemoSetup, LocalCognito
+from tests.support.gateway import echo
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -144,15 +145,6 @@ def test_every_marker_says_what_the_snippet_needs() -> None:
 # -- the reader's side ---------------------------------------------------------------
 
 
-def _echo(request: GatewayRequest) -> dict[str, object]:
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": [list(pair) for pair in request.query],
-        "caller": request.identity.access_key_id,
-    }
-
-
 class Api:
     """One local gateway per region the docs name, started on first use."""
 
@@ -169,8 +161,8 @@ class Api:
     def gateway(self, region: str) -> LocalGateway:
         if region not in self.gateways:
             gateway = LocalGateway(resolve_secret=self._resolve, region=region)
-            gateway.route("ANY", "/prod", _echo)
-            gateway.route("ANY", "/prod/{path+}", _echo)
+            gateway.route("ANY", "/prod", echo)
+            gateway.route("ANY", "/prod/{path+}", echo)
             self.gateways[region] = self._stack.enter_context(gateway)
         return self.gateways[region]
 
@@ -297,5 +289,5 @@ def test_readme_presigned_url_opens_in_a_browser(api: Api) -> None:
     assert url.startswith("http://127.0.0.1:")
     with urllib.request.urlopen(url, timeout=30) as response:
         assert response.status == 200
-        assert json.load(response)["caller"] == "AKIDEXAMPLE"
+        assert json.load(response)["access_key"] == "AKIDEXAMPLE"
     assert "X-Amz-SignedHeaders=host&" in url
