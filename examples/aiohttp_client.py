@@ -1,5 +1,7 @@
 """Sign every request of an aiohttp.ClientSession with the SigV4Middleware.
 
+Needs the ``aiohttp`` extra: ``pip install ".[aiohttp]"`` in a clone (or ``".[examples]"``).
+
 The middleware runs for each request the session sends, redirects and retries
 included. By default it starts a local server that verifies signatures (with
 botocore) and sends a GET with query parameters, a JSON POST, a 4 MiB upload
@@ -18,7 +20,14 @@ import asyncio
 import sys
 import tempfile
 
-import aiohttp
+try:
+    import aiohttp
+except ModuleNotFoundError as exc:  # the aiohttp extra is not installed
+    sys.exit(
+        f"this example needs the aiohttp extra ({exc.name} is not installed): "
+        'pip install ".[aiohttp]" in a clone of sigv4client (".[examples]" installs '
+        "what every example needs)"
+    )
 
 from sigv4client import Credentials
 from sigv4client.integrations.aiohttp import SigV4Middleware

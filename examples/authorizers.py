@@ -10,14 +10,26 @@ Starts moto's Cognito (a user pool with a user) and the local gateway, then:
 3. adds a resource policy that denies every address outside 10.0.0.0/8, which
    refuses this loopback caller before any authorizer runs.
 
-Run it: ``python examples/authorizers.py`` (needs the ``local`` extra: moto, joserfc).
+Run it: ``python examples/authorizers.py``. Needs the ``local`` extra (moto's Cognito,
+joserfc): ``pip install ".[local]"`` in a clone (or ``".[examples]"``).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 import requests
+
+try:
+    import joserfc  # noqa: F401
+    import moto.server  # noqa: F401
+except ModuleNotFoundError as exc:  # the local extra is not installed
+    sys.exit(
+        f"this example needs the local extra ({exc.name} is not installed): "
+        'pip install ".[local]" in a clone of sigv4client (".[examples]" installs '
+        "what every example needs)"
+    )
 
 from sigv4client.cognito import CognitoUser
 from sigv4client.local import (

@@ -4,8 +4,9 @@ credentials -> signed API Gateway-style calls.
 By default it starts moto's Cognito server and a local server that verifies
 signatures (with botocore) on loopback ports, creates a user pool, an app
 client, a user and an identity pool, then logs in with SRP, exchanges the ID
-token for temporary AWS credentials, and sends a signed GET and POST. Needs
-the local extra: pip install "sigv4client[local]".
+token for temporary AWS credentials, and sends a signed GET and POST. The
+local servers need the ``local`` extra: ``pip install ".[local]"`` in a clone
+(or ``".[examples]"``); against AWS the core install is enough.
 
 Against real AWS, give your own ids (the API must use IAM authorization):
 
@@ -49,6 +50,15 @@ def chain(args: argparse.Namespace, endpoint_url: str | None, api: str) -> int:
 
 
 def local(args: argparse.Namespace) -> int:
+    try:
+        import moto.server  # noqa: F401
+    except ModuleNotFoundError as exc:  # the local extra is not installed
+        sys.exit(
+            f"this example needs the local extra ({exc.name} is not installed): "
+            'pip install ".[local]" in a clone of sigv4client (".[examples]" installs '
+            "what every example needs)"
+        )
+
     from sigv4client.local import VerifyingServer
     from sigv4client.local.cognito import LocalCognito
     from sigv4client.local.gateway import MotoIdentityResolver

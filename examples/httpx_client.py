@@ -1,5 +1,7 @@
 """Sign every request of an httpx.Client and an httpx.AsyncClient with SigV4HttpxAuth.
 
+Needs the ``httpx`` extra: ``pip install ".[httpx]"`` in a clone (or ``".[examples]"``).
+
 One auth object serves both clients. By default it starts a local server that
 verifies signatures (with botocore) and sends, with httpx.Client, a GET with
 query parameters, a JSON POST and a 4 MiB upload streamed from a file (hashed
@@ -18,7 +20,14 @@ import asyncio
 import sys
 import tempfile
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as exc:  # the httpx extra is not installed
+    sys.exit(
+        f"this example needs the httpx extra ({exc.name} is not installed): "
+        'pip install ".[httpx]" in a clone of sigv4client (".[examples]" installs '
+        "what every example needs)"
+    )
 
 from sigv4client import Credentials
 from sigv4client.integrations.httpx import SigV4HttpxAuth

@@ -1,5 +1,8 @@
 """Open a WebSocket with a presigned URL, as API Gateway WebSocket APIs with IAM auth expect.
 
+Needs the ``examples`` extra, for the ``websockets`` package: ``pip install ".[examples]"``
+in a clone.
+
 A browser or a WebSocket library cannot add an Authorization header to the
 opening handshake, so the signature travels in the URL instead:
 ``sigv4client.presign()`` adds ``X-Amz-Algorithm``, ``X-Amz-Credential``,
@@ -25,9 +28,16 @@ import sys
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 
-from websockets.asyncio.client import connect
-from websockets.asyncio.server import Request, Response, ServerConnection, serve
-from websockets.exceptions import InvalidStatus
+try:
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import Request, Response, ServerConnection, serve
+    from websockets.exceptions import InvalidStatus
+except ModuleNotFoundError as exc:  # the examples extra is not installed
+    sys.exit(
+        f"this example needs the examples extra ({exc.name} is not installed): "
+        'pip install ".[examples]" in a clone of sigv4client (".[examples]" installs '
+        "what every example needs)"
+    )
 
 from sigv4client import (
     Credentials,

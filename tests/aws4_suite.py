@@ -1,8 +1,9 @@
-"""A small parser for the AWS SigV4 test suite (shared/testdata/aws4_testsuite).
+"""A small parser for the AWS SigV4 test suite, vendored in tests/data/aws4_testsuite.
 
 Each case is a folder holding NAME.req (the raw request), NAME.creq (canonical
 request), NAME.sts (string to sign), NAME.authz (Authorization) and NAME.sreq
-(the signed request). The suite is used in place; a missing folder is an error.
+(the signed request). tests/data/README.md says where the files come from; a
+missing folder is an error, never a skip.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "aws4_testsuite"
+SUITE = Path(__file__).resolve().parent / "data" / "aws4_testsuite"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 REGION = "us-east-1"
@@ -76,8 +77,9 @@ def parse_request(text: str) -> RawRequest:
 def load_cases() -> list[Case]:
     if not SUITE.is_dir():
         raise FileNotFoundError(
-            f"the AWS SigV4 test suite is missing at {SUITE}; "
-            "it must be checked out beside the repo"
+            f"the AWS SigV4 test suite is missing at {SUITE}; it is part of the "
+            "repository (tests/data/aws4_testsuite): restore it with "
+            "`git checkout -- tests/data` or clone the repository again"
         )
     cases = []
     for req in sorted(SUITE.rglob("*.req")):

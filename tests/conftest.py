@@ -1,14 +1,30 @@
-"""Shared fixtures: a loopback server that verifies signatures with botocore."""
+"""Shared fixtures: a loopback server that verifies signatures with botocore.
+
+Also chooses the hypothesis profile from the environment: ``CI=true`` selects
+``ci`` (every property test's full example count, as ``.ci/run`` runs them),
+anything else ``dev`` (a twentieth of them, for quick runs while working).
+The profiles and the choice live in ``tests/support/profiles.py``; the other
+shared helpers in ``tests/support/``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from sigv4client.local import VerifyingServer
+from tests.support.profiles import PROFILE
 
 pytest_plugins = ["tests.conftest_moto"]
+
+settings.load_profile(PROFILE)
+
+
+def pytest_report_header() -> str:
+    return f"hypothesis profile: {PROFILE} (CI=true selects ci, the full example counts)"
+
 
 ACCESS_KEY = "AKIDLOCALTEST"
 SECRET_KEY = "local/secret+key"

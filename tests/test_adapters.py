@@ -43,6 +43,7 @@ from sigv4client.integrations.aiohttp import SigV4Middleware
 from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.local import VerifyingServer
 from tests.conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, TOKEN_KEY, TOKEN_SECRET
+from tests.support.clock import FakeClock
 
 CREDS = Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY)
 TEMP = Credentials(
@@ -53,22 +54,6 @@ TIMEOUT = 60
 
 
 # -- helpers shared with test_async_refresh.py ------------------------------------
-
-
-class FakeClock:
-    """A clock moved by hand, for a provider's refresh windows."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime.now(timezone.utc)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        with self._lock:
-            self._now += delta
 
 
 class KeyIssuer:

@@ -28,7 +28,8 @@ from sigv4client.credentials import RefreshingCredentialsProvider
 from sigv4client.integrations.aiohttp import SigV4Middleware
 from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.local import VerifyingServer
-from tests.test_adapters import FakeClock, KeyIssuer
+from tests.support.clock import FakeClock
+from tests.test_adapters import KeyIssuer
 
 REQUESTS = 1000
 WAVES = 4

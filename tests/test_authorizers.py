@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import time
-import uuid
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 import requests
@@ -32,6 +30,9 @@ from sigv4client.local import (
     Unauthorized,
 )
 from sigv4client.tokens import CognitoTokenAuth, HeaderTokenAuth
+from tests.support.clock import FakeClock
+from tests.support.cognito import add_user, make_pool
+from tests.support.cognito import admin as cognito_admin
 
 REGION = "us-east-1"
 KEY, SECRET = "AKIDAUTHZ", "authz/secret"
@@ -40,45 +41,13 @@ EXPLICIT_DENY = {"message": "User is not authorized to access this resource with
 NO_ALLOW = {"message": "User is not authorized to access this resource"}
 
 
-def _admin(endpoint: str) -> Any:
-    return boto3.session.Session().client(
-        "cognito-idp",
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def _pool(endpoint: str, clients: int = 1) -> dict[str, Any]:
-    idp = _admin(endpoint)
-    pool_id = idp.create_user_pool(PoolName=f"authz-{uuid.uuid4().hex[:6]}")["UserPool"]["Id"]
-    client_ids = [
-        idp.create_user_pool_client(
-            UserPoolId=pool_id,
-            ClientName=f"app{i}",
-            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]
-        for i in range(clients)
-    ]
-    password = f"Pw-{uuid.uuid4().hex[:10]}-A1!"
-    idp.admin_create_user(
-        UserPoolId=pool_id, Username="alice", TemporaryPassword=password, MessageAction="SUPPRESS"
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool_id, Username="alice", Password=password, Permanent=True
-    )
-    return {"pool_id": pool_id, "client_ids": client_ids, "password": password}
-
-
-class Clock:
-    """An aware UTC clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
+    """A user pool with ``clients`` SRP app clients and the confirmed user alice."""
+    idp = cognito_admin("cognito-idp", endpoint)
+    pool = make_pool(idp, clients=[f"app{i}" for i in range(clients)])
+    _, password = add_user(idp, pool.pool_id, "alice")
+    client_ids = [client.client_id for client in pool.clients.values()]
+    return {"pool_id": pool.pool_id, "client_ids": client_ids, "password": password}
 
 
 def _login(endpoint: str, pool: Mapping[str, Any], client: int = 0, **kw: Any) -> CognitoUser:
@@ -210,7 +179,7 @@ def test_cognito_scopes_need_an_access_token_with_one_of_them(
 def test_token_auth_refreshes_through_the_user_before_expiry(
     moto_endpoint: str, pools: dict[str, Any], cognito_gateway: LocalGateway
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     user = _login(moto_endpoint, pools["main"], clock=clock)
     first = user.get_tokens()
     auth = CognitoTokenAuth(user)

@@ -14,7 +14,8 @@ import pytest
 
 from sigv4client.local import VerifyingServer
 from sigv4client.local.cognito import DemoSetup, LocalCognito
-from sigv4client.local.gateway import GatewayRequest, LocalGateway, MotoIdentityResolver
+from sigv4client.local.gateway import LocalGateway, MotoIdentityResolver
+from tests.support.gateway import echo
 
 KEY, SECRET, TOKEN = "AKIDCLITEST", "cli/secret+value", "cli-session-token-value"
 
@@ -44,16 +45,6 @@ def run(args: list[str], env: dict[str, str] | None = None, stdin: str = "", tim
 @pytest.fixture(scope="module")
 def api() -> Iterator[LocalGateway]:
     """The local API gateway, with an echo route for every path."""
-
-    def echo(request: GatewayRequest) -> dict[str, object]:
-        return {
-            "method": request.method,
-            "path": request.path,
-            "query": [list(pair) for pair in request.query],
-            "access_key": request.identity.access_key_id,
-            "body_length": len(request.body),
-        }
-
     gateway = LocalGateway(
         {KEY: (SECRET, TOKEN)}, region="us-east-1", service="execute-api", max_body=1 << 20
     )

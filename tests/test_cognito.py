@@ -21,7 +21,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -52,8 +51,11 @@ from sigv4client.exceptions import (
     UserDisabledError,
     UserNotConfirmedError,
 )
+from tests.support.clock import FakeClock
+from tests.support.cognito import REGION, Pool, add_user, make_pool
+from tests.support.cognito import admin as cognito_admin
+from tests.support.cognito import new_password as _password
 
-REGION = "us-east-1"
 T0 = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
 FLOWS = ["USER_SRP_AUTH", "USER_PASSWORD_AUTH"]
 ALL_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
@@ -62,54 +64,15 @@ ALL_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_T
 # -- fixtures --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AppClient:
-    client_id: str
-    client_secret: str | None
-
-
-@dataclass(frozen=True)
-class Pool:
-    pool_id: str
-    clients: dict[str, AppClient]
-
-
-class Clock:
-    """A settable clock, passed to CognitoUser(clock=...)."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def admin(moto_endpoint: str) -> Any:
     """A signed cognito-idp client with dummy credentials given explicitly."""
-    return boto3.session.Session().client(
-        "cognito-idp",
-        region_name=REGION,
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return cognito_admin("cognito-idp", moto_endpoint)
 
 
 def _make_pool(admin: Any, **pool_args: Any) -> Pool:
-    pool_id = admin.create_user_pool(PoolName=f"pool-{uuid.uuid4().hex[:8]}", **pool_args)[
-        "UserPool"
-    ]["Id"]
-    clients = {}
-    for kind, generate in (("plain", False), ("secret", True)):
-        created = admin.create_user_pool_client(
-            UserPoolId=pool_id,
-            ClientName=f"{kind}-client",
-            GenerateSecret=generate,
-            ExplicitAuthFlows=ALL_FLOWS,
-        )["UserPoolClient"]
-        clients[kind] = AppClient(created["ClientId"], created.get("ClientSecret"))
-    return Pool(pool_id, clients)
+    # Two app clients: "plain", and "secret" (which has a client secret).
+    return make_pool(admin, clients={"plain": False, "secret": True}, flows=ALL_FLOWS, **pool_args)
 
 
 @pytest.fixture(scope="module")
@@ -142,27 +105,11 @@ def totp_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
 
 
-def _password() -> str:
-    return f"Pw-{uuid.uuid4().hex[:12]}-A1!"
-
-
 def new_user(
     admin: Any, pool: Pool, *, username: str | None = None, confirmed: bool = True
 ) -> tuple[str, str]:
     """Create a user; with ``confirmed`` its password is permanent, else temporary."""
-    username = username or f"user-{uuid.uuid4().hex[:10]}"
-    password = _password()
-    admin.admin_create_user(
-        UserPoolId=pool.pool_id,
-        Username=username,
-        TemporaryPassword=password,
-        MessageAction="SUPPRESS",
-    )
-    if confirmed:
-        admin.admin_set_user_password(
-            UserPoolId=pool.pool_id, Username=username, Password=password, Permanent=True
-        )
-    return username, password
+    return add_user(admin, pool.pool_id, username, confirmed=confirmed)
 
 
 def user_for(pool: Pool, kind: str, endpoint: str, **kwargs: Any) -> CognitoUser:
@@ -222,7 +169,7 @@ def recording_client(endpoint: str) -> tuple[Any, list[bytes]]:
 @pytest.mark.parametrize("flow", FLOWS)
 def test_login(admin: Any, pool: Pool, moto_endpoint: str, kind: str, flow: str) -> None:
     username, password = new_user(admin, pool)
-    clock = Clock()
+    clock = FakeClock(T0)
     user = user_for(pool, kind, moto_endpoint, clock=clock)
     tokens = user.login(username, password, flow=flow)
     assert isinstance(tokens, Tokens)
@@ -448,7 +395,7 @@ def test_get_tokens_refreshes_near_expiry(
     admin: Any, pool: Pool, moto_endpoint: str, kind: str, flow: str
 ) -> None:
     username, password = new_user(admin, pool)
-    clock = Clock()
+    clock = FakeClock(T0)
     user = user_for(pool, kind, moto_endpoint, clock=clock, refresh_window=timedelta(minutes=5))
     first = user.login(username, password, flow=flow)
 
@@ -507,7 +454,7 @@ def test_rejected_refresh_token_without_password(
     admin: Any, pool: Pool, moto_endpoint: str, signed_out: Callable[[str], None]
 ) -> None:
     username, password = new_user(admin, pool)
-    clock = Clock()
+    clock = FakeClock(T0)
     user = user_for(pool, "secret", moto_endpoint, clock=clock)
     tokens = user.login(username, password)
     signed_out(username)
@@ -522,7 +469,7 @@ def test_rejected_refresh_token_with_kept_password_logs_in_again(
     admin: Any, pool: Pool, moto_endpoint: str, signed_out: Callable[[str], None]
 ) -> None:
     username, password = new_user(admin, pool)
-    clock = Clock()
+    clock = FakeClock(T0)
     user = user_for(pool, "secret", moto_endpoint, clock=clock, remember_password=True)
     first = user.login(username, password)
     signed_out(username)
@@ -616,7 +563,7 @@ def test_no_secret_in_errors_reprs_or_logs(
 ) -> None:
     username, password = new_user(admin, pool)
     client = pool.clients["secret"]
-    clock = Clock()
+    clock = FakeClock(T0)
     user = user_for(pool, "secret", moto_endpoint, clock=clock, remember_password=True)
     tokens = user.login(username, password)
     secrets = [password, client.client_secret or "", tokens.id_token, tokens.access_token]

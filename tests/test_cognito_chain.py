@@ -3,59 +3,33 @@ credentials -> a signed call that a server verifying with botocore accepts."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 import pytest
 
 from sigv4client import ApiError, Credentials, SigV4Auth, SigV4Client
 from sigv4client.cognito import CognitoUser, IdentityPoolCredentials, guest_credentials
 from sigv4client.exceptions import CognitoConfigError
 from sigv4client.local import VerifyingServer
+from tests.support.clock import FakeClock
+from tests.support.cognito import add_user, make_identity_pool, make_pool
+from tests.support.cognito import admin as cognito_admin
 
 REGION = "us-east-1"
 
 
-def _admin(service: str, endpoint: str) -> Any:
-    return boto3.session.Session().client(
-        service,
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 @pytest.fixture(scope="module")
 def chain(moto_endpoint: str) -> dict[str, str]:
-    idp = _admin("cognito-idp", moto_endpoint)
-    pool_id = idp.create_user_pool(PoolName=f"chain-{uuid.uuid4().hex[:6]}")["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="web",
-        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    password = f"Pw-{uuid.uuid4().hex[:10]}-A1!"
-    idp.admin_create_user(
-        UserPoolId=pool_id, Username="alice", TemporaryPassword=password, MessageAction="SUPPRESS"
-    )
-    idp.admin_set_user_password(
-        UserPoolId=pool_id, Username="alice", Password=password, Permanent=True
-    )
-    identity = _admin("cognito-identity", moto_endpoint)
-    identity_pool_id = identity.create_identity_pool(
-        IdentityPoolName=f"chain{uuid.uuid4().hex[:6]}",
-        AllowUnauthenticatedIdentities=False,
-        CognitoIdentityProviders=[
-            {"ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}", "ClientId": client_id}
-        ],
-    )["IdentityPoolId"]
+    idp = cognito_admin("cognito-idp", moto_endpoint)
+    pool = make_pool(idp)
+    _, password = add_user(idp, pool.pool_id, "alice")
+    identity = cognito_admin("cognito-identity", moto_endpoint)
+    identity_pool_id = make_identity_pool(identity, pool.pool_id, pool.client_id, region=REGION)
     return {
-        "pool_id": pool_id,
-        "client_id": client_id,
+        "pool_id": pool.pool_id,
+        "client_id": pool.client_id,
         "password": password,
         "identity_pool_id": identity_pool_id,
     }
@@ -156,14 +130,6 @@ def test_bad_identity_pool_id_is_a_config_error(chain: dict[str, str], moto_endp
         user.identity_credentials("not-a-pool-id")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_minimum_calls_for_an_hour_of_signed_calls(
     chain: dict[str, str], moto_endpoint: str, server: tuple[VerifyingServer, Issued]
 ) -> None:
@@ -171,7 +137,7 @@ def test_minimum_calls_for_an_hour_of_signed_calls(
     # basic flow: moto's STS issues them for the requested duration): one
     # login, one GetId, one GetOpenIdToken, one AssumeRoleWithWebIdentity.
     srv, issued = server
-    clock = Clock()
+    clock = FakeClock()
     user = CognitoUser(
         user_pool_id=chain["pool_id"],
         client_id=chain["client_id"],
@@ -210,7 +176,7 @@ def test_minimum_calls_for_an_hour_of_signed_calls(
 def test_enhanced_flow_90_second_credentials_are_fetched_once_per_minute(
     chain: dict[str, str], moto_endpoint: str
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     user = CognitoUser(
         user_pool_id=chain["pool_id"],
         client_id=chain["client_id"],

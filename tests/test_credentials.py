@@ -42,42 +42,11 @@ from sigv4client.exceptions import (
     NaiveDatetimeError,
 )
 from sigv4client.models import Credentials
+from tests.support.clock import FakeClock
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 WAIT = 10.0  # seconds; reached only when the code under test hangs
 SECRET_MARKERS = ("secret-for-", "token-for-", "SECRETKEY", "SESSIONTOKEN")
-
-
-class FakeClock:
-    """A clock moved by hand. Counts its calls so a test can wait for callers."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self._now = start
-        self._cond = threading.Condition()
-        self.calls = 0
-
-    def __call__(self) -> datetime:
-        with self._cond:
-            self.calls += 1
-            self._cond.notify_all()
-            return self._now
-
-    def peek(self) -> datetime:
-        """The time, without counting as a call."""
-        with self._cond:
-            return self._now
-
-    def set(self, when: datetime) -> None:
-        with self._cond:
-            self._now = when
-
-    def advance(self, **delta: float) -> None:
-        with self._cond:
-            self._now += timedelta(**delta)
-
-    def wait_for_calls(self, n: int) -> None:
-        with self._cond:
-            assert self._cond.wait_for(lambda: self.calls >= n, WAIT), (self.calls, n)
 
 
 class Issuer:
@@ -87,14 +56,14 @@ class Issuer:
         self.clock = clock
         self.lifetime = lifetime
         self.count = 0
-        self.issued_at = clock.peek()
+        self.issued_at = clock.now
         self._lock = threading.Lock()
 
     def __call__(self) -> Credentials:
         with self._lock:
             self.count += 1
             n = self.count
-            self.issued_at = self.clock.peek()
+            self.issued_at = self.clock.now
         key = f"ASIA{n:016d}"
         expiration = None if self.lifetime is None else self.issued_at + self.lifetime
         return Credentials(
@@ -120,7 +89,7 @@ def assert_no_secret(text: str) -> None:
 def make(
     lifetime: timedelta | None = timedelta(hours=1), **kwargs: object
 ) -> tuple[RefreshingCredentialsProvider, FakeClock, Issuer]:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock, lifetime)
     provider = RefreshingCredentialsProvider(issuer, clock=clock, **kwargs)  # type: ignore[arg-type]
     return provider, clock, issuer
@@ -171,7 +140,7 @@ def test_providers_satisfy_the_protocols() -> None:
     provider, _, _ = make()
     for p in (
         provider,
-        StaticCredentialsProvider(Issuer(FakeClock())()),
+        StaticCredentialsProvider(Issuer(FakeClock(START))()),
         BotocoreSessionProvider(botocore.session.Session()),
     ):
         assert isinstance(p, CredentialsProvider)
@@ -182,7 +151,7 @@ def test_providers_satisfy_the_protocols() -> None:
 
 
 def test_static_provider_returns_the_same_value() -> None:
-    creds = Issuer(FakeClock())()
+    creds = Issuer(FakeClock(START))()
     provider = StaticCredentialsProvider(creds)
     assert provider.get_credentials() is creds
     assert asyncio.run(provider.aget_credentials()) is creds
@@ -198,7 +167,7 @@ def test_static_provider_refuses_a_non_credentials_value_without_echoing_it() ->
 
 
 def test_resolve_provider() -> None:
-    creds = Issuer(FakeClock())()
+    creds = Issuer(FakeClock(START))()
     wrapped = resolve_provider(creds)
     assert isinstance(wrapped, StaticCredentialsProvider)
     assert wrapped.get_credentials() is creds
@@ -221,7 +190,7 @@ def test_resolve_provider_refuses_other_values_clearly() -> None:
 
 
 def test_aget_prefers_the_async_method() -> None:
-    creds = Issuer(FakeClock())()
+    creds = Issuer(FakeClock(START))()
 
     class Both:
         def get_credentials(self) -> Credentials:
@@ -234,7 +203,7 @@ def test_aget_prefers_the_async_method() -> None:
 
 
 def test_aget_runs_a_sync_provider_in_a_thread() -> None:
-    creds = Issuer(FakeClock())()
+    creds = Issuer(FakeClock(START))()
     threads: list[int] = []
 
     class SyncOnly:
@@ -270,7 +239,7 @@ def test_one_refresh_per_window_over_many_lifetimes() -> None:
     for _ in range(10 * 60):  # ten hours, one call a minute
         creds = provider.get_credentials()
         assert creds.expiration is not None
-        assert creds.expiration > clock.peek()
+        assert creds.expiration > clock.now
         keys.add(creds.access_key_id)
         clock.advance(minutes=1)
     # One-hour credentials are replaced when 15 minutes remain: every 45 minutes.
@@ -278,7 +247,7 @@ def test_one_refresh_per_window_over_many_lifetimes() -> None:
 
 
 def test_advisory_window_one_caller_refreshes_the_others_keep_going() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release, entered = threading.Event(), threading.Event()
     first = issuer()
@@ -303,7 +272,7 @@ def test_advisory_window_one_caller_refreshes_the_others_keep_going() -> None:
 def test_failed_advisory_refresh_keeps_the_snapshot_and_logs_without_secrets(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
 
     def failing() -> Credentials:
@@ -322,7 +291,7 @@ def test_failed_advisory_refresh_keeps_the_snapshot_and_logs_without_secrets(
 
 
 def test_mandatory_window_callers_wait_for_exactly_one_refresh() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release, entered = threading.Event(), threading.Event()
     first = issuer()
@@ -346,7 +315,7 @@ def test_mandatory_window_callers_wait_for_exactly_one_refresh() -> None:
 
 
 def test_failed_mandatory_refresh_raises_credentials_error_with_the_cause() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
     boom = ConnectionError("sts unreachable")
 
@@ -364,7 +333,7 @@ def test_failed_mandatory_refresh_raises_credentials_error_with_the_cause() -> N
 
 
 def test_expired_and_failing_raises_credentials_expired_error() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
     boom = ConnectionError("sts unreachable")
 
@@ -385,7 +354,7 @@ def test_failing_first_fetch_raises_credentials_error() -> None:
     def failing() -> Credentials:
         raise KeyError("Credentials")
 
-    provider = RefreshingCredentialsProvider(failing, clock=FakeClock())
+    provider = RefreshingCredentialsProvider(failing, clock=FakeClock(START))
     with pytest.raises(CredentialsError, match="could not obtain credentials") as info:
         provider.get_credentials()
     assert type(info.value) is CredentialsError
@@ -393,7 +362,7 @@ def test_failing_first_fetch_raises_credentials_error() -> None:
 
 
 def test_waiters_share_a_failed_mandatory_refresh_instead_of_retrying_in_turn() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
     release, entered = threading.Event(), threading.Event()
     attempts = []
@@ -420,7 +389,7 @@ def test_waiters_share_a_failed_mandatory_refresh_instead_of_retrying_in_turn() 
 
 
 def test_refresh_returning_expired_credentials_is_a_failure_not_a_loop() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock, lifetime=timedelta(seconds=-1))
     provider = RefreshingCredentialsProvider(issuer, clock=clock)
     with pytest.raises(CredentialsError) as info:
@@ -444,7 +413,7 @@ def test_refresh_returning_credentials_inside_the_mandatory_window_uses_them() -
 
 
 def test_refresh_returning_a_wrong_type_is_a_credentials_error() -> None:
-    provider = RefreshingCredentialsProvider(lambda: {"k": "v"}, clock=FakeClock())  # type: ignore[arg-type,return-value]
+    provider = RefreshingCredentialsProvider(lambda: {"k": "v"}, clock=FakeClock(START))  # type: ignore[arg-type,return-value]
     with pytest.raises(CredentialsError, match="refresh returned dict"):
         provider.get_credentials()
 
@@ -456,14 +425,14 @@ def test_ninety_second_credentials_are_reused_then_refreshed_before_expiry() -> 
         assert provider.get_credentials() is first
         clock.advance(seconds=0.1)
     assert issuer.count == 1
-    clock.set(START + timedelta(seconds=59))
+    clock.now = START + timedelta(seconds=59)
     assert provider.get_credentials() is first  # advisory window: the last 30 s
-    clock.set(START + timedelta(seconds=61))
+    clock.now = START + timedelta(seconds=61)
     second = provider.get_credentials()
     assert second is not first
     assert issuer.count == 2
     assert first.expiration is not None
-    assert clock.peek() < first.expiration
+    assert clock.now < first.expiration
 
 
 def test_fifteen_minute_credentials_last_ten_minutes() -> None:
@@ -486,7 +455,7 @@ def test_credentials_without_expiration_are_never_refreshed() -> None:
 
 
 def test_initial_credentials_are_used_without_a_fetch() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     first = issuer()
     provider = RefreshingCredentialsProvider(issuer, clock=clock, initial=first)
@@ -495,7 +464,7 @@ def test_initial_credentials_are_used_without_a_fetch() -> None:
 
 
 def test_expired_initial_credentials_are_refreshed() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     first = issuer()
     clock.advance(hours=2)
@@ -525,7 +494,7 @@ def test_invalidate_with_stale_credentials_leaves_new_ones_alone() -> None:
 
 
 def test_invalidated_credentials_that_cannot_be_refreshed_raise() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock, lifetime=None)()
 
     def failing() -> Credentials:
@@ -539,7 +508,7 @@ def test_invalidated_credentials_that_cannot_be_refreshed_raise() -> None:
 
 def test_naive_clock_is_refused() -> None:
     provider = RefreshingCredentialsProvider(
-        Issuer(FakeClock()), clock=lambda: datetime(2024, 1, 1)
+        Issuer(FakeClock(START)), clock=lambda: datetime(2024, 1, 1)
     )
     with pytest.raises(NaiveDatetimeError):
         provider.get_credentials()
@@ -561,7 +530,7 @@ def test_naive_clock_is_refused() -> None:
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(InvalidInputError) as info:
-        RefreshingCredentialsProvider(Issuer(FakeClock()), **kwargs)  # type: ignore[arg-type]
+        RefreshingCredentialsProvider(Issuer(FakeClock(START)), **kwargs)  # type: ignore[arg-type]
     assert_no_secret(str(info.value))
 
 
@@ -576,7 +545,7 @@ def test_reentrant_refresh_raises_instead_of_deadlocking() -> None:
     def reentrant() -> Credentials:
         return holder[0].get_credentials()
 
-    provider = RefreshingCredentialsProvider(reentrant, clock=FakeClock())
+    provider = RefreshingCredentialsProvider(reentrant, clock=FakeClock(START))
     holder.append(provider)
     with pytest.raises(CredentialsError) as info:
         provider.get_credentials()
@@ -587,7 +556,7 @@ def test_an_interrupted_refresh_lets_a_waiter_start_another() -> None:
     class Interrupt(BaseException):
         pass
 
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release, entered = threading.Event(), threading.Event()
     attempts = []
@@ -637,7 +606,7 @@ def test_racing_threads_one_refresh_per_expiry_and_no_torn_snapshot() -> None:
     with ThreadPoolExecutor(threads) as pool:
         futures = [pool.submit(worker) for _ in range(threads)]
         for phase, offset in enumerate(offsets):
-            clock.set(issuer.issued_at + offset)
+            clock.now = issuer.issued_at + offset
             barrier.wait(WAIT)
             barrier.wait(WAIT)
             assert issuer.count == phase + 2
@@ -655,7 +624,7 @@ def test_racing_threads_one_refresh_per_expiry_and_no_torn_snapshot() -> None:
 
 
 def test_async_thousand_tasks_one_refresh_with_threaded_refresh() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release = threading.Event()
     provider = RefreshingCredentialsProvider(blocking(issuer, release), clock=clock)
@@ -684,7 +653,7 @@ def test_async_thousand_tasks_one_refresh_with_threaded_refresh() -> None:
 
 
 def test_async_thousand_tasks_one_refresh_with_async_refresh() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     sync_calls = []
 
@@ -723,7 +692,7 @@ def test_async_thousand_tasks_one_refresh_with_async_refresh() -> None:
 
 
 def test_async_advisory_window_does_not_make_other_tasks_wait() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     first = issuer()
 
@@ -752,7 +721,7 @@ def test_async_advisory_window_does_not_make_other_tasks_wait() -> None:
 
 
 def test_async_failed_mandatory_refresh_one_attempt_all_tasks_fail() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
     attempts = []
 
@@ -780,7 +749,7 @@ def test_async_failed_mandatory_refresh_one_attempt_all_tasks_fail() -> None:
 
 
 def test_async_cancelling_the_task_that_started_a_refresh_does_not_fail_the_others() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
 
     async def main() -> None:
@@ -806,7 +775,7 @@ def test_async_cancelling_the_task_that_started_a_refresh_does_not_fail_the_othe
 
 
 def test_async_refresh_cancelled_at_loop_shutdown_lets_another_caller_refresh() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     started = threading.Event()
 
@@ -830,7 +799,7 @@ def test_async_refresh_cancelled_at_loop_shutdown_lets_another_caller_refresh() 
 
 
 def test_sync_call_on_the_loop_running_async_refresh_raises_instead_of_deadlocking() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
 
     async def main() -> None:
@@ -852,7 +821,7 @@ def test_sync_call_on_the_loop_running_async_refresh_raises_instead_of_deadlocki
 
 
 def test_threads_and_two_event_loops_share_one_refresh() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release = threading.Event()
     provider = RefreshingCredentialsProvider(blocking(issuer, release), clock=clock)
@@ -890,7 +859,7 @@ def test_sync_callers_in_the_default_executor_do_not_starve_an_async_callers_ref
     # The async caller's refresh used to be queued on the loop's default
     # executor, behind a sync caller that held its only worker while waiting
     # for that same refresh.
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release, go = threading.Event(), threading.Event()
     provider = RefreshingCredentialsProvider(blocking(issuer, release), clock=clock)
@@ -925,7 +894,7 @@ def test_reentrant_refresh_started_from_async_raises_instead_of_deadlocking() ->
         workers.append(threading.current_thread())
         return holder[0].get_credentials()
 
-    provider = RefreshingCredentialsProvider(reentrant, clock=FakeClock())
+    provider = RefreshingCredentialsProvider(reentrant, clock=FakeClock(START))
     holder.append(provider)
 
     async def main() -> Credentials:
@@ -945,7 +914,7 @@ def test_reentrant_async_refresh_raises_instead_of_deadlocking() -> None:
     async def reentrant() -> Credentials:
         return await holder[0].aget_credentials()
 
-    clock = FakeClock()
+    clock = FakeClock(START)
     provider = RefreshingCredentialsProvider(Issuer(clock), async_refresh=reentrant, clock=clock)
     holder.append(provider)
 
@@ -958,7 +927,7 @@ def test_reentrant_async_refresh_raises_instead_of_deadlocking() -> None:
 
 
 def test_a_refresh_left_on_a_stopped_event_loop_is_abandoned_not_waited_for() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     started = threading.Event()
 
@@ -996,7 +965,7 @@ def test_a_refresh_left_on_a_stopped_event_loop_is_abandoned_not_waited_for() ->
 
 @pytest.mark.parametrize("waiter", ["sync", "async"])
 def test_a_waiter_that_times_out_takes_over_a_stuck_refresh(waiter: str) -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     release, entered = threading.Event(), threading.Event()
     attempts = []
@@ -1036,12 +1005,12 @@ def test_backoff_doubles_from_one_second_up_to_a_minute() -> None:
 
 
 def test_failed_advisory_refresh_backs_off_and_serves_the_snapshot_meanwhile() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
     attempts = []
 
     def failing() -> Credentials:
-        attempts.append(clock.peek())
+        attempts.append(clock.now)
         raise ConnectionError("sts unreachable")
 
     provider = RefreshingCredentialsProvider(failing, clock=clock, initial=first)
@@ -1058,7 +1027,7 @@ def test_failed_advisory_refresh_backs_off_and_serves_the_snapshot_meanwhile() -
 
 
 def test_failed_mandatory_refresh_backs_off_and_reraises_the_cached_failure() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     first = Issuer(clock)()
     boom = ConnectionError("sts unreachable")
     attempts = []
@@ -1101,7 +1070,7 @@ def test_failed_mandatory_refresh_backs_off_and_reraises_the_cached_failure() ->
 
 
 def test_backoff_ends_on_success_and_on_invalidate() -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     down = [True]
     calls = []
@@ -1147,7 +1116,7 @@ def test_backoff_ends_on_success_and_on_invalidate() -> None:
 def test_refreshing_provider_repr_and_logs_hold_no_secret(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = FakeClock()
+    clock = FakeClock(START)
     issuer = Issuer(clock)
     failures = iter([True, False])
 

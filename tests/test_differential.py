@@ -17,14 +17,13 @@ from hypothesis import strategies as st
 from sigv4client import Credentials, HttpRequest, SigningConfig, presign, sign
 from tests import strategies as s
 from tests.botocore_oracle import botocore_presign, botocore_sign
-
-settings.register_profile("differential", max_examples=1500, deadline=None)
+from tests.support.profiles import examples
 
 ACCESS = "AKIDEXAMPLE"
 secrets = st.text(alphabet=string.ascii_letters + string.digits + "/+", min_size=1, max_size=40)
 
 
-@settings(max_examples=2500, deadline=None)
+@settings(max_examples=examples(2500), deadline=None)
 @given(
     scheme=s.schemes,
     host=s.hosts,
@@ -107,7 +106,7 @@ unique_query = st.lists(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     scheme=st.sampled_from(["https", "http"]),
     host=s.hosts,
@@ -169,7 +168,7 @@ s3_segments = st.one_of(
 s3_paths = st.lists(s3_segments, max_size=5).map(lambda segs: "/" + "/".join(segs))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(
     host=s.hosts,
     path=s3_paths,
@@ -229,7 +228,7 @@ def test_s3_rules_match_botocore_s3_signer(
     assert dict(ours.headers)["X-Amz-Content-SHA256"] == theirs.headers["X-Amz-Content-SHA256"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     host=s.hosts,
     path=s3_paths,

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
@@ -25,6 +24,7 @@ from sigv4client.local import (
     LocalGateway,
     MotoIdentityResolver,
 )
+from tests.support.cognito import admin as cognito_admin
 
 REGION = "us-east-1"
 KEY = "AKIDGATEWAY"
@@ -593,18 +593,8 @@ def test_ten_thousand_requests_from_eight_threads() -> None:
 # --- Cognito identities from moto -----------------------------------------------------
 
 
-def _admin(service: str, endpoint: str) -> Any:
-    return boto3.session.Session().client(
-        service,
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def test_moto_identity_resolver(moto_endpoint: str) -> None:
-    identity = _admin("cognito-identity", moto_endpoint)
+    identity = cognito_admin("cognito-identity", moto_endpoint, REGION)
     pool_id = identity.create_identity_pool(
         IdentityPoolName=f"gateway{uuid.uuid4().hex[:6]}", AllowUnauthenticatedIdentities=True
     )["IdentityPoolId"]

@@ -34,6 +34,7 @@ from sigv4client import (
 from sigv4client.signing import _signing_key
 from tests import strategies as s
 from tests.botocore_oracle import _request
+from tests.support.profiles import examples
 
 NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -56,7 +57,7 @@ distinct_headers = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(headers=distinct_headers, seed=st.integers())
 def test_header_order_and_name_case_do_not_change_the_signature(
     headers: list[tuple[str, str]], seed: int
@@ -135,7 +136,7 @@ def test_unsigned_headers_do_not_change_the_signature() -> None:
     assert _sig(with_ua) == _sig(BASE)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(
     method=st.text(max_size=8),
     url=st.one_of(

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from sigv4client.cognito import srp
 from sigv4client.exceptions import ChallengeError, InvalidInputError, NaiveDatetimeError
+from tests.support.profiles import examples
 
 POOL_ID = "us-east-1_AbC123xyz"
 UTC = dt.timezone.utc
@@ -304,7 +305,7 @@ def test_secret_hash_known_value() -> None:
     )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(username=st.text(min_size=1), client_id=st.text(min_size=1), secret=st.text(min_size=1))
 def test_secret_hash_matches_oracles(username: str, client_id: str, secret: str) -> None:
     ours = srp.secret_hash(username, client_id, secret)
@@ -333,7 +334,7 @@ def test_timestamp_known_values(when: dt.datetime, text: str) -> None:
     assert srp.format_timestamp(when) == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(9999, 1, 1)))
 def test_timestamp_matches_pycognito(when: dt.datetime) -> None:
     assert srp.format_timestamp(
@@ -418,7 +419,7 @@ def test_timestamp_is_english_under_a_german_locale(
 _hex_int = st.integers(min_value=1, max_value=2**256).map(lambda n: format(n, "x"))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     user_id=st.text(min_size=1, max_size=40),
     password=st.text(min_size=1, max_size=40),

@@ -50,6 +50,7 @@ from sigv4client._verify import (
 )
 from tests import strategies as s
 from tests.botocore_oracle import botocore_presign, botocore_sign
+from tests.support.profiles import examples
 
 NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
 AMZ_NOW = "20260303T090507Z"
@@ -832,7 +833,7 @@ def verifies_or_refuses(request: HttpRequest, **kwargs: object) -> None:
         verify(request, resolve, now=NOW, **kwargs)  # type: ignore[arg-type]  # loosely typed
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     headers=header_pairs,
     authorization=auth_strings,
@@ -850,7 +851,7 @@ def test_fuzzed_headers_raise_only_verification_errors(
     verifies_or_refuses(HttpRequest(method=method, url="https://h.example/p", headers=headers))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     query=query_strings,
     path=any_text,
@@ -863,7 +864,7 @@ def test_fuzzed_queries_and_urls_raise_only_verification_errors(
     verifies_or_refuses(HttpRequest(method="GET", url=path))
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(position=st.integers(min_value=0), replacement=st.text(max_size=3), presigned=st.booleans())
 def test_mutated_valid_signatures_raise_only_verification_errors(
     position: int, replacement: str, presigned: bool
@@ -886,7 +887,7 @@ def test_mutated_valid_signatures_raise_only_verification_errors(
 secrets = st.text(alphabet=string.ascii_letters + string.digits + "/+", min_size=1, max_size=40)
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=examples(800), deadline=None)
 @given(
     scheme=s.schemes,
     host=s.hosts,
