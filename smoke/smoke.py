@@ -41,18 +41,13 @@ class SmokeFailure(Exception):
 
 
 def find_suite(repo: Path) -> Path:
-    """The AWS SigV4 test suite: vendored in tests/data, else beside the repository."""
-    candidates = [
-        repo / "tests" / "data" / "aws4_testsuite",
-        repo.parent / "shared" / "testdata" / "aws4_testsuite",
-    ]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
+    """The AWS SigV4 test suite, vendored in the repository's tests/data."""
+    suite = repo / "tests" / "data" / "aws4_testsuite"
+    if suite.is_dir():
+        return suite
     raise SmokeFailure(
-        "the AWS SigV4 test suite is in none of "
-        + ", ".join(str(c) for c in candidates)
-        + "; check out the test data or pass the right --repo"
+        f"the AWS SigV4 test suite is not at {suite}; restore it from git "
+        "(git checkout -- tests/data) or pass the right --repo"
     )
 
 

@@ -42,18 +42,15 @@ dist_contents = _load("dist_contents")
 DIST_INFO = "sigv4client-9.9.9.dist-info"
 
 
-def test_the_suite_is_found_in_tests_data_first(tmp_path: Path) -> None:
+def test_the_suite_is_found_in_tests_data(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    shared = tmp_path / "shared" / "testdata" / "aws4_testsuite"
-    shared.mkdir(parents=True)
-    assert smoke.find_suite(repo) == shared
     vendored = repo / "tests" / "data" / "aws4_testsuite"
     vendored.mkdir(parents=True)
     assert smoke.find_suite(repo) == vendored
 
 
 def test_a_missing_suite_says_where_it_looked(tmp_path: Path) -> None:
-    with pytest.raises(smoke.SmokeFailure, match=r"tests/data/aws4_testsuite.*shared/testdata"):
+    with pytest.raises(smoke.SmokeFailure, match=r"tests/data/aws4_testsuite.*git checkout"):
         smoke.find_suite(tmp_path / "repo")
 
 
