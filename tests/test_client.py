@@ -174,7 +174,7 @@ def test_js_bug_missing_keys_raise_instead_of_empty_client() -> None:
 
 def test_defaults_match_the_js_client() -> None:
     client = SigV4Client.new_client(
-        access_key="AKID", secret_key="s", endpoint="http://localhost:9/x"
+        access_key="AKID", secret_key="s", endpoint="http://localhost:9/x", region="us-east-1"
     )
     assert (client.region, client.service_name) == ("us-east-1", "execute-api")
     signed = client.sign_request(method="POST", body={"a": 1})
