@@ -49,14 +49,13 @@ __all__ = [
 #: or a boto3/botocore session or credentials object.
 AnyCredentialsSource = CredentialsSource
 
-#: Headers that carry a signature or a credential, and the Host an adapter
-#: pinned: none of them may follow a request to another origin.
+#: Headers that carry a signature or a credential: none of them may follow a
+#: request to another origin.
 CREDENTIAL_HEADERS = (
     "Authorization",
     "X-Amz-Date",
     "X-Amz-Security-Token",
     "X-Amz-Content-SHA256",
-    "Host",
 )
 
 #: An origin (RFC 6454): scheme, host and port, lowercased, the port made explicit.

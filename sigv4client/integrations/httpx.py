@@ -93,16 +93,18 @@ class _Hops:
             self.chain.left = True
         self._auth = auth
         effective = client_auth if isinstance(auth, UseClientDefault) else auth
-        names = CREDENTIAL_HEADERS + tuple(getattr(effective, "credential_headers", ()))
-        # httpx writes the Host of the new URL into a redirect itself, and needs it.
-        self.names = tuple(name for name in names if name.lower() != "host")
+        self.names = CREDENTIAL_HEADERS + tuple(getattr(effective, "credential_headers", ()))
         self.max_redirects = max_redirects
         self.history: list[httpx.Response] = []
 
     @property
     def auth(self) -> AuthTypes | UseClientDefault | None:
-        """The auth for the next hop: the caller's while the chain stays home, else none."""
-        return None if self.chain.left else self._auth
+        """The auth for the next hop: the caller's while the chain stays home, else none.
+
+        "None" is a do-nothing ``httpx.Auth()``: with ``auth=None`` httpx would
+        send Basic credentials built from userinfo in the redirect's URL.
+        """
+        return httpx.Auth() if self.chain.left else self._auth
 
     def next(self, response: httpx.Response) -> httpx.Request | None:
         """The hop ``response`` points to, stripped unless it stays home; None at the end."""

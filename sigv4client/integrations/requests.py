@@ -49,8 +49,13 @@ class RedirectGuard:
         if response.is_redirect and sent is not None:
             location = response.headers.get("location", "")
             if not self.chain.location_keeps_credentials(sent.url or "", location):
-                drop_headers(sent.headers, self.names)
+                self.strip(sent)
         return response
+
+    def strip(self, r: requests.PreparedRequest) -> None:
+        """Remove the credential headers, and a Host header pinned for the old URL."""
+        # requests copies a pinned Host along; without one, urllib3 writes the new host.
+        drop_headers(r.headers, (*self.names, "Host"))
 
     def install(self, r: requests.PreparedRequest) -> None:
         """Register on ``r`` unless a guard is there already (a re-signed hop keeps its own)."""
@@ -184,4 +189,4 @@ class SigV4Session(requests.Session):
         if guard.chain.keeps_credentials(prepared_request.url or ""):
             guard.resign(prepared_request)
         else:
-            drop_headers(prepared_request.headers, guard.names)
+            guard.strip(prepared_request)
