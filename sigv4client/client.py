@@ -21,7 +21,7 @@ from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
 from .integrations._common import AdapterSigner, AnyCredentialsSource, region_for
-from .models import Credentials, HttpRequest, SignedRequest
+from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
 
 if TYPE_CHECKING:
     # requests is imported when invoke() first sends: signing alone loads no HTTP library.
@@ -76,7 +76,7 @@ class SigV4Client:
     def __init__(
         self,
         *,
-        credentials: AnyCredentialsSource | object | None = None,
+        credentials: AnyCredentialsSource | None = None,
         endpoint: str,
         region: str | None = None,
         service_name: str = "execute-api",
@@ -137,9 +137,11 @@ class SigV4Client:
                 sign_session_token=True,
                 sync_only=True,
             )
-            self.config = self._signer.config_for(self.endpoint)
+            #: The signing config of every request (None with a token auth).
+            self.config: SigningConfig | None = self._signer.config_for(self.endpoint)
         else:
             self.region = region or infer_region(parts.host)
+            self.config = None
 
     @classmethod
     def new_client(
@@ -153,7 +155,7 @@ class SigV4Client:
         service_name: str = "execute-api",
         default_content_type: str = "application/json",
         default_accept_type: str = "application/json",
-        credentials: AnyCredentialsSource | object | None = None,
+        credentials: AnyCredentialsSource | None = None,
         auth: TokenAuth | None = None,
     ) -> SigV4Client:
         """Create a client, like ``sigV4Client.newClient(config)``.
@@ -188,7 +190,7 @@ class SigV4Client:
                 raise InvalidCredentialsError(
                     "pass either credentials= or access_key/secret_key/session_token, not both"
                 )
-            source: object = credentials
+            source: AnyCredentialsSource = credentials
         else:
             if not access_key or not secret_key:
                 missing = " and ".join(

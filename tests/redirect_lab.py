@@ -36,6 +36,7 @@ class Arrival:
     method: str
     path: str
     headers: tuple[tuple[str, str], ...]
+    peer_port: int  # the client's port: one per connection
 
     def has(self, name: str) -> bool:
         return any(n.lower() == name.lower() for n, _ in self.headers)
@@ -60,6 +61,7 @@ class RedirectLab:
                             method=self.command,
                             path=self.path,
                             headers=tuple(self.headers.items()),
+                            peer_port=self.client_address[1],
                         )
                     )
                 parts = urlsplit(self.path)

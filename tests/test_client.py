@@ -341,3 +341,29 @@ def test_mismatch_error_body_is_redacted() -> None:
 
     assert "SECRET-TOKEN" not in (err.body or "")
     assert b"SECRET-TOKEN" not in pickle.dumps(err)
+
+
+def test_invoke_keeps_one_connection_per_client_and_closes_it() -> None:
+    from tests.redirect_lab import RedirectLab
+
+    with RedirectLab({TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)}) as lab:
+        with SigV4Client.new_client(
+            access_key=TOKEN_KEY,
+            secret_key=TOKEN_SECRET,
+            session_token=SESSION_TOKEN,
+            region="us-east-1",
+            endpoint=lab.home + "/prod",
+        ) as client:
+            for n in range(3):
+                echo = client.invoke(path="/items", query_params={"n": n})
+                assert isinstance(echo, dict)
+                assert echo["access_key"] == TOKEN_KEY
+            session = client._session
+            assert session is not None
+        assert client._session is None  # closed by the with block
+        assert len({a.peer_port for a in lab.arrivals}) == 1  # one keep-alive connection
+        # A session given to invoke() is the caller's: used, and not kept.
+        with requests.Session() as mine:
+            client.invoke(path="/items", session=mine)
+            assert client._session is None
+        assert len({a.peer_port for a in lab.arrivals}) == 2

@@ -11,6 +11,8 @@ of them; everything else is refused with the type's full name, never its value
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from ..exceptions import InvalidCredentialsError
 from ..models import Credentials
 from ._base import AsyncCredentialsProvider, CredentialsProvider
@@ -18,6 +20,37 @@ from ._botocore import BotocoreSessionProvider
 
 #: What the signer and the adapters take a snapshot from.
 CredentialsSource = Credentials | CredentialsProvider | AsyncCredentialsProvider
+
+
+class BotoSessionLike(Protocol):
+    """A ``boto3.Session`` or a ``botocore.session.Session``, as far as we call it."""
+
+    def get_credentials(self) -> object: ...
+
+
+class BotoCredentialsLike(Protocol):
+    """botocore's ``Credentials`` and ``RefreshableCredentials``, as far as we call them."""
+
+    def get_frozen_credentials(self) -> object: ...
+
+
+class BotoFrozenCredentialsLike(Protocol):
+    """botocore's ``ReadOnlyCredentials`` named tuple."""
+
+    @property
+    def access_key(self) -> str | None: ...
+
+    @property
+    def secret_key(self) -> str | None: ...
+
+    @property
+    def token(self) -> str | None: ...
+
+
+#: What every ``credentials=`` accepts (see :func:`as_source`).
+AcceptedCredentials = (
+    CredentialsSource | BotoSessionLike | BotoCredentialsLike | BotoFrozenCredentialsLike
+)
 
 _ACCEPTED = (
     "pass sigv4client.Credentials(access_key_id=..., secret_access_key=...), a boto3.Session, "

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..exceptions import InvalidCredentialsError
 from ..models import Credentials
+
+if TYPE_CHECKING:
+    from ._accept import AcceptedCredentials
 
 
 @runtime_checkable
@@ -82,7 +85,7 @@ def require_credentials(value: object, where: str) -> Credentials:
     return value
 
 
-def resolve_provider(source: object) -> CredentialsProvider:
+def resolve_provider(source: AcceptedCredentials) -> CredentialsProvider:
     """Turn what a caller passes as credentials into a provider.
 
     A :class:`~sigv4client.models.Credentials` value is wrapped in a

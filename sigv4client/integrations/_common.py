@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .._endpoints import infer_region
 from ..credentials import CredentialsProvider, aget
-from ..credentials._accept import CredentialsSource, as_source
+from ..credentials._accept import AcceptedCredentials, as_source
 from ..exceptions import InvalidConfigError, InvalidCredentialsError
 from ..models import Credentials, HttpRequest, SigningConfig, SigningResult
 from ..signing import sign
@@ -47,7 +47,7 @@ __all__ = [
 
 #: What every ``credentials=`` accepts: a value, a provider (sync or async),
 #: or a boto3/botocore session or credentials object.
-AnyCredentialsSource = CredentialsSource
+AnyCredentialsSource = AcceptedCredentials
 
 #: Headers that carry a signature or a credential: none of them may follow a
 #: request to another origin.
