@@ -188,3 +188,14 @@ def test_aiohttp_manual_follow_of_a_foreign_redirect_stays_bare(lab: RedirectLab
 
     asyncio.run(main())
     _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
+
+
+@pytest.mark.parametrize("sender", sorted(set(SENDERS) - {"requests plugin"}))
+def test_userinfo_on_the_home_origin_stays_home_and_is_signed(
+    lab: RedirectLab, sender: str
+) -> None:
+    lab.arrivals.clear()
+    target = f"http://user:pw@{lab.home_host}/prod/final"
+    answer = SENDERS[sender](f"{lab.home}{lab.hop(307, target)}", "POST", False)
+    assert getattr(answer, "status", None) == 200, answer
+    assert [a.host for a in lab.arrivals] == [lab.home_host, lab.home_host]
