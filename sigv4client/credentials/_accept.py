@@ -53,8 +53,9 @@ AcceptedCredentials = (
 )
 
 _ACCEPTED = (
-    "pass sigv4client.Credentials(access_key_id=..., secret_access_key=...), a boto3.Session, "
-    "a botocore session or credentials, or a provider with get_credentials()"
+    "pass sigv4client.Credentials or a provider with get_credentials(), or a boto3.Session, "
+    "a botocore session or botocore credentials (a value: "
+    "Credentials(access_key_id=..., secret_access_key=...))"
 )
 
 
@@ -97,8 +98,9 @@ def as_source(value: object, where: str) -> CredentialsSource:
     Traceback (most recent call last):
     ...
     sigv4client.exceptions.InvalidCredentialsError: example() cannot use credentials of type \
-builtins.dict; pass sigv4client.Credentials(access_key_id=..., secret_access_key=...), \
-a boto3.Session, a botocore session or credentials, or a provider with get_credentials()
+builtins.dict; pass sigv4client.Credentials or a provider with get_credentials(), or a \
+boto3.Session, a botocore session or botocore credentials (a value: \
+Credentials(access_key_id=..., secret_access_key=...))
     """
     if isinstance(value, Credentials):
         return value
