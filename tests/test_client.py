@@ -367,3 +367,23 @@ def test_invoke_keeps_one_connection_per_client_and_closes_it() -> None:
             client.invoke(path="/items", session=mine)
             assert client._session is None
         assert len({a.peer_port for a in lab.arrivals}) == 2
+
+
+def test_the_client_module_loads_no_http_library() -> None:
+    # requests is imported on the first invoke(): signing alone needs no HTTP library.
+    # (Read from the source: the package's own __init__ may still import requests.)
+    import ast
+    import inspect
+
+    import sigv4client.client
+    import sigv4client.integrations._common
+
+    for module in (sigv4client.client, sigv4client.integrations._common):
+        tree = ast.parse(inspect.getsource(module))
+        loaded = set()
+        for node in tree.body:  # module level only; TYPE_CHECKING blocks are `if` nodes
+            if isinstance(node, ast.Import):
+                loaded |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                loaded.add(node.module.partition(".")[0])
+        assert not loaded & {"requests", "httpx", "aiohttp", "urllib3"}, module.__name__

@@ -199,3 +199,34 @@ def test_userinfo_on_the_home_origin_stays_home_and_is_signed(
     answer = SENDERS[sender](f"{lab.home}{lab.hop(307, target)}", "POST", False)
     assert getattr(answer, "status", None) == 200, answer
     assert [a.host for a in lab.arrivals] == [lab.home_host, lab.home_host]
+
+
+def test_aiohttp_a_retry_of_a_foreign_hop_stays_bare(lab: RedirectLab) -> None:
+    from sigv4client.integrations.aiohttp import SigV4Middleware
+
+    lab.arrivals.clear()
+    attempts: list[int] = []
+
+    async def retry_403_twice(
+        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        # Placed before the signer: it calls the signer again with the same request.
+        for _ in range(2):
+            response = await handler(request)
+            attempts.append(response.status)
+            if response.status != 403:
+                return response
+            response.release()
+        return await handler(request)
+
+    async def main() -> int:
+        sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+        async with aiohttp.ClientSession(middlewares=(retry_403_twice, sigv4)) as session:
+            url = f"{lab.home}{lab.hop(307, f'{lab.other_port}/prod/final')}"
+            async with session.get(url) as r:
+                return r.status
+
+    assert asyncio.run(main()) == 403
+    assert attempts == [307, 403, 403]
+    assert len(lab.away_arrivals()) == 3
+    _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
