@@ -100,3 +100,9 @@ def test_the_client_error_names_the_class() -> None:
     )
     assert client.region is None
     assert client.sign_request().headers["X-T"] == "token"
+
+
+@pytest.mark.parametrize("place", [p for p in PLACES if p != "cli"])
+def test_an_empty_region_is_refused_not_replaced(place: str) -> None:
+    with pytest.raises(InvalidConfigError, match="region must be"):
+        PLACES[place]("", AWS_URL)

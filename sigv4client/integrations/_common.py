@@ -233,7 +233,8 @@ class AdapterSigner:
             # The region may be decided per request from the host; the template
             # validates everything else now, at construction.
             self._template = SigningConfig(
-                region=region or "us-east-1",  # a placeholder until a host names one
+                # A placeholder until a host names one; a region given is checked here.
+                region="us-east-1" if region is None else region,
                 service=service,
                 unsigned_payload=unsigned_payload,
                 content_sha256_header=content_sha256_header,
