@@ -153,15 +153,25 @@ class RedirectChain:
     False
     """
 
-    __slots__ = ("home", "left")
+    __slots__ = ("_home", "_url", "left")
 
     def __init__(self, url: str) -> None:
-        self.home = origin_of(url)
-        self.left = self.home is None
+        # The origin is parsed on the first redirect: most requests have none.
+        self._url = url
+        self._home: Origin | None = None
+        self.left = False
+
+    @property
+    def home(self) -> Origin | None:
+        """The origin of the first request (None if it has none: then nothing stays home)."""
+        if self._home is None:
+            self._home = origin_of(self._url)
+        return self._home
 
     def keeps_credentials(self, url: str) -> bool:
         """Whether the hop to ``url`` (absolute) may carry credentials; records a departure."""
-        if not self.left and origin_of(url) == self.home:
+        home = self.home
+        if not self.left and home is not None and origin_of(url) == home:
             return True
         self.left = True
         return False
