@@ -391,12 +391,13 @@ class SigV4Client:
         """How a same-origin hop is signed again, and the headers a foreign one loses."""
         if self.auth is not None:
             return self.auth.sign, self.auth.credential_headers
+        signer = self._signer
+        assert signer is not None  # one of the two, checked at construction
         if self._requests_auth is None:
             from .integrations.requests import SigV4Auth
 
-            assert self._signer is not None
-            self._requests_auth = SigV4Auth._from_signer(self._signer, self._signer.source)
-        return self._requests_auth.sign, self._signer.credential_headers  # type: ignore[union-attr]
+            self._requests_auth = SigV4Auth._from_signer(signer, signer.source)
+        return self._requests_auth.sign, signer.credential_headers
 
     def close(self) -> None:
         """Close the client's own keep-alive session (a session passed to invoke() is yours)."""
