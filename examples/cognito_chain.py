@@ -26,7 +26,9 @@ from sigv4client.cognito import CognitoUser
 REGION = "us-east-1"
 
 
-def chain(args: argparse.Namespace, endpoint_url: str | None, api: str) -> int:
+def chain(
+    args: argparse.Namespace, endpoint_url: str | None, api: str, region: str | None = None
+) -> int:
     user = CognitoUser(
         user_pool_id=args.user_pool_id, client_id=args.client_id, endpoint_url=endpoint_url
     )
@@ -37,7 +39,8 @@ def chain(args: argparse.Namespace, endpoint_url: str | None, api: str) -> int:
     creds = provider.get_credentials()
     print(f"2. identity pool {args.identity_pool_id} issued key {creds.access_key_id}")
     print(f"   (temporary, expires {creds.expiration:%H:%M:%S} UTC)" if creds.expiration else "")
-    client = SigV4Client.new_client(credentials=provider, endpoint=api)
+    # region=None reads it from an AWS host name; the local API needs it named.
+    client = SigV4Client.new_client(credentials=provider, endpoint=api, region=region)
     try:
         got = client.invoke(path="/notes", query_params={"limit": 10})
         print(f"3. signed GET {api}/notes -> {str(got)[:120]}")
@@ -73,7 +76,7 @@ def local(args: argparse.Namespace) -> int:
         resolve = MotoIdentityResolver(cognito.endpoint_url, setup.identity_pool_id)
         with VerifyingServer(resolve=resolve, region=REGION, service="execute-api") as api:
             print(f"local API (verifies SigV4 with botocore) at {api.url}")
-            return chain(args, cognito.endpoint_url, api.url + "/prod")
+            return chain(args, cognito.endpoint_url, api.url + "/prod", REGION)
 
 
 def main(argv: list[str] | None = None) -> int:

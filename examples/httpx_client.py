@@ -1,13 +1,15 @@
-"""Sign every request of an httpx.Client and an httpx.AsyncClient with SigV4HttpxAuth.
+"""Sign every request of an httpx client, sync and async, with SigV4HttpxAuth.
 
 Needs the ``httpx`` extra: ``pip install ".[httpx]"`` in a clone (or ``".[examples]"``).
 
-One auth object serves both clients. By default it starts a local server that
-verifies signatures (with botocore) and sends, with httpx.Client, a GET with
-query parameters, a JSON POST and a 4 MiB upload streamed from a file (hashed
-in place, never read into memory); then, with httpx.AsyncClient, 20 concurrent
-GETs and a JSON POST. Give a real URL to call AWS with the credentials botocore
-finds (environment, profile):
+One auth object serves both clients: SigV4HttpxClient and AsyncSigV4HttpxClient,
+the httpx.Client and httpx.AsyncClient that keep credentials off redirects to
+another origin (and sign same-origin redirects again). By default it starts a
+local server that verifies signatures (with botocore) and sends, with the sync
+client, a GET with query parameters, a JSON POST and a 4 MiB upload streamed
+from a file (hashed in place, never read into memory); then, with the async
+client, 20 concurrent GETs and a JSON POST. Give a real URL to call AWS with
+the credentials botocore finds (environment, profile):
 
     python examples/httpx_client.py
     python examples/httpx_client.py --url https://abc.execute-api.eu-west-1.amazonaws.com/prod/items
@@ -20,17 +22,21 @@ import asyncio
 import sys
 import tempfile
 
+from sigv4client import Credentials
+
 try:
-    import httpx
-except ModuleNotFoundError as exc:  # the httpx extra is not installed
+    from sigv4client.integrations.httpx import (
+        AsyncSigV4HttpxClient,
+        SigV4HttpxAuth,
+        SigV4HttpxClient,
+    )
+except ImportError as exc:  # the httpx extra is not installed
     sys.exit(
-        f"this example needs the httpx extra ({exc.name} is not installed): "
+        "this example needs the httpx extra (httpx is not installed): "
         'pip install ".[httpx]" in a clone of sigv4client (".[examples]" installs '
-        "what every example needs)"
+        f"what every example needs) [{exc}]"
     )
 
-from sigv4client import Credentials
-from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.local import VerifyingServer
 
 DEMO = Credentials(access_key_id="AKIDEXAMPLELOCAL", secret_access_key="example/local+secret")
@@ -38,7 +44,7 @@ DEMO = Credentials(access_key_id="AKIDEXAMPLELOCAL", secret_access_key="example/
 
 def run_sync(url: str, auth: SigV4HttpxAuth) -> bool:
     ok = True
-    with httpx.Client(auth=auth, timeout=30) as client:
+    with SigV4HttpxClient(auth=auth, timeout=30) as client:
         resp = client.get(url, params={"limit": 10, "q": "a b/c"})
         print(f"GET {resp.url} -> HTTP {resp.status_code}")
         ok &= resp.is_success
@@ -55,7 +61,7 @@ def run_sync(url: str, auth: SigV4HttpxAuth) -> bool:
 
 
 async def run_async(url: str, auth: SigV4HttpxAuth) -> bool:
-    async with httpx.AsyncClient(auth=auth, timeout=30) as client:
+    async with AsyncSigV4HttpxClient(auth=auth, timeout=30) as client:
         responses = await asyncio.gather(
             *(client.get(url, params={"n": str(n)}) for n in range(20))
         )

@@ -34,7 +34,6 @@ from urllib.parse import quote
 
 from . import __version__
 from ._diagnose import mismatch_from_answer
-from ._endpoints import infer_region
 from .exceptions import SigV4ClientError
 from .models import Credentials, HttpRequest, SigningConfig
 
@@ -315,16 +314,16 @@ def _headers(raw: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def _region(args: argparse.Namespace, url: str) -> str:
-    host = url.partition("://")[2].partition("/")[0]
-    region = (
-        args.region
-        or infer_region(host)
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-    )
-    if not region:
-        raise _Failure(EXIT_USAGE, f"cannot tell the region from {host!r}: pass --region")
-    return region
+    from .exceptions import InvalidConfigError
+    from .integrations._common import region_for
+
+    try:
+        return region_for(args.region or None, url, "pass --region (or set AWS_REGION)")
+    except InvalidConfigError as exc:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if not region:
+            raise _Failure(EXIT_USAGE, str(exc)) from None
+        return region
 
 
 def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:

@@ -10,22 +10,24 @@ the docs page "Coming from sigV4Client.js" and pinned by a regression test).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from types import TracebackType
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
-
-import requests
 
 from ._canonical import encode_query_value, split_url
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
-from ._sources import CredentialsSource, check_source, snapshot
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
+from .integrations._common import AdapterSigner, AnyCredentialsSource, region_for
 from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
-from .signing import sign
 
 if TYPE_CHECKING:
+    # requests is imported when invoke() first sends: signing alone loads no HTTP library.
+    import requests
+
+    from .integrations.requests import SigV4Auth
     from .tokens import TokenAuth
 
 __all__ = ["FileBody", "JsonBody", "QueryValue", "SigV4Client"]
@@ -36,8 +38,6 @@ QueryValue = str | int | float | bool | Iterable[str | int | float | bool]
 JsonBody = Mapping[str, object] | list[object] | str | bytes | bytearray | int | float | bool
 #: A body streamed from a binary file opened ``'rb'`` (hashed in chunks, never read whole).
 FileBody = IO[bytes]
-
-_DEFAULT_REGION = "us-east-1"  # sigV4Client.js's default when no region is given
 
 
 def _scalar(value: object) -> str:
@@ -55,6 +55,14 @@ def _scalar(value: object) -> str:
 class SigV4Client:
     """Sign API Gateway requests the way ``sigV4Client.js`` meant to.
 
+    The region is the one given, or the one an AWS endpoint host names; for
+    any other host (a local server, a custom domain) pass ``region=``: the
+    client refuses to guess (sigV4Client.js signed for us-east-1).
+    :meth:`invoke` sends through one keep-alive session per client (close it
+    with :meth:`close` or a ``with`` block); redirects that stay on the
+    endpoint's origin are signed again, and no credential ever follows a
+    redirect to another origin.
+
     >>> client = SigV4Client.new_client(
     ...     access_key="AKIDEXAMPLE", secret_key="secret", region="us-east-1",
     ...     endpoint="https://abc.execute-api.us-east-1.amazonaws.com/prod")
@@ -68,7 +76,7 @@ class SigV4Client:
     def __init__(
         self,
         *,
-        credentials: CredentialsSource | None = None,
+        credentials: AnyCredentialsSource | None = None,
         endpoint: str,
         region: str | None = None,
         service_name: str = "execute-api",
@@ -76,9 +84,9 @@ class SigV4Client:
         default_accept_type: str = "application/json",
         auth: TokenAuth | None = None,
     ) -> None:
-        from .tokens import TokenAuth
-
         if auth is not None:
+            from .tokens import TokenAuth  # loads requests: only for a token auth
+
             if credentials is not None:
                 raise InvalidCredentialsError("pass credentials (IAM) or auth (a token), not both")
             if not isinstance(auth, TokenAuth):
@@ -88,8 +96,6 @@ class SigV4Client:
                 )
         elif credentials is None:
             raise InvalidCredentialsError("pass credentials (IAM) or auth= (a token auth)")
-        else:
-            check_source(credentials)
         if not isinstance(endpoint, str):
             raise InvalidConfigError("endpoint must be a URL string such as 'https://host/stage'")
         parts = split_url(endpoint)
@@ -108,11 +114,34 @@ class SigV4Client:
         # Userinfo is dropped: it is not sent with SigV4, and must not show in repr.
         self.endpoint = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         self.path_component = parts.path.rstrip("/")
-        self.region = region or infer_region(parts.host) or _DEFAULT_REGION
         self.service_name = service_name
         self.default_content_type = default_content_type
         self.default_accept_type = default_accept_type
-        self.config = SigningConfig(region=self.region, service=service_name)
+        self._signer: AdapterSigner | None = None
+        self._session: requests.Session | None = None
+        self._requests_auth: SigV4Auth | None = None
+        if auth is None:
+            #: The region every request is signed for (None with a token auth, which signs nothing).
+            self.region: str | None = region_for(
+                region, self.endpoint, "pass region='...' to SigV4Client or new_client()"
+            )
+            self._signer = AdapterSigner(
+                "SigV4Client",
+                credentials,
+                self.region,
+                service_name,
+                config=None,
+                clock=None,
+                unsigned_payload=False,
+                content_sha256_header=False,
+                sign_session_token=True,
+                sync_only=True,
+            )
+            #: The signing config of every request (None with a token auth).
+            self.config: SigningConfig | None = self._signer.config_for(self.endpoint)
+        else:
+            self.region = region or infer_region(parts.host)
+            self.config = None
 
     @classmethod
     def new_client(
@@ -126,7 +155,7 @@ class SigV4Client:
         service_name: str = "execute-api",
         default_content_type: str = "application/json",
         default_accept_type: str = "application/json",
-        credentials: CredentialsSource | None = None,
+        credentials: AnyCredentialsSource | None = None,
         auth: TokenAuth | None = None,
     ) -> SigV4Client:
         """Create a client, like ``sigV4Client.newClient(config)``.
@@ -134,9 +163,11 @@ class SigV4Client:
         Give either the three keys (``access_key``, ``secret_key`` and, for
         temporary credentials, ``session_token``) or ``credentials=`` (a
         :class:`~sigv4client.Credentials` or any provider with
-        ``get_credentials()``, asked again for every request). Missing keys are
-        an error, not the JS client's silent empty object. ``region=None`` reads
-        the region from an AWS endpoint host, else ``us-east-1`` as the JS does.
+        ``get_credentials()``, asked again for every request; a ``boto3.Session``
+        or botocore credentials work too). Missing keys are an error, not the
+        JS client's silent empty object. ``region=None`` reads the region from
+        an AWS endpoint host; for any other host it is an
+        :class:`~sigv4client.InvalidConfigError` (the JS signed for us-east-1).
         ``auth=`` (a :mod:`sigv4client.tokens` auth, such as ``CognitoTokenAuth``)
         replaces the keys: requests then carry its token header, unsigned.
         """
@@ -159,7 +190,7 @@ class SigV4Client:
                 raise InvalidCredentialsError(
                     "pass either credentials= or access_key/secret_key/session_token, not both"
                 )
-            source: CredentialsSource = credentials
+            source: AnyCredentialsSource = credentials
         else:
             if not access_key or not secret_key:
                 missing = " and ".join(
@@ -278,8 +309,8 @@ class SigV4Client:
             return SignedRequest(
                 method=method.upper(), url=request.url, headers=out, body=body_bytes
             )
-        assert self.credentials is not None  # one of the two, checked at construction
-        result = sign(request, snapshot(self.credentials), self.config, now=now)
+        assert self._signer is not None  # one of the two, checked at construction
+        result = self._signer.sign(request, self._signer.credentials(), now=now)
         for name, value in result.headers:
             existing = lower.get(name.lower())
             if existing is not None and existing != name:
@@ -312,26 +343,78 @@ class SigV4Client:
         (API Gateway's signature mismatch): that raises
         :class:`~sigv4client.SignatureMismatchError`, whose ``diff`` shows
         line by line where the server read the request differently.
-        ``session`` reuses a ``requests.Session`` (keep-alive).
+        ``session``: a ``requests.Session`` to send through instead of the
+        client's own keep-alive :class:`~sigv4client.SigV4Session`. With either,
+        no credential follows a redirect to another origin; a plain
+        ``requests.Session`` sends a same-origin redirect with the first
+        signature, a ``SigV4Session`` signs it again for its new target.
         """
+        from .integrations.requests import RedirectGuard
+
         signed = self.sign_request(
             method=method, path=path, headers=headers, query_params=query_params, body=body
         )
-        sender = session if session is not None else requests
+        sender = session if session is not None else self._own_session()
+        guard = RedirectGuard(signed.url, *self._resigner())
         response = sender.request(
-            signed.method, signed.url, headers=signed.headers, data=signed.body, timeout=timeout
+            signed.method,
+            signed.url,
+            headers=signed.headers,
+            data=signed.body,
+            timeout=timeout,
+            hooks={"response": [guard]},
         )
         if not 200 <= response.status_code < 300:
             token = signed.headers.get("X-Amz-Security-Token")
-            mismatch = mismatch_from_answer(
-                response.status_code, response.text, signed.canonical_request, (token,)
-            )
-            if mismatch is not None:
-                raise mismatch
+            # After a redirect the answer is to another request than the one printed here.
+            if not response.history:
+                mismatch = mismatch_from_answer(
+                    response.status_code, response.text, signed.canonical_request, (token,)
+                )
+                if mismatch is not None:
+                    raise mismatch
             raise ApiError(response.status_code, response.text, signed.url.partition("?")[0])
         if "json" in response.headers.get("Content-Type", "") and response.content:
             return response.json()
         return response.text
+
+    def _own_session(self) -> requests.Session:
+        if self._session is None:
+            from .integrations.requests import SigV4Session
+
+            self._session = SigV4Session()
+        return self._session
+
+    def _resigner(
+        self,
+    ) -> tuple[Callable[[requests.PreparedRequest], None], tuple[str, ...]]:
+        """How a same-origin hop is signed again, and the headers a foreign one loses."""
+        if self.auth is not None:
+            return self.auth.sign, self.auth.credential_headers
+        signer = self._signer
+        assert signer is not None  # one of the two, checked at construction
+        if self._requests_auth is None:
+            from .integrations.requests import SigV4Auth
+
+            self._requests_auth = SigV4Auth._from_signer(signer, signer.source)
+        return self._requests_auth.sign, signer.credential_headers
+
+    def close(self) -> None:
+        """Close the client's own keep-alive session (a session passed to invoke() is yours)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> SigV4Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return (

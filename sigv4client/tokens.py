@@ -11,7 +11,11 @@ Lambda authorizer's token.
 Both are ``requests`` auth objects; :meth:`~TokenAuth.httpx` gives an
 ``httpx.Auth`` (sync and async clients; in ``AsyncClient`` the token is
 fetched in a worker thread) and :meth:`~TokenAuth.aiohttp` an aiohttp client
-middleware. :class:`sigv4client.SigV4Client` accepts either in place of IAM
+middleware. A token is a credential: like a signature, it never follows a
+redirect to another origin (the same rule as the SigV4 adapters: use
+:class:`~sigv4client.SigV4Session` and
+:class:`~sigv4client.integrations.httpx.SigV4HttpxClient` to follow redirects).
+:class:`sigv4client.SigV4Client` accepts either in place of IAM
 credentials (``SigV4Client.new_client(endpoint=..., auth=...)``).
 
 >>> import requests
@@ -55,14 +59,27 @@ class TokenAuth(requests.auth.AuthBase):
 
     header_name: str
 
+    @property
+    def credential_headers(self) -> tuple[str, ...]:
+        """The header that must not reach another origin: the token's."""
+        return (self.header_name,)
+
     def header(self) -> tuple[str, str]:
         """The header to send now: ``(name, value)``. May block (a token refresh)."""
         raise NotImplementedError
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Set the token header, and guard the request's redirects (requests' auth protocol)."""
+        from .integrations.requests import RedirectGuard
+
+        self.sign(r)
+        RedirectGuard(r.url or "", self.sign, self.credential_headers).install(r)
+        return r
+
+    def sign(self, r: requests.PreparedRequest) -> None:
+        """Set the token header on ``r`` (a request, or a redirect that stays home)."""
         name, value = self.header()
         r.headers[name] = value
-        return r
 
     def httpx(self) -> httpx.Auth:
         """This auth as an ``httpx.Auth`` for ``httpx.Client`` and ``httpx.AsyncClient``."""
@@ -72,20 +89,18 @@ class TokenAuth(requests.auth.AuthBase):
         self,
     ) -> Callable[[aiohttp.ClientRequest, _Next], Awaitable[aiohttp.ClientResponse]]:
         """This auth as an aiohttp client middleware (``ClientSession(middlewares=(...,))``)."""
-        try:
-            import aiohttp  # noqa: F401  # fail now, not at the first request
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError(
-                'the aiohttp middleware needs aiohttp: pip install "sigv4client[aiohttp]"'
-            ) from exc
+        # Fails now, not at the first request, when aiohttp is missing.
+        from .integrations.aiohttp import guarded_send
+
+        async def apply(request: aiohttp.ClientRequest) -> None:
+            name, value = await asyncio.to_thread(self.header)
+            request.headers[name] = value
 
         async def middleware(
             request: aiohttp.ClientRequest,
             handler: _Next,
         ) -> aiohttp.ClientResponse:
-            name, value = await asyncio.to_thread(self.header)
-            request.headers[name] = value
-            return await handler(request)
+            return await guarded_send(request, handler, apply, self.credential_headers)
 
         return middleware
 
@@ -177,6 +192,7 @@ def _httpx_auth_class() -> Callable[[TokenAuth], httpx.Auth]:
 
         def __init__(self, auth: TokenAuth) -> None:
             self.auth = auth
+            self.credential_headers = auth.credential_headers
 
         def sync_auth_flow(
             self, request: httpx.Request

@@ -21,7 +21,6 @@ import threading
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ from sigv4client.integrations.aiohttp import SigV4Middleware
 from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.local import VerifyingServer
 from tests.conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, TOKEN_KEY, TOKEN_SECRET
+from tests.redirect_lab import RedirectLab
 from tests.support.clock import FakeClock
 
 CREDS = Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY)
@@ -443,56 +443,15 @@ async def test_httpx_async_only_provider(verifying_server: VerifyingServer) -> N
 # -- aiohttp ------------------------------------------------------------------------
 
 
-class _Redirector:
-    """A loopback server that answers every request with a 307 to ``target``."""
-
-    def __init__(self, target: str) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _redirect(self) -> None:
-                remaining = int(self.headers.get("Content-Length") or 0)
-                while remaining:  # drain the body before answering
-                    remaining -= len(self.rfile.read(min(remaining, 1 << 20)))
-                self.send_response(307)
-                self.send_header("Location", target)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_GET = do_POST = do_PUT = _redirect
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def __enter__(self) -> _Redirector:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-
-
 @pytest.mark.asyncio
-async def test_aiohttp_redirect_is_signed_again(
-    verifying_server: VerifyingServer, big_file: tuple[Path, str]
-) -> None:
+async def test_aiohttp_same_origin_redirect_is_signed_again(big_file: tuple[Path, str]) -> None:
     path, sha256 = big_file
-    target = f"{verifying_server.url}/prod/moved?to=here"
-    sigv4 = SigV4Middleware(CREDS, region="us-east-1")
-    with _Redirector(target) as redirector, path.open("rb") as f:
+    sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+    with RedirectLab({TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)}) as lab, path.open("rb") as f:
+        hop = lab.hop(307, f"{lab.home}/prod/moved?to=here")
         async with (
             aiohttp.ClientSession(middlewares=(sigv4,)) as session,
-            session.put(f"{redirector.url}/prod/old", data=f) as r,
+            session.put(f"{lab.home}{hop}", data=f) as r,
         ):
             echo = await r.json()
             assert [h.status for h in r.history] == [307]
@@ -703,67 +662,3 @@ def test_no_secret_in_repr_or_errors(adapter: Callable[..., object]) -> None:
         adapter({"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY})
     assert SECRET_KEY not in str(caught.value)
     assert "dict" in str(caught.value)
-
-
-def test_httpx_redirect_guard_keeps_credentials_at_home() -> None:
-    import asyncio
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    import httpx
-
-    from sigv4client.integrations.httpx import (
-        SigV4HttpxAuth,
-        async_redirect_guard,
-        redirect_guard,
-    )
-    from sigv4client.local.gateway import GatewayResponse, LocalGateway
-
-    seen: list[dict[str, str]] = []
-
-    class Other(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(dict(self.headers.items()))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
-    thread = threading.Thread(target=other.serve_forever, daemon=True)
-    thread.start()
-    creds = Credentials(
-        access_key_id="ASIAGUARD", secret_access_key="s", session_token="guarded-token"
-    )
-    gateway = LocalGateway({"ASIAGUARD": ("s", "guarded-token")})
-    target = f"http://localhost:{other.server_address[1]}/x"
-    gateway.route(
-        "GET", "/away", lambda r: GatewayResponse(status=302, headers=(("Location", target),))
-    )
-    auth = SigV4HttpxAuth(creds, region="us-east-1")
-
-    async def async_call(url: str) -> int:
-        async with httpx.AsyncClient(
-            auth=auth, follow_redirects=True, event_hooks={"response": [async_redirect_guard]}
-        ) as client:
-            return (await client.get(url)).status_code
-
-    try:
-        with gateway:
-            with httpx.Client(
-                auth=auth, follow_redirects=True, event_hooks={"response": [redirect_guard]}
-            ) as client:
-                assert client.get(f"{gateway.url}/away").status_code == 200
-            assert asyncio.run(async_call(f"{gateway.url}/away")) == 200
-    finally:
-        other.shutdown()
-        other.server_close()
-        thread.join()
-    assert len(seen) == 2
-    for headers in seen:
-        for name in ("Authorization", "X-Amz-Security-Token", "X-Amz-Date"):
-            assert name not in headers
-        assert headers["Host"].startswith("localhost:")

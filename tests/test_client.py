@@ -174,7 +174,7 @@ def test_js_bug_missing_keys_raise_instead_of_empty_client() -> None:
 
 def test_defaults_match_the_js_client() -> None:
     client = SigV4Client.new_client(
-        access_key="AKID", secret_key="s", endpoint="http://localhost:9/x"
+        access_key="AKID", secret_key="s", endpoint="http://localhost:9/x", region="us-east-1"
     )
     assert (client.region, client.service_name) == ("us-east-1", "execute-api")
     signed = client.sign_request(method="POST", body={"a": 1})
@@ -341,3 +341,49 @@ def test_mismatch_error_body_is_redacted() -> None:
 
     assert "SECRET-TOKEN" not in (err.body or "")
     assert b"SECRET-TOKEN" not in pickle.dumps(err)
+
+
+def test_invoke_keeps_one_connection_per_client_and_closes_it() -> None:
+    from tests.redirect_lab import RedirectLab
+
+    with RedirectLab({TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)}) as lab:
+        with SigV4Client.new_client(
+            access_key=TOKEN_KEY,
+            secret_key=TOKEN_SECRET,
+            session_token=SESSION_TOKEN,
+            region="us-east-1",
+            endpoint=lab.home + "/prod",
+        ) as client:
+            for n in range(3):
+                echo = client.invoke(path="/items", query_params={"n": n})
+                assert isinstance(echo, dict)
+                assert echo["access_key"] == TOKEN_KEY
+            session = client._session
+            assert session is not None
+        assert client._session is None  # closed by the with block
+        assert len({a.peer_port for a in lab.arrivals}) == 1  # one keep-alive connection
+        # A session given to invoke() is the caller's: used, and not kept.
+        with requests.Session() as mine:
+            client.invoke(path="/items", session=mine)
+            assert client._session is None
+        assert len({a.peer_port for a in lab.arrivals}) == 2
+
+
+def test_the_client_module_loads_no_http_library() -> None:
+    # requests is imported on the first invoke(): signing alone needs no HTTP library.
+    # (Read from the source: the package's own __init__ may still import requests.)
+    import ast
+    import inspect
+
+    import sigv4client.client
+    import sigv4client.integrations._common
+
+    for module in (sigv4client.client, sigv4client.integrations._common):
+        tree = ast.parse(inspect.getsource(module))
+        loaded = set()
+        for node in tree.body:  # module level only; TYPE_CHECKING blocks are `if` nodes
+            if isinstance(node, ast.Import):
+                loaded |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                loaded.add(node.module.partition(".")[0])
+        assert not loaded & {"requests", "httpx", "aiohttp", "urllib3"}, module.__name__

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..exceptions import InvalidCredentialsError
 from ..models import Credentials
+
+if TYPE_CHECKING:
+    from ._accept import AcceptedCredentials
 
 
 @runtime_checkable
@@ -82,12 +85,13 @@ def require_credentials(value: object, where: str) -> Credentials:
     return value
 
 
-def resolve_provider(source: Credentials | CredentialsProvider) -> CredentialsProvider:
+def resolve_provider(source: AcceptedCredentials) -> CredentialsProvider:
     """Turn what a caller passes as credentials into a provider.
 
     A :class:`~sigv4client.models.Credentials` value is wrapped in a
     :class:`StaticCredentialsProvider`; an object with ``get_credentials()`` is
-    returned as it is. Anything else raises
+    returned as it is; boto3 and botocore sessions and credentials are read
+    through :class:`~sigv4client.credentials.BotocoreSessionProvider`. Anything else raises
     :class:`~sigv4client.exceptions.InvalidCredentialsError` (an
     :class:`~sigv4client.exceptions.InvalidInputError`).
 
@@ -96,18 +100,16 @@ def resolve_provider(source: Credentials | CredentialsProvider) -> CredentialsPr
     >>> resolve_provider(Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="s"))
     StaticCredentialsProvider(Credentials(access_key_id='AKIDEXAMPLE', expiration=None))
     """
-    candidate: object = source
-    if isinstance(candidate, Credentials):
-        return StaticCredentialsProvider(candidate)
-    if isinstance(candidate, CredentialsProvider):
-        return candidate
-    hint = ""
-    if isinstance(candidate, AsyncCredentialsProvider):
-        hint = "; this provider is async-only: call `await aget(provider)` instead"
-    # Name the type only: the value may be a dict or tuple holding the secret key.
+    from ._accept import as_source  # it builds on this module
+
+    converted = as_source(source, "resolve_provider()")
+    if isinstance(converted, Credentials):
+        return StaticCredentialsProvider(converted)
+    if isinstance(converted, CredentialsProvider):
+        return converted
     raise InvalidCredentialsError(
-        "expected sigv4client.Credentials or a provider with get_credentials(), "
-        f"got {type(candidate).__name__}{hint}"
+        f"resolve_provider() got {type(converted).__name__}, which has only "
+        "aget_credentials(): this provider is async-only: call `await aget(provider)` instead"
     )
 
 

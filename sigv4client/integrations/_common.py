@@ -1,42 +1,72 @@
-"""What the httpx and aiohttp adapters share: settings, scope and credentials snapshots.
+"""One path from credentials to the wire, shared by every adapter and by SigV4Client.
 
 Each adapter translates its library's request into an
 :class:`~sigv4client.models.HttpRequest` and writes the result back; everything
-in between lives here, once, for sync and async alike. The only difference
-between the two paths is how a credentials snapshot is taken:
-:meth:`AdapterSigner.credentials` calls ``get_credentials()`` (it may block),
-:meth:`AdapterSigner.acredentials` awaits :func:`sigv4client.credentials.aget`
-(it never blocks the event loop).
+in between lives here, once, for sync and async alike:
+
+- what ``credentials=`` accepts (:func:`~sigv4client.credentials._accept.as_source`)
+  and one snapshot per request: :meth:`AdapterSigner.credentials` calls
+  ``get_credentials()`` (it may block), :meth:`AdapterSigner.acredentials`
+  awaits :func:`sigv4client.credentials.aget` (it never blocks the event loop);
+- the region rule (:func:`region_for`): an explicit region, or the one an AWS
+  host name carries, or :class:`~sigv4client.InvalidConfigError` saying how to
+  pass it;
+- the redirect rule (:class:`RedirectChain`): credentials go to the origin of
+  the first request of a chain, and only while every hop stays there; once a
+  redirect leaves that origin, no later hop carries them, even back home.
+
+Nothing here imports an HTTP library.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import datetime
+from urllib.parse import urljoin, urlsplit
 
 from .._endpoints import infer_region
-from ..credentials import AsyncCredentialsProvider, CredentialsProvider, aget
+from ..credentials import CredentialsProvider, aget
+from ..credentials._accept import AcceptedCredentials, as_source
 from ..exceptions import InvalidConfigError, InvalidCredentialsError
 from ..models import Credentials, HttpRequest, SigningConfig, SigningResult
 from ..signing import sign
 
-__all__ = ["CREDENTIAL_HEADERS", "AdapterSigner", "AnyCredentialsSource", "host_of"]
+__all__ = [
+    "CREDENTIAL_HEADERS",
+    "AdapterSigner",
+    "AnyCredentialsSource",
+    "Origin",
+    "RedirectChain",
+    "drop_headers",
+    "host_of",
+    "origin_of",
+    "region_for",
+]
 
-#: What the async-capable adapters accept as credentials: a value, a provider
-#: with ``get_credentials()``, or an async-only one with ``aget_credentials()``.
-AnyCredentialsSource = Credentials | CredentialsProvider | AsyncCredentialsProvider
+#: What every ``credentials=`` accepts: a value, a provider (sync or async),
+#: or a boto3/botocore session or credentials object.
+AnyCredentialsSource = AcceptedCredentials
 
-#: Headers that carry a signature or a credential, and the Host an adapter
-#: pinned: none of them may follow a request to another origin.
+#: Headers that carry a signature or a credential: none of them may follow a
+#: request to another origin.
 CREDENTIAL_HEADERS = (
     "Authorization",
     "X-Amz-Date",
     "X-Amz-Security-Token",
     "X-Amz-Content-SHA256",
-    "Host",
 )
 
+#: An origin (RFC 6454): scheme, host and port, lowercased, the port made explicit.
+Origin = tuple[str, str, int]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Characters that URL parsers split differently (a backslash ends the authority
+# for WHATWG and urllib3 but not for urllib.parse; whitespace and controls are
+# dropped by some and kept by others). A Location holding one is never trusted
+# to stay home.
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]|[^\x00-\x7f]")
 _MAX_REGIONS = 64  # configs cached per inferred region: a few regions in practice
 
 
@@ -49,20 +79,134 @@ def host_of(url: str) -> str:
     return url.partition("://")[2].partition("/")[0].partition("?")[0]
 
 
+def region_for(region: str | None, url: str, how: str) -> str:
+    """The region rule, the same everywhere: explicit, or read from an AWS host, or an error.
+
+    ``how`` tells the caller how to pass a region where the error is raised
+    (``"pass region='...' to SigV4Auth"``, ``"pass --region"``).
+
+    >>> region_for(None, "https://abc.execute-api.eu-west-1.amazonaws.com/prod", "pass region=")
+    'eu-west-1'
+    >>> region_for("us-west-2", "http://127.0.0.1:8080/", "pass region=")
+    'us-west-2'
+    >>> region_for(None, "http://127.0.0.1:8080/", "pass region='...' to SigV4Client")
+    Traceback (most recent call last):
+    ...
+    sigv4client.exceptions.InvalidConfigError: cannot tell the AWS region from host \
+'127.0.0.1:8080', which is not an AWS endpoint host name; pass region='...' to SigV4Client
+    """
+    if region is not None:
+        return region
+    host = host_of(url)
+    found = infer_region(host)
+    if found is None:
+        raise InvalidConfigError(
+            f"cannot tell the AWS region from host {host!r}, which is not an AWS endpoint "
+            f"host name; {how}"
+        )
+    return found
+
+
+def origin_of(url: str) -> Origin | None:
+    """The origin of an absolute http(s) URL; ``None`` for anything else.
+
+    >>> origin_of("HTTPS://User:pw@Example.COM/a?b")
+    ('https', 'example.com', 443)
+    >>> origin_of("http://127.0.0.1:8080@evil.test/") == origin_of("http://evil.test/")
+    True
+    >>> origin_of("/relative") is None
+    True
+    """
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number, a bad IPv6 literal
+        return None
+    if scheme not in _DEFAULT_PORTS or not host or port is None:
+        return None
+    return scheme, host.lower(), port
+
+
+def drop_headers(headers: MutableMapping[str, str], names: Iterable[str]) -> None:
+    """Remove every value of each header in ``names`` (case-insensitive mappings)."""
+    for name in names:
+        while name in headers:
+            del headers[name]
+
+
+class RedirectChain:
+    """The redirect rule, for the hops of one request: where credentials may go.
+
+    Credentials go to the origin of the first request, and only while every
+    hop stays there; a hop to another origin (another scheme, host or port)
+    carries none, and neither does any later hop, even one that comes back: the
+    other origin chose where it points.
+
+    >>> chain = RedirectChain("https://api.example.com/a")
+    >>> chain.keeps_credentials("https://api.example.com/b")
+    True
+    >>> chain.keeps_credentials("http://api.example.com/b")  # https -> http: another origin
+    False
+    >>> chain.keeps_credentials("https://api.example.com/c")  # it left once: never again
+    False
+    """
+
+    __slots__ = ("_home", "_url", "left")
+
+    def __init__(self, url: str) -> None:
+        # The origin is parsed on the first redirect: most requests have none.
+        self._url = url
+        self._home: Origin | None = None
+        self.left = False
+
+    @property
+    def home(self) -> Origin | None:
+        """The origin of the first request (None if it has none: then nothing stays home)."""
+        if self._home is None:
+            self._home = origin_of(self._url)
+        return self._home
+
+    def keeps_credentials(self, url: str) -> bool:
+        """Whether the hop to ``url`` (absolute) may carry credentials; records a departure."""
+        home = self.home
+        if not self.left and home is not None and origin_of(url) == home:
+            return True
+        self.left = True
+        return False
+
+    def location_keeps_credentials(self, base_url: str, location: str) -> bool:
+        """:meth:`keeps_credentials` for a raw ``Location`` read against ``base_url``.
+
+        Used where the library's own resolved URL cannot be seen before the hop
+        is built: a Location that parsers could read differently counts as
+        leaving.
+        """
+        if _AMBIGUOUS.search(location):
+            self.left = True
+            return False
+        return self.keeps_credentials(urljoin(base_url, location))
+
+
 class AdapterSigner:
-    """The signing settings of one adapter instance, and the calls they need.
+    """The signing settings of one adapter (or client) instance, and the calls they need.
 
     Built from the constructor arguments every adapter shares (those of
     :class:`sigv4client.SigV4Auth`); validates them at construction.
-    ``owner`` names the adapter class in error messages.
+    ``owner`` names the adapter class in error messages; ``sync_only`` refuses,
+    at construction, a provider that has only ``aget_credentials()``.
     """
 
     __slots__ = ("_clock", "_configs", "_fixed_region", "_owner", "_template", "source")
 
+    #: The headers a signed request carries that must not reach another origin.
+    credential_headers = CREDENTIAL_HEADERS
+
     def __init__(
         self,
         owner: str,
-        credentials: AnyCredentialsSource,
+        credentials: object,
         region: str | None,
         service: str,
         *,
@@ -71,18 +215,18 @@ class AdapterSigner:
         unsigned_payload: bool,
         content_sha256_header: bool,
         sign_session_token: bool,
+        sync_only: bool = False,
     ) -> None:
-        candidate: object = credentials
-        if not isinstance(candidate, (Credentials, CredentialsProvider, AsyncCredentialsProvider)):
-            # Name the type only: a wrong value is often a dict holding the secret key.
+        source = as_source(credentials, owner)
+        if sync_only and not isinstance(source, (Credentials, CredentialsProvider)):
             raise InvalidCredentialsError(
-                f"{owner} expected sigv4client.Credentials or a provider with "
-                f"get_credentials() or aget_credentials(), got {type(candidate).__name__}"
+                f"{owner} sends synchronously, but {type(source).__name__} has only "
+                "aget_credentials(): give it a provider with get_credentials()"
             )
         if clock is not None and not callable(clock):
             raise InvalidConfigError(f"clock must be a callable, got {type(clock).__name__}")
         self._owner = owner
-        self.source = credentials
+        self.source = source
         self._clock = clock
         if config is not None:
             if not isinstance(config, SigningConfig):
@@ -99,7 +243,8 @@ class AdapterSigner:
             # The region may be decided per request from the host; the template
             # validates everything else now, at construction.
             self._template = SigningConfig(
-                region=region or "us-east-1",
+                # A placeholder until a host names one; a region given is checked here.
+                region="us-east-1" if region is None else region,
                 service=service,
                 unsigned_payload=unsigned_payload,
                 content_sha256_header=content_sha256_header,
@@ -109,20 +254,25 @@ class AdapterSigner:
         self._configs: dict[str, SigningConfig] = {}
 
     @property
+    def region(self) -> str | None:
+        """The region every request is signed for, or None when each host names its own."""
+        return self._template.region if self._fixed_region else None
+
+    @property
+    def service(self) -> str:
+        """The service name of the scope."""
+        return self._template.service
+
+    @property
     def unsigned_payload(self) -> bool:
         """Whether the body is left out of the signature (then it is never read)."""
         return self._template.unsigned_payload
 
     def config_for(self, url: str) -> SigningConfig:
-        """The signing config for a request to ``url``: its region read from the host if unset."""
+        """The signing config for a request to ``url``: its region by :func:`region_for`."""
         if self._fixed_region:
             return self._template
-        host = host_of(url)
-        region = infer_region(host)
-        if region is None:
-            raise InvalidConfigError(
-                f"cannot tell the AWS region from host {host!r}; pass region='...' to {self._owner}"
-            )
+        region = region_for(None, url, f"pass region='...' to {self._owner}")
         config = self._configs.get(region)
         if config is None:
             if len(self._configs) >= _MAX_REGIONS:
@@ -130,10 +280,13 @@ class AdapterSigner:
             config = self._configs[region] = dataclasses.replace(self._template, region=region)
         return config
 
-    def sign(self, request: HttpRequest, credentials: Credentials) -> SigningResult:
+    def sign(
+        self, request: HttpRequest, credentials: Credentials, *, now: datetime | None = None
+    ) -> SigningResult:
         """Sign ``request`` (pure, except for reading a file body to hash it)."""
         config = self.config_for(request.url)
-        now = self._clock() if self._clock is not None else None
+        if now is None and self._clock is not None:
+            now = self._clock()
         return sign(request, credentials, config, now=now)
 
     def credentials(self) -> Credentials:
@@ -159,6 +312,7 @@ class AdapterSigner:
 def _checked(creds: object, source: object) -> Credentials:
     if not isinstance(creds, Credentials):
         raise InvalidCredentialsError(
-            f"{type(source).__name__} returned {type(creds).__name__}, not sigv4client.Credentials"
+            f"{type(source).__name__} returned {type(creds).__module__}."
+            f"{type(creds).__qualname__}, not sigv4client.Credentials"
         )
     return creds

@@ -28,15 +28,22 @@ How each kind of body (``ClientRequest.body``, an aiohttp payload) is signed:
 A session compressing bodies (``compress=``) changes the body after signing:
 that needs ``unsigned_payload=True``.
 
-The session token travels in the ``X-Amz-Security-Token`` header of every
-request the session sends, to any host: if the service may redirect to
-another origin, pass ``allow_redirects=False``.
+Redirects: aiohttp runs the middleware again for each hop it follows. A hop
+that stays on the origin (scheme, host and port) of the first request is
+signed for its new URL and method; a hop to another origin is sent without
+any credential header and unsigned, and so is every later hop of that chain,
+even one that comes back. aiohttp hands a middleware each hop as a new
+request: :func:`guarded_send` tells a hop from a new call by the per-call
+objects aiohttp passes along, and by where the last redirect pointed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextvars
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, cast
 
@@ -53,9 +60,96 @@ except ImportError as exc:  # pragma: no cover - exercised with sys.modules patc
 
 from ..exceptions import InvalidRequestError, NonReplayableBodyError
 from ..models import Body, Credentials, HttpRequest, SigningConfig, SigningResult
-from ._common import AdapterSigner, AnyCredentialsSource
+from ._common import (
+    AdapterSigner,
+    AnyCredentialsSource,
+    Origin,
+    RedirectChain,
+    drop_headers,
+    origin_of,
+)
 
-__all__ = ["SigV4Middleware"]
+__all__ = ["SigV4Middleware", "guarded_send"]
+
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """The last request a guarded middleware passed on in this task, and what came back."""
+
+    chain: RedirectChain
+    request: weakref.ref[aiohttp.ClientRequest]
+    call: object  # the per-call list aiohttp hands every hop of one session.request()
+    keeps: bool
+    points_to: Origin | None  # where its redirect answer sends the next hop
+
+
+# One per task: every hop of one session.request() runs in the caller's task.
+_LAST_HOP: contextvars.ContextVar[_Hop | None] = contextvars.ContextVar(
+    "sigv4client_aiohttp_last_hop", default=None
+)
+
+
+def _redirect_origin(url: URL, location: str) -> Origin | None:
+    """The origin aiohttp will follow ``location`` to, read as aiohttp reads it."""
+    try:
+        target = URL(location)
+        if not target.absolute or target.host is None:
+            target = url.join(target)
+        return origin_of(str(target))
+    except ValueError:
+        return None
+
+
+async def guarded_send(
+    request: aiohttp.ClientRequest,
+    handler: ClientHandlerType,
+    apply: Callable[[aiohttp.ClientRequest], Awaitable[None]],
+    names: tuple[str, ...],
+) -> aiohttp.ClientResponse:
+    """Pass ``request`` on, with ``apply`` (which adds credentials) only where they may go.
+
+    The redirect rule of :class:`~sigv4client.integrations._common.RedirectChain`,
+    for a middleware: a new call starts a chain at its own origin; a hop
+    aiohttp follows continues the chain, and once a hop has left the origin
+    ``apply`` is not called and the ``names`` headers are removed. A retry of
+    the same request object (a retry middleware before this one) gets the
+    same answer as its first attempt.
+    """
+    url = str(request.url)
+    call = getattr(request, "_traces", None)  # one list per session.request() call
+    last = _LAST_HOP.get()
+    if last is not None and last.request() is request:
+        chain, keeps = last.chain, last.keeps
+    elif last is not None and (
+        (call is not None and call is last.call)
+        or (last.points_to is not None and origin_of(url) == last.points_to)
+    ):
+        chain = last.chain
+        keeps = chain.keeps_credentials(url)
+    else:
+        chain = RedirectChain(url)
+        keeps = chain.keeps_credentials(url)
+    if keeps:
+        await apply(request)
+    else:
+        drop_headers(request.headers, names)
+    ref = weakref.ref(request)
+    try:
+        response = await handler(request)
+    except BaseException:
+        # aiohttp retries a dropped keep-alive connection with a new request
+        # object to the same URL: that one continues this hop.
+        _LAST_HOP.set(_Hop(chain, ref, call, keeps, origin_of(url)))
+        raise
+    points_to = None
+    if response.status in _REDIRECTS:
+        location = response.headers.get("Location") or response.headers.get("URI")
+        if location is not None:
+            points_to = _redirect_origin(request.url, location)
+    _LAST_HOP.set(_Hop(chain, ref, call, keeps, points_to))
+    return response
 
 
 class SigV4Middleware:
@@ -113,7 +207,14 @@ class SigV4Middleware:
     async def __call__(
         self, request: aiohttp.ClientRequest, handler: ClientHandlerType
     ) -> aiohttp.ClientResponse:
-        """Sign ``request`` in place and pass it on (aiohttp's middleware protocol)."""
+        """Sign ``request`` in place and pass it on (aiohttp's middleware protocol).
+
+        A hop that left the origin of its first request is passed on unsigned
+        (see :func:`guarded_send`).
+        """
+        return await guarded_send(request, handler, self._sign, self._signer.credential_headers)
+
+    async def _sign(self, request: aiohttp.ClientRequest) -> None:
         credentials = await self._signer.acredentials()
         body, rewind = await self._body(request)
         translated = HttpRequest(
@@ -131,7 +232,6 @@ class SigV4Middleware:
         request.url = URL(result.url, encoded=True)  # the query as it was signed
         for name, value in result.headers:
             request.headers[name] = value
-        return await handler(request)
 
     def _sign_file(
         self, rewind: Callable[[], object], request: HttpRequest, credentials: Credentials

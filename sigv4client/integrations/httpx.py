@@ -23,16 +23,16 @@ How each kind of body is signed (``content=``, ``data=``, ``json=``, ``files=``)
 With ``unsigned_payload=True`` the body is never touched.
 
 httpx runs an auth flow once per ``send()``: requests it re-sends while
-following redirects (``follow_redirects=True``) keep the first signature,
-which covers the first URL only, and httpx strips only ``Authorization`` on a
-redirect to another origin: the session token would go along. A client that
-follows redirects should install :func:`redirect_guard` (or
-:func:`async_redirect_guard` for ``AsyncClient``) as a response hook, which
-removes every credential header before httpx copies a request to another
-origin::
+following redirects keep the first signature, which covers the first URL
+only, and httpx strips only ``Authorization`` on a redirect to another origin:
+the session token would go along. An auth object cannot see redirects, so
+follow them with :class:`SigV4HttpxClient` (or :class:`AsyncSigV4HttpxClient`),
+an ``httpx.Client`` that signs each hop staying on the origin of the first
+request for where it goes, and sends any other hop, and every later one,
+without credentials::
 
-    httpx.Client(auth=auth, follow_redirects=True,
-                 event_hooks={"response": [redirect_guard]})
+    with SigV4HttpxClient(auth=auth, follow_redirects=True) as client:
+        client.get(url)
 """
 
 from __future__ import annotations
@@ -52,40 +52,163 @@ except ImportError as exc:  # pragma: no cover - exercised with sys.modules patc
 # httpx keeps these two stream types private. An IteratorByteStream holds what
 # was passed as content= (a file, a list, a generator) in `_stream`; reaching
 # it is the only way to hash a file without reading it into memory.
+from httpx._client import USE_CLIENT_DEFAULT, UseClientDefault
 from httpx._content import IteratorByteStream
 from httpx._multipart import MultipartStream
+from httpx._types import AuthTypes
 
 from ..exceptions import NonReplayableBodyError
 from ..models import Body, HttpRequest, SigningConfig, SigningResult
-from ._common import CREDENTIAL_HEADERS, AdapterSigner, AnyCredentialsSource
+from ._common import (
+    CREDENTIAL_HEADERS,
+    AdapterSigner,
+    AnyCredentialsSource,
+    RedirectChain,
+    drop_headers,
+)
 
-__all__ = ["SigV4HttpxAuth", "async_redirect_guard", "redirect_guard"]
+__all__ = ["AsyncSigV4HttpxClient", "SigV4HttpxAuth", "SigV4HttpxClient"]
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host, url.port or default
+#: Marks a request that a redirect took away from the origin of its chain.
+_LEFT_HOME = "sigv4client.left_home"
 
 
-def redirect_guard(response: httpx.Response) -> None:
-    """A response hook: strip credentials from a request redirected to another origin.
+class _Hops:
+    """The redirect rule for one ``send()`` of the clients below: sync and async share it."""
 
-    httpx builds the redirected request from the one just sent, after the
-    response hooks run; removing the credential headers here keeps the
-    session token (and the signature) from reaching another host.
+    __slots__ = ("_auth", "chain", "history", "max_redirects", "names")
+
+    def __init__(
+        self,
+        request: httpx.Request,
+        auth: AuthTypes | UseClientDefault | None,
+        client_auth: httpx.Auth | None,
+        max_redirects: int,
+    ) -> None:
+        self.chain = RedirectChain(str(request.url))
+        if request.extensions.get(_LEFT_HOME):
+            # A next_request handed out after a redirect left: it stays unsigned
+            # even when the caller sends it on by hand.
+            self.chain.left = True
+        self._auth = auth
+        effective = client_auth if isinstance(auth, UseClientDefault) else auth
+        self.names = CREDENTIAL_HEADERS + tuple(getattr(effective, "credential_headers", ()))
+        self.max_redirects = max_redirects
+        self.history: list[httpx.Response] = []
+
+    @property
+    def auth(self) -> AuthTypes | UseClientDefault | None:
+        """The auth for the next hop: the caller's while the chain stays home, else none.
+
+        "None" is a do-nothing ``httpx.Auth()``: with ``auth=None`` httpx would
+        send Basic credentials built from userinfo in the redirect's URL.
+        """
+        return httpx.Auth() if self.chain.left else self._auth
+
+    def next(self, response: httpx.Response) -> httpx.Request | None:
+        """The hop ``response`` points to, stripped unless it stays home; None at the end."""
+        response.history = list(self.history)
+        request = response.next_request
+        if request is None:
+            return None
+        # httpx built it from the request just sent: its URL is where httpx will connect.
+        if not self.chain.keeps_credentials(str(request.url)):
+            drop_headers(request.headers, self.names)
+            # A new dict: httpx shares one extensions dict between a request and its redirects.
+            request.extensions = {**request.extensions, _LEFT_HOME: True}
+        return request
+
+    def follow(self, response: httpx.Response, request: httpx.Request) -> httpx.Request:
+        """Record ``response`` (read and closed) in the history; ``request`` is sent next."""
+        self.history.append(response)
+        if len(self.history) > self.max_redirects:
+            raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+        return request
+
+
+class SigV4HttpxClient(httpx.Client):
+    """An ``httpx.Client`` that follows redirects without sending credentials elsewhere.
+
+    Use it as ``httpx.Client`` (same arguments) with a :class:`SigV4HttpxAuth`
+    or a :mod:`sigv4client.tokens` auth. Each redirect that stays on the origin
+    (scheme, host and port) of the first request is sent through the auth again,
+    so it is signed for its new URL and method; a redirect to another origin is
+    sent without any credential header (signature, session token, the token
+    auth's header) and unsigned, and so is every later hop of that chain. With
+    ``follow_redirects=False`` the ``response.next_request`` httpx offers is
+    stripped the same way when it leaves the origin.
+
+    >>> from sigv4client import Credentials
+    >>> auth = SigV4HttpxAuth(Credentials(access_key_id="AKID", secret_access_key="secret"),
+    ...                       region="eu-west-1")
+    >>> with SigV4HttpxClient(auth=auth, follow_redirects=True) as client:
+    ...     pass  # client.get(...), client.post(...): signed, redirects guarded
     """
-    if not response.has_redirect_location:
-        return
-    request = response.request
-    target = request.url.join(response.headers["Location"])
-    if _origin(target) != _origin(request.url):
-        for name in CREDENTIAL_HEADERS:
-            request.headers.pop(name, None)
+
+    def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """Send ``request``, following redirects by the redirect rule."""
+        follow = (
+            self.follow_redirects
+            if isinstance(follow_redirects, UseClientDefault)
+            else follow_redirects
+        )
+        hops = _Hops(request, auth, self.auth, self.max_redirects)
+        while True:
+            response = super().send(request, stream=stream, auth=hops.auth, follow_redirects=False)
+            next_request = hops.next(response)
+            if next_request is None or not follow:
+                return response
+            response.read()
+            response.close()
+            request = hops.follow(response, next_request)
 
 
-async def async_redirect_guard(response: httpx.Response) -> None:
-    """:func:`redirect_guard` for ``httpx.AsyncClient``'s (async) response hooks."""
-    redirect_guard(response)
+class AsyncSigV4HttpxClient(httpx.AsyncClient):
+    """:class:`SigV4HttpxClient` for ``httpx.AsyncClient``: the same redirect rule.
+
+    >>> import asyncio
+    >>> from sigv4client import Credentials
+    >>> auth = SigV4HttpxAuth(Credentials(access_key_id="AKID", secret_access_key="secret"),
+    ...                       region="eu-west-1")
+    >>> async def main() -> None:
+    ...     async with AsyncSigV4HttpxClient(auth=auth, follow_redirects=True) as client:
+    ...         pass  # await client.get(...): signed, redirects guarded
+    >>> asyncio.run(main())
+    """
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """Send ``request``, following redirects by the redirect rule."""
+        follow = (
+            self.follow_redirects
+            if isinstance(follow_redirects, UseClientDefault)
+            else follow_redirects
+        )
+        hops = _Hops(request, auth, self.auth, self.max_redirects)
+        while True:
+            response = await super().send(
+                request, stream=stream, auth=hops.auth, follow_redirects=False
+            )
+            next_request = hops.next(response)
+            if next_request is None or not follow:
+                return response
+            await response.aread()
+            await response.aclose()
+            request = hops.follow(response, next_request)
 
 
 class SigV4HttpxAuth(httpx.Auth):
@@ -109,7 +232,7 @@ class SigV4HttpxAuth(httpx.Auth):
     >>> from sigv4client.integrations.httpx import SigV4HttpxAuth
     >>> auth = SigV4HttpxAuth(Credentials(access_key_id="AKID", secret_access_key="secret"),
     ...                       region="eu-west-1", service="execute-api")
-    >>> client = httpx.Client(auth=auth)   # or httpx.AsyncClient(auth=auth)
+    >>> client = SigV4HttpxClient(auth=auth)   # or AsyncSigV4HttpxClient(auth=auth)
     >>> client.close()
 
     What the flow does to a request, with the signing time pinned:
@@ -128,6 +251,8 @@ class SigV4HttpxAuth(httpx.Auth):
     # The signature covers the body. The flows below read it themselves (a
     # file is hashed in place) instead of letting httpx load it into memory.
     requires_request_body = True
+    #: The headers a signed request carries that must not reach another origin.
+    credential_headers = CREDENTIAL_HEADERS
 
     def __init__(
         self,

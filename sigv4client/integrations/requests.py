@@ -9,35 +9,67 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .._sources import CredentialsSource, check_source
 from ..models import HttpRequest, SigningConfig
-from ._common import CREDENTIAL_HEADERS, AdapterSigner
+from ._common import AdapterSigner, AnyCredentialsSource, RedirectChain, drop_headers
 
 __all__ = ["SigV4Auth", "SigV4Session"]
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, f"{parts.hostname}:{parts.port or default}"
+class RedirectGuard:
+    """The response hook a signing auth registers on a request: the redirect rule for requests.
+
+    requests follows a redirect with a copy of the request just sent, and
+    strips only ``Authorization`` when the host changes: the session token (or
+    a token auth's header) would go to the other origin. Before the copy is
+    made, this hook removes every credential header when the ``Location``
+    leaves the origin of the first request (see
+    :class:`~sigv4client.integrations._common.RedirectChain`); the copy, and
+    every later hop, then carries none. :class:`SigV4Session` also calls
+    ``resign`` for a hop that stays home, so it is signed for where it goes.
+    The same hook object travels with every copy of the request, so it holds
+    the chain's state.
+    """
+
+    __slots__ = ("chain", "names", "resign")
+
+    def __init__(
+        self, url: str, resign: Callable[[requests.PreparedRequest], None], names: tuple[str, ...]
+    ) -> None:
+        self.chain = RedirectChain(url)
+        self.resign = resign
+        self.names = names
+
+    def __call__(
+        self, response: requests.Response, *args: object, **kwargs: object
+    ) -> requests.Response:
+        sent = response.request
+        if response.is_redirect and sent is not None:
+            location = response.headers.get("location", "")
+            if not self.chain.location_keeps_credentials(sent.url or "", location):
+                self.strip(sent)
+        return response
+
+    def strip(self, r: requests.PreparedRequest) -> None:
+        """Remove the credential headers, and a Host header pinned for the old URL."""
+        # requests copies a pinned Host along; without one, urllib3 writes the new host.
+        drop_headers(r.headers, (*self.names, "Host"))
+
+    def install(self, r: requests.PreparedRequest) -> None:
+        """Register on ``r`` unless a guard is there already (a re-signed hop keeps its own)."""
+        if guard_of(r) is None:
+            # types-requests leaves register_hook unannotated.
+            r.register_hook("response", self)  # type: ignore[no-untyped-call]
 
 
-def _drop_credentials_on_foreign_redirect(
-    response: requests.Response, *args: object, **kwargs: object
-) -> requests.Response:
-    # requests follows a redirect with a copy of this very request, and strips
-    # only Authorization when the host changes: the session token would go to
-    # the other origin. Remove every credential header before it is copied.
-    if response.is_redirect and response.request is not None:
-        target = urljoin(response.request.url or "", response.headers["location"])
-        if _origin(target) != _origin(response.request.url or ""):
-            for name in CREDENTIAL_HEADERS:
-                response.request.headers.pop(name, None)
-    return response
+def guard_of(r: requests.PreparedRequest) -> RedirectGuard | None:
+    """The :class:`RedirectGuard` registered on ``r``, if any."""
+    for hook in (r.hooks or {}).get("response", ()):
+        if isinstance(hook, RedirectGuard):
+            return hook
+    return None
 
 
 class SigV4Auth(requests.auth.AuthBase):
@@ -63,7 +95,7 @@ class SigV4Auth(requests.auth.AuthBase):
 
     def __init__(
         self,
-        credentials: CredentialsSource,
+        credentials: AnyCredentialsSource,
         region: str | None = None,
         service: str = "execute-api",
         *,
@@ -73,7 +105,6 @@ class SigV4Auth(requests.auth.AuthBase):
         content_sha256_header: bool = False,
         sign_session_token: bool = True,
     ) -> None:
-        check_source(credentials)  # requests is sync: an async-only provider cannot serve it
         self._signer = AdapterSigner(
             "SigV4Auth",
             credentials,
@@ -84,13 +115,30 @@ class SigV4Auth(requests.auth.AuthBase):
             unsigned_payload=unsigned_payload,
             content_sha256_header=content_sha256_header,
             sign_session_token=sign_session_token,
+            sync_only=True,  # requests is sync: an async-only provider cannot serve it
         )
         self.credentials = credentials
         self.region = region
         self.service = service
 
+    @classmethod
+    def _from_signer(cls, signer: AdapterSigner, credentials: AnyCredentialsSource) -> SigV4Auth:
+        """An auth over an existing signer (SigV4Client's): one set of settings, not two."""
+        auth = cls.__new__(cls)
+        auth._signer = signer
+        auth.credentials = credentials
+        auth.region = signer.region
+        auth.service = signer.service
+        return auth
+
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         """Sign the prepared request in place (requests' auth protocol)."""
+        self.sign(r)
+        RedirectGuard(r.url or "", self.sign, self._signer.credential_headers).install(r)
+        return r
+
+    def sign(self, r: requests.PreparedRequest) -> None:
+        """Sign ``r`` in place for its current URL, method and body."""
         request = HttpRequest(
             method=r.method or "GET",
             url=r.url or "",
@@ -104,10 +152,6 @@ class SigV4Auth(requests.auth.AuthBase):
         r.url = result.url
         for name, value in result.headers:
             r.headers[name] = value
-        # requests ships no annotations for register_hook (types-requests leaves it untyped).
-        hook = _drop_credentials_on_foreign_redirect
-        r.register_hook("response", hook)  # type: ignore[no-untyped-call]
-        return r
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
@@ -118,10 +162,12 @@ class SigV4Session(requests.Session):
 
     requests applies an auth object once per call: a redirected request goes
     out with the first request's signature, which is wrong for its new URL
-    (and method, after a 303). With ``session.auth`` set to a
-    :class:`SigV4Auth`, this session signs each same-origin redirect again
-    for where it goes; a redirect to another origin is sent without
-    credentials (never the session token) and unsigned.
+    (and method, after a 303). This session signs each redirect that stays on
+    the origin of the first request again, for where it goes; a redirect to
+    another origin (scheme, host or port) is sent without credentials (never
+    the session token), and so is every later hop of that chain. It works with
+    ``session.auth`` or a per-call ``auth=`` set to a :class:`SigV4Auth` or a
+    :mod:`sigv4client.tokens` auth.
 
     >>> from sigv4client import Credentials
     >>> session = SigV4Session()
@@ -133,14 +179,14 @@ class SigV4Session(requests.Session):
     def rebuild_auth(
         self, prepared_request: requests.PreparedRequest, response: requests.Response
     ) -> None:
-        """Sign a same-origin redirect for its new URL, method and body."""
-        # types-requests leaves rebuild_auth and register_hook unannotated.
+        """Sign a hop that stays home for its new URL, method and body; strip any other."""
+        # types-requests leaves rebuild_auth unannotated.
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        auth = self.auth
-        previous = response.request.url if response.request is not None else None
-        if (
-            isinstance(auth, SigV4Auth)
-            and previous is not None
-            and _origin(prepared_request.url or "") == _origin(previous)
-        ):
-            auth(prepared_request)
+        guard = guard_of(prepared_request)
+        if guard is None:
+            return  # not signed by us: requests' own rules apply
+        # The URL requests will connect to, as it parsed it: the exact check.
+        if guard.chain.keeps_credentials(prepared_request.url or ""):
+            guard.resign(prepared_request)
+        else:
+            guard.strip(prepared_request)
