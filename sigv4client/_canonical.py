@@ -89,7 +89,8 @@ _SECRET_PARAMS = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Cre
 
 def _idna(host: str, url: str) -> str:
     # IDNA 2008 with UTS #46 mapping, as requests and httpx encode a host
-    # (the stdlib codec is IDNA 2003: "straße" would become "strasse").
+    # (the stdlib codec is IDNA 2003: "straße" would become "strasse", a Host
+    # the client does not send). A declared dependency, imported on first use.
     import idna
 
     try:
