@@ -12,7 +12,7 @@ More in :mod:`sigv4client.credentials`, :mod:`sigv4client.cognito`,
 :mod:`sigv4client.integrations` and :mod:`sigv4client.local`.
 """
 
-from ._verify import VerifiedIdentity, verify
+from .verification import VerifiedIdentity, verify
 from .client import SigV4Client
 from .exceptions import (
     ApiError,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
@@ -252,8 +253,7 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
             pair, wire_item = _query_parameter(item)
             pairs.append(pair)
             wire.append(wire_item)
-    canonical = "&".join([f"{k}={v}" for k, v in sorted(pairs)])
-    return canonical, "&".join(wire), tuple(pairs)
+    return join_query(pairs), "&".join(wire), tuple(pairs)
 
 
 def rebuild_url(parts: SplitUrl, query: str) -> str:
@@ -300,6 +300,15 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
     return SigningTarget(parts.host, uri, query, url)
 
 
+def join_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """CanonicalQueryString from encoded ``(name, value)`` pairs.
+
+    "Sort the encoded parameters by name; parameters with the same name are
+    sorted by value", then ``name=value`` joined with '&'.
+    """
+    return "&".join([f"{k}={v}" for k, v in sorted(pairs)])
+
+
 def encode_query_value(value: str) -> str:
     """URI-encode one query name or value as SigV4 requires (unreserved kept, %20 for space)."""
     return quote(value, safe="-_.~")
@@ -341,6 +350,58 @@ def validate_method(method: str) -> str:
     return method.upper()
 
 
-def sha256_hex(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
+def checked_headers(
+    headers: Iterable[tuple[str, str]], keep: Callable[[str], bool]
+) -> tuple[tuple[str, str], ...]:
+    """Check every header; return ``(lowercase name, value)`` of those ``keep`` keeps.
+
+    Every name must be a token and every value free of CR, LF and NUL, kept or
+    not: a header that is not signed still goes on the wire. The order of the
+    request is kept (a repeated header's values are combined in that order).
+    """
+    out = []
+    for name, value in headers:
+        lname = header_name(name)
+        if "\n" in value or "\r" in value or "\x00" in value:
+            header_value(name, value)  # raises, naming the header
+        if keep(lname):
+            out.append((lname, value))
+    return tuple(out)
+
+
+def canonical_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The CanonicalHeaders entries of checked ``(lowercase name, value)`` pairs.
+
+    "Lowercase(HeaderName) + ':' + Trimall(HeaderValue)"; "if a header appears
+    more than once, combine the values with commas in the order they appear."
+    """
+    out: dict[str, str] = {}
+    for lname, value in pairs:
+        v = " ".join(value.split())
+        prev = out.get(lname)
+        out[lname] = v if prev is None else f"{prev},{v}"
+    return out
+
+
+def header_lines(headers: Mapping[str, str], names: Iterable[str]) -> str:
+    """One ``name:value\\n`` line per name of ``names``, in that (sorted) order."""
+    return "".join([f"{n}:{headers[n]}\n" for n in names])
+
+
+def canonical_request(
+    method: str, uri: str, query: str, header_block: str, signed_headers: str, payload: str
+) -> str:
+    """CanonicalRequest, the one place it is assembled (sign, presign and verify).
+
+    HTTPMethod + '\\n' + CanonicalURI + '\\n' + CanonicalQueryString + '\\n' +
+    CanonicalHeaders + '\\n' + SignedHeaders + '\\n' + HashedPayload, where
+    ``header_block`` is the CanonicalHeaders lines, each ending in '\\n'.
+    """
+    return f"{method}\n{uri}\n{query}\n{header_block}\n{signed_headers}\n{payload}"
+
+
+def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
+    """StringToSign: Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
+    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8)."""
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"

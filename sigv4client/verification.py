@@ -43,7 +43,7 @@ from .exceptions import (
     VerificationError,
 )
 from .models import Credentials, HttpRequest, SigningConfig, redact_canonical_request
-from .signing import _signing_key, payload_hash
+from .signing import _signature, _signing_key, payload_hash
 
 __all__ = [
     "Check",
@@ -237,6 +237,14 @@ and compare the signer's canonical request with .canonical_request
         )
     choose = default_config_for if config_for is None else config_for
 
+    if "#" in request.url:
+        # A fragment never goes on the wire (RFC 9110 4.2.4): a URL that holds
+        # one is not the request as received, and no signer signs it.
+        raise VerificationError(
+            "the request URL has a fragment ('#...'), which HTTP never sends; "
+            "pass the URL's path and query exactly as they came on the wire",
+            check="malformed",
+        )
     try:
         parts = c.split_url(request.url)
     except ValueError as exc:  # InvalidRequestError, and codecs' UnicodeError
@@ -655,76 +663,50 @@ def _recompute(
     config: SigningConfig,
     secret: str,
 ) -> tuple[str, str, str]:
-    """Our canonical request, string to sign and signature for what the request says it signed."""
+    """Our canonical request, string to sign and signature for what the request says it signed.
+
+    The same pipeline as sign() and presign() (``sigv4client._canonical``), over
+    exactly the headers listed in SignedHeaders.
+    """
+    names = parsed.signed_headers
     try:
         # "HTTPMethod": the signers (botocore, sign()) put it in uppercase.
         method = c.validate_method(request.method)
         uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
-        query = _canonical_query(parts.query, parsed.presigned)
-        canonical_headers = _canonical_headers(headers, parsed, parts.host)
+        canonical, _, pairs = c.canonical_query(parts.query)
+        if parsed.presigned:
+            # "The Canonical Query String must include all the query parameters ...
+            # except for X-Amz-Signature." Names compared in their encoded form.
+            canonical = c.join_query([(k, v) for k, v in pairs if k != "X-Amz-Signature"])
+        signed = frozenset(names)
+        canonical_headers = c.canonical_headers(
+            c.checked_headers(request.headers, signed.__contains__)
+        )
     except ValueError as exc:  # InvalidRequestError, HeaderInjectionError, codec errors
         raise _malformed(f"the request cannot be canonicalized: {exc}", parsed) from None
-    payload = _payload(request, headers, parsed)
-    names = sorted(canonical_headers)
-    # CanonicalRequest = HTTPMethod + '\n' + CanonicalURI + '\n' + CanonicalQueryString
-    #   + '\n' + CanonicalHeaders + '\n' + SignedHeaders + '\n' + HashedPayload,
-    # where CanonicalHeaders is one "name:value\n" line per header.
-    canonical_request = "\n".join(
-        (
-            method,
-            uri,
-            query,
-            "".join(f"{name}:{canonical_headers[name]}\n" for name in names),
-            ";".join(names),
-            payload,
-        )
-    )
-    # StringToSign = Algorithm + '\n' + RequestDateTime + '\n' + CredentialScope
-    #   + '\n' + HashedCanonicalRequest
-    string_to_sign = "\n".join(
-        (
-            c.ALGORITHM,
-            parsed.amz_date,
-            parsed.scope,
-            c.sha256_hex(canonical_request.encode("utf-8", "surrogatepass")),
-        )
-    )
-    # The signing key is signing.py's, cached per (secret, date, region, service).
-    key = _signing_key(secret, parsed.scope_date, parsed.region, parsed.service)
-    signature = key.hmac_hex(string_to_sign.encode("utf-8"))
-    return canonical_request, string_to_sign, signature
-
-
-def _canonical_query(query: str, presigned: bool) -> str:
-    canonical, _, pairs = c.canonical_query(query)
-    if not presigned:
-        return canonical
-    # "The Canonical Query String must include all the query parameters ... except
-    # for X-Amz-Signature." Names are compared in their canonical (encoded) form.
-    return "&".join(f"{k}={v}" for k, v in sorted(pairs) if k != "X-Amz-Signature")
-
-
-def _canonical_headers(
-    headers: dict[str, list[tuple[str, str]]], parsed: _Parsed, url_host: str
-) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in parsed.signed_headers:
-        found = headers.get(name)
-        if not found:
-            if name == "host":
-                # No Host header (HTTP/2's :authority, a test double): the URL's host,
-                # which is what a client sends and signs.
-                out[name] = url_host
-                continue
+    if "host" not in canonical_headers:
+        # No Host header (HTTP/2's :authority, a test double): the URL's host,
+        # which is what a client sends and signs. (SignedHeaders always has host.)
+        canonical_headers["host"] = parts.host
+    for name in names:
+        if name not in canonical_headers:
             raise _malformed(
                 f"the header {name!r} is listed in SignedHeaders but is not in the request",
                 parsed,
             )
-        # "If a header appears more than once, combine the values with commas in
-        # the order they appear" after Trimall() of each value. The raw name must
-        # be a token: str.lower() maps some non-ASCII letters to ASCII ones.
-        out[name] = ",".join(c.header_value(c.header_name(n), v) for n, v in found)
-    return out
+    payload = _payload(request, headers, parsed)
+    canonical_request = c.canonical_request(
+        method, uri, canonical, c.header_lines(canonical_headers, names), ";".join(names), payload
+    )
+    # The signing key is signing.py's, cached per (secret, date, region, service).
+    key = _signing_key(secret, parsed.scope_date, parsed.region, parsed.service)
+    try:
+        string_to_sign, signature = _signature(canonical_request, parsed.amz_date, key)
+    except UnicodeEncodeError:
+        # A lone surrogate (a server that decoded bytes with surrogateescape): no
+        # signer can have signed text that is not UTF-8.
+        raise _malformed("the request holds text that is not valid UTF-8", parsed) from None
+    return canonical_request, string_to_sign, signature
 
 
 def _payload(
