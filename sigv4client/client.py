@@ -15,8 +15,6 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
-import requests
-
 from ._canonical import encode_query_value, split_url
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
@@ -26,6 +24,8 @@ from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
 from .signing import sign
 
 if TYPE_CHECKING:
+    import requests
+
     from .tokens import TokenAuth
 
 __all__ = ["FileBody", "JsonBody", "QueryValue", "SigV4Client"]
@@ -317,6 +317,8 @@ class SigV4Client:
         signed = self.sign_request(
             method=method, path=path, headers=headers, query_params=query_params, body=body
         )
+        import requests  # loaded when a request is sent, not when sigv4client is imported
+
         sender = session if session is not None else requests
         response = sender.request(
             signed.method, signed.url, headers=signed.headers, data=signed.body, timeout=timeout
