@@ -49,6 +49,17 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 # escapes, none of which escapes an unreserved character (those would decode).
 _CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
+# A query of unreserved characters, escapes, '=' and '&' only (checked further in
+# canonical_query), and an escape that is not "%XX" in uppercase hexadecimal.
+_QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
+# An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
+# one of an unreserved character (it would decode, then stand unescaped).
+_NOT_PLAIN_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern)
+# The common URL: scheme://netloc, a path of unreserved characters and '/', a
+# query of the characters above, no fragment. Groups: origin, path, query.
+_PLAIN_URL = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)(/[A-Za-z0-9\-._~/]*)(?:\?([A-Za-z0-9\-._~=&%]*))?\Z"
+)
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 
@@ -102,6 +113,43 @@ def _idna(host: str, url: str) -> str:
         ) from exc
 
 
+@lru_cache(maxsize=64)
+def _origin(origin: str) -> tuple[str, str, str]:
+    """``scheme://netloc`` checked: the scheme in lowercase, the netloc, the Host value.
+
+    Cached on its own: the paths of real traffic change (ids in them), its
+    origins do not, and the host is what takes checking (port, IDNA, characters).
+    Messages show the origin, never its userinfo.
+    """
+    scheme, _, netloc = origin.partition("://")
+    scheme = scheme.lower()
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
+        close = hostport.find("]")
+        if close == -1:
+            raise InvalidRequestError(f"url {shown_url(origin)!r} has an unterminated IPv6 host")
+        host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
+    else:
+        host, _, port = hostport.partition(":")
+    if not host:
+        raise InvalidRequestError(
+            f"url {shown_url(origin)!r} has no host; give 'https://host/path'"
+        )
+    if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
+        raise InvalidRequestError(f"url {shown_url(origin)!r} has an invalid port {port!r}")
+    host = host.lower()
+    if not host.isascii():
+        host = _idna(host, origin)
+    if not _HOST_CHARS.match(host):
+        raise HeaderInjectionError(
+            f"url {shown_url(origin)!r} has a host with characters a host cannot hold "
+            "(spaces, control characters, quotes); it would go into the Host header"
+        )
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return scheme, netloc, host
+
+
 @lru_cache(maxsize=256)
 def split_url(url: str) -> SplitUrl:
     """Split ``url`` into scheme, netloc, the Host header value, path, query, fragment.
@@ -110,41 +158,20 @@ def split_url(url: str) -> SplitUrl:
     lowercase, without userinfo, with the port unless it is the scheme's default,
     IDNA-encoded when it is not ASCII. Messages never show the URL's userinfo.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme:
+    start = url.find("://")
+    if start <= 0:
         raise InvalidRequestError(
             f"url {shown_url(url)!r} has no scheme; give an absolute URL such as "
             "'https://host/path'"
         )
-    scheme = scheme.lower()
-    end = len(rest)
+    start += 3
+    end = len(url)
     for ch in "/?#":
-        i = rest.find(ch)
-        if i != -1 and i < end:
+        i = url.find(ch, start, end)
+        if i != -1:
             end = i
-    netloc, tail = rest[:end], rest[end:]
-    hostport = netloc.rpartition("@")[2]
-    if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
-        close = hostport.find("]")
-        if close == -1:
-            raise InvalidRequestError(f"url {shown_url(url)!r} has an unterminated IPv6 host")
-        host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
-    else:
-        host, _, port = hostport.partition(":")
-    if not host:
-        raise InvalidRequestError(f"url {shown_url(url)!r} has no host; give 'https://host/path'")
-    if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
-        raise InvalidRequestError(f"url {shown_url(url)!r} has an invalid port {port!r}")
-    host = host.lower()
-    if not host.isascii():
-        host = _idna(host, url)
-    if not _HOST_CHARS.match(host):
-        raise HeaderInjectionError(
-            f"url {shown_url(url)!r} has a host with characters a host cannot hold "
-            "(spaces, control characters, quotes); it would go into the Host header"
-        )
-    if port and port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{port}"
+    scheme, netloc, host = _origin(url[:end])
+    tail = url[end:]
     fragment = ""
     if "#" in tail:
         tail, _, fragment = tail.partition("#")
@@ -233,6 +260,36 @@ def _query_parameter(item: str) -> tuple[tuple[str, str], str]:
     return (k, v), (f"{k}={v}" if eq else k)
 
 
+def _plain_query(query: str) -> list[tuple[str, str, str]] | None:
+    """The parameters of a query already in SigV4's form, or None if it is not.
+
+    Every name and value made of unreserved characters and uppercase escapes of
+    other characters, no empty parameter, no '=' in a value (that would be
+    encoded): then each parameter is its own encoding, and the query its own
+    wire form (the common case). Returns ``(name, '=' or '', value)`` per
+    parameter in query order: sorting these sorts as the (name, value) pairs do.
+    """
+    if not _QUERY_CHARS.match(query):
+        return None
+    return _plain_items(query)
+
+
+def _plain_items(query: str) -> list[tuple[str, str, str]] | None:
+    # _plain_query for a query known to hold only _QUERY_CHARS.
+    if "%" in query and _NOT_PLAIN_ESCAPE.search(query):
+        return None
+    plain = [item.partition("=") for item in query.split("&")]
+    for name, eq, value in plain:
+        if not (name or eq) or "=" in value:
+            return None
+    return plain
+
+
+def _join_plain(plain: list[tuple[str, str, str]]) -> str:
+    # "name=value" each (a parameter without '=' has the empty value), joined by '&'.
+    return "&".join([f"{k}={v}" for k, _, v in plain])
+
+
 @lru_cache(maxsize=512)
 def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """The CanonicalQueryString of a wire query, the re-encoded wire query, and the pairs.
@@ -246,7 +303,11 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """
     if not query:
         return "", "", ()
-    pairs: list[tuple[str, str]] = []
+    plain = _plain_query(query)
+    if plain is not None:
+        pairs = [(k, v) for k, _, v in plain]
+        return _join_plain(sorted(plain)), query, tuple(pairs)
+    pairs = []
     wire: list[str] = []
     for item in query.split("&"):
         if item:
@@ -285,19 +346,35 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
     """Split ``url`` and canonicalize its path and query: all sign() needs from a URL.
 
     Keyed on the URL and the two path flags, everything the result depends on.
-    It calls the uncached forms of the step functions (``__wrapped__``): this one
-    entry holds the result, the per-step caches need not hold it too.
+    The common shape (a path of unreserved characters with no dot segment, a
+    query already in SigV4's form, no fragment) is recognized by one regular
+    expression and needs no further work; anything else takes the general steps
+    (their uncached forms, ``__wrapped__``: this one entry holds the result).
 
     >>> t = signing_target("https://h.example/a/./b%2Fc?z=1&a=x+y", True, True)
     >>> t.host, t.canonical_uri, t.canonical_query, t.url
     ('h.example', '/a/b%252Fc', 'a=x%20y&z=1', 'https://h.example/a/./b%2Fc?z=1&a=x%20y')
+    >>> signing_target("https://h.example/items/42?limit=10&next=a%2Fb", True, True)[1:]
+    ('/items/42', 'limit=10&next=a%2Fb', 'https://h.example/items/42?limit=10&next=a%2Fb')
     """
+    m = _PLAIN_URL.match(url)
+    if m is not None:
+        origin, path, query = m.groups()
+        # RFC 3986 5.2.4: no empty, "." or ".." segment, nothing to remove.
+        if not normalize or ("//" not in path and "/." not in path):
+            host = _origin(origin)[2]
+            if not query:
+                return SigningTarget(host, path, "", url)
+            plain = _plain_items(query)  # _PLAIN_URL checked its characters
+            if plain is not None:
+                plain.sort()
+                return SigningTarget(host, path, _join_plain(plain), url)
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
-    query, wire_query, _ = canonical_query.__wrapped__(parts.query)
+    canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)
     if wire_query != parts.query:
         url = rebuild_url(parts, wire_query)
-    return SigningTarget(parts.host, uri, query, url)
+    return SigningTarget(parts.host, uri, canonical, url)
 
 
 def join_query(pairs: Iterable[tuple[str, str]]) -> str:

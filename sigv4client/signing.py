@@ -288,19 +288,24 @@ def _header_block(
 
 
 @lru_cache(maxsize=256)
-def _signed_headers_of(
+def _header_block_of(
     request_headers: tuple[tuple[str, str], ...],
     only: frozenset[str] | None,
     skip: frozenset[str],
-) -> tuple[tuple[str, str], ...]:
-    """The headers of ``request_headers`` that sign() signs, checked (``checked_headers``).
+    host: str,
+    token: str | None,
+    content_sha256: str | None,
+) -> _HeaderBlock:
+    """:func:`_header_block` for a request's whole header list and the config's selection.
 
-    Keyed on the request's whole header list and the config's selection: a
-    request repeated as it was (the common case) skips the check and the
-    selection; one with a new unsigned header selects again, and then finds the
-    same signed headers, hence the same :func:`_header_block`.
+    A request repeated as it was (the common case) finds its block in one
+    lookup, without checking or selecting its headers again. One with a new
+    header that is not signed (a per-request ``traceparent``) misses here, is
+    checked and selected, and then finds the same signed headers, hence the
+    same block, in :func:`_header_block`.
     """
-    return c.checked_headers(request_headers, _keeps(only, skip, claim=True))
+    signed = c.checked_headers(request_headers, _keeps(only, skip, claim=True))
+    return _header_block(signed, host, token, content_sha256)
 
 
 def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
@@ -371,8 +376,8 @@ def _sign(
     token = credentials.session_token
     signed_token = token if config.sign_session_token else None
     # The headers are checked before the body is read, so bad headers fail first.
-    signed = _signed_headers_of(request.headers, config.signed_headers, config.unsigned_headers)
-    block = _header_block(signed, target.host, signed_token, None)
+    only, skip = config.signed_headers, config.unsigned_headers
+    block = _header_block_of(request.headers, only, skip, target.host, signed_token, None)
     claim = block.content_sha256_claim
     if claim is not None and (claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-")):
         # The caller chose how the payload is signed (S3's unsigned or chunked
@@ -385,7 +390,7 @@ def _sign(
     send_sha256 = config.content_sha256_header or config.unsigned_payload or claim is not None
     if send_sha256:
         # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
-        block = _header_block(signed, target.host, signed_token, payload)
+        block = _header_block_of(request.headers, only, skip, target.host, signed_token, payload)
     out: list[tuple[str, str]] = []
     if not block.has_host:
         out.append(("Host", target.host))
