@@ -134,6 +134,9 @@ class _Parsed:
     request_time: datetime
     expires_in: int | None
     token: str | None
+    #: The token came in the query (exactly as signed), not in a header (which
+    #: HTTP carries without surrounding whitespace).
+    token_in_query: bool = False
 
     @property
     def scope(self) -> str:
@@ -529,6 +532,7 @@ def _parse_presigned(params: dict[str, str], headers: dict[str, list[tuple[str, 
         request_time=when,
         expires_in=int(expires),
         token=token,
+        token_in_query="X-Amz-Security-Token" in params,
     )
 
 
@@ -641,10 +645,13 @@ def _check_token(parsed: _Parsed, expected: str | None, server_time: datetime) -
     elif given is None:
         problem = "has no X-Amz-Security-Token, but the key is temporary and needs its token"
     # Constant time: the time taken must not tell how much of a guess was right.
-    # Compared as HTTP carries it, without surrounding whitespace.
+    # Compared as it was carried: exactly in a query, without surrounding
+    # whitespace in a header (HTTP strips it).
     elif hmac.compare_digest(
         given.encode("utf-8", "surrogatepass"),
-        expected.strip(" \t").encode("utf-8", "surrogatepass"),
+        (expected if parsed.token_in_query else expected.strip(" \t")).encode(
+            "utf-8", "surrogatepass"
+        ),
     ):
         return
     else:
