@@ -1,7 +1,10 @@
 """Pure SigV4 canonicalization steps: no clock, no I/O, no credentials.
 
 Each function implements one step of "Create a canonical request" in the AWS
-SigV4 specification; the rule it enforces is quoted beside it. Functions whose
+SigV4 specification; the rule it enforces is quoted beside it. This is the one
+pipeline of sign(), presign() and verify(): they choose which headers and
+query parameters go in, and all three assemble the canonical request with
+:func:`canonical_request` and the string to sign with :func:`string_to_sign`. Functions whose
 result depends only on their arguments (a URL, a path, a query, a header name)
 are memoized in small bounded caches, because real traffic repeats the same
 URLs; :func:`signing_target` holds everything sign() needs from one URL, so a
@@ -466,19 +469,32 @@ def header_lines(headers: Mapping[str, str], names: Iterable[str]) -> str:
 
 
 def canonical_request(
-    method: str, uri: str, query: str, header_block: str, signed_headers: str, payload: str
+    method: str,
+    uri: str,
+    query: str,
+    header_lines: str,
+    signed_headers: str,
+    payload: str,
+    more_header_lines: str = "",
 ) -> str:
     """CanonicalRequest, the one place it is assembled (sign, presign and verify).
 
     HTTPMethod + '\\n' + CanonicalURI + '\\n' + CanonicalQueryString + '\\n' +
     CanonicalHeaders + '\\n' + SignedHeaders + '\\n' + HashedPayload, where
-    ``header_block`` is the CanonicalHeaders lines, each ending in '\\n'.
+    CanonicalHeaders is ``header_lines`` then ``more_header_lines``, each line
+    ending in '\\n' (sign() passes its cached lines after X-Amz-Date apart,
+    so that they are copied once).
     """
-    return f"{method}\n{uri}\n{query}\n{header_block}\n{signed_headers}\n{payload}"
+    return (
+        f"{method}\n{uri}\n{query}\n{header_lines}{more_header_lines}\n{signed_headers}\n{payload}"
+    )
 
 
 def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
-    """StringToSign: Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
-    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8)."""
+    """StringToSign of a canonical request.
+
+    Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
+    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8).
+    """
     digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"

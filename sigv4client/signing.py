@@ -405,9 +405,10 @@ def _sign(
         method,
         target.canonical_uri,
         target.canonical_query,
-        f"{block.before_date}x-amz-date:{amz_date}\n{block.after_date}",
+        f"{block.before_date}x-amz-date:{amz_date}\n",
         signed_headers,
         payload,
+        block.after_date,
     )
     string_to_sign, signature = _signature(canonical_request, amz_date, key)
     authorization = (

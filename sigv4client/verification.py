@@ -1,5 +1,9 @@
 """verify(): the server side of SigV4, checking a signed request the way AWS does.
 
+This module is its public home (``from sigv4client.verification import verify``,
+or ``sigv4client.verify``), with what a server plugs into it: the resolver and
+config-chooser types, :func:`default_config_for`, :class:`VerifiedIdentity`.
+
 It accepts the two forms a SigV4 request can take:
 
 - an ``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``
@@ -8,9 +12,11 @@ It accepts the two forms a SigV4 request can take:
   ``X-Amz-Date``, ``X-Amz-Expires``, ``X-Amz-SignedHeaders``, ``X-Amz-Signature``
   and, for temporary keys, ``X-Amz-Security-Token``.
 
-The signature is recomputed with the same canonicalization rules that
-:func:`sigv4client.sign` applies (``sigv4client._canonical``), over exactly the
-headers the request says it signed, and compared in constant time.
+The signature is recomputed on the same pipeline as :func:`sigv4client.sign`
+and :func:`sigv4client.presign` (``sigv4client._canonical``: one canonical
+request, one string to sign), over exactly the headers the request says it
+signed, and compared in constant time. A URL with a fragment is refused: no
+client sends one, so it is not the request as received.
 
 Like the signer, this is pure: the time is an argument (``now=None`` reads the
 UTC clock once, at the call boundary) and the only call out is
