@@ -4,7 +4,7 @@ Each function implements one step of "Create a canonical request" in the AWS
 SigV4 specification; the rule it enforces is quoted beside it. This is the one
 pipeline of sign(), presign() and verify(): they choose which headers and
 query parameters go in, and all three assemble the canonical request with
-:func:`canonical_request` and the string to sign with :func:`string_to_sign`. Functions whose
+:func:`canonical_request` (and sign it with ``signing._signature``). Functions whose
 result depends only on their arguments (a URL, a path, a query, a header name)
 are memoized in small bounded caches, because real traffic repeats the same
 URLs; :func:`signing_target` holds everything sign() needs from one URL, so a
@@ -15,7 +15,6 @@ general algorithm and yields the same result.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
@@ -58,6 +57,8 @@ _QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
 # An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
 # one of an unreserved character (it would decode, then stand unescaped).
 _NOT_PLAIN_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern)
+# A query parameter whose value holds '=' (which SigV4 encodes).
+_TWO_EQUALS = re.compile(r"=[^&]*=")
 # The common URL: scheme://netloc, a path of unreserved characters and '/', a
 # query of the characters above, no fragment. Groups: origin, path, query.
 _PLAIN_URL = re.compile(
@@ -278,14 +279,16 @@ def _plain_query(query: str) -> list[tuple[str, str, str]] | None:
 
 
 def _plain_items(query: str) -> list[tuple[str, str, str]] | None:
-    # _plain_query for a query known to hold only _QUERY_CHARS.
-    if "%" in query and _NOT_PLAIN_ESCAPE.search(query):
-        return None
-    plain = [item.partition("=") for item in query.split("&")]
-    for name, eq, value in plain:
-        if not (name or eq) or "=" in value:
-            return None
-    return plain
+    # _plain_query for a query known to hold only _QUERY_CHARS: each check in C.
+    if (
+        ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
+        or "&&" in query
+        or query[0] == "&"
+        or query[-1] == "&"
+        or _TWO_EQUALS.search(query)
+    ):
+        return None  # a bad escape, an empty parameter, or '=' in a value
+    return [item.partition("=") for item in query.split("&")]
 
 
 def _join_plain(plain: list[tuple[str, str, str]]) -> str:
@@ -344,6 +347,11 @@ class SigningTarget(NamedTuple):
     url: str
 
 
+# SigningTarget(...) through tuple.__new__: the same value, without the Python-level
+# __new__ that NamedTuple generates (a third of a short URL's cost on the hot path).
+_new_target = tuple.__new__
+
+
 @lru_cache(maxsize=512)
 def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTarget:
     """Split ``url`` and canonicalize its path and query: all sign() needs from a URL.
@@ -367,11 +375,11 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
         if not normalize or ("//" not in path and "/." not in path):
             host = _origin(origin)[2]
             if not query:
-                return SigningTarget(host, path, "", url)
+                return _new_target(SigningTarget, (host, path, "", url))
             plain = _plain_items(query)  # _PLAIN_URL checked its characters
             if plain is not None:
                 plain.sort()
-                return SigningTarget(host, path, _join_plain(plain), url)
+                return _new_target(SigningTarget, (host, path, _join_plain(plain), url))
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
     canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)
@@ -488,13 +496,3 @@ def canonical_request(
     return (
         f"{method}\n{uri}\n{query}\n{header_lines}{more_header_lines}\n{signed_headers}\n{payload}"
     )
-
-
-def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
-    """StringToSign of a canonical request.
-
-    Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
-    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8).
-    """
-    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
-    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"

@@ -324,8 +324,15 @@ def _method(method: str) -> str:
 
 
 def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
-    """The StringToSign of a canonical request, and its signature under ``key``."""
-    string_to_sign = c.string_to_sign(amz_date, key.scope, canonical_request)
+    """The StringToSign of a canonical request, and its signature under ``key``.
+
+    The one place both are computed (sign, presign and verify): StringToSign =
+    Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
+    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8);
+    the signature is its hex HMAC-SHA256 under the signing key.
+    """
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    string_to_sign = f"{c.ALGORITHM}\n{amz_date}\n{key.scope}\n{digest}"
     return string_to_sign, key.hmac_hex(string_to_sign.encode("utf-8"))
 
 
