@@ -63,6 +63,19 @@ def _interleave(variants: dict[str, Any], rounds: int) -> dict[str, list[float]]
     return samples
 
 
+def _sync_client(
+    get: Any, url: str, baseline: dict[str, str], auth: Any, rounds: int
+) -> dict[str, list[float]]:
+    variants = {
+        "unsigned": lambda: get(url, headers=baseline).raise_for_status(),
+        "signed": lambda: get(url, headers=HEADERS, auth=auth).raise_for_status(),
+    }
+    for send in variants.values():
+        for _ in range(30):  # warm-up: the connection, the caches
+            send()
+    return _interleave(variants, rounds)
+
+
 def adapters(url: str, rounds: int) -> dict[str, dict[str, list[float]]]:
     import httpx
     import requests
@@ -75,26 +88,12 @@ def adapters(url: str, rounds: int) -> dict[str, dict[str, list[float]]]:
     session = requests.Session()
     session.trust_env = False
     auth = sigv4client.SigV4Auth(CREDS, region=REGION, service=SERVICE)
-    variants = {
-        "unsigned": lambda: session.get(url, headers=baseline).raise_for_status(),
-        "signed": lambda: session.get(url, headers=HEADERS, auth=auth).raise_for_status(),
-    }
-    for send in variants.values():
-        for _ in range(30):
-            send()
-    out["requests"] = _interleave(variants, rounds)
+    out["requests"] = _sync_client(session.get, url, baseline, auth, rounds)
     session.close()
 
     client = httpx.Client(trust_env=False)
     hauth = SigV4HttpxAuth(CREDS, region=REGION, service=SERVICE)
-    variants = {
-        "unsigned": lambda: client.get(url, headers=baseline).raise_for_status(),
-        "signed": lambda: client.get(url, headers=HEADERS, auth=hauth).raise_for_status(),
-    }
-    for send in variants.values():
-        for _ in range(30):
-            send()
-    out["httpx"] = _interleave(variants, rounds)
+    out["httpx"] = _sync_client(client.get, url, baseline, hauth, rounds)
     client.close()
 
     out["aiohttp"] = asyncio.run(_aiohttp(url, baseline, rounds))
