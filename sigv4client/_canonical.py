@@ -51,8 +51,8 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 # escapes, none of which escapes an unreserved character (those would decode).
 _CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
-# A query of unreserved characters, escapes, '=' and '&' only (checked further in
-# canonical_query), and an escape that is not "%XX" in uppercase hexadecimal.
+# A query of unreserved characters, escapes, '=' and '&' only (checked further
+# by _plain_items).
 _QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
 # An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
 # one of an unreserved character (it would decode, then stand unescaped).
@@ -292,7 +292,8 @@ def _plain_items(query: str) -> list[tuple[str, str, str]] | None:
 
 
 def _join_plain(plain: list[tuple[str, str, str]]) -> str:
-    # "name=value" each (a parameter without '=' has the empty value), joined by '&'.
+    # join_query for _plain_items' triples, sorted: "name=value" each (a
+    # parameter without '=' has the empty value), joined by '&'.
     return "&".join([f"{k}={v}" for k, _, v in plain])
 
 
@@ -480,19 +481,17 @@ def canonical_request(
     method: str,
     uri: str,
     query: str,
-    header_lines: str,
+    lines: str,
     signed_headers: str,
     payload: str,
-    more_header_lines: str = "",
+    more_lines: str = "",
 ) -> str:
     """CanonicalRequest, the one place it is assembled (sign, presign and verify).
 
     HTTPMethod + '\\n' + CanonicalURI + '\\n' + CanonicalQueryString + '\\n' +
     CanonicalHeaders + '\\n' + SignedHeaders + '\\n' + HashedPayload, where
-    CanonicalHeaders is ``header_lines`` then ``more_header_lines``, each line
+    CanonicalHeaders is ``lines`` then ``more_lines`` (from :func:`header_lines`), each line
     ending in '\\n' (sign() passes its cached lines after X-Amz-Date apart,
     so that they are copied once).
     """
-    return (
-        f"{method}\n{uri}\n{query}\n{header_lines}{more_header_lines}\n{signed_headers}\n{payload}"
-    )
+    return f"{method}\n{uri}\n{query}\n{lines}{more_lines}\n{signed_headers}\n{payload}"
