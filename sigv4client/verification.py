@@ -168,7 +168,6 @@ class _Parsed:
         )
 
 
-@lru_cache(maxsize=64)
 def default_config_for(region: str, service: str) -> SigningConfig:
     """The canonicalization rules AWS applies to a scope's service.
 
@@ -181,6 +180,13 @@ def default_config_for(region: str, service: str) -> SigningConfig:
     >>> default_config_for("eu-west-1", "execute-api").normalize_path
     True
     """
+    return _default_config(region, service)
+
+
+@lru_cache(maxsize=64)
+def _default_config(region: str, service: str) -> SigningConfig:
+    # default_config_for's values, made once per scope (a public function of
+    # its own, so that it keeps its signature and docs).
     s3 = service == "s3"
     return SigningConfig(
         region=region, service=service, normalize_path=not s3, double_encode_path=not s3
