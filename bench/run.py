@@ -34,16 +34,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import requests  # noqa: E402
 import signers as sg  # noqa: E402
-from workloads import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, Workload, workloads  # noqa: E402
+from workloads import Workload, workloads  # noqa: E402
 
 import sigv4client  # noqa: E402
 
@@ -81,32 +82,47 @@ def machine() -> dict[str, str]:
 # --- 1. verification --------------------------------------------------------------------
 
 
+def _query_signature(url: str) -> str:
+    return dict(parse_qsl(urlsplit(url).query))["X-Amz-Signature"]
+
+
 def verify(ws: list[Workload], signers: list[sg.Signer]) -> tuple[list[str], list[str]]:
     """Check every signer's output; return (what was checked, problems in competitors).
 
     sigv4client must agree with botocore exactly, or the run stops: its numbers
-    would not be for a correct signature.
+    would not be for a correct signature. A presigned URL is checked by its
+    signature at a fixed instant, which equals botocore's only if the canonical
+    request does.
     """
     problems = []
     identical: set[str] = set()
     for w in ws:
         i = 7 if w.distinct else 0
-        url, headers = w.url_for(i), w.headers_for(i)
+        url, headers, k = w.url_for(i), w.headers_for(i), w.credentials_index(i)
         fixed: dict[str, str] = {}
         for s in signers:
-            if s.name not in REAL:
+            run = s.make(w)
+            if run is None:
                 continue
-            make_fixed = s.make_fixed(w, FIXED_NOW)
-            if make_fixed is not None:
-                fixed[s.name] = sg.authorization_of(s.wire(w, headers, make_fixed(url, headers)))
-            error = sg.check_signature(s.wire(w, headers, s.make(w)(url, headers)))
+            if s.name in REAL:
+                make_fixed = s.make_fixed(w, FIXED_NOW)
+                if make_fixed is not None:
+                    out = make_fixed(url, headers, k)
+                    fixed[s.name] = (
+                        _query_signature(out)
+                        if w.presign
+                        else sg.authorization_of(s.wire(w, headers, out))
+                    )
+            if w.presign or s.name not in (*REAL, "(minimal signer)"):
+                continue
+            error = sg.check_signature(s.wire(w, headers, run(url, headers, k)))
             if error:
                 if s.name == "sigv4client":
                     raise SystemExit(f"sigv4client's signature for {w.key} is wrong: {error}")
                 problems.append(f"{s.name} on {w.key}: {error}")
         for name, value in fixed.items():
             if value != fixed["botocore"]:
-                msg = f"{name} on {w.key}: Authorization differs from botocore's at a fixed time"
+                msg = f"{name} on {w.key}: the signature differs from botocore's at a fixed time"
                 if name == "sigv4client":
                     raise SystemExit(f"{msg}:\n  {value}\n  {fixed['botocore']}")
                 problems.append(msg)
@@ -114,9 +130,10 @@ def verify(ws: list[Workload], signers: list[sg.Signer]) -> tuple[list[str], lis
                 identical.add(name)
     bad = {p.split(" on ")[0] for p in problems}
     same = [n for n in REAL if n in identical and n != "botocore" and n not in bad]
-    valid = [n for n in REAL if n not in bad]
+    valid = [n for n in (*REAL, "(minimal signer)") if n not in bad]
     checked = [
-        f"Authorization byte-identical to botocore's at a fixed time: {', '.join(same)}",
+        "signature byte-identical to botocore's at a fixed time (Authorization header, "
+        f"or X-Amz-Signature of a presigned URL): {', '.join(same)}",
         f"live signature verified by botocore (as oracle): {', '.join(valid)}",
     ]
     return checked, problems
@@ -126,18 +143,21 @@ def verify(ws: list[Workload], signers: list[sg.Signer]) -> tuple[list[str], lis
 
 
 class Case:
-    def __init__(self, w: Workload, s: sg.Signer, counter: itertools.count[int]) -> None:
+    def __init__(self, w: Workload, s: sg.Signer, run: sg.Run, counter: Iterator[int]) -> None:
         self.w, self.s = w, s
-        self.run = s.make(w)
+        self.run = run
         self.counter = counter
         self.samples: list[float] = []
         self.n = 1
 
-    def requests(self, n: int) -> list[tuple[str, sg.Headers]]:
+    def requests(self, n: int) -> list[tuple[str, sg.Headers, int]]:
         w = self.w
         if w.distinct:
-            return [(w.url_for(i), w.headers_for(i)) for i in itertools.islice(self.counter, n)]
-        return [(w.url, w.headers)] * n
+            return [
+                (w.url_for(i), w.headers_for(i), w.credentials_index(i))
+                for i in itertools.islice(self.counter, n)
+            ]
+        return [(w.url, w.headers, 0)] * n
 
     def batch(self, n: int) -> float:
         todo = self.requests(n)  # built before the clock starts
@@ -145,8 +165,8 @@ class Case:
         gc.disable()
         try:
             t0 = time.perf_counter()
-            for url, headers in todo:
-                run(url, headers)
+            for url, headers, k in todo:
+                run(url, headers, k)
             elapsed = time.perf_counter() - t0
         finally:
             gc.enable()
@@ -196,9 +216,9 @@ def tables(ws: list[Workload], names: list[str], med: dict[tuple[str, str], floa
 # --- 3. streaming ---------------------------------------------------------------------------
 
 
-def _subprocess_json(args: list[str]) -> Any:
+def _script_json(script: str, *args: str) -> Any:
     out = subprocess.run(
-        [sys.executable, str(HERE / "streaming.py"), *args],
+        [sys.executable, str(HERE / script), *args],
         check=True,
         capture_output=True,
         text=True,
@@ -223,20 +243,22 @@ def streaming(size: int, repeat: int, competitors: bool) -> dict[str, Any]:
             for _ in range(size // MiB):
                 f.write(block)
         try:
-            t = _subprocess_json(["throughput", path, str(repeat)])
+            t = _script_json("streaming.py", "throughput", path, str(repeat))
             results["throughput"] = t
             names = ["sigv4client", "hashlib"]
             if competitors:
                 names += ["botocore", "awscrt", "requests-aws4auth", "aws-requests-auth"]
             mem = {}
             for name in names:
-                mem[name] = _subprocess_json([name, "file", path])
-            mem["sigv4client (tracemalloc)"] = _subprocess_json(
-                ["sigv4client", "file", path, "--tracemalloc"]
+                mem[name] = _script_json("streaming.py", name, "file", path)
+            mem["sigv4client (tracemalloc)"] = _script_json(
+                "streaming.py", "sigv4client", "file", path, "--tracemalloc"
             )
-            mem["sigv4client, 16 MiB bytes"] = _subprocess_json(["sigv4client", "bytes", path])
-            mem["sigv4client, 16 MiB bytes (tracemalloc)"] = _subprocess_json(
-                ["sigv4client", "bytes", path, "--tracemalloc"]
+            mem["sigv4client, 16 MiB bytes"] = _script_json(
+                "streaming.py", "sigv4client", "bytes", path
+            )
+            mem["sigv4client, 16 MiB bytes (tracemalloc)"] = _script_json(
+                "streaming.py", "sigv4client", "bytes", path, "--tracemalloc"
             )
             results["memory"] = mem
         finally:
@@ -275,79 +297,63 @@ def streaming_report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# --- 4. the requests plugin on a loopback keep-alive server --------------------------------
+# --- 4. adapters, invoke() and start-up (bench/adapters.py), the cache trace (bench/trace.py) ---
 
 
-def requests_overhead(rounds: int) -> dict[str, list[float]]:
-    from aws_requests_auth.aws_auth import AWSRequestsAuth
-    from requests_aws4auth import AWS4Auth
-
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "loopback.py")], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
-        creds = sigv4client.Credentials(
-            access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
-        )
-        auths: dict[str, Any] = {
-            "unsigned": None,
-            "sigv4client.SigV4Auth": sigv4client.SigV4Auth(
-                creds, region="us-east-1", service="execute-api"
-            ),
-            "requests-aws4auth": AWS4Auth(
-                ACCESS_KEY, SECRET_KEY, "us-east-1", "execute-api", session_token=SESSION_TOKEN
-            ),
-            "aws-requests-auth": AWSRequestsAuth(
-                aws_access_key=ACCESS_KEY,
-                aws_secret_access_key=SECRET_KEY,
-                aws_host=f"127.0.0.1:{port}",
-                aws_region="us-east-1",
-                aws_service="execute-api",
-                aws_token=SESSION_TOKEN,
-            ),
-        }
-        session = requests.Session()
-        for name, auth in auths.items():
-            for _ in range(30):  # warm-up: connection, caches
-                response = session.get(url, auth=auth)
-                response.raise_for_status()
-            signed = "Authorization" in response.request.headers
-            if signed != (auth is not None):
-                raise SystemExit(f"{name}: request signed={signed}, expected {auth is not None}")
-        # Interleaved request by request: each round sends one request per variant,
-        # in a rotating order, and each request is timed on its own.
-        samples: dict[str, list[float]] = {name: [] for name in auths}
-        variants = list(auths.items())
-        get, clock = session.get, time.perf_counter
-        for r in range(rounds):
-            k = r % len(variants)
-            for name, auth in variants[k:] + variants[:k]:
-                t0 = clock()
-                get(url, auth=auth)
-                samples[name].append(clock() - t0)
-        session.close()
-        return samples
-    finally:
-        server.terminate()
-        server.wait()
-
-
-def requests_report(samples: dict[str, list[float]]) -> str:
-    base = statistics.median(samples["unsigned"])
+def adapters_report(r: dict[str, Any]) -> str:
+    ad = r["adapters"]
+    n = len(ad["requests"]["unsigned"])
     lines = [
-        f"requests: one keep-alive GET to a loopback server that answers 200, "
-        f"median of {len(samples['unsigned'])} requests each, interleaved:",
+        "Adapters: one keep-alive GET to a loopback server that answers 200, the same "
+        f"headers unsigned and signed, median of {n} requests each, interleaved "
+        "(requests with trust_env=False):",
         "",
-        "| auth | time per request | added vs unsigned |",
+        "| client | variant | time per request | added vs unsigned |",
+        "|---|---|---:|---:|",
+    ]
+    for client, variants in ad.items():
+        base = statistics.median(variants["unsigned"])
+        for name, xs in variants.items():
+            m = statistics.median(xs)
+            added = "-" if name == "unsigned" else f"{(m - base) / base:+.1%}"
+            lines.append(f"| {client} | {name} | {fmt_us(m)} | {added} |")
+    inv = r["invoke"]
+    lines += [
+        "",
+        "SigV4Client.invoke() on the same server: "
+        + ", ".join(f"{rate:,.0f} calls/s {name}" for name, rate in inv.items()),
+        "",
+        "Start-up, fresh interpreters, interleaved, median of "
+        f"{len(r['startup']['python -c pass'])} runs (and over `python -c pass`):",
+        "",
+        "| command | time | over bare Python |",
         "|---|---:|---:|",
     ]
-    for name, xs in samples.items():
+    bare = statistics.median(r["startup"]["python -c pass"])
+    for name, xs in r["startup"].items():
         m = statistics.median(xs)
-        added = "-" if name == "unsigned" else f"{(m - base) / base:+.1%}"
-        lines.append(f"| {name} | {fmt_us(m)} | {added} |")
+        over = "-" if name == "python -c pass" else f"{(m - bare) * 1e3:,.0f} ms"
+        lines.append(f"| `{name}` | {m * 1e3:,.0f} ms | {over} |")
+    return "\n".join(lines)
+
+
+def trace_report(t: dict[str, Any]) -> str:
+    lines = [
+        f"Caches on a realistic trace: {t['requests']:,} requests over three hours, "
+        f"{t['distinct_urls']:,} distinct URLs (ids in paths), three header variants with a "
+        "per-request traceparent, credentials refreshed hourly (bench/trace.py):",
+        "",
+        "| cache | hits | misses | hit rate | size / bound |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, c in t["caches"].items():
+        if not c["hits"] + c["misses"]:
+            continue
+        lines.append(
+            f"| `{name}` | {c['hits']:,} | {c['misses']:,} | {c['hit_rate']:.1%} | "
+            f"{c['size']} / {c['maxsize']} |"
+        )
+    lines += ["", f"Memory the caches hold at the end: {t['held_bytes'] / 1024:,.0f} KiB."]
     return "\n".join(lines)
 
 
@@ -360,8 +366,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="timing rounds (default 61, quick 9)")
     parser.add_argument("--file-size", type=int, help="W3 file size in MiB (default 1024)")
     parser.add_argument("--no-stream", action="store_true", help="skip the W3 file run")
-    parser.add_argument("--no-requests", action="store_true", help="skip the requests run")
+    parser.add_argument(
+        "--no-requests", action="store_true", help="skip the adapters, invoke() and start-up run"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--only", help="time only these workloads, comma-separated (e.g. W1-cold,P); no targets"
+    )
     args = parser.parse_args()
     quick = args.quick
     rounds = args.rounds or (9 if quick else 61)
@@ -375,6 +386,8 @@ def main() -> None:
 
     big = bytes(range(256)) * (16 * MiB // 256)
     ws = workloads(big)
+    if args.only:
+        ws = [w for w in ws if w.key in args.only.split(",")]
     signers = sg.all_signers()
     checked, problems = verify(ws, signers)
     print("Signatures checked before timing, on every workload:")
@@ -384,8 +397,13 @@ def main() -> None:
         print("  !!", p)
     print()
 
-    counter = itertools.count(1_000_000)  # distinct URLs never repeat, not even across cases
-    cases = [Case(w, s, counter) for w in ws for s in signers]
+    # Distinct URLs never repeat, not even across cases; each case starts its
+    # credentials on a set of its own (a multiple of the rotation), as a refresh does.
+    cases = []
+    for n, (w, s) in enumerate(itertools.product(ws, signers)):
+        run = s.make(w)
+        if run is not None:
+            cases.append(Case(w, s, run, itertools.count((n + 1) * 10_000_000)))
     time_all(cases, rounds, target)
     med = {(c.w.key, c.s.name): statistics.median(c.samples) for c in cases}
     by_key = {(c.w.key, c.s.name): c.samples for c in cases}
@@ -417,11 +435,21 @@ def main() -> None:
         results["streaming"] = stream
         print(streaming_report(stream), "\n")
     if not args.no_requests:
-        req = requests_overhead(rounds=300 if quick else 2000)
-        results["requests"] = req
-        print(requests_report(req), "\n")
+        adapters = _script_json(
+            "adapters.py",
+            "--rounds",
+            "300" if quick else "2000",
+            "--startup-rounds",
+            "5" if quick else "21",
+        )
+        results["adapters"] = adapters
+        print(adapters_report(adapters), "\n")
+    trace = _script_json("trace.py")
+    results["trace"] = trace
+    print(trace_report(trace), "\n")
 
-    print(targets(med, paired, results))
+    if not args.only:
+        print(targets(med, paired, results))
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
@@ -448,18 +476,31 @@ def targets(
         return "MET" if ok else "NOT MET"
 
     lines = ["Targets (ratios of medians):"]
-    for key in ("W1", "W1-distinct"):
+    r = ratio("W1-cold")
+    lines.append(f"- W1-cold: {r:.1f}x botocore (>= 10x) {mark(r >= 10)} {spread('W1-cold')}")
+    r = ratio("W1-cold", "awscrt")
+    lines.append(f"- W1-cold: {r:.2f}x awscrt (>= 2.5x) {mark(r >= 2.5)}")
+    r = ratio("W1-cold", "awscrt (shared config)")
+    lines.append(f"- W1-cold: {r:.2f}x awscrt with a shared config (info)")
+    f = med["W1-cold", "sigv4client"] / med["W1-cold", "(minimal signer)"]
+    lines.append(
+        f"- W1-cold: {f:.2f}x the minimal hmac/hashlib signer's time (<= 1.3x) {mark(f <= 1.3)}"
+    )
+    f = med["W1-cold", "sigv4client"] / med["W1-cold", "(crypto floor)"]
+    lines.append(f"- W1-cold: {f:.2f}x the crypto floor (info)")
+    r = ratio("P", "awscrt")
+    lines.append(f"- presign: {r:.2f}x awscrt (>= 1.5x) {mark(r >= 1.5)}")
+    r = ratio("P")
+    lines.append(f"- presign: {r:.1f}x botocore (>= 5x) {mark(r >= 5)} {spread('P')}")
+    r = ratio("W2")
+    lines.append(f"- W2: {r:.1f}x botocore (>= 10x) {mark(r >= 10)} {spread('W2')}")
+    # "Nothing gets slower": the ratios of the previous published run (bench/README.md).
+    for key, before in (("W1", 11.7), ("W4", 19.3), ("W4-distinct", 5.1)):
         r = ratio(key)
-        lines.append(f"- {key}: {r:.1f}x botocore (>= 10x) {mark(r >= 10)} {spread(key)}")
-        r = ratio(key, "awscrt")
-        lines.append(f"- {key}: {r:.2f}x awscrt (> 1x) {mark(r > 1)}")
-        r = ratio(key, "awscrt (shared config)")
-        lines.append(f"- {key}: {r:.2f}x awscrt with a shared config (info)")
-        f = med[key, "sigv4client"] / med[key, "(crypto floor)"]
-        lines.append(f"- {key}: {f:.2f}x the crypto floor (aim <= 3x) {mark(f <= 3)}")
-    for key in ("W2", "W4", "W4-distinct"):
-        r = ratio(key)
-        lines.append(f"- {key}: {r:.1f}x botocore (>= 8x) {mark(r >= 8)} {spread(key)}")
+        lines.append(
+            f"- {key}: {r:.1f}x botocore (before: {before}x) "
+            f"{mark(r >= before * 0.95)} {spread(key)}"
+        )
     w3 = med["W3", "(crypto floor)"] / med["W3", "sigv4client"]
     lines.append(f"- W3 16 MiB bytes: {w3:.0%} of hashlib throughput (>= 90%) {mark(w3 >= 0.9)}")
     if "streaming" in results:
@@ -481,11 +522,22 @@ def targets(
         lines.append(
             f"- W3 peak memory growth {peak / MiB:.1f} MiB (< 32 MiB) {mark(peak < 32 * MiB)}"
         )
-    if "requests" in results:
-        req = results["requests"]
-        base = statistics.median(req["unsigned"])
-        added = (statistics.median(req["sigv4client.SigV4Auth"]) - base) / base
-        lines.append(f"- requests plugin adds {added:+.1%} (< 10%) {mark(added < 0.10)}")
+    if "adapters" in results:
+        ad = results["adapters"]
+        for client, bound in (("requests", 0.05), ("httpx", 0.10), ("aiohttp", 0.10)):
+            base = statistics.median(ad["adapters"][client]["unsigned"])
+            added = (statistics.median(ad["adapters"][client]["signed"]) - base) / base
+            lines.append(
+                f"- {client} adapter adds {added:+.1%} (<= {bound:.0%}) {mark(added <= bound)}"
+            )
+        st = {k: statistics.median(v) for k, v in ad["startup"].items()}
+        ours = st["import sigv4client"] - st["python -c pass"]
+        theirs = st["import botocore.auth"] - st["python -c pass"]
+        lines.append(
+            f"- import sigv4client: {ours * 1e3:.0f} ms over bare Python, "
+            f"{ours / theirs:.2f}x import botocore.auth (<= 0.3x) {mark(ours <= 0.3 * theirs)}; "
+            "no HTTP library loaded: tests/test_package_face.py"
+        )
     lines.append(
         "- Cognito minimum calls: a count, not a time, so a test checks it against a local "
         "Cognito: tests/test_cognito_chain.py::test_minimum_calls_for_an_hour_of_signed_calls "

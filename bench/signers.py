@@ -1,15 +1,20 @@
 """Each signer doing the full job: build its own request object from the URL,
 headers and body, then sign it.
 
-``Signer.make(workload)`` returns a function ``run(url, headers)`` that is what
-gets timed; ``Signer.wire(workload, headers, out)`` turns what ``run`` returned
+``Signer.make(workload)`` returns a function ``run(url, headers, k)`` that is
+what gets timed (``k`` picks the set of credentials, see
+``workloads.credentials_for``: a signer makes its credential objects for a new
+set when it first sees it, as an application does when credentials refresh),
+or ``None`` when the signer cannot do that workload (only some presign);
+``Signer.wire(workload, headers, out)`` turns what ``run`` returned
 into what would go on the wire (URL and headers), so that
 :func:`check_signature` can verify the signature independently. Headers come
 in as ``(name, value)`` pairs; a signer whose request object wants a mapping
 builds one, as part of building its request.
 
-Credentials and long-lived signer objects are made once, outside the timing,
-as an application would. The request object is built inside it.
+Credentials and long-lived signer objects are made once per set of
+credentials (every 100 requests in W1-cold, once elsewhere), as an application
+does when its credentials refresh. The request object is built for every request.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import awscrt.auth
 import awscrt.http
@@ -37,7 +43,7 @@ from workloads import ACCESS_KEY, HOST, REGION, SECRET_KEY, SERVICE, SESSION_TOK
 import sigv4client
 
 Headers = tuple[tuple[str, str], ...]
-Run = Callable[[str, Headers], Any]
+Run = Callable[[str, Headers, int], Any]
 
 # Headers botocore never signs (hop-by-hop and tracing): the same list sigv4client
 # uses by default, and what awscrt skips in these workloads.
@@ -59,7 +65,7 @@ class Signer:
     #: Set when the signer signs a different selection of headers than botocore.
     note = ""
 
-    def make(self, w: Workload) -> Run:
+    def make(self, w: Workload) -> Run | None:
         raise NotImplementedError
 
     def make_fixed(self, w: Workload, now: datetime) -> Run | None:
@@ -74,26 +80,45 @@ class SigV4Client(Signer):
     name = "sigv4client"
 
     def __init__(self) -> None:
-        self.creds = sigv4client.Credentials(
-            access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
-        )
         self.config = sigv4client.SigningConfig(region=REGION, service=SERVICE)
 
     def make(self, w: Workload, now: datetime | None = None) -> Run:
-        sign, HttpRequest = sigv4client.sign, sigv4client.HttpRequest
-        creds, config = self.creds, self.config
+        HttpRequest, Credentials = sigv4client.HttpRequest, sigv4client.Credentials
+        config = self.config
         method, body = w.method, w.body
+        creds: dict[int, sigv4client.Credentials] = {}
 
-        def run(url: str, headers: Headers) -> sigv4client.SigningResult:
+        def new_creds(k: int) -> sigv4client.Credentials:
+            access, secret, token = w.credentials(k)
+            c = creds[k] = Credentials(
+                access_key_id=access, secret_access_key=secret, session_token=token
+            )
+            return c
+
+        if w.presign:
+            presign = sigv4client.presign
+
+            def run_presign(url: str, headers: Headers, k: int) -> str:
+                request = HttpRequest(method=method, url=url, headers=headers, body=body)
+                c = creds.get(k) or new_creds(k)
+                return presign(request, c, config, expires_in=3600, now=now)
+
+            return run_presign
+
+        sign = sigv4client.sign
+
+        def run(url: str, headers: Headers, k: int) -> sigv4client.SigningResult:
             request = HttpRequest(method=method, url=url, headers=headers, body=body)
-            return sign(request, creds, config, now=now)
+            return sign(request, creds.get(k) or new_creds(k), config, now=now)
 
         return run
 
     def make_fixed(self, w: Workload, now: datetime) -> Run:
         return self.make(w, now)
 
-    def wire(self, w: Workload, headers: Headers, out: sigv4client.SigningResult) -> Wire:
+    def wire(self, w: Workload, headers: Headers, out: Any) -> Wire:
+        if w.presign:
+            return Wire(w.method, out, list(headers), w.body)
         own = {n.lower() for n, _ in out.headers}
         kept = [(n, v) for n, v in headers if n.lower() not in own]
         return Wire(w.method, out.url, kept + list(out.headers), w.body)
@@ -102,17 +127,24 @@ class SigV4Client(Signer):
 class Botocore(Signer):
     name = "botocore"
 
-    def __init__(self) -> None:
-        creds = botocore.credentials.Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)
-        self.signer = botocore.auth.SigV4Auth(creds, SERVICE, REGION)
-
     def make(self, w: Workload) -> Run:
-        add_auth = self.signer.add_auth
         method, body = w.method, w.body
+        signers: dict[int, Any] = {}
 
-        def run(url: str, headers: Headers) -> AWSRequest:
+        def new_signer(k: int) -> Any:
+            creds = botocore.credentials.Credentials(*w.credentials(k))
+            if w.presign:
+                signer = botocore.auth.SigV4QueryAuth(creds, SERVICE, REGION, expires=3600)
+            else:
+                signer = botocore.auth.SigV4Auth(creds, SERVICE, REGION)
+            signers[k] = signer
+            return signer
+
+        def run(url: str, headers: Headers, k: int) -> AWSRequest:
             request = AWSRequest(method=method, url=url, headers=dict(headers), data=body)
-            add_auth(request)
+            (signers.get(k) or new_signer(k)).add_auth(request)
+            if w.presign:
+                return request.url
             return request
 
         return run
@@ -120,13 +152,15 @@ class Botocore(Signer):
     def make_fixed(self, w: Workload, now: datetime) -> Run:
         run = self.make(w)
 
-        def fixed(url: str, headers: Headers) -> AWSRequest:
+        def fixed(url: str, headers: Headers, k: int) -> AWSRequest:
             with mock.patch.object(botocore.auth, "get_current_datetime", return_value=now):
-                return run(url, headers)
+                return run(url, headers, k)
 
         return fixed
 
-    def wire(self, w: Workload, headers: Headers, out: AWSRequest) -> Wire:
+    def wire(self, w: Workload, headers: Headers, out: Any) -> Wire:
+        if w.presign:
+            return Wire(w.method, out, list(headers), w.body)
         return Wire(w.method, out.url, list(out.headers.items()), w.body)
 
 
@@ -143,28 +177,44 @@ class AwsCrt(Signer):
     def __init__(self, shared_config: bool = False) -> None:
         self.shared = shared_config
         self.name = "awscrt (shared config)" if shared_config else "awscrt"
-        self.provider = awscrt.auth.AwsCredentialsProvider.new_static(
-            ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
-        )
 
-    def _config(self, now: datetime | None = None) -> awscrt.auth.AwsSigningConfig:
+    @staticmethod
+    def _config(
+        provider: awscrt.auth.AwsCredentialsProvider, presign: bool, now: datetime | None = None
+    ) -> awscrt.auth.AwsSigningConfig:
+        kind = awscrt.auth.AwsSignatureType
         return awscrt.auth.AwsSigningConfig(
             algorithm=awscrt.auth.AwsSigningAlgorithm.V4,
-            signature_type=awscrt.auth.AwsSignatureType.HTTP_REQUEST_HEADERS,
-            credentials_provider=self.provider,
+            signature_type=kind.HTTP_REQUEST_QUERY_PARAMS if presign else kind.HTTP_REQUEST_HEADERS,
+            credentials_provider=provider,
             region=REGION,
             service=SERVICE,
             date=now,
+            expiration_in_seconds=3600 if presign else None,
         )
 
     def make(self, w: Workload, now: datetime | None = None) -> Run:
         sign = awscrt.auth.aws_sign_request
         CrtRequest, CrtHeaders = awscrt.http.HttpRequest, awscrt.http.HttpHeaders
-        method, body = w.method, w.body
+        method, body, presign = w.method, w.body, w.presign
         new_config = self._config
-        shared = self._config(now) if self.shared else None
+        configs: dict[int, awscrt.auth.AwsSigningConfig] = {}
+        providers: dict[int, awscrt.auth.AwsCredentialsProvider] = {}
 
-        def run(url: str, headers: Headers) -> awscrt.http.HttpRequest:
+        def new_provider(k: int) -> awscrt.auth.AwsCredentialsProvider:
+            p = providers[k] = awscrt.auth.AwsCredentialsProvider.new_static(*w.credentials(k))
+            return p
+
+        def config_for(k: int) -> awscrt.auth.AwsSigningConfig:
+            provider = providers.get(k) or new_provider(k)
+            if not self.shared:
+                return new_config(provider, presign, now)
+            c = configs.get(k)
+            if c is None:
+                c = configs[k] = new_config(provider, presign, now)
+            return c
+
+        def run(url: str, headers: Headers, k: int) -> Any:
             parts = urlsplit(url)
             target = f"{parts.path}?{parts.query}" if parts.query else parts.path
             request = CrtRequest(
@@ -173,15 +223,19 @@ class AwsCrt(Signer):
                 CrtHeaders([("Host", parts.netloc), *headers]),
                 io.BytesIO(body) if body else None,
             )
-            config = shared if shared is not None else new_config(now)
-            return sign(request, config).result()
+            signed = sign(request, config_for(k)).result()
+            if presign:
+                return f"https://{HOST}{signed.path}"
+            return signed
 
         return run
 
     def make_fixed(self, w: Workload, now: datetime) -> Run:
         return self.make(w, now)
 
-    def wire(self, w: Workload, headers: Headers, out: awscrt.http.HttpRequest) -> Wire:
+    def wire(self, w: Workload, headers: Headers, out: Any) -> Wire:
+        if w.presign:
+            return Wire(w.method, out, list(headers), w.body)
         return Wire(w.method, f"https://{HOST}{out.path}", list(out.headers), w.body)
 
 
@@ -193,19 +247,26 @@ class RequestsAws4Auth(Signer):
     name = "requests-aws4auth"
     note = "also signs x-amz-content-sha256"
 
-    def __init__(self) -> None:
-        self.creds = (ACCESS_KEY, SECRET_KEY, REGION, SERVICE)
-
-    def make(self, w: Workload) -> Run:
+    def make(self, w: Workload) -> Run | None:
+        if w.presign:
+            return None
         # By default it signs only host, content-type, date and x-amz-*; give it
         # every header botocore signs so that it does the same job.
         include = {"host", "content-type", "date", "x-amz-*"}
         include |= {n.lower() for n, _ in w.headers if n.lower() not in _UNSIGNED}
-        auth = AWS4Auth(*self.creds, session_token=SESSION_TOKEN, include_hdrs=include)
+        auths: dict[int, Any] = {}
+
+        def new_auth(k: int) -> Any:
+            access, secret, token = w.credentials(k)
+            auth = auths[k] = AWS4Auth(
+                access, secret, REGION, SERVICE, session_token=token, include_hdrs=include
+            )
+            return auth
+
         method, body = w.method, w.body
 
-        def run(url: str, headers: Headers) -> Any:
-            return auth(_prepare(method, url, headers, body))
+        def run(url: str, headers: Headers, k: int) -> Any:
+            return (auths.get(k) or new_auth(k))(_prepare(method, url, headers, body))
 
         return run
 
@@ -217,19 +278,27 @@ class AwsRequestsAuth(Signer):
     name = "aws-requests-auth"
     note = "signs only host, x-amz-date, x-amz-security-token"
 
-    def make(self, w: Workload) -> Run:
-        auth = AWSRequestsAuth(
-            aws_access_key=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            aws_host=HOST,
-            aws_region=REGION,
-            aws_service=SERVICE,
-            aws_token=SESSION_TOKEN,
-        )
+    def make(self, w: Workload) -> Run | None:
+        if w.presign:
+            return None
+        auths: dict[int, Any] = {}
+
+        def new_auth(k: int) -> Any:
+            access, secret, token = w.credentials(k)
+            auth = auths[k] = AWSRequestsAuth(
+                aws_access_key=access,
+                aws_secret_access_key=secret,
+                aws_host=HOST,
+                aws_region=REGION,
+                aws_service=SERVICE,
+                aws_token=token,
+            )
+            return auth
+
         method, body = w.method, w.body
 
-        def run(url: str, headers: Headers) -> Any:
-            return auth(_prepare(method, url, headers, body))
+        def run(url: str, headers: Headers, k: int) -> Any:
+            return (auths.get(k) or new_auth(k))(_prepare(method, url, headers, body))
 
         return run
 
@@ -242,17 +311,97 @@ class RequestsPrepareOnly(Signer):
 
     name = "(requests prepare only)"
 
-    def make(self, w: Workload) -> Run:
+    def make(self, w: Workload) -> Run | None:
+        if w.presign:
+            return None
         method, body = w.method, w.body
-        return lambda url, headers: _prepare(method, url, headers, body)
+        return lambda url, headers, k: _prepare(method, url, headers, body)
 
 
-def signing_key(date: str) -> bytes:
+def signing_key(date: str, secret: str = SECRET_KEY) -> bytes:
     """kSigning, written out from the SigV4 specification (for the floor and the checks)."""
-    k = hmac.digest(("AWS4" + SECRET_KEY).encode(), date.encode(), "sha256")
+    k = hmac.digest(("AWS4" + secret).encode(), date.encode(), "sha256")
     for part in (REGION, SERVICE, "aws4_request"):
         k = hmac.digest(k, part.encode(), "sha256")
     return k
+
+
+class MinimalSigner(Signer):
+    """A minimal SigV4 signer on hmac and hashlib: what a careful few dozen lines do.
+
+    The textbook algorithm with the standard library: ``urllib.parse`` to split
+    the URL and read the query, ``quote`` to encode, the signing key cached per
+    secret and day (as any signer should), and none of the checks sigv4client
+    makes (header injection, IDNA, tokens, dot segments, a body that is not
+    bytes). It signs what botocore signs: every header but botocore's unsigned
+    ones, plus host, x-amz-date and the session token.
+    """
+
+    name = "(minimal signer)"
+
+    def make(self, w: Workload) -> Run | None:
+        if w.presign:
+            return None
+        method, body = w.method, w.body
+        keys: dict[tuple[str, str], bytes] = {}
+        sha256, new_hmac, strftime, gmtime = hashlib.sha256, hmac.new, time.strftime, time.gmtime
+        unsigned = _UNSIGNED
+        creds: dict[int, tuple[str, str, str]] = {}
+
+        def new_creds(k: int) -> tuple[str, str, str]:
+            c = creds[k] = w.credentials(k)
+            return c
+
+        def run(url: str, headers: Headers, k: int) -> tuple[str, list[tuple[str, str]]]:
+            access, secret, token = creds.get(k) or new_creds(k)
+            parts = urlsplit(url)
+            amz_date = strftime("%Y%m%dT%H%M%SZ", gmtime())
+            date = amz_date[:8]
+            key = keys.get((secret, date))
+            if key is None:
+                key = keys[secret, date] = signing_key(date, secret)
+            query = sorted(
+                (quote(n, safe="-_.~"), quote(v, safe="-_.~"))
+                for n, v in parse_qsl(parts.query, keep_blank_values=True)
+            )
+            signed = {"host": parts.netloc, "x-amz-date": amz_date, "x-amz-security-token": token}
+            for n, v in headers:
+                n = n.lower()
+                if n not in unsigned:
+                    signed[n] = " ".join(v.split())
+            names = sorted(signed)
+            signed_headers = ";".join(names)
+            canonical_request = "\n".join(
+                (
+                    method,
+                    quote(parts.path or "/", safe="/~"),
+                    "&".join(f"{n}={v}" for n, v in query),
+                    "".join(f"{n}:{signed[n]}\n" for n in names),
+                    signed_headers,
+                    sha256(body).hexdigest(),
+                )
+            )
+            scope = f"{date}/{REGION}/{SERVICE}/aws4_request"
+            string_to_sign = (
+                f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n"
+                f"{sha256(canonical_request.encode()).hexdigest()}"
+            )
+            signature = new_hmac(key, string_to_sign.encode(), sha256).hexdigest()
+            return url, [
+                ("X-Amz-Date", amz_date),
+                ("X-Amz-Security-Token", token),
+                (
+                    "Authorization",
+                    f"AWS4-HMAC-SHA256 Credential={access}/{scope}, "
+                    f"SignedHeaders={signed_headers}, Signature={signature}",
+                ),
+            ]
+
+        return run
+
+    def wire(self, w: Workload, headers: Headers, out: Any) -> Wire:
+        url, own = out
+        return Wire(w.method, url, [*headers, *own], w.body)
 
 
 class CryptoFloor(Signer):
@@ -264,16 +413,18 @@ class CryptoFloor(Signer):
 
     name = "(crypto floor)"
 
-    def make(self, w: Workload) -> Run:
+    def make(self, w: Workload) -> Run | None:
         fixed = SigV4Client().make_fixed(w, datetime.now(timezone.utc))
-        result = fixed(w.url, w.headers)
+        result = fixed(w.url, w.headers, 0)
+        if w.presign:
+            return None
         canonical_request = result.canonical_request.encode()
         string_to_sign = result.string_to_sign.encode()
         key = signing_key(result.amz_date[:8])
         body = w.body
         sha256, digest = hashlib.sha256, hmac.digest
 
-        def run(url: str, headers: Headers) -> str:
+        def run(url: str, headers: Headers, k: int) -> str:
             sha256(canonical_request).hexdigest()
             sha256(body).hexdigest()
             return digest(key, string_to_sign, "sha256").hex()
@@ -290,6 +441,7 @@ def all_signers() -> list[Signer]:
         RequestsAws4Auth(),
         AwsRequestsAuth(),
         RequestsPrepareOnly(),
+        MinimalSigner(),
         CryptoFloor(),
     ]
 

@@ -23,6 +23,26 @@ _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 SESSION_TOKEN = "IQoJb3JpZ2luX2VjE" + "".join(_B64[(i * 37 + 11) % 64] for i in range(781)) + "=="
 
 W1_URL = f"{BASE}/prod/items/42?limit=10&next=a%2Fb"
+# W1-cold changes the credentials every this many requests (a new secret and token).
+ROTATE_EVERY = 100
+
+
+# The presign workload's token: ~950 characters, as long as the STS tokens of
+# assumed roles with session tags get.
+PRESIGN_TOKEN = "IQoJb3JpZ2luX2VjE" + "".join(_B64[(i * 29 + 5) % 64] for i in range(931)) + "=="
+
+
+def credentials_for(k: int, token: str = SESSION_TOKEN) -> tuple[str, str, str]:
+    """The k-th set of (access key, secret key, session token); k = 0 is the base one.
+
+    Sets with k > 0 stand for refreshed temporary credentials: the same shape,
+    another secret and another token of the same length.
+    """
+    if k == 0:
+        return ACCESS_KEY, SECRET_KEY, token
+    tag = f"{k:08d}"
+    return ACCESS_KEY, SECRET_KEY[:-8] + tag, token[:-10] + tag + "=="
+
 
 # Fifteen headers a browser-like or SDK-like client sends. User-Agent is one
 # of them: botocore, awscrt and sigv4client leave it unsigned by design.
@@ -79,12 +99,12 @@ _W2_BODY = json.dumps(
         "name": "A thing with a name",
         "tags": ["alpha", "beta", "gamma", "delta"],
         "price": {"amount": 1999, "currency": "EUR"},
-        "description": "x" * 760,
+        "lines": [{"sku": f"SKU-{i:05d}", "qty": i % 7 + 1, "note": "n" * 40} for i in range(40)],
     },
     separators=(",", ":"),
 ).encode()
-W2_BODY = _W2_BODY + b" " * (1024 - len(_W2_BODY))  # exactly 1 KiB of JSON
-assert len(W2_BODY) == 1024
+W2_BODY = _W2_BODY + b" " * (4096 - len(_W2_BODY))  # exactly 4 KiB of JSON
+assert len(W2_BODY) == 4096
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,19 @@ class Workload:
     distinct: bool = False
     # How a distinct-URL run varies the URL; warm runs always use url_for(0).
     url_kind: str = "w1"
+    # Change the credentials every this many requests (None: one set throughout).
+    rotate_every: int | None = None
+    # A presigned URL rather than a signed request (only the signers that presign).
+    presign: bool = False
+    token: str = SESSION_TOKEN
+
+    def credentials(self, k: int) -> tuple[str, str, str]:
+        """The k-th set of credentials of this workload (access key, secret, token)."""
+        return credentials_for(k, self.token)
+
+    def credentials_index(self, i: int) -> int:
+        """Which set of credentials (see credentials_for) the i-th request uses."""
+        return 0 if self.rotate_every is None else i // self.rotate_every
 
     def headers_for(self, i: int) -> tuple[tuple[str, str], ...]:
         """The i-th request's headers: a distinct W4 also sends a new X-Request-Id."""
@@ -116,6 +149,9 @@ class Workload:
             return f"{BASE}/prod/items"
         if self.url_kind == "w3":
             return f"{BASE}/prod/blobs/photo-42.jpg"
+        if self.url_kind == "presign":
+            query = "&".join(f"p{j:02d}=value-{j}" for j in range(15))
+            return f"{BASE}/prod/download?{query}&object=reports%2F2026%2F{i}.csv"
         if self.url_kind == "w4":
             n = i if self.distinct else 0
             return f"{BASE}/prod/catalog/{n}/search?{_w4_query(n)}"
@@ -132,16 +168,17 @@ def workloads(big_body: bytes) -> list[Workload]:
     return [
         Workload(key="W1", title="GET, cache-warm URL", method="GET", headers=(), body=b""),
         Workload(
-            key="W1-distinct",
-            title="GET, distinct URL each request",
+            key="W1-cold",
+            title="GET, a new path and query each request, new credentials every 100",
             method="GET",
             headers=(),
             body=b"",
             distinct=True,
+            rotate_every=ROTATE_EVERY,
         ),
         Workload(
             key="W2",
-            title="POST, 1 KiB JSON",
+            title="POST, 4 KiB JSON",
             method="POST",
             headers=json_type,
             body=W2_BODY,
@@ -163,6 +200,16 @@ def workloads(big_body: bytes) -> list[Workload]:
             body=b"",
             distinct=True,
             url_kind="w4",
+        ),
+        Workload(
+            key="P",
+            title="presign GET, 16 query params, ~950-character session token",
+            method="GET",
+            headers=(),
+            body=b"",
+            url_kind="presign",
+            presign=True,
+            token=PRESIGN_TOKEN,
         ),
         Workload(
             key="W3",

@@ -1,7 +1,10 @@
 """Pure SigV4 canonicalization steps: no clock, no I/O, no credentials.
 
 Each function implements one step of "Create a canonical request" in the AWS
-SigV4 specification; the rule it enforces is quoted beside it. Functions whose
+SigV4 specification; the rule it enforces is quoted beside it. This is the one
+pipeline of sign(), presign() and verify(): they choose which headers and
+query parameters go in, and all three assemble the canonical request with
+:func:`canonical_request` (and sign it with ``signing._signature``). Functions whose
 result depends only on their arguments (a URL, a path, a query, a header name)
 are memoized in small bounded caches, because real traffic repeats the same
 URLs; :func:`signing_target` holds everything sign() needs from one URL, so a
@@ -12,8 +15,8 @@ general algorithm and yields the same result.
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
@@ -48,6 +51,19 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 # escapes, none of which escapes an unreserved character (those would decode).
 _CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
+# A query of unreserved characters, escapes, '=' and '&' only (checked further
+# by _plain_items).
+_QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
+# An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
+# one of an unreserved character (it would decode, then stand unescaped).
+_NOT_PLAIN_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern)
+# A query parameter whose value holds '=' (which SigV4 encodes).
+_TWO_EQUALS = re.compile(r"=[^&]*=")
+# The common URL: scheme://netloc, a path of unreserved characters and '/', a
+# query of the characters above, no fragment. Groups: origin, path, query.
+_PLAIN_URL = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)(/[A-Za-z0-9\-._~/]*)(?:\?([A-Za-z0-9\-._~=&%]*))?\Z"
+)
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 
@@ -89,7 +105,8 @@ _SECRET_PARAMS = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Cre
 
 def _idna(host: str, url: str) -> str:
     # IDNA 2008 with UTS #46 mapping, as requests and httpx encode a host
-    # (the stdlib codec is IDNA 2003: "straße" would become "strasse").
+    # (the stdlib codec is IDNA 2003: "straße" would become "strasse", a Host
+    # the client does not send). A declared dependency, imported on first use.
     import idna
 
     try:
@@ -100,6 +117,43 @@ def _idna(host: str, url: str) -> str:
         ) from exc
 
 
+@lru_cache(maxsize=64)
+def _origin(origin: str) -> tuple[str, str, str]:
+    """``scheme://netloc`` checked: the scheme in lowercase, the netloc, the Host value.
+
+    Cached on its own: the paths of real traffic change (ids in them), its
+    origins do not, and the host is what takes checking (port, IDNA, characters).
+    Messages show the origin, never its userinfo.
+    """
+    scheme, _, netloc = origin.partition("://")
+    scheme = scheme.lower()
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
+        close = hostport.find("]")
+        if close == -1:
+            raise InvalidRequestError(f"url {shown_url(origin)!r} has an unterminated IPv6 host")
+        host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
+    else:
+        host, _, port = hostport.partition(":")
+    if not host:
+        raise InvalidRequestError(
+            f"url {shown_url(origin)!r} has no host; give 'https://host/path'"
+        )
+    if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
+        raise InvalidRequestError(f"url {shown_url(origin)!r} has an invalid port {port!r}")
+    host = host.lower()
+    if not host.isascii():
+        host = _idna(host, origin)
+    if not _HOST_CHARS.match(host):
+        raise HeaderInjectionError(
+            f"url {shown_url(origin)!r} has a host with characters a host cannot hold "
+            "(spaces, control characters, quotes); it would go into the Host header"
+        )
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return scheme, netloc, host
+
+
 @lru_cache(maxsize=256)
 def split_url(url: str) -> SplitUrl:
     """Split ``url`` into scheme, netloc, the Host header value, path, query, fragment.
@@ -108,41 +162,20 @@ def split_url(url: str) -> SplitUrl:
     lowercase, without userinfo, with the port unless it is the scheme's default,
     IDNA-encoded when it is not ASCII. Messages never show the URL's userinfo.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme:
+    start = url.find("://")
+    if start <= 0:
         raise InvalidRequestError(
             f"url {shown_url(url)!r} has no scheme; give an absolute URL such as "
             "'https://host/path'"
         )
-    scheme = scheme.lower()
-    end = len(rest)
+    start += 3
+    end = len(url)
     for ch in "/?#":
-        i = rest.find(ch)
-        if i != -1 and i < end:
+        i = url.find(ch, start, end)
+        if i != -1:
             end = i
-    netloc, tail = rest[:end], rest[end:]
-    hostport = netloc.rpartition("@")[2]
-    if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
-        close = hostport.find("]")
-        if close == -1:
-            raise InvalidRequestError(f"url {shown_url(url)!r} has an unterminated IPv6 host")
-        host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
-    else:
-        host, _, port = hostport.partition(":")
-    if not host:
-        raise InvalidRequestError(f"url {shown_url(url)!r} has no host; give 'https://host/path'")
-    if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
-        raise InvalidRequestError(f"url {shown_url(url)!r} has an invalid port {port!r}")
-    host = host.lower()
-    if not host.isascii():
-        host = _idna(host, url)
-    if not _HOST_CHARS.match(host):
-        raise HeaderInjectionError(
-            f"url {shown_url(url)!r} has a host with characters a host cannot hold "
-            "(spaces, control characters, quotes); it would go into the Host header"
-        )
-    if port and port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{port}"
+    scheme, netloc, host = _origin(url[:end])
+    tail = url[end:]
     fragment = ""
     if "#" in tail:
         tail, _, fragment = tail.partition("#")
@@ -231,6 +264,39 @@ def _query_parameter(item: str) -> tuple[tuple[str, str], str]:
     return (k, v), (f"{k}={v}" if eq else k)
 
 
+def _plain_query(query: str) -> list[tuple[str, str, str]] | None:
+    """The parameters of a query already in SigV4's form, or None if it is not.
+
+    Every name and value made of unreserved characters and uppercase escapes of
+    other characters, no empty parameter, no '=' in a value (that would be
+    encoded): then each parameter is its own encoding, and the query its own
+    wire form (the common case). Returns ``(name, '=' or '', value)`` per
+    parameter in query order: sorting these sorts as the (name, value) pairs do.
+    """
+    if not _QUERY_CHARS.match(query):
+        return None
+    return _plain_items(query)
+
+
+def _plain_items(query: str) -> list[tuple[str, str, str]] | None:
+    # _plain_query for a query known to hold only _QUERY_CHARS: each check in C.
+    if (
+        ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
+        or "&&" in query
+        or query[0] == "&"
+        or query[-1] == "&"
+        or _TWO_EQUALS.search(query)
+    ):
+        return None  # a bad escape, an empty parameter, or '=' in a value
+    return [item.partition("=") for item in query.split("&")]
+
+
+def _join_plain(plain: list[tuple[str, str, str]]) -> str:
+    # join_query for _plain_items' triples, sorted: "name=value" each (a
+    # parameter without '=' has the empty value), joined by '&'.
+    return "&".join([f"{k}={v}" for k, _, v in plain])
+
+
 @lru_cache(maxsize=512)
 def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """The CanonicalQueryString of a wire query, the re-encoded wire query, and the pairs.
@@ -244,15 +310,18 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """
     if not query:
         return "", "", ()
-    pairs: list[tuple[str, str]] = []
+    plain = _plain_query(query)
+    if plain is not None:
+        pairs = [(k, v) for k, _, v in plain]
+        return _join_plain(sorted(plain)), query, tuple(pairs)
+    pairs = []
     wire: list[str] = []
     for item in query.split("&"):
         if item:
             pair, wire_item = _query_parameter(item)
             pairs.append(pair)
             wire.append(wire_item)
-    canonical = "&".join([f"{k}={v}" for k, v in sorted(pairs)])
-    return canonical, "&".join(wire), tuple(pairs)
+    return join_query(pairs), "&".join(wire), tuple(pairs)
 
 
 def rebuild_url(parts: SplitUrl, query: str) -> str:
@@ -279,24 +348,54 @@ class SigningTarget(NamedTuple):
     url: str
 
 
+# SigningTarget(...) through tuple.__new__: the same value, without the Python-level
+# __new__ that NamedTuple generates (a third of a short URL's cost on the hot path).
+_new_target = tuple.__new__
+
+
 @lru_cache(maxsize=512)
 def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTarget:
     """Split ``url`` and canonicalize its path and query: all sign() needs from a URL.
 
     Keyed on the URL and the two path flags, everything the result depends on.
-    It calls the uncached forms of the step functions (``__wrapped__``): this one
-    entry holds the result, the per-step caches need not hold it too.
+    The common shape (a path of unreserved characters with no dot segment, a
+    query already in SigV4's form, no fragment) is recognized by one regular
+    expression and needs no further work; anything else takes the general steps
+    (their uncached forms, ``__wrapped__``: this one entry holds the result).
 
     >>> t = signing_target("https://h.example/a/./b%2Fc?z=1&a=x+y", True, True)
     >>> t.host, t.canonical_uri, t.canonical_query, t.url
     ('h.example', '/a/b%252Fc', 'a=x%20y&z=1', 'https://h.example/a/./b%2Fc?z=1&a=x%20y')
+    >>> signing_target("https://h.example/items/42?limit=10&next=a%2Fb", True, True)[1:]
+    ('/items/42', 'limit=10&next=a%2Fb', 'https://h.example/items/42?limit=10&next=a%2Fb')
     """
+    m = _PLAIN_URL.match(url)
+    if m is not None:
+        origin, path, query = m.groups()
+        # RFC 3986 5.2.4: no empty, "." or ".." segment, nothing to remove.
+        if not normalize or ("//" not in path and "/." not in path):
+            host = _origin(origin)[2]
+            if not query:
+                return _new_target(SigningTarget, (host, path, "", url))
+            plain = _plain_items(query)  # _PLAIN_URL checked its characters
+            if plain is not None:
+                plain.sort()
+                return _new_target(SigningTarget, (host, path, _join_plain(plain), url))
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
-    query, wire_query, _ = canonical_query.__wrapped__(parts.query)
+    canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)
     if wire_query != parts.query:
         url = rebuild_url(parts, wire_query)
-    return SigningTarget(parts.host, uri, query, url)
+    return SigningTarget(parts.host, uri, canonical, url)
+
+
+def join_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """CanonicalQueryString from encoded ``(name, value)`` pairs.
+
+    "Sort the encoded parameters by name; parameters with the same name are
+    sorted by value", then ``name=value`` joined with '&'.
+    """
+    return "&".join([f"{k}={v}" for k, v in sorted(pairs)])
 
 
 def encode_query_value(value: str) -> str:
@@ -340,6 +439,59 @@ def validate_method(method: str) -> str:
     return method.upper()
 
 
-def sha256_hex(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
+def checked_headers(
+    headers: Iterable[tuple[str, str]], keep: Callable[[str], bool]
+) -> tuple[tuple[str, str], ...]:
+    """Check every header; return ``(lowercase name, value)`` of those ``keep`` keeps.
+
+    Every name must be a token and every value free of CR, LF and NUL, kept or
+    not: a header that is not signed still goes on the wire. The order of the
+    request is kept (a repeated header's values are combined in that order).
+    """
+    out = []
+    for name, value in headers:
+        lname = header_name(name)
+        if "\n" in value or "\r" in value or "\x00" in value:
+            header_value(name, value)  # raises, naming the header
+        if keep(lname):
+            out.append((lname, value))
+    return tuple(out)
+
+
+def canonical_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The CanonicalHeaders entries of checked ``(lowercase name, value)`` pairs.
+
+    "Lowercase(HeaderName) + ':' + Trimall(HeaderValue)"; "if a header appears
+    more than once, combine the values with commas in the order they appear."
+    """
+    out: dict[str, str] = {}
+    for lname, value in pairs:
+        v = " ".join(value.split())
+        prev = out.get(lname)
+        out[lname] = v if prev is None else f"{prev},{v}"
+    return out
+
+
+def header_lines(headers: Mapping[str, str], names: Iterable[str]) -> str:
+    """One ``name:value\\n`` line per name of ``names``, in that (sorted) order."""
+    return "".join([f"{n}:{headers[n]}\n" for n in names])
+
+
+def canonical_request(
+    method: str,
+    uri: str,
+    query: str,
+    lines: str,
+    signed_headers: str,
+    payload: str,
+    more_lines: str = "",
+) -> str:
+    """CanonicalRequest, the one place it is assembled (sign, presign and verify).
+
+    HTTPMethod + '\\n' + CanonicalURI + '\\n' + CanonicalQueryString + '\\n' +
+    CanonicalHeaders + '\\n' + SignedHeaders + '\\n' + HashedPayload, where
+    CanonicalHeaders is ``lines`` then ``more_lines`` (from :func:`header_lines`), each line
+    ending in '\\n' (sign() passes its cached lines after X-Amz-Date apart,
+    so that they are copied once).
+    """
+    return f"{method}\n{uri}\n{query}\n{lines}{more_lines}\n{signed_headers}\n{payload}"

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -95,6 +95,14 @@ def _signing_key(secret: str, date: str, region: str, service: str) -> _SigningK
     k = hmac.digest(k, service.encode("utf-8"), "sha256")
     k = hmac.digest(k, b"aws4_request", "sha256")
     return _SigningKey(k, f"{date}/{region}/{service}/aws4_request")
+
+
+@lru_cache(maxsize=16)
+def _encoded_token(token: str) -> str:
+    # A session token's query form (presign): an STS token is ~1,000 characters,
+    # and quoting it is most of a presign's cost. Keyed on the token itself,
+    # bounded, and holding tokens as the header cache does.
+    return c.encode_query_value(token)
 
 
 @lru_cache(maxsize=4)
@@ -214,44 +222,22 @@ def _hash_file(f: IO[bytes]) -> str:
     return h.hexdigest()
 
 
-def _canonical_headers(
-    request_headers: Sequence[tuple[str, str]],
-    only: frozenset[str] | None,
-    skip: frozenset[str],
-) -> tuple[dict[str, str], bool, str | None]:
-    """Select and canonicalize a request's own headers.
+def _keeps(
+    only: frozenset[str] | None, skip: frozenset[str], *, claim: bool
+) -> Callable[[str], bool]:
+    """Which of a request's own headers are signed, given the config's selection.
 
-    Returns {lowercase name: Trimall(value)} (the values of a repeated header
-    already combined), whether the request had a Host, and the value of an
-    X-Amz-Content-SHA256 header it carried.
+    Host always; the headers the signer writes itself never, but for a caller's
+    X-Amz-Content-SHA256 when ``claim`` (sign() takes it as the caller's word on
+    the payload); then those the config does not leave out.
     """
-    headers: dict[str, str] = {}
-    has_host = False
-    claim = None
-    for name, value in request_headers:
-        lname = c.header_name(name)
-        v = c.header_value(name, value)
+
+    def keep(lname: str) -> bool:
         if lname in _OWN_HEADERS:
-            if lname == "x-amz-content-sha256":
-                claim = v
-            continue
-        if lname == "host":
-            has_host = True
-        elif lname in skip or (only is not None and lname not in only):
-            continue
-        if lname in headers:
-            # "If a header appears more than once, combine the values with commas
-            # in the order they appear."
-            headers[lname] = f"{headers[lname]},{v}"
-        else:
-            headers[lname] = v
-    return headers, has_host, claim
+            return claim and lname == "x-amz-content-sha256"
+        return lname == "host" or (lname not in skip and (only is None or lname in only))
 
-
-def _join_headers(headers: dict[str, str], names: list[str]) -> str:
-    # CanonicalHeaders: "Lowercase(HeaderName) + ':' + Trimall(HeaderValue) + '\n'",
-    # in the order of ``names``.
-    return "".join([f"{n}:{headers[n]}\n" for n in names])
+    return keep
 
 
 class _HeaderBlock(NamedTuple):
@@ -272,21 +258,23 @@ class _HeaderBlock(NamedTuple):
 
 @lru_cache(maxsize=256)
 def _header_block(
-    request_headers: Sequence[tuple[str, str]],
-    only: frozenset[str] | None,
-    skip: frozenset[str],
+    signed: tuple[tuple[str, str], ...],
     host: str,
     token: str | None,
     content_sha256: str | None,
 ) -> _HeaderBlock:
     """The canonical headers sign() signs, but for the X-Amz-Date line.
 
-    Keyed on all they depend on: the request's headers, the config's header
-    selection, the Host value, the session token when it is signed and the
-    X-Amz-Content-SHA256 value when it is sent. Bounded; it holds session
-    tokens, as the signing-key cache holds secret keys.
+    Keyed on the request's headers that are signed (checked, lowercase names,
+    raw values), the Host value, the session token when it is signed and the
+    X-Amz-Content-SHA256 value when it is sent: everything the block depends
+    on, and nothing else, so a per-request header that is not signed (a
+    ``traceparent``) does not make it miss. Bounded; it holds session tokens,
+    as the signing-key cache holds secret keys.
     """
-    headers, has_host, claim = _canonical_headers(request_headers, only, skip)
+    headers = c.canonical_headers(signed)
+    claim = headers.pop("x-amz-content-sha256", None)
+    has_host = "host" in headers
     if not has_host:
         headers["host"] = host
     if token is not None:
@@ -295,21 +283,29 @@ def _header_block(
         headers["x-amz-content-sha256"] = content_sha256
     names = sorted([*headers, "x-amz-date"])
     i = names.index("x-amz-date")
-    before, after = _join_headers(headers, names[:i]), _join_headers(headers, names[i + 1 :])
+    before, after = c.header_lines(headers, names[:i]), c.header_lines(headers, names[i + 1 :])
     return _HeaderBlock(before, after, ";".join(names), has_host, claim)
 
 
-def _header_block_for(
-    request: HttpRequest,
-    config: SigningConfig,
+@lru_cache(maxsize=256)
+def _header_block_of(
+    request_headers: tuple[tuple[str, str], ...],
+    only: frozenset[str] | None,
+    skip: frozenset[str],
     host: str,
     token: str | None,
     content_sha256: str | None,
 ) -> _HeaderBlock:
-    # HttpRequest normalizes its headers to a tuple of (str, str) tuples: hashable.
-    return _header_block(
-        request.headers, config.signed_headers, config.unsigned_headers, host, token, content_sha256
-    )
+    """:func:`_header_block` for a request's whole header list and the config's selection.
+
+    A request repeated as it was (the common case) finds its block in one
+    lookup, without checking or selecting its headers again. One with a new
+    header that is not signed (a per-request ``traceparent``) misses here, is
+    checked and selected, and then finds the same signed headers, hence the
+    same block, in :func:`_header_block`.
+    """
+    signed = c.checked_headers(request_headers, _keeps(only, skip, claim=True))
+    return _header_block(signed, host, token, content_sha256)
 
 
 def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
@@ -327,14 +323,16 @@ def _method(method: str) -> str:
     return method if method in _PLAIN_METHODS else c.validate_method(method)
 
 
-def _sign_canonical_request(
-    canonical_request: str, amz_date: str, key: _SigningKey
-) -> tuple[str, str]:
-    """The StringToSign of a canonical request, and its signature."""
-    string_to_sign = (
-        f"{c.ALGORITHM}\n{amz_date}\n{key.scope}\n"
-        f"{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
-    )
+def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
+    """The StringToSign of a canonical request, and its signature under ``key``.
+
+    The one place both are computed (sign, presign and verify): StringToSign =
+    Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
+    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8);
+    the signature is its hex HMAC-SHA256 under the signing key.
+    """
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    string_to_sign = f"{c.ALGORITHM}\n{amz_date}\n{key.scope}\n{digest}"
     return string_to_sign, key.hmac_hex(string_to_sign.encode("utf-8"))
 
 
@@ -385,7 +383,8 @@ def _sign(
     token = credentials.session_token
     signed_token = token if config.sign_session_token else None
     # The headers are checked before the body is read, so bad headers fail first.
-    block = _header_block_for(request, config, target.host, signed_token, None)
+    only, skip = config.signed_headers, config.unsigned_headers
+    block = _header_block_of(request.headers, only, skip, target.host, signed_token, None)
     claim = block.content_sha256_claim
     if claim is not None and (claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-")):
         # The caller chose how the payload is signed (S3's unsigned or chunked
@@ -398,7 +397,7 @@ def _sign(
     send_sha256 = config.content_sha256_header or config.unsigned_payload or claim is not None
     if send_sha256:
         # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
-        block = _header_block_for(request, config, target.host, signed_token, payload)
+        block = _header_block_of(request.headers, only, skip, target.host, signed_token, payload)
     out: list[tuple[str, str]] = []
     if not block.has_host:
         out.append(("Host", target.host))
@@ -409,12 +408,16 @@ def _sign(
         out.append(("X-Amz-Content-SHA256", payload))
 
     signed_headers = block.signed_headers
-    canonical_request = (
-        f"{method}\n{target.canonical_uri}\n{target.canonical_query}\n"
-        f"{block.before_date}x-amz-date:{amz_date}\n{block.after_date}\n"
-        f"{signed_headers}\n{payload}"
+    canonical_request = c.canonical_request(
+        method,
+        target.canonical_uri,
+        target.canonical_query,
+        f"{block.before_date}x-amz-date:{amz_date}\n",
+        signed_headers,
+        payload,
+        block.after_date,
     )
-    string_to_sign, signature = _sign_canonical_request(canonical_request, amz_date, key)
+    string_to_sign, signature = _signature(canonical_request, amz_date, key)
     authorization = (
         f"{c.ALGORITHM} Credential={credentials.access_key_id}/{key.scope}, "
         f"SignedHeaders={signed_headers}, Signature={signature}"
@@ -499,9 +502,9 @@ def _presign_result(
     parts = c.split_url(request.url)
     uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
     _, _, pairs = c.canonical_query(parts.query)
-    headers, has_host, _ = _canonical_headers(
-        request.headers, config.signed_headers, config.unsigned_headers
-    )
+    keep = _keeps(config.signed_headers, config.unsigned_headers, claim=False)
+    headers = c.canonical_headers(c.checked_headers(request.headers, keep))
+    has_host = "host" in headers
     if not has_host:
         headers["host"] = parts.host
     names = sorted(headers)
@@ -519,25 +522,27 @@ def _presign_result(
         ("X-Amz-SignedHeaders", enc(signed_headers)),
     ]
     if token is not None and config.sign_session_token:
-        auth.append(("X-Amz-Security-Token", enc(token)))
+        auth.append(("X-Amz-Security-Token", _encoded_token(token)))
     all_pairs = kept + auth
-    query = "&".join(f"{k}={v}" for k, v in sorted(all_pairs))
     # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
     # body, which the signer may never see (S3's query-auth rule; botocore too).
     unsigned = config.unsigned_payload or config.service == "s3"
     payload = payload_hash(request.body, unsigned)
-    canonical_request = (
-        f"{method}\n{uri}\n{query}\n{_join_headers(headers, names)}\n{signed_headers}\n{payload}"
+    canonical_request = c.canonical_request(
+        method,
+        uri,
+        c.join_query(all_pairs),
+        c.header_lines(headers, names),
+        signed_headers,
+        payload,
     )
-    string_to_sign, signature = _sign_canonical_request(canonical_request, amz_date, key)
-    wire = "&".join(f"{k}={v}" for k, v in all_pairs)
+    string_to_sign, signature = _signature(canonical_request, amz_date, key)
+    wire = "&".join([f"{k}={v}" for k, v in all_pairs])
     wire += f"&X-Amz-Signature={signature}"
     if token is not None and not config.sign_session_token:
         # Some services (IoT over WebSockets) want the token added after signing.
-        wire += f"&X-Amz-Security-Token={enc(token)}"
-    signed = tuple(
-        (name, value) for name, value in request.headers if c.header_name(name) in headers
-    )
+        wire += f"&X-Amz-Security-Token={_encoded_token(token)}"
+    signed = tuple((name, value) for name, value in request.headers if keep(c.header_name(name)))
     if not has_host:
         signed = (("Host", parts.host), *signed)
     return SigningResult(

@@ -38,6 +38,7 @@ PUBLIC_MODULES = [
     "sigv4client.local",
     "sigv4client.local.cognito",
     "sigv4client.tokens",
+    "sigv4client.verification",
 ]
 # What the docs build imports: mkdocs, the Material theme, mkdocstrings' Python handler.
 DOCS_TOOLS = ["mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"]
@@ -83,7 +84,10 @@ def _definition(module_name: str, name: str) -> tuple[list[str], ast.stmt] | Non
     assert spec.origin is not None, module_name
     source = Path(spec.origin).read_text(encoding="utf-8")
     package = module_name if spec.submodule_search_locations else module_name.rpartition(".")[0]
-    for stmt in ast.parse(source).body:
+    body = ast.parse(source).body
+    # Names a lazy package face (PEP 562) imports under "if TYPE_CHECKING:" too.
+    body += [inner for stmt in body if isinstance(stmt, ast.If) for inner in stmt.body]
+    for stmt in body:
         if isinstance(stmt, ast.Assign | ast.AnnAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):

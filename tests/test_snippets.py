@@ -58,7 +58,7 @@ from pathlib import Path
 
 import pytest
 
-from sigv4client._verify import ResolvedSecret
+from sigv4client.verification import ResolvedSecret
 from sigv4client.local import LocalGateway, MotoIdentityResolver
 from sigv4client.local.cognito import DemoSetup, LocalCognito
 from tests.support.gateway import echo

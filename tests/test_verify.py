@@ -40,7 +40,7 @@ from sigv4client import (
     presign_result,
     sign,
 )
-from sigv4client._verify import (
+from sigv4client.verification import (
     ResolvedSecret,
     SignatureMismatchError,
     VerificationError,
@@ -949,3 +949,15 @@ def test_a_url_with_a_fragment_is_refused(fragment: str, presigned: bool) -> Non
     error = failure(request)
     assert error.check == "malformed"
     assert "fragment" in str(error)
+
+
+def test_a_fragment_anywhere_in_a_signed_url_is_refused() -> None:
+    # A fragment never goes on the wire: a URL holding one is not a request as received.
+    signed = sign(HttpRequest(method="GET", url=URL), LONG_TERM, API, now=NOW).apply_to(
+        HttpRequest(method="GET", url=URL)
+    )
+    assert check(signed).access_key_id == KEY
+    for url in (signed.url + "#frag", signed.url + "#", signed.url.replace("?", "#?", 1)):
+        err = failure(dataclasses.replace(signed, url=url))
+        assert err.check == "malformed"
+        assert "fragment" in str(err)

@@ -2,7 +2,7 @@
 
 - :class:`VerifyingServer` checks signatures with botocore (an independent oracle).
 - :class:`LocalGateway` is a small API Gateway: routes and proxies behind IAM
-  authorization, checked with :func:`sigv4client._verify.verify`, or behind a
+  authorization, checked with :func:`sigv4client.verification.verify`, or behind a
   :class:`CognitoAuthorizer`, a :class:`LambdaAuthorizer` and a resource policy.
 """
 

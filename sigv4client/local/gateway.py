@@ -1,7 +1,7 @@
 """A local API Gateway: routes behind IAM (SigV4) authorization, served on loopback.
 
 :class:`LocalGateway` is a small HTTP/1.1 server (keep-alive, chunked request
-bodies) that checks every request with :func:`sigv4client._verify.verify`, then
+bodies) that checks every request with :func:`sigv4client.verification.verify`, then
 calls the route's handler, or forwards the request to a backend. It answers as
 API Gateway's REST APIs do with ``AWS_IAM`` authorization: 403 with API
 Gateway's JSON error bodies and ``x-amzn-ErrorType`` header when a request is
@@ -53,9 +53,9 @@ from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from .. import _canonical as c
 from .._canonical import AUTH_QUERY_PARAMS
-from .._verify import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
+from ..verification import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
 from ._target import BadTarget, canonical_path, canonical_segment, route_target
@@ -471,7 +471,7 @@ class LocalGateway(BackgroundServer):
 
     Credentials: ``credentials`` maps access key ids to a secret, ``(secret,
     session_token)`` or a :class:`~sigv4client.Credentials`; or pass
-    ``resolve_secret`` (any :data:`~sigv4client._verify.SecretResolver`, such
+    ``resolve_secret`` (any :data:`~sigv4client.verification.SecretResolver`, such
     as a :class:`MotoIdentityResolver`). ``identity_fields(access_key_id)`` may
     add fields to ``requestContext.identity``; by default ``caller`` and
     ``user`` are the access key id, as the gateway knows no IAM principal.

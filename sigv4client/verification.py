@@ -1,5 +1,9 @@
 """verify(): the server side of SigV4, checking a signed request the way AWS does.
 
+This module is its public home (``from sigv4client.verification import verify``,
+or ``sigv4client.verify``), with what a server plugs into it: the resolver and
+config-chooser types, :func:`default_config_for`, :class:`VerifiedIdentity`.
+
 It accepts the two forms a SigV4 request can take:
 
 - an ``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``
@@ -8,9 +12,11 @@ It accepts the two forms a SigV4 request can take:
   ``X-Amz-Date``, ``X-Amz-Expires``, ``X-Amz-SignedHeaders``, ``X-Amz-Signature``
   and, for temporary keys, ``X-Amz-Security-Token``.
 
-The signature is recomputed with the same canonicalization rules that
-:func:`sigv4client.sign` applies (``sigv4client._canonical``), over exactly the
-headers the request says it signed, and compared in constant time.
+The signature is recomputed on the same pipeline as :func:`sigv4client.sign`
+and :func:`sigv4client.presign` (``sigv4client._canonical``: one canonical
+request, one string to sign), over exactly the headers the request says it
+signed, and compared in constant time. A URL with a fragment is refused: no
+client sends one, so it is not the request as received.
 
 Like the signer, this is pure: the time is an argument (``now=None`` reads the
 UTC clock once, at the call boundary) and the only call out is
@@ -43,7 +49,7 @@ from .exceptions import (
     VerificationError,
 )
 from .models import Credentials, HttpRequest, SigningConfig, redact_canonical_request
-from .signing import _signing_key, payload_hash
+from .signing import _signature, _signing_key, payload_hash
 
 __all__ = [
     "Check",
@@ -134,6 +140,9 @@ class _Parsed:
     request_time: datetime
     expires_in: int | None
     token: str | None
+    #: The token came in the query (exactly as signed), not in a header (which
+    #: HTTP carries without surrounding whitespace).
+    token_in_query: bool = False
 
     @property
     def scope(self) -> str:
@@ -159,7 +168,6 @@ class _Parsed:
         )
 
 
-@lru_cache(maxsize=64)
 def default_config_for(region: str, service: str) -> SigningConfig:
     """The canonicalization rules AWS applies to a scope's service.
 
@@ -172,6 +180,13 @@ def default_config_for(region: str, service: str) -> SigningConfig:
     >>> default_config_for("eu-west-1", "execute-api").normalize_path
     True
     """
+    return _default_config(region, service)
+
+
+@lru_cache(maxsize=64)
+def _default_config(region: str, service: str) -> SigningConfig:
+    # default_config_for's values, made once per scope (a public function of
+    # its own, so that it keeps its signature and docs).
     s3 = service == "s3"
     return SigningConfig(
         region=region, service=service, normalize_path=not s3, double_encode_path=not s3
@@ -236,13 +251,14 @@ and compare the signer's canonical request with .canonical_request
             "resolve_secret must be a callable, e.g. {'AKID...': 'secret'}.get"
         )
     choose = default_config_for if config_for is None else config_for
-    if "#" in request.url:  # a fragment is never sent: a server that sees one reads it apart
+    if "#" in request.url:
+        # A fragment never goes on the wire (RFC 9110 4.2.4): a URL that holds
+        # one is not the request as received, and no signer signs it.
         raise VerificationError(
-            "the request URL has a fragment ('#'), which no client sends; pass the "
-            "request-target exactly as received",
+            "the request URL has a fragment ('#...'), which HTTP never sends; "
+            "pass the URL's path and query exactly as they came on the wire",
             check="malformed",
         )
-
     try:
         parts = c.split_url(request.url)
     except ValueError as exc:  # InvalidRequestError, and codecs' UnicodeError
@@ -527,6 +543,7 @@ def _parse_presigned(params: dict[str, str], headers: dict[str, list[tuple[str, 
         request_time=when,
         expires_in=int(expires),
         token=token,
+        token_in_query="X-Amz-Security-Token" in params,
     )
 
 
@@ -639,10 +656,13 @@ def _check_token(parsed: _Parsed, expected: str | None, server_time: datetime) -
     elif given is None:
         problem = "has no X-Amz-Security-Token, but the key is temporary and needs its token"
     # Constant time: the time taken must not tell how much of a guess was right.
-    # Compared as HTTP carries it, without surrounding whitespace.
+    # Compared as it was carried: exactly in a query, without surrounding
+    # whitespace in a header (HTTP strips it).
     elif hmac.compare_digest(
         given.encode("utf-8", "surrogatepass"),
-        expected.strip(" \t").encode("utf-8", "surrogatepass"),
+        (expected if parsed.token_in_query else expected.strip(" \t")).encode(
+            "utf-8", "surrogatepass"
+        ),
     ):
         return
     else:
@@ -661,76 +681,50 @@ def _recompute(
     config: SigningConfig,
     secret: str,
 ) -> tuple[str, str, str]:
-    """Our canonical request, string to sign and signature for what the request says it signed."""
+    """Our canonical request, string to sign and signature for what the request says it signed.
+
+    The same pipeline as sign() and presign() (``sigv4client._canonical``), over
+    exactly the headers listed in SignedHeaders.
+    """
+    names = parsed.signed_headers
     try:
         # "HTTPMethod": the signers (botocore, sign()) put it in uppercase.
         method = c.validate_method(request.method)
         uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
-        query = _canonical_query(parts.query, parsed.presigned)
-        canonical_headers = _canonical_headers(headers, parsed, parts.host)
+        canonical, _, pairs = c.canonical_query(parts.query)
+        if parsed.presigned:
+            # "The Canonical Query String must include all the query parameters ...
+            # except for X-Amz-Signature." Names compared in their encoded form.
+            canonical = c.join_query([(k, v) for k, v in pairs if k != "X-Amz-Signature"])
+        signed = frozenset(names)
+        canonical_headers = c.canonical_headers(
+            c.checked_headers(request.headers, signed.__contains__)
+        )
     except ValueError as exc:  # InvalidRequestError, HeaderInjectionError, codec errors
         raise _malformed(f"the request cannot be canonicalized: {exc}", parsed) from None
-    payload = _payload(request, headers, parsed)
-    names = sorted(canonical_headers)
-    # CanonicalRequest = HTTPMethod + '\n' + CanonicalURI + '\n' + CanonicalQueryString
-    #   + '\n' + CanonicalHeaders + '\n' + SignedHeaders + '\n' + HashedPayload,
-    # where CanonicalHeaders is one "name:value\n" line per header.
-    canonical_request = "\n".join(
-        (
-            method,
-            uri,
-            query,
-            "".join(f"{name}:{canonical_headers[name]}\n" for name in names),
-            ";".join(names),
-            payload,
-        )
-    )
-    # StringToSign = Algorithm + '\n' + RequestDateTime + '\n' + CredentialScope
-    #   + '\n' + HashedCanonicalRequest
-    string_to_sign = "\n".join(
-        (
-            c.ALGORITHM,
-            parsed.amz_date,
-            parsed.scope,
-            c.sha256_hex(canonical_request.encode("utf-8", "surrogatepass")),
-        )
-    )
-    # The signing key is signing.py's, cached per (secret, date, region, service).
-    key = _signing_key(secret, parsed.scope_date, parsed.region, parsed.service)
-    signature = key.hmac_hex(string_to_sign.encode("utf-8"))
-    return canonical_request, string_to_sign, signature
-
-
-def _canonical_query(query: str, presigned: bool) -> str:
-    canonical, _, pairs = c.canonical_query(query)
-    if not presigned:
-        return canonical
-    # "The Canonical Query String must include all the query parameters ... except
-    # for X-Amz-Signature." Names are compared in their canonical (encoded) form.
-    return "&".join(f"{k}={v}" for k, v in sorted(pairs) if k != "X-Amz-Signature")
-
-
-def _canonical_headers(
-    headers: dict[str, list[tuple[str, str]]], parsed: _Parsed, url_host: str
-) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in parsed.signed_headers:
-        found = headers.get(name)
-        if not found:
-            if name == "host":
-                # No Host header (HTTP/2's :authority, a test double): the URL's host,
-                # which is what a client sends and signs.
-                out[name] = url_host
-                continue
+    if "host" not in canonical_headers:
+        # No Host header (HTTP/2's :authority, a test double): the URL's host,
+        # which is what a client sends and signs. (SignedHeaders always has host.)
+        canonical_headers["host"] = parts.host
+    for name in names:
+        if name not in canonical_headers:
             raise _malformed(
                 f"the header {name!r} is listed in SignedHeaders but is not in the request",
                 parsed,
             )
-        # "If a header appears more than once, combine the values with commas in
-        # the order they appear" after Trimall() of each value. The raw name must
-        # be a token: str.lower() maps some non-ASCII letters to ASCII ones.
-        out[name] = ",".join(c.header_value(c.header_name(n), v) for n, v in found)
-    return out
+    payload = _payload(request, headers, parsed)
+    canonical_request = c.canonical_request(
+        method, uri, canonical, c.header_lines(canonical_headers, names), ";".join(names), payload
+    )
+    # The signing key is signing.py's, cached per (secret, date, region, service).
+    key = _signing_key(secret, parsed.scope_date, parsed.region, parsed.service)
+    try:
+        string_to_sign, signature = _signature(canonical_request, parsed.amz_date, key)
+    except UnicodeEncodeError:
+        # A lone surrogate (a server that decoded bytes with surrogateescape): no
+        # signer can have signed text that is not UTF-8.
+        raise _malformed("the request holds text that is not valid UTF-8", parsed) from None
+    return canonical_request, string_to_sign, signature
 
 
 def _payload(
