@@ -58,9 +58,9 @@ from pathlib import Path
 
 import pytest
 
-from sigv4client.verification import ResolvedSecret
 from sigv4client.local import LocalGateway, MotoIdentityResolver
 from sigv4client.local.cognito import DemoSetup, LocalCognito
+from sigv4client.verification import ResolvedSecret
 from tests.support.gateway import echo
 
 ROOT = Path(__file__).resolve().parents[1]
