@@ -255,3 +255,21 @@ def test_a_netrc_entry_replaces_the_signature_of_a_plain_sessions_hop(
         session.auth = SigV4Auth(TEMP, region="us-east-1")
         resigned = session.post(url, data=b"payload", timeout=30)
     assert resigned.status_code == 200, resigned.text
+
+
+def test_invoke_through_a_plain_session_signs_a_same_origin_hop(fresh: RedirectLab) -> None:
+    from sigv4client import SigV4Client
+
+    with (
+        SigV4Client.new_client(endpoint=fresh.home, credentials=TEMP, region="us-east-1") as c,
+        requests.Session() as plain,
+    ):
+        echo = c.invoke(
+            path="/hop/307",
+            method="POST",
+            query_params={"to": _final(fresh)},
+            body=b"payload",
+            session=plain,
+        )
+    assert isinstance(echo, dict)
+    assert (echo["method"], echo["path"], echo["body"]) == ("POST", "/prod/final", "payload")
