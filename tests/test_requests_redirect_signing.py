@@ -273,3 +273,27 @@ def test_invoke_through_a_plain_session_signs_a_same_origin_hop(fresh: RedirectL
         )
     assert isinstance(echo, dict)
     assert (echo["method"], echo["path"], echo["body"]) == ("POST", "/prod/final", "payload")
+
+
+@pytest.mark.parametrize(
+    ("location", "path", "query"),
+    [
+        ("/prod/final", "/prod/final", []),  # relative to the origin
+        ("../prod/final", "/prod/final", []),  # relative to the hop's path
+        ("//{host}/prod/final", "/prod/final", []),  # scheme-relative: requests adds the scheme
+        ("/prod/final#part", "/prod/final", []),  # the fragment never goes out
+        ('/prod/final?q=a%20b&r="x"', "/prod/final", [["q", "a b"], ["r", '"x"']]),  # requoted
+        ("http://{host}/prod/./x/../final", "/prod/./x/../final", []),  # sent as it is
+    ],
+)
+def test_locations_that_stay_home_are_signed_as_requests_resolves_them(
+    fresh: RedirectLab, location: str, path: str, query: list[list[str]]
+) -> None:
+    to = location.format(host=fresh.home_host)
+    r = requests.get(
+        f"{fresh.home}{fresh.hop(302, to)}",
+        auth=SigV4Auth(TEMP, region="us-east-1"),
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["path"], r.json()["query"]) == (path, query)
