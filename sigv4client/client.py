@@ -345,9 +345,9 @@ class SigV4Client:
         line by line where the server read the request differently.
         ``session``: a ``requests.Session`` to send through instead of the
         client's own keep-alive :class:`~sigv4client.SigV4Session`. With either,
-        no credential follows a redirect to another origin; a plain
-        ``requests.Session`` sends a same-origin redirect with the first
-        signature, a ``SigV4Session`` signs it again for its new target.
+        no credential follows a redirect to another origin, and a same-origin
+        redirect is signed for its new target (see :class:`~sigv4client.SigV4Auth`
+        for the two hops only a ``SigV4Session`` signs).
         """
         from .integrations.requests import RedirectGuard
 
