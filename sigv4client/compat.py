@@ -392,9 +392,9 @@ class Cognito:
     def authenticate(self, password: str) -> None:
         """Log in as :attr:`username` with SRP (the password never leaves this process).
 
-        Raises what :meth:`CognitoUser.login <sigv4client.cognito.CognitoUser.login>`
-        raises: :class:`~sigv4client.AuthenticationError` for a wrong password
-        or an unknown user, :class:`~sigv4client.cognito.ChallengeRequired`
+        Raises what :meth:`~sigv4client.cognito.CognitoUser.login` raises:
+        :class:`~sigv4client.AuthenticationError` for a wrong password or an
+        unknown user, :class:`~sigv4client.cognito.ChallengeRequired`
         when the pool asks for MFA or a new password (pycognito raises its
         ``MFAChallengeException`` there), and so on.
         """
