@@ -152,23 +152,26 @@ def _docs_tools_missing() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built with ``mkdocs build --strict`` into a temporary folder."""
+def build_site(out: Path, env_extra: dict[str, str] | None = None) -> Path:
+    """Build the site with ``mkdocs build --strict`` into ``out``; skip without the docs extra.
+
+    ``env_extra`` adds environment variables (``SIGV4CLIENT_DOCS_URL``...).
+    """
     missing = _docs_tools_missing()
     if missing:
         reason = f"cannot build the docs: {', '.join(missing)} not importable; {INSTALL_HINT}"
         if IN_CI:  # CI installs the docs extra: missing there is a broken setup
             pytest.fail(reason)
         pytest.skip(reason)
-    out = tmp_path_factory.mktemp("docs") / "site"
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material's end-of-life banner, not a build warning
+    env.pop("SIGV4CLIENT_DOCS_URL", None)
     # The build must need no network: any HTTP(S) fetch goes to a closed local port and fails.
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         env[var] = "http://127.0.0.1:9"
     env.pop("NO_PROXY", None)
     env.pop("no_proxy", None)
+    env.update(env_extra or {})
     proc = subprocess.run(
         [
             sys.executable,
@@ -190,6 +193,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
     return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built with ``mkdocs build --strict`` into a temporary folder."""
+    return build_site(tmp_path_factory.mktemp("docs") / "site")
 
 
 def test_docs_build_strict(site: Path) -> None:
