@@ -250,14 +250,29 @@ def test_compat_signs_exactly_as_sigv4auth(name: str, request_name: str) -> None
     assert "X-Amz-Content-SHA256" in by_compat.headers
 
 
-def test_compat_auth_is_sigv4auth_so_sigv4session_resigns_redirects() -> None:
-    # One signing path: the session's redirect handling applies to them too.
-    assert issubclass(AWS4Auth, SigV4Auth)
-    assert issubclass(AWSRequestsAuth, SigV4Auth)
-    assert issubclass(BotoAWSRequestsAuth, AWSRequestsAuth)
+def test_sigv4session_signs_a_compat_auths_redirect_again() -> None:
+    # The compat classes are SigV4Auth, so SigV4Session re-signs a same-origin
+    # redirect for its new URL (requests would resend the first signature).
     session = SigV4Session()
-    session.auth = AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE)
+    session.auth = AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, clock=_clock)
+    first = session.auth(_prepared("https://h.example", {"method": "GET", "path": "/prod/old"}))
+    response = requests.Response()
+    response.request = first
+    response.status_code = 302
+    response.headers["location"] = "/prod/moved"
+    redirected = first.copy()  # as requests' resolve_redirects does
+    redirected.prepare_url("https://h.example/prod/moved", None)
+    session.rebuild_auth(redirected, response)
     session.close()
+    expected = SigV4Auth(
+        Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY),
+        REGION,
+        SERVICE,
+        clock=_clock,
+        content_sha256_header=True,
+    )(requests.Request("GET", "https://h.example/prod/moved").prepare())
+    assert redirected.headers["Authorization"] != first.headers["Authorization"]
+    assert redirected.headers["Authorization"] == expected.headers["Authorization"]
 
 
 # -- where the originals are wrong ---------------------------------------------------
