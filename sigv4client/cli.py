@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
+from ._private_files import read_private_file, write_private_file
 from .exceptions import SigV4ClientError
 from .models import Credentials, HttpRequest, SigningConfig
 
@@ -174,32 +175,34 @@ def _password(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 
 def _write_cache(path: Path, data: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    # Created 0600 from the start (never world-readable, whatever the umask), then renamed.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        write_private_file(path, json.dumps(data).encode("utf-8"))
+    except OSError as exc:
+        raise _Failure(EXIT_ERROR, f"cannot write the session cache: {_os_error(exc)}") from None
 
 
 def _read_cache(path: Path) -> dict[str, object] | None:
     try:
-        st = path.stat()
-    except FileNotFoundError:
+        raw = read_private_file(path)
+    except OSError as exc:
+        raise _Failure(EXIT_ERROR, f"cannot read the session cache: {_os_error(exc)}") from None
+    if raw is None:
         return None
-    if st.st_mode & 0o077:
-        raise _Failure(
-            EXIT_ERROR, f"{path} is readable by others; run 'chmod 600 {path}' or log in again"
-        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
         raise _Failure(
-            EXIT_ERROR, f"cannot read the session cache {path}: {exc}; log in again"
+            EXIT_ERROR, f"the session cache {path} is not valid JSON; log in again"
         ) from None
     return data if isinstance(data, dict) else None
+
+
+def _os_error(exc: OSError) -> str:
+    # PermissionError from the private-file checks carries its own advice; a
+    # plain OSError names the file and the reason.
+    if exc.filename is None:
+        return str(exc)
+    return f"{exc.filename}: {exc.strerror}"
 
 
 def _cognito_user(args: argparse.Namespace, stdin: IO[str]) -> tuple[CognitoUser, Path]:
