@@ -32,13 +32,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
 from urllib.parse import quote
 
+from . import __version__
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from ._private_files import read_private_file, write_private_file
-from .exceptions import SigV4ClientError
+from .exceptions import CredentialsError, SigV4ClientError
 from .models import Credentials, HttpRequest, SigningConfig
 
 if TYPE_CHECKING:
+    import requests
+
     from .cognito import CognitoUser
 
 __all__ = ["main"]
@@ -71,6 +74,7 @@ def _request_parser() -> argparse.ArgumentParser:
         description="Send an AWS SigV4-signed HTTP request (like curl), or print a presigned URL.",
         epilog="Other commands: 'sigv4client login --help', 'sigv4client demo --help'.",
     )
+    p.add_argument("--version", action="version", version=f"sigv4client {__version__}")
     p.add_argument(
         "url", help="the full URL, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod/items"
     )
@@ -107,7 +111,8 @@ def _request_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="print the canonical request, string to sign and headers (secrets redacted) to stderr",
+        help="print the canonical request, string to sign, the headers sent (> ...) and the "
+        "response status line and headers (< ...) to stderr, secrets redacted",
     )
     p.add_argument(
         "-i", "--include", action="store_true", help="print the response status line and headers"
@@ -280,8 +285,26 @@ def _credentials(args: argparse.Namespace, stdin: IO[str]) -> Credentials:
         _save_session(user, cache_path)  # keeps refreshed tokens for the next call
         return creds
     from .credentials import BotocoreSessionProvider
+    from .credentials._botocore import _HOW_TO_CONFIGURE
 
-    return BotocoreSessionProvider(profile_name=args.profile).get_credentials()
+    try:
+        return BotocoreSessionProvider(profile_name=args.profile).get_credentials()
+    except CredentialsError as exc:
+        # The library's advice names a Python class; a shell user needs options.
+        text = str(exc)
+        if _HOW_TO_CONFIGURE in text:
+            text = text.replace(_HOW_TO_CONFIGURE, _CLI_HOW_TO_CONFIGURE)
+        else:
+            text = f"{text}\n{_CLI_HOW_TO_CONFIGURE}"
+        raise _Failure(EXIT_ERROR, text) from None
+
+
+_CLI_HOW_TO_CONFIGURE = (
+    "pass --profile NAME (a profile of ~/.aws/config or ~/.aws/credentials), or set "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+    "credentials), or log in to Cognito once with 'sigv4client login --user-pool-id ID "
+    "--client-id ID --username NAME' and pass --cognito-identity-pool-id ID"
+)
 
 
 def _redact(text: str, creds: Credentials) -> str:
@@ -410,6 +433,9 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         if hasattr(body, "close"):
             body.close()
     with response:
+        if args.verbose:
+            for hop in (*response.history, response):
+                _show_response(hop, creds, stderr)
         if args.include:
             print(f"HTTP/1.1 {response.status_code} {response.reason}", file=stdout)
             for name, value in response.headers.items():
@@ -425,7 +451,11 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
                 stdout.write("\n")
         if response.status_code == 403 and not args.output:
             mismatch = mismatch_from_answer(
-                403, response.text, result.canonical_request, (creds.session_token,)
+                403,
+                response.text,
+                result.canonical_request,
+                (creds.session_token,),
+                our_string_to_sign=result.string_to_sign,
             )
             if mismatch is not None:
                 print(f"sigv4client: {mismatch}", file=stderr)
@@ -433,6 +463,22 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         print(f"sigv4client: the requested URL returned error: {response.status_code}", file=stderr)
         return EXIT_HTTP
     return 0
+
+
+# Response headers that may carry a credential: shown by name only.
+_SECRET_RESPONSE_HEADERS = frozenset(
+    {"set-cookie", "authorization", "proxy-authorization", "x-amz-security-token"}
+)
+
+
+def _show_response(response: requests.Response, creds: Credentials, stderr: IO[str]) -> None:
+    # As curl -v shows it: "< " before the status line and each header.
+    version = {10: "1.0", 11: "1.1", 20: "2"}.get(getattr(response.raw, "version", 11), "1.1")
+    print(f"< HTTP/{version} {response.status_code} {response.reason}", file=stderr)
+    for name, value in response.headers.items():
+        shown = "<redacted>" if name.lower() in _SECRET_RESPONSE_HEADERS else value
+        print(f"< {name}: {_redact(shown, creds)}", file=stderr)
+    print("<", file=stderr)
 
 
 def _run_login(argv: Sequence[str], stdin: IO[str], stdout: IO[str]) -> int:
