@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import json
 import os
 import sys
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from . import __version__
 from ._diagnose import mismatch_from_answer
@@ -58,7 +59,14 @@ _SUBCOMMANDS = ("demo", "login", "request")
 
 
 def _default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no HOME, and no passwd entry for this user
+            raise _Failure(
+                EXIT_USAGE, "cannot tell your home folder for the session cache: pass --cache FILE"
+            ) from None
     return Path(base) / "sigv4client" / "session.json"
 
 
@@ -164,7 +172,11 @@ def _cognito_options(p: argparse.ArgumentParser, *, required: bool) -> None:
         help="a local Cognito (e.g. moto) for both Cognito APIs",
     )
     g.add_argument(
-        "--cache", type=Path, default=None, help=f"session cache file (default {_default_cache()})"
+        "--cache",
+        type=Path,
+        default=None,
+        help="session cache file (default $XDG_CACHE_HOME/sigv4client/session.json, "
+        "else ~/.cache/sigv4client/session.json)",
     )
 
 
@@ -491,7 +503,25 @@ def _run_login(argv: Sequence[str], stdin: IO[str], stdout: IO[str]) -> int:
     user, cache_path = _cognito_user(args, stdin)
     _save_session(user, cache_path)
     print(f"logged in as {args.username}; session cached in {cache_path}", file=stdout)
+    if _is_loopback(user.endpoint_url):
+        from .local.demo import LOCAL_LOGIN_NOTE
+
+        print(LOCAL_LOGIN_NOTE, file=stdout)
     return 0
+
+
+def _is_loopback(url: str | None) -> bool:
+    # A Cognito endpoint on this machine is a local one (moto): real Cognito
+    # is never reached through a loopback address.
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _run_demo(argv: Sequence[str], stdout: IO[str]) -> int:
