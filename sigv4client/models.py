@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
 
+from ._canonical import shown_url
 from .exceptions import (
     HeaderInjectionError,
     InvalidConfigError,
@@ -70,6 +71,24 @@ _CONTROL = re.compile(r"[\r\n\x00]")
 _SCOPE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 # A presigned canonical query's token parameter, for redaction.
 _TOKEN_PARAM = re.compile(r"(X-Amz-Security-Token=)[^&]*")
+# Headers whose value is a credential (a signature, a session token, a bearer
+# token, a cookie): a request's repr shows their names, never their values.
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-amz-security-token", "cookie", "set-cookie"}
+)
+
+
+def _shown_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(n, "<redacted>" if n.lower() in _SECRET_HEADERS else v) for n, v in headers]
+
+
+def _shown_body(body: object) -> str:
+    # A body may carry anything (a password in a Cognito call): its size, not its text.
+    if body is None:
+        return "None"
+    if isinstance(body, (bytes, bytearray, memoryview, str)):
+        return f"<{len(body)} {'chars' if isinstance(body, str) else 'bytes'}>"
+    return f"<{type(body).__name__}>"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,6 +214,14 @@ class HttpRequest:
         _set_request_url(self, url)
         _set_request_headers(self, _normalize_headers(headers) if headers else ())
         _set_request_body(self, body)
+
+    def __repr__(self) -> str:
+        # A signed request holds its signature and token (headers, or a presigned
+        # URL's query): the repr shows where it goes and which headers, not them.
+        return (
+            f"HttpRequest(method={self.method!r}, url={shown_url(self.url)!r}, "
+            f"headers={_shown_headers(self.headers)!r}, body={_shown_body(self.body)})"
+        )
 
     def with_headers(self, headers: HeadersInput) -> HttpRequest:
         """Return a copy of this request with ``headers`` in place of its own."""
@@ -399,3 +426,9 @@ class SignedRequest:
     body: bytes | IO[bytes] | None = None
     #: The canonical request that was signed (may hold the session token).
     canonical_request: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"SignedRequest(method={self.method!r}, url={shown_url(self.url)!r}, "
+            f"headers={_shown_headers(self.headers.items())!r}, body={_shown_body(self.body)})"
+        )
