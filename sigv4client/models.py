@@ -71,15 +71,30 @@ _CONTROL = re.compile(r"[\r\n\x00]")
 _SCOPE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 # A presigned canonical query's token parameter, for redaction.
 _TOKEN_PARAM = re.compile(r"(X-Amz-Security-Token=)[^&]*")
-# Headers whose value is a credential (a signature, a session token, a bearer
-# token, a cookie): a request's repr shows their names, never their values.
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-amz-security-token", "cookie", "set-cookie"}
+# Headers whose value a request's repr shows: the ones SigV4 and HTTP define
+# and that never carry a credential. Any other value may be one (a signature, a
+# session token, a bearer or API key in a header the caller named), so the repr
+# shows its name only; the ``headers`` attribute still holds every value.
+_SHOWN_HEADER_VALUES = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "content-encoding",
+        "content-length",
+        "content-type",
+        "host",
+        "user-agent",
+        "x-amz-content-sha256",
+        "x-amz-date",
+        "x-amz-target",
+    }
 )
 
 
 def _shown_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(n, "<redacted>" if n.lower() in _SECRET_HEADERS else v) for n, v in headers]
+    return [
+        (n, v if n.strip().lower() in _SHOWN_HEADER_VALUES else "<redacted>") for n, v in headers
+    ]
 
 
 def _shown_body(body: object) -> str:

@@ -388,6 +388,15 @@ def _adapters(s: Secrets, probe: Probe) -> None:
         method="POST", path="/items", body={"password": s.password}, now=NOW
     )
     probe.obj("SignedRequest", signed)
+    # A token sent instead of a signature, in a header the caller names.
+    for auth in (
+        HeaderTokenAuth("X-Api-Key", lambda: s.api_key),
+        CognitoTokenAuth(_logged_in_user(s), header="X-Id-Token"),
+    ):
+        by_token = SigV4Client.new_client(
+            auth=auth, endpoint="https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+        )
+        probe.obj("SignedRequest (token auth)", by_token.sign_request(method="GET", path="/x"))
     # The httpx flow, driven by hand: the request it yields is httpx's, its
     # headers hold the signature; what we show of it is the adapter's repr.
     auth = SigV4HttpxAuth(creds, REGION, clock=lambda: NOW)
@@ -402,6 +411,18 @@ def _adapters(s: Secrets, probe: Probe) -> None:
                 httpx.Request("POST", API_URL, content=iter([s.password.encode()]))
             )
         ),
+    )
+
+
+def _logged_in_user(s: Secrets) -> CognitoUser:
+    tokens = Tokens(
+        id_token=s.id_token,
+        access_token=s.access_token,
+        refresh_token=s.refresh_token,
+        expires_at=NOW + timedelta(hours=1),
+    )
+    return CognitoUser(
+        user_pool_id="us-east-1_AbC123", client_id="client123", tokens=tokens, clock=lambda: NOW
     )
 
 
