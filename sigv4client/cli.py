@@ -243,19 +243,25 @@ def _cognito_user(args: argparse.Namespace, stdin: IO[str]) -> tuple[CognitoUser
             "no Cognito session: run 'sigv4client login ...' first, or pass "
             "--user-pool-id, --client-id and --username",
         )
-    tokens = Tokens(
-        id_token=str(cached["id_token"]),
-        access_token=str(cached["access_token"]),
-        refresh_token=str(cached["refresh_token"]) if cached.get("refresh_token") else None,
-        expires_at=datetime.fromisoformat(str(cached["expires_at"])),
-    )
-    user = CognitoUser(
-        user_pool_id=str(cached["user_pool_id"]),
-        client_id=str(cached["client_id"]),
-        client_secret=secret,
-        endpoint_url=args.cognito_endpoint_url or cached.get("endpoint_url"),  # type: ignore[arg-type]
-        tokens=tokens,
-    )
+    try:
+        tokens = Tokens(
+            id_token=str(cached["id_token"]),
+            access_token=str(cached["access_token"]),
+            refresh_token=str(cached["refresh_token"]) if cached.get("refresh_token") else None,
+            expires_at=datetime.fromisoformat(str(cached["expires_at"])),
+        )
+        user = CognitoUser(
+            user_pool_id=str(cached["user_pool_id"]),
+            client_id=str(cached["client_id"]),
+            client_secret=secret,
+            endpoint_url=args.cognito_endpoint_url or _opt_str(cached.get("endpoint_url")),
+            tokens=tokens,
+        )
+    except (KeyError, TypeError, ValueError):
+        # Not chained: the cause could quote a token from the file.
+        raise _Failure(
+            EXIT_ERROR, f"the session cache {cache_path} is incomplete or damaged; log in again"
+        ) from None
     return user, cache_path
 
 

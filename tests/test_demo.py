@@ -56,14 +56,11 @@ def _read_until(fd: int, marker: bytes, limit: float = 120.0) -> bytes:
 @pytest.fixture(scope="module")
 def kept_demo() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``sigv4client demo --keep-running`` in the background, and what it printed."""
-    home = Path(os.environ.get("TMPDIR", "/tmp")) / f"sigv4client-demo-home-{os.getpid()}"
-    env = dict(os.environ, XDG_CACHE_HOME=str(home))
     proc = subprocess.Popen(
         [sys.executable, "-m", "sigv4client.cli", "demo", "--keep-running"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
     )
     assert proc.stdout is not None
     lines = []

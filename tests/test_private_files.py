@@ -18,6 +18,8 @@ import pytest
 from sigv4client import cli
 from sigv4client._private_files import read_private_file, write_private_file
 
+from .test_cli import run
+
 REFRESH = "refresh-token-that-must-stay-private"
 SESSION = {"refresh_token": REFRESH, "id_token": "id", "access_token": "acc"}
 OTHER_UID = 65534  # nobody
@@ -166,3 +168,37 @@ def test_the_cli_reports_a_cache_it_refuses_to_read(tmp_path: Path) -> None:
     (tmp_path / "session.json").symlink_to(real)
     with pytest.raises(cli._Failure, match=r"cannot read the session cache: .*is a symlink"):
         cli._read_cache(tmp_path / "session.json")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"id_token": "x"},  # keys missing
+        {  # a date that is not one
+            "id_token": "i",
+            "access_token": "a",
+            "refresh_token": "r",
+            "expires_at": "soon",
+            "user_pool_id": "us-east-1_Abc",
+            "client_id": "c",
+        },
+    ],
+)
+def test_a_damaged_cache_says_log_in_again(tmp_path: Path, content: dict[str, str]) -> None:
+    # Regression: a cache without one of its keys ended in a KeyError traceback.
+    cache = tmp_path / "session.json"
+    write_private_file(cache, json.dumps(content).encode())
+    proc = run(
+        [
+            "--identity-pool-id",
+            "us-east-1:00000000-0000-0000-0000-000000000000",
+            "--cache",
+            str(cache),
+            "--region",
+            "us-east-1",
+            "http://127.0.0.1:1/",
+        ]
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "is incomplete or damaged; log in again" in proc.stderr
+    assert "Traceback" not in proc.stderr
