@@ -325,9 +325,9 @@ _CLI_HOW_TO_CONFIGURE = (
 )
 
 
-def _redact(text: str, creds: Credentials) -> str:
+def _redact(text: str, creds: Credentials, *also: str) -> str:
     # The token appears raw in a header line and percent-encoded in a presigned query.
-    for secret in (creds.secret_access_key, creds.session_token):
+    for secret in (creds.secret_access_key, creds.session_token, *also):
         if secret:
             text = text.replace(secret, "<redacted>")
             text = text.replace(quote(secret, safe="-_.~"), "<redacted>")
@@ -453,7 +453,7 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     with response:
         if args.verbose:
             for hop in (*response.history, response):
-                _show_response(hop, creds, stderr)
+                _show_response(hop, creds, result.signature, stderr)
         if args.include:
             print(f"HTTP/1.1 {response.status_code} {response.reason}", file=stdout)
             for name, value in response.headers.items():
@@ -489,13 +489,15 @@ _SECRET_RESPONSE_HEADERS = frozenset(
 )
 
 
-def _show_response(response: requests.Response, creds: Credentials, stderr: IO[str]) -> None:
+def _show_response(
+    response: requests.Response, creds: Credentials, signature: str, stderr: IO[str]
+) -> None:
     # As curl -v shows it: "< " before the status line and each header.
     version = {10: "1.0", 11: "1.1", 20: "2"}.get(getattr(response.raw, "version", 11), "1.1")
     print(f"< HTTP/{version} {response.status_code} {response.reason}", file=stderr)
     for name, value in response.headers.items():
         shown = "<redacted>" if name.lower() in _SECRET_RESPONSE_HEADERS else value
-        print(f"< {name}: {_redact(shown, creds)}", file=stderr)
+        print(f"< {name}: {_redact(shown, creds, signature)}", file=stderr)
     print("<", file=stderr)
 
 

@@ -76,6 +76,7 @@ def test_verbose_redacts_secrets_the_server_sends_back() -> None:
         return GatewayResponse(
             headers=[
                 ("X-Echo", f"token={request.header('x-amz-security-token')}"),
+                ("X-Echo-Auth", request.header("authorization") or ""),
                 ("Set-Cookie", "session=cookie-secret-value"),
             ],
             body="ok",
@@ -87,6 +88,9 @@ def test_verbose_redacts_secrets_the_server_sends_back() -> None:
         proc = run(["-v", "--region", "us-east-1", f"{gateway.url}/prod/items"])
     assert proc.returncode == 0, proc.stderr
     assert "< X-Echo: token=<redacted>" in proc.stderr
+    signature = re.search(r"X-Echo-Auth: .*Signature=(\S+)", proc.stderr)
+    assert signature is not None
+    assert signature.group(1) == "<redacted>"
     assert "< Set-Cookie: <redacted>" in proc.stderr
     assert TOKEN not in proc.stderr
     assert "cookie-secret-value" not in proc.stderr
