@@ -182,6 +182,10 @@ def _cognito_options(p: argparse.ArgumentParser, *, required: bool) -> None:
 
 def _password(args: argparse.Namespace, stdin: IO[str]) -> str:
     if args.password_stdin:
+        if stdin.isatty():
+            # Typed, not piped: a prompt that does not echo, rather than a
+            # silent wait that shows the password as it is typed.
+            return getpass.getpass(f"Password for {args.username}: ")
         return stdin.readline().rstrip("\n")
     env = os.environ.get("SIGV4CLIENT_PASSWORD")
     if env:

@@ -282,3 +282,40 @@ def test_the_docs_help_is_the_programs_help(page: str, args: list[str]) -> None:
     first = proc.stdout.splitlines()[0]
     shown = _doc_block(page, first)
     assert shown.rstrip("\n") == proc.stdout.split("\n", 1)[1].rstrip("\n")
+
+
+def test_password_stdin_typed_at_a_terminal_prompts_without_echo(
+    cognito: tuple[LocalCognito, DemoSetup], tmp_path: Path
+) -> None:
+    # Regression: --password-stdin at a terminal waited silently and echoed
+    # the password as it was typed.
+    local, setup = cognito
+    argv = [
+        sys.executable,
+        "-m",
+        "sigv4client.cli",
+        "login",
+        "--cognito-endpoint-url",
+        local.endpoint_url,
+        "--user-pool-id",
+        setup.user_pool_id,
+        "--client-id",
+        setup.client_id,
+        "--username",
+        setup.username,
+        "--password-stdin",
+        "--cache",
+        str(tmp_path / "session.json"),
+    ]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    try:
+        prompt = _read_until(fd, b"Password for alice: ")
+        os.write(fd, setup.password.encode() + b"\r")
+        rest = _drain_child(fd, pid)
+    finally:
+        os.close(fd)
+    text = (prompt + rest).decode(errors="replace")
+    assert setup.password not in text
+    assert "logged in as alice" in text
