@@ -291,7 +291,7 @@ def test_server_hex_is_exactly_ascii_hex_digits(key: str, value: str) -> None:
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=st.text(min_size=1, max_size=12), key=st.sampled_from(["SALT", "SRP_B"]))
 def test_server_hex_accepts_exactly_hex_digits(value: str, key: str) -> None:
     # Whatever text the server sends, the claim is computed for hex digits
