@@ -202,3 +202,14 @@ def test_a_damaged_cache_says_log_in_again(tmp_path: Path, content: dict[str, st
     assert proc.returncode == 1, proc.stderr
     assert "is incomplete or damaged; log in again" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_hard_link_at_the_cache_is_replaced_not_written_through(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    os.link(victim, folder / "session.json")
+    cli._write_cache(folder / "session.json", SESSION)
+    assert victim.read_text() == "keep me"
+    assert json.loads((folder / "session.json").read_text())["refresh_token"] == REFRESH

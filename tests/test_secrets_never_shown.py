@@ -947,3 +947,18 @@ def test_local_servers_do_not_log_a_presigned_urls_signature_or_token(
             assert answer.status_code == status, answer.text
     _all_loggers_at_debug()
     probe.check(debug_logs.records)
+
+
+def test_a_request_repr_hides_userinfo_custom_headers_and_the_body() -> None:
+    request = HttpRequest(
+        method="PUT",
+        url="https://alice:pa55+word@h.example/p?X-Amz-Credential=AKID%2Fscope&x=1",
+        headers=[("X-Api-Key", "k3y+value"), ("Content-Type", "text/plain")],
+        body="the body: pa55+word",
+    )
+    shown = repr(request)
+    for secret in ("pa55+word", "k3y+value", "AKID%2Fscope"):
+        assert secret not in shown, shown
+    assert "('Content-Type', 'text/plain')" in shown
+    assert "('X-Api-Key', '<redacted>')" in shown
+    assert "body=<19 chars>" in shown
