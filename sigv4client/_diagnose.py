@@ -100,9 +100,10 @@ def explain_same_canonical_request(
         "scope (date/region/service/aws4_request): either the secret key is not the one "
         "that belongs to the access key id, or the date, region or service of the scope "
         "differ.",
-        f"  scope, ours:   {ours or '(unknown)'}",
-        f"  scope, server: {theirs or '(not quoted)'}",
     ]
+    if ours:
+        lines.append(f"  scope, ours:   {ours}")
+    lines.append(f"  scope, server: {theirs or '(not quoted)'}")
     if ours and theirs:
         differ = [
             name

@@ -134,3 +134,19 @@ def test_scopes_that_differ_are_named() -> None:
     assert "scope, ours:   20260101/us-east-1/execute-api/aws4_request" in str(err)
     assert "scope, server: 20260102/eu-west-1/execute-api/aws4_request" in str(err)
     assert "the scopes differ in their date and region" in str(err)
+
+
+def test_without_our_string_to_sign_only_the_servers_scope_is_shown() -> None:
+    from sigv4client._diagnose import mismatch_from_answer
+
+    creq = "GET\n/\n\nhost:h\n\nhost\n" + "0" * 64
+    sts = "AWS4-HMAC-SHA256\n20260102T000000Z\n20260102/eu-west-1/execute-api/aws4_request\nab"
+    body = (
+        "The Canonical String for this request should have been\n"
+        f"'{creq}'\n\nThe String-to-Sign should have been\n'{sts}'\n"
+    )
+    err = mismatch_from_answer(403, body, creq)
+    assert err is not None
+    assert "scope, ours" not in str(err)
+    assert "scope, server: 20260102/eu-west-1/execute-api/aws4_request" in str(err)
+    assert "the canonical requests are the same" in str(err)
