@@ -69,6 +69,7 @@ from sigv4client.cognito import (
     srp,
 )
 from sigv4client.cognito.flow import AppClient, PasswordVerifierStep
+from sigv4client.compat import AWS4Auth, AWSRequestsAuth, BotoAWSRequestsAuth, Cognito
 from sigv4client.credentials import (
     BotocoreSessionProvider,
     RefreshingCredentialsProvider,
@@ -76,7 +77,11 @@ from sigv4client.credentials import (
 )
 from sigv4client.exceptions import SigV4ClientError
 from sigv4client.integrations.aiohttp import SigV4Middleware
-from sigv4client.integrations.httpx import SigV4HttpxAuth
+from sigv4client.integrations.httpx import (
+    AsyncSigV4HttpxClient,
+    SigV4HttpxAuth,
+    SigV4HttpxClient,
+)
 from sigv4client.local import (
     AuthorizerRequest,
     AuthorizerResult,
@@ -380,6 +385,23 @@ def _adapters(s: Secrets, probe: Probe) -> None:
     probe.obj("SigV4Session", SigV4Session())
     probe.obj("SigV4HttpxAuth", SigV4HttpxAuth(creds, REGION))
     probe.obj("SigV4Middleware", SigV4Middleware(creds, REGION))
+    with SigV4HttpxClient(auth=SigV4HttpxAuth(creds, REGION)) as hx:
+        probe.obj("SigV4HttpxClient", hx)
+    async_client = AsyncSigV4HttpxClient(auth=SigV4HttpxAuth(creds, REGION))
+    probe.obj("AsyncSigV4HttpxClient", async_client)
+    asyncio.run(async_client.aclose())
+    # The drop-in constructors of the other libraries' shapes.
+    probe.obj(
+        "AWS4Auth",
+        AWS4Auth(KEY, s.secret_key, REGION, "execute-api", session_token=s.session_token),
+    )
+    probe.raises("AWS4Auth(no region)", lambda: AWS4Auth(KEY, s.secret_key))
+    host = "abc123.execute-api.us-east-1.amazonaws.com"
+    probe.obj(
+        "AWSRequestsAuth",
+        AWSRequestsAuth(KEY, s.secret_key, host, REGION, "execute-api", s.session_token),
+    )
+    probe.obj("BotoAWSRequestsAuth", BotoAWSRequestsAuth(host, REGION, "execute-api"))
     client = SigV4Client(
         credentials=creds, endpoint="https://abc123.execute-api.us-east-1.amazonaws.com/prod"
     )
@@ -648,6 +670,10 @@ def _cognito_flow(
     refreshed = alice.refresh()
     probe.secret(refreshed.id_token, refreshed.access_token, refreshed.refresh_token)
     probe.obj("CognitoUser (logged in)", alice)
+    legacy = Cognito(setup.user_pool_id, setup.client_id, username="alice", endpoint_url=endpoint)
+    legacy.authenticate(password)
+    probe.secret(legacy.id_token or "", legacy.access_token or "", legacy.refresh_token or "")
+    probe.obj("compat.Cognito (logged in)", legacy)
     provider = alice.identity_credentials(setup.identity_pool_id)
     creds = provider.get_credentials()
     probe.secret(creds.secret_access_key, creds.session_token)
