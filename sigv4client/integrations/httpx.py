@@ -57,6 +57,7 @@ from httpx._content import IteratorByteStream
 from httpx._multipart import MultipartStream
 from httpx._types import AuthTypes
 
+from .._deprecation import warn_renamed
 from ..exceptions import NonReplayableBodyError
 from ..models import Body, HttpRequest, SigningConfig, SigningResult
 from ._common import (
@@ -67,7 +68,13 @@ from ._common import (
     drop_headers,
 )
 
-__all__ = ["AsyncSigV4HttpxClient", "SigV4HttpxAuth", "SigV4HttpxClient"]
+__all__ = [
+    "AsyncSigV4HttpxClient",
+    "SigV4HttpxAuth",
+    "SigV4HttpxClient",
+    "async_redirect_guard",
+    "redirect_guard",
+]
 
 
 #: Marks a request that a redirect took away from the origin of its chain.
@@ -368,3 +375,39 @@ def _check_multipart_files(stream: MultipartStream) -> None:
                 "back: hashing it would consume it. Pass a seekable file, or sign with "
                 "unsigned_payload=True if the service allows it"
             )
+
+
+def redirect_guard(response: httpx.Response) -> None:
+    """Deprecated: send with :class:`SigV4HttpxClient`, which needs no hook.
+
+    The response hook of 0.1.0, kept working until 0.3.0: it strips every
+    credential header from a request that httpx is about to copy for a
+    redirect to another origin (the rule of :class:`SigV4HttpxClient`, for one
+    hop: it cannot see earlier hops, which the client does).
+    """
+    warn_renamed(
+        "sigv4client.integrations.httpx.redirect_guard",
+        "SigV4HttpxClient (or AsyncSigV4HttpxClient), which keeps credentials off "
+        "redirects to another origin by itself",
+        removed_in="0.3.0",
+    )
+    _strip_on_foreign_redirect(response)
+
+
+async def async_redirect_guard(response: httpx.Response) -> None:
+    """Deprecated: send with :class:`AsyncSigV4HttpxClient`; :func:`redirect_guard`, async."""
+    warn_renamed(
+        "sigv4client.integrations.httpx.async_redirect_guard",
+        "AsyncSigV4HttpxClient, which keeps credentials off redirects to another origin by itself",
+        removed_in="0.3.0",
+    )
+    _strip_on_foreign_redirect(response)
+
+
+def _strip_on_foreign_redirect(response: httpx.Response) -> None:
+    if not response.has_redirect_location:
+        return
+    request = response.request
+    url = str(request.url)
+    if not RedirectChain(url).location_keeps_credentials(url, response.headers["Location"]):
+        drop_headers(request.headers, CREDENTIAL_HEADERS)
