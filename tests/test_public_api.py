@@ -250,12 +250,24 @@ def _code_spans(text: str) -> set[tuple[str, ...]]:
 
 
 def missing_from_changelog(changes: list[ApiChange], changelog: str) -> list[str]:
-    """The changed names that the Unreleased section does not mention as a code span."""
+    """The changed names that the Unreleased section does not mention as a code span.
+
+    A member added together with its new class or module is covered by the
+    mention of that class or module: a new class brings its attributes.
+    """
     spans = _code_spans(unreleased_section(changelog))
+
+    def mentioned(parts: tuple[str, ...]) -> bool:
+        return any(parts[-len(span) :] == span for span in spans)
+
+    added = {tuple(change.name.split(".")) for change in changes if change.before is None}
     missing = []
     for change in changes:
         parts = tuple(change.name.split("."))
-        if not any(parts[-len(span) :] == span for span in spans):
+        if mentioned(parts):
+            continue
+        new_parent = any(parts[:n] in added and mentioned(parts[:n]) for n in range(2, len(parts)))
+        if not (change.before is None and new_parent):
             missing.append(change.name)
     return missing
 
@@ -449,6 +461,26 @@ _CHANGELOG = """# Changelog
 def test_the_changelog_must_name_each_change(line: str, missing: list[str]) -> None:
     changes = [ApiChange("fakeapi.api.sign", "function ()", "function (x)")]
     assert missing_from_changelog(changes, _CHANGELOG.format(line=line)) == missing
+
+
+def test_a_new_class_covers_its_new_members_only() -> None:
+    new_class = ApiChange("fakeapi.api.Widget", None, "class ()")
+    member = ApiChange("fakeapi.api.Widget.size", None, "attribute")
+    text = _CHANGELOG.format(line="`api.Widget`, a new class")
+    assert missing_from_changelog([new_class, member], text) == []
+    # A member changed on a class that is not new must be named itself.
+    changed = ApiChange("fakeapi.api.Client.invoke", "method ()", "method (x)")
+    old_class_member = ApiChange("fakeapi.api.Client.close", None, "method ()")
+    text = _CHANGELOG.format(line="`Client` gained things")
+    assert missing_from_changelog([changed, old_class_member], text) == [
+        "fakeapi.api.Client.invoke",
+        "fakeapi.api.Client.close",
+    ]
+    # A member of a new class that the changelog does not name is still missing.
+    assert missing_from_changelog([new_class, member], _CHANGELOG.format(line="x")) == [
+        "fakeapi.api.Widget",
+        "fakeapi.api.Widget.size",
+    ]
 
 
 def test_a_mention_in_a_released_section_does_not_count() -> None:
