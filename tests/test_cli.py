@@ -312,7 +312,7 @@ def test_redirects_shown_by_default_followed_with_L_without_leaking() -> None:
     other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
     thread = threading.Thread(target=other.serve_forever, daemon=True)
     thread.start()
-    gateway = LocalGateway({KEY: (SECRET, TOKEN)})
+    gateway = LocalGateway({KEY: (SECRET, TOKEN)}, api_type="HTTP")  # served at the root
     target = f"http://127.0.0.1:{other.server_address[1]}/x"
     gateway.route(
         "GET", "/prod/away", lambda r: GatewayResponse(status=302, headers=(("Location", target),))

@@ -79,7 +79,10 @@ def _definition(module_name: str, name: str) -> tuple[list[str], ast.stmt] | Non
     assert spec.origin is not None, module_name
     source = Path(spec.origin).read_text(encoding="utf-8")
     package = module_name if spec.submodule_search_locations else module_name.rpartition(".")[0]
-    for stmt in ast.parse(source).body:
+    body = ast.parse(source).body
+    # A lazy package (PEP 562) names its imports under "if TYPE_CHECKING:".
+    lazy = [s for stmt in body if isinstance(stmt, ast.If) for s in stmt.body]
+    for stmt in [*body, *lazy]:
         if isinstance(stmt, ast.Assign | ast.AnnAssign):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
