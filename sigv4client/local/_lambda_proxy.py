@@ -29,6 +29,7 @@ import binascii
 import importlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -136,7 +137,7 @@ class LambdaIntegration:
     seconds ``context.get_remaining_time_in_millis()`` counts down from (API
     Gateway's integration limit, 29 s, by default): a function that returns
     later is answered 504 (REST) or 503 (HTTP), as API Gateway answers one it
-    stopped waiting for. ``calls`` counts the invocations.
+    stopped waiting for.
 
     >>> integration = LambdaIntegration(lambda event, context: {"statusCode": 204})
     >>> integration.function_name
@@ -169,7 +170,14 @@ class LambdaIntegration:
         self.payload_version = payload_version
         self.timeout = timeout
         self.memory_mb = memory_mb
-        self.calls = 0
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    @property
+    def calls(self) -> int:
+        """How many times the function was called."""
+        with self._lock:
+            return self._calls
 
     def version_for(self, api_type: Literal["REST", "HTTP"]) -> PayloadVersion:
         """The payload format this integration uses on an API of ``api_type``."""
@@ -180,7 +188,12 @@ class LambdaIntegration:
     def invoke(self, request: GatewayRequest, *, region: str, account_id: str) -> GatewayResponse:
         """Call the function with ``request`` as its event; its answer as API Gateway maps it."""
         version = self.version_for(request.api_type)
-        event = (event_v1 if version == "1.0" else event_v2)(request, request.body)
+        if version == "2.0":
+            event = event_v2(request, request.body)
+        elif request.api_type == "HTTP":  # an HTTP API's 1.0 event says its version
+            event = {"version": "1.0", **event_v1(request, request.body)}
+        else:
+            event = event_v1(request, request.body)
         started = time.monotonic()
         context = LambdaContext(
             aws_request_id=str(uuid.uuid4()),
@@ -192,7 +205,8 @@ class LambdaIntegration:
             memory_limit_in_mb=self.memory_mb,
             log_group_name=f"/aws/lambda/{self.function_name}",
         )
-        self.calls += 1
+        with self._lock:
+            self._calls += 1
         try:
             result = self.function(event, context)
         except Exception:
@@ -284,6 +298,6 @@ def to_response(result: object, version: PayloadVersion) -> GatewayResponse:
             data = base64.b64decode(data, validate=True)
         except binascii.Error as exc:
             raise MalformedResponse(f"the body is not valid base64: {exc}") from None
-    if version == "2.0" and not any(n.lower() == "content-type" for n, _ in headers):
-        headers.append(("Content-Type", JSON))
+    if version == "1.0" and not any(n.lower() == "content-type" for n, _ in headers):
+        headers.append(("Content-Type", JSON))  # REST APIs' default for a proxy response
     return GatewayResponse(status=status, headers=headers, body=data)
