@@ -40,6 +40,7 @@ MISSING_TOKEN = (403, "MissingAuthenticationTokenException", "Missing Authentica
 FORBIDDEN = (403, "ForbiddenException", "Forbidden")
 
 _INTERNAL_ERROR = "Internal server error"
+_HTTP_API_ANSWERS = {401: "Unauthorized", 500: "Internal Server Error"}
 _LAMBDA_DENY = "User is not authorized to access this resource with an explicit deny"
 _LAMBDA_NO_ALLOW = "User is not authorized to access this resource"
 
@@ -99,8 +100,15 @@ def error(answer: tuple[int, str, str]) -> GatewayResponse:
     )
 
 
-def refusal(err: AuthorizerError) -> GatewayResponse:
-    """An authorizer's or a policy's refusal (``message`` None is sent as ``null``)."""
+def refusal(err: AuthorizerError, api_type: ApiType = "REST") -> GatewayResponse:
+    """An authorizer's or a policy's refusal (``message`` None is sent as ``null``).
+
+    HTTP APIs answer an authorizer's 401 ``{"message": "Unauthorized"}`` and its
+    failure 500 ``{"message": "Internal Server Error"}``, whichever authorizer it is.
+    """
+    if api_type == "HTTP" and err.status in _HTTP_API_ANSWERS:
+        message = _HTTP_API_ANSWERS[err.status]
+        return GatewayResponse.json({"message": message}, status=err.status)
     return GatewayResponse.json(
         {"message": err.message},
         status=err.status,

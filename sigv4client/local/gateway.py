@@ -628,7 +628,7 @@ class LocalGateway(BackgroundServer):
                     )
                 )
             except AuthorizerError as err:
-                return refusal(err)
+                return refusal(err, self.api_type)
         caller = None if decision is None else decision.caller_arn
         if policy is not None:
             verdict = policy.evaluate(arn, source_ip=source_ip, principal=caller)
@@ -645,7 +645,7 @@ class LocalGateway(BackgroundServer):
         if decision is not None and (
             decision.effect == "Deny" or "Allow" not in (decision.effect, verdict)
         ):
-            return refusal(authorizer_denial(self.api_type, decision.effect))
+            return refusal(authorizer_denial(self.api_type, decision.effect), self.api_type)
         return route.invoke(
             replace(
                 call,
