@@ -18,7 +18,11 @@ def echo(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
             "remaining": context.get_remaining_time_in_millis(),
         },
     }
-    return {"statusCode": 200, "body": json.dumps(seen)}
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(seen),
+    }
 
 
 def forbidden(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
