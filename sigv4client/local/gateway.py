@@ -87,7 +87,12 @@ from .authorizers._cognito import CognitoAuthorizer
 from .authorizers._iam import IamAuthorizer, IdentityFields, secret_table
 from .authorizers._jwt_authorizer import JwtAuthorizer
 from .authorizers._lambda import LambdaAuthorizer
-from .authorizers._policy import ResourcePolicy, method_arn, policy_denial
+from .authorizers._policy import (
+    SOME_IAM_PRINCIPAL,
+    ResourcePolicy,
+    method_arn,
+    policy_denial,
+)
 
 __all__ = [
     "ROUTES_HEADER",
@@ -631,7 +636,10 @@ class LocalGateway(BackgroundServer):
                 return refusal(err, self.api_type)
         caller = None if decision is None else decision.caller_arn
         if policy is not None:
-            verdict = policy.evaluate(arn, source_ip=source_ip, principal=caller)
+            judged = caller
+            if caller is None and decision is not None and decision.iam_identity is not None:
+                judged = SOME_IAM_PRINCIPAL  # signed, but by an IAM principal not known here
+            verdict = policy.evaluate(arn, source_ip=source_ip, principal=judged)
             if verdict == "Deny":
                 return refusal(policy_denial(arn, caller, explicit=True))
             if decision is None and verdict != "Allow":

@@ -104,7 +104,9 @@ def decode(token: str, keys: KeyCache) -> dict[str, object]:
         header = extract_compact(token.encode()).headers()
     except (JoseError, ValueError):
         raise unauthorized() from None
-    kid = header.get("kid") if isinstance(header, Mapping) else None
+    if not isinstance(header, Mapping) or header.get("alg") != "RS256":
+        raise unauthorized()  # "none", HS256 with a public key...: refused before any fetch
+    kid = header.get("kid")
     try:
         key_set = keys.get(kid if isinstance(kid, str) else None)
     except (OSError, ValueError, JoseError):

@@ -21,9 +21,18 @@ from typing import Literal
 from ...exceptions import InvalidConfigError
 from ._base import AuthorizerError, Effect
 
-__all__ = ["ResourcePolicy", "method_arn", "parse_statements", "evaluate", "policy_denial"]
+__all__ = [
+    "SOME_IAM_PRINCIPAL",
+    "ResourcePolicy",
+    "evaluate",
+    "method_arn",
+    "parse_statements",
+    "policy_denial",
+]
 
 _SHORT_FORM = "execute-api:"
+#: The principal of a verified SigV4 caller whose IAM ARN is unknown (no ``userArn``).
+SOME_IAM_PRINCIPAL = "<a signed IAM principal>"
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Principal", "Action", "Resource", "Condition"})
 _LAMBDA_STATEMENT_KEYS = _STATEMENT_KEYS - {"Principal", "Condition"}
 
@@ -112,8 +121,14 @@ class _Statement:
             return False
         if not any(r.matches(arn) for r in self.resources):
             return False
-        if self.principals is not None and not _principal_matches(self.principals, principal):
-            return False
+        if self.principals is not None:
+            if principal == SOME_IAM_PRINCIPAL:
+                # A signed caller whose ARN the gateway does not know may be any
+                # principal named: a Deny applies to it, an Allow never does.
+                if self.effect == "Allow":
+                    return False
+            elif not _principal_matches(self.principals, principal):
+                return False
         return all(_condition(op, key, values, context) for op, key, values in self.conditions)
 
 
@@ -273,7 +288,10 @@ class ResourcePolicy:
         principal: str | None = None,
         source_vpce: str | None = None,
     ) -> Effect:
-        """``"Deny"`` (explicit), ``"Allow"``, or ``"Neither"`` for one call."""
+        """``"Deny"`` (explicit), ``"Allow"``, or ``"Neither"`` for one call.
+
+        ``principal``: the caller's IAM ARN; None for an anonymous caller.
+        """
         context = {"aws:sourceip": source_ip, "aws:sourcevpce": source_vpce, "aws:sourcevpc": None}
         return evaluate(self._statements, arn, context, principal)
 
