@@ -374,3 +374,13 @@ def test_lambda_authorizer_settings_are_checked() -> None:
         pytest.raises(InvalidConfigError, match="type REQUEST"),
     ):
         http_gw.route("GET", "/x", _context, authorizer=LambdaAuthorizer(function))
+
+
+def test_an_http_lambda_authorizer_is_never_of_type_token() -> None:
+    def function(event: dict[str, object]) -> Mapping[str, object]:
+        return {}
+
+    assert LambdaAuthorizer(function, payload_version="2.0").mode == "REQUEST"
+    assert LambdaAuthorizer(function).mode == "TOKEN"
+    with pytest.raises(InvalidConfigError, match="drop mode='TOKEN'"):
+        LambdaAuthorizer(function, mode="TOKEN", payload_version="2.0")

@@ -56,7 +56,7 @@ _QUERY_SOURCES = ("method.request.querystring.", "$request.querystring.")
 class LambdaAuthorizer:
     """A Lambda (custom) authorizer: a Python callable decides with an IAM policy.
 
-    ``function(event)`` gets API Gateway's event: ``mode="TOKEN"`` ->
+    ``function(event)`` gets API Gateway's event: ``mode="TOKEN"`` (the default) ->
     ``{"type": "TOKEN", "authorizationToken": ..., "methodArn": ...}``;
     ``mode="REQUEST"`` -> ``type``, ``methodArn``, ``resource``, ``path``,
     ``httpMethod``, ``headers``, ``multiValueHeaders``,
@@ -89,7 +89,7 @@ class LambdaAuthorizer:
         self,
         function: AuthorizerFunction,
         *,
-        mode: Literal["TOKEN", "REQUEST"] = "TOKEN",
+        mode: Literal["TOKEN", "REQUEST"] | None = None,
         identity_source: Sequence[str] = ("Authorization",),
         ttl: float = 300,
         token_validation: str | None = None,
@@ -105,8 +105,13 @@ class LambdaAuthorizer:
             raise InvalidConfigError(
                 "simple_responses needs payload_version='2.0' (as in API Gateway's HTTP APIs)"
             )
-        if payload_version is not None and mode != "REQUEST":
-            mode = "REQUEST"  # HTTP APIs' Lambda authorizers are all of type REQUEST
+        if mode is None:
+            # TOKEN by default on a REST API; HTTP APIs' Lambda authorizers are all REQUEST.
+            mode = "TOKEN" if payload_version is None else "REQUEST"
+        elif mode == "TOKEN" and payload_version is not None:
+            raise InvalidConfigError(
+                "HTTP APIs' Lambda authorizers are of type REQUEST: drop mode='TOKEN'"
+            )
         if not callable(function):
             raise InvalidConfigError("function must be a callable taking the authorizer event")
         if mode not in ("TOKEN", "REQUEST"):
