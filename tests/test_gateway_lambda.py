@@ -404,3 +404,19 @@ def test_a_function_past_its_timeout_is_answered_as_api_gateway_stops_waiting() 
         503,
         {"message": "Service Unavailable"},
     )
+
+
+def test_a_python_handler_returning_a_lambda_answer_is_warned_about(
+    rest: LocalGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A handler(request) keeps its meaning (the dict is data), but the likely mistake
+    # of serving a Lambda function without LambdaIntegration is named in the log.
+    caplog.set_level(logging.WARNING, logger="sigv4client.local.gateway")
+    rest.route("GET", "/python-403", lambda r: {"statusCode": 403, "body": "no"})
+    rest.route("GET", "/python-data", lambda r: {"statusCode": 3, "items": []})
+    answer = requests.get(f"{rest.url}/python-403", auth=AUTH, timeout=10)
+    assert (answer.status_code, answer.json()) == (200, {"statusCode": 403, "body": "no"})
+    assert any("LambdaIntegration" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    assert requests.get(f"{rest.url}/python-data", auth=AUTH, timeout=10).status_code == 200
+    assert not any("LambdaIntegration" in r.getMessage() for r in caplog.records)

@@ -9,6 +9,7 @@ A failing integration is 502 ``{"message": "Internal server error"}``.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ __all__ = [
     "timed_out",
 ]
 
+logger = logging.getLogger("sigv4client.local.gateway")
+
 JSON = "application/json"
 
 #: (status, x-amzn-ErrorType, message) of a REST API's unknown route or missing signature.
@@ -40,6 +43,9 @@ MISSING_TOKEN = (403, "MissingAuthenticationTokenException", "Missing Authentica
 FORBIDDEN = (403, "ForbiddenException", "Forbidden")
 
 _INTERNAL_ERROR = "Internal server error"
+_LAMBDA_KEYS = frozenset(
+    {"statusCode", "headers", "multiValueHeaders", "cookies", "body", "isBase64Encoded"}
+)
 _HTTP_API_ANSWERS = {401: "Unauthorized", 500: "Internal Server Error"}
 _LAMBDA_DENY = "User is not authorized to access this resource with an explicit deny"
 _LAMBDA_NO_ALLOW = "User is not authorized to access this resource"
@@ -159,6 +165,14 @@ def from_handler(result: object) -> GatewayResponse:
     if isinstance(result, GatewayResponse):
         return result
     if isinstance(result, Mapping):
+        if isinstance(result.get("statusCode"), int) and set(result) <= _LAMBDA_KEYS:
+            # Sent as data, as a Python handler asks; but it reads like a Lambda answer.
+            logger.warning(
+                "gateway: a Python handler returned a Lambda proxy response (statusCode "
+                "%s), sent as a 200 JSON body; serve a handler(event, context) function "
+                "with LambdaIntegration to have it answered as API Gateway would",
+                result["statusCode"],
+            )
         return GatewayResponse.json(dict(result))
     if isinstance(result, str):
         return GatewayResponse(
