@@ -258,8 +258,6 @@ class LocalGateway(BackgroundServer):
             clock=clock,
             identity_fields=identity_fields,
         )
-        self.region = region
-        self.service = service
         self._max_body = max_body
         self.account_id = account_id
         self.api_id = api_id
@@ -275,6 +273,16 @@ class LocalGateway(BackgroundServer):
         super().__init__()
 
     # --- configuration -----------------------------------------------------------
+
+    @property
+    def region(self) -> str | None:
+        """The region calls must be signed for (None: any); ARNs name it (or us-east-1)."""
+        return self.iam_authorizer.region
+
+    @property
+    def service(self) -> str | None:
+        """The service calls must be signed for (None: any)."""
+        return self.iam_authorizer.service
 
     @property
     def max_skew(self) -> timedelta:
