@@ -90,18 +90,19 @@ def main() -> None:
             endpoint_url=cognito.endpoint_url,
             app_client_ids=[setup.client_id],
         )
-        with LocalGateway({"AKIDUNUSED": "unused"}) as gateway, requests.Session() as session:
-            gateway.route("GET", "/prod/me", whoami, authorizer=cognito_authorizer)
-            gateway.route(
-                "GET", "/prod/plan", whoami, authorizer=LambdaAuthorizer(lambda_authorizer)
-            )
-            url = gateway.url
-            show("1. Cognito ID token", session.get(f"{url}/prod/me", auth=CognitoTokenAuth(user)))
-            show("1. no token", session.get(f"{url}/prod/me"))
+        with (
+            LocalGateway({"AKIDUNUSED": "unused"}, stage="prod") as gateway,
+            requests.Session() as session,
+        ):
+            gateway.route("GET", "/me", whoami, authorizer=cognito_authorizer)
+            gateway.route("GET", "/plan", whoami, authorizer=LambdaAuthorizer(lambda_authorizer))
+            url = gateway.url  # http://127.0.0.1:<port>/prod: the stage is the first segment
+            show("1. Cognito ID token", session.get(f"{url}/me", auth=CognitoTokenAuth(user)))
+            show("1. no token", session.get(f"{url}/me"))
             allow = HeaderTokenAuth("Authorization", lambda: "let-me-in")
             deny = HeaderTokenAuth("Authorization", lambda: "keep-out")
-            show("2. Lambda authorizer, allowed", session.get(f"{url}/prod/plan", auth=allow))
-            show("2. Lambda authorizer, denied", session.get(f"{url}/prod/plan", auth=deny))
+            show("2. Lambda authorizer, allowed", session.get(f"{url}/plan", auth=allow))
+            show("2. Lambda authorizer, denied", session.get(f"{url}/plan", auth=deny))
             gateway.resource_policy = {
                 "Version": "2012-10-17",
                 "Statement": [
@@ -114,7 +115,7 @@ def main() -> None:
                     }
                 ],
             }
-            show("3. resource policy", session.get(f"{url}/prod/plan", auth=allow))
+            show("3. resource policy", session.get(f"{url}/plan", auth=allow))
 
 
 if __name__ == "__main__":

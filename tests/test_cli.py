@@ -221,8 +221,8 @@ def test_demo_runs_offline_and_exits_0() -> None:
         "3. signed GET",
         "4. signed POST /prod/notes -> 200",
         "5. signed GET /prod/notes?limit=10 -> 200",
-        '6. Cognito ID token, POST /cognito/notes -> 200 {"caller": "user alice"',
-        '7. Lambda authorizer, GET /lambda/notes -> 200 {"caller": "principal demo-api-key"',
+        '6. Cognito ID token, POST /prod/cognito/notes -> 200 {"caller": "user alice"',
+        '7. Lambda authorizer, GET /prod/lambda/notes -> 200 {"caller": "principal demo-api-key"',
         "done: servers stopped",
     ):
         assert step in proc.stdout
@@ -303,7 +303,7 @@ def test_redirects_shown_by_default_followed_with_L_without_leaking() -> None:
     other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
     thread = threading.Thread(target=other.serve_forever, daemon=True)
     thread.start()
-    gateway = LocalGateway({KEY: (SECRET, TOKEN)})
+    gateway = LocalGateway({KEY: (SECRET, TOKEN)}, api_type="HTTP")  # served at the root
     target = f"http://127.0.0.1:{other.server_address[1]}/x"
     gateway.route(
         "GET", "/prod/away", lambda r: GatewayResponse(status=302, headers=(("Location", target),))

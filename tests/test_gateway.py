@@ -204,7 +204,9 @@ def test_chunked_request_body_is_reassembled_and_verified(gateway: LocalGateway)
     try:
         pieces = [body[i : i + 8192] for i in range(0, len(body), 8192)]
         headers = dict(result.headers) | {"Content-Type": "application/json"}
-        conn.request("POST", "/prod/notes", body=iter(pieces), headers=headers, encode_chunked=True)
+        conn.request(
+            "POST", "/local/prod/notes", body=iter(pieces), headers=headers, encode_chunked=True
+        )
         answer = conn.getresponse()
         data = json.loads(answer.read())
         assert answer.status == 200, data
@@ -220,7 +222,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(gateway: LocalGateway
         for i in range(3):
             request = HttpRequest(method="GET", url=f"{gateway.url}/prod/items/{i}")
             result = sign(request, CREDS, SigningConfig(region=REGION, service="execute-api"))
-            conn.request("GET", f"/prod/items/{i}", headers=dict(result.headers))
+            conn.request("GET", f"/local/prod/items/{i}", headers=dict(result.headers))
             answer = conn.getresponse()
             assert answer.status == 200
             answer.read()
@@ -261,7 +263,7 @@ def test_wrong_secret_gets_the_canonical_request_back(gateway: LocalGateway) -> 
     message = r.json()["message"]
     assert message.startswith(MISMATCH_PREFIX)
     canonical, _, rest = message[len(MISMATCH_PREFIX) :].partition("'\n\n")
-    assert canonical.startswith("GET\n/prod/items/5\na=1&b=2\n")
+    assert canonical.startswith("GET\n/local/prod/items/5\na=1&b=2\n")
     assert f"host:127.0.0.1:{gateway.port}\n" in canonical
     assert "x-amz-security-token:<redacted>\n" in canonical
     assert TOKEN not in message

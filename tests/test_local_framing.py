@@ -30,7 +30,8 @@ def _open(request: GatewayRequest) -> dict[str, object]:
 @pytest.fixture(scope="module", params=["gateway", "verifying server"])
 def server(request: pytest.FixtureRequest) -> Iterator[BackgroundServer]:
     if request.param == "gateway":
-        with LocalGateway({"AKID": "s"}) as gateway:
+        # An HTTP API's $default stage is served at the root, as the verifying server is.
+        with LocalGateway({"AKID": "s"}, api_type="HTTP") as gateway:
             gateway.route("ANY", "/{proxy+}", _open, authorizer="NONE")
             gateway.route("ANY", "/", _open, authorizer="NONE")
             yield gateway

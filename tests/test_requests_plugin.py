@@ -153,7 +153,10 @@ def test_retries_through_an_adapter_stay_valid(
 def _redirecting_gateway(target: str):  # type: ignore[no-untyped-def]
     from sigv4client.local.gateway import GatewayResponse, LocalGateway
 
-    gateway = LocalGateway({ACCESS_KEY: SECRET_KEY, TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)})
+    # An HTTP API ($default stage, served at the root): "/prod/final" is a path of the API.
+    gateway = LocalGateway(
+        {ACCESS_KEY: SECRET_KEY, TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)}, api_type="HTTP"
+    )
 
     def moved(request):  # type: ignore[no-untyped-def]
         status = int(request.path_parameters["status"])

@@ -1,33 +1,45 @@
 """Local servers for trying and testing signed calls on one machine, offline.
 
 - :class:`VerifyingServer` checks signatures with botocore (an independent oracle).
-- :class:`LocalGateway` is a small API Gateway: routes and proxies behind IAM
-  authorization, checked with :func:`sigv4client.verification.verify`, or behind a
-  :class:`CognitoAuthorizer`, a :class:`LambdaAuthorizer` and a resource policy.
+- :class:`LocalGateway` is API Gateway's model on loopback: a REST or HTTP API
+  with stages and stage variables, routes served by Python handlers, Lambda
+  proxy integrations (:class:`LambdaIntegration`) or backends, each behind an
+  authorizer (:class:`IamAuthorizer`, :class:`CognitoAuthorizer`,
+  :class:`JwtAuthorizer`, :class:`LambdaAuthorizer`) and a resource policy.
+
+Names are imported on first use (PEP 562): importing this package loads no
+HTTP server, JWT library or boto3.
 """
 
-from .authorizers import (
-    Authorizer,
-    AuthorizerError,
-    AuthorizerRequest,
-    AuthorizerResult,
-    CognitoAuthorizer,
-    LambdaAuthorizer,
-    ResourcePolicy,
-    Unauthorized,
-)
-from .gateway import (
-    AuthorizationType,
-    GatewayRequest,
-    GatewayResponse,
-    Handler,
-    IdentityFields,
-    LocalGateway,
-    MotoIdentityResolver,
-)
-from .verifying_server import ResolveSecret, VerifyingServer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._lambda_proxy import LambdaContext, LambdaFunction, LambdaIntegration, PayloadVersion
+    from ._moto_identity import MotoIdentityResolver
+    from ._request import GatewayRequest, Handler
+    from ._responses import GatewayResponse
+    from .authorizers import (
+        ApiType,
+        Authorizer,
+        AuthorizerError,
+        AuthorizerRequest,
+        AuthorizerResult,
+        CognitoAuthorizer,
+        IamAuthorizer,
+        IdentityFields,
+        JwtAuthorizer,
+        LambdaAuthorizer,
+        ResourcePolicy,
+        Unauthorized,
+    )
+    from .gateway import AuthorizationType, LocalGateway
+    from .verifying_server import ResolveSecret, VerifyingServer
 
 __all__ = [
+    "ApiType",
     "AuthorizationType",
     "Authorizer",
     "AuthorizerError",
@@ -37,12 +49,47 @@ __all__ = [
     "GatewayRequest",
     "GatewayResponse",
     "Handler",
+    "IamAuthorizer",
     "IdentityFields",
+    "JwtAuthorizer",
     "LambdaAuthorizer",
+    "LambdaContext",
+    "LambdaFunction",
+    "LambdaIntegration",
     "LocalGateway",
     "MotoIdentityResolver",
+    "PayloadVersion",
     "ResolveSecret",
     "ResourcePolicy",
     "Unauthorized",
     "VerifyingServer",
 ]
+
+_WHERE = {
+    "LambdaContext": "._lambda_proxy",
+    "LambdaFunction": "._lambda_proxy",
+    "LambdaIntegration": "._lambda_proxy",
+    "PayloadVersion": "._lambda_proxy",
+    "MotoIdentityResolver": "._moto_identity",
+    "GatewayRequest": "._request",
+    "Handler": "._request",
+    "GatewayResponse": "._responses",
+    "AuthorizationType": ".gateway",
+    "LocalGateway": ".gateway",
+    "ResolveSecret": ".verifying_server",
+    "VerifyingServer": ".verifying_server",
+}
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: a server (and what it imports) loads on first use.
+    if name in __all__:
+        module = importlib.import_module(_WHERE.get(name, ".authorizers"), __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

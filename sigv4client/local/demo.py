@@ -55,7 +55,7 @@ def _caller(request: GatewayRequest) -> str:
 
 
 def notes_api(
-    gateway: LocalGateway, prefix: str = "/prod", authorizer: AuthorizationType = "AWS_IAM"
+    gateway: LocalGateway, prefix: str = "", authorizer: AuthorizationType = "AWS_IAM"
 ) -> None:
     """A tiny notes API (GET and POST ``<prefix>/notes``), kept in memory per caller."""
     notes: dict[str, list[object]] = {}
@@ -113,6 +113,7 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
             identity_fields=resolver.identity_fields,
             region=setup.region,
             service="execute-api",
+            stage="prod",
         )
         notes_api(gateway)
         cognito_authorizer = CognitoAuthorizer(
@@ -123,7 +124,7 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
         notes_api(gateway, "/cognito", cognito_authorizer)
         notes_api(gateway, "/lambda", LambdaAuthorizer(_lambda_policy, ttl=300))
         with gateway as api:
-            print(f"local API gateway (IAM auth)  {api.url}/prod", file=out)
+            print(f"local API gateway (IAM auth)  {api.url}", file=out)
             print("", file=out)
             user = CognitoUser(
                 user_pool_id=setup.user_pool_id,
@@ -146,7 +147,7 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
                     file=out,
                 )
                 client = SigV4Client.new_client(
-                    credentials=provider, endpoint=api.url + "/prod", region=setup.region
+                    credentials=provider, endpoint=api.url, region=setup.region
                 )
                 got = client.invoke(path="/notes", query_params={"limit": 10})
                 print(f"3. signed GET /prod/notes?limit=10 -> 200 {_show(got)}", file=out)
@@ -160,18 +161,20 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
                     auth=CognitoTokenAuth(user), endpoint=api.url + "/cognito"
                 )
                 got = by_token.invoke(path="/notes", method="POST", body={"content": "hi"})
-                print(f"6. Cognito ID token, POST /cognito/notes -> 200 {_show(got)}", file=out)
+                print(
+                    f"6. Cognito ID token, POST /prod/cognito/notes -> 200 {_show(got)}", file=out
+                )
                 by_key = SigV4Client.new_client(
                     auth=HeaderTokenAuth("Authorization", lambda: _DEMO_API_KEY),
                     endpoint=api.url + "/lambda",
                 )
                 got = by_key.invoke(path="/notes")
-                print(f"7. Lambda authorizer, GET /lambda/notes -> 200 {_show(got)}", file=out)
+                print(f"7. Lambda authorizer, GET /prod/lambda/notes -> 200 {_show(got)}", file=out)
             except SigV4ClientError as exc:
                 print(f"the demo failed: {exc}", file=out)
                 return 1
             if keep_running:
-                url = f"{api.url}/prod/notes"
+                url = f"{api.url}/notes"
                 print("", file=out)
                 print("Servers are running; from another terminal:", file=out)
                 print("", file=out)

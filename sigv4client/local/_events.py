@@ -1,0 +1,146 @@
+"""The Lambda events API Gateway writes: payload format 1.0 (REST APIs) and 2.0 (HTTP APIs).
+
+One place builds both, for a Lambda proxy integration (with the body) and for a
+Lambda authorizer of type REQUEST (without it). Sources: the developer guide's
+"Input format of a Lambda function for proxy integration" (1.0) and "Create AWS
+Lambda proxy integrations for HTTP APIs" (2.0: header names lowercase, repeated
+headers and query parameters joined with commas, ``Cookie`` headers moved to
+``cookies``, empty fields left out).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Protocol
+
+__all__ = ["CallFacts", "event_v1", "event_v2", "plain"]
+
+# Bodies with these media types reach the function as text; others base64-encoded.
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+)
+
+
+class CallFacts(Protocol):
+    """What an event is made of: one verified call, after routing."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def raw_path(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def route_key(self) -> str: ...
+    @property
+    def path_parameters(self) -> Mapping[str, str]: ...
+    @property
+    def query(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def raw_query(self) -> str: ...
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def stage_variables(self) -> Mapping[str, str]: ...
+    @property
+    def request_context(self) -> Mapping[str, object]: ...
+
+
+def plain(value: object) -> object:
+    """Read-only mappings and tuples as the dicts and lists a handler expects."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _body(call: CallFacts, body: bytes) -> tuple[str | None, bool]:
+    if not body:
+        return None, False
+    content_type = ""
+    for name, value in call.headers:
+        if name.lower() == "content-type":
+            content_type = value.lower()
+    textual = not content_type or content_type.startswith(_TEXT_TYPES) or "+json" in content_type
+    if textual:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode("ascii"), True
+
+
+def event_v1(call: CallFacts, body: bytes | None) -> dict[str, object]:
+    """Payload format 1.0; without ``body``/``isBase64Encoded`` when ``body`` is None."""
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in call.headers:
+        headers[name] = value  # the last value of a repeated header
+        multi_headers.setdefault(name, []).append(value)
+    query: dict[str, str] = {}
+    multi_query: dict[str, list[str]] = {}
+    for name, value in call.query:
+        query[name] = value
+        multi_query.setdefault(name, []).append(value)
+    event: dict[str, object] = {
+        "resource": call.resource,
+        "path": call.path,
+        "httpMethod": call.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": dict(call.path_parameters) or None,
+        "stageVariables": dict(call.stage_variables) or None,
+        "requestContext": plain(call.request_context),
+    }
+    if body is not None:
+        text, encoded = _body(call, body)
+        event["body"] = text
+        event["isBase64Encoded"] = encoded
+    return event
+
+
+def event_v2(call: CallFacts, body: bytes | None) -> dict[str, object]:
+    """Payload format 2.0; without ``body``/``isBase64Encoded`` when ``body`` is None."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in call.headers:
+        lname = name.lower()
+        if lname == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        headers[lname] = f"{headers[lname]},{value}" if lname in headers else value
+    query: dict[str, str] = {}
+    for name, value in call.query:
+        query[name] = f"{query[name]},{value}" if name in query else value
+    event: dict[str, object] = {
+        "version": "2.0",
+        "routeKey": call.route_key,
+        "rawPath": call.raw_path,
+        "rawQueryString": call.raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = plain(call.request_context)
+    if call.path_parameters:
+        event["pathParameters"] = dict(call.path_parameters)
+    if call.stage_variables:
+        event["stageVariables"] = dict(call.stage_variables)
+    if body is not None:
+        text, encoded = _body(call, body)
+        if text is not None:
+            event["body"] = text
+        event["isBase64Encoded"] = encoded
+    return event

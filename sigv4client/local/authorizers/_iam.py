@@ -1,0 +1,210 @@
+"""``AWS_IAM`` authorization: the caller's SigV4 signature, checked with :func:`verify`.
+
+The answers are API Gateway's (REST APIs) for a request that is not signed,
+signed wrongly or too late: the IAM user guide's "Troubleshoot signed
+requests" and the API Gateway knowledge-center articles on 403 errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
+
+from ...exceptions import InvalidConfigError
+from ...models import Credentials
+from ...verification import SecretResolver, VerificationError, verify
+from ._base import AuthorizerError, AuthorizerRequest, AuthorizerResult
+
+__all__ = ["IamAuthorizer", "IdentityFields", "secret_table"]
+
+#: Extra ``requestContext.identity`` fields for an access key id (``caller``,
+#: ``user``, ``userArn``, ``accountId``, ``cognitoIdentityId``, ...).
+IdentityFields = Callable[[str], Mapping[str, str | None]]
+
+_UTC = timezone.utc
+
+# API Gateway's answers (status, x-amzn-ErrorType, message).
+_MISSING_TOKEN = (403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+_INVALID_TOKEN = (
+    403,
+    "UnrecognizedClientException",
+    "The security token included in the request is invalid.",
+)
+_EXPIRED_TOKEN = (
+    403,
+    "ExpiredTokenException",
+    "The security token included in the request is expired",
+)
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. "
+    "Consult the service documentation for details.\n\n"
+    "The Canonical String for this request should have been\n'{canonical_request}'\n\n"
+    "The String-to-Sign should have been\n'{string_to_sign}'\n"
+)
+
+
+def _amz(when: datetime) -> str:
+    return when.astimezone(_UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def secret_table(
+    credentials: Mapping[str, str | tuple[str, str | None] | Credentials],
+) -> SecretResolver:
+    """A resolver over a fixed table of access key ids; InvalidConfigError for a bad entry."""
+    table = dict(credentials)
+    for key, value in table.items():
+        if not (
+            isinstance(value, (str, Credentials)) or (isinstance(value, tuple) and len(value) == 2)
+        ):
+            raise InvalidConfigError(
+                f"credentials[{key!r}] must be a secret, (secret, token) or Credentials"
+            )
+    return table.get
+
+
+class IamAuthorizer:
+    """``AWS_IAM``: the request must carry a valid SigV4 signature.
+
+    ``resolve_secret`` finds the secret for an access key id (a table from
+    :func:`dict.get`, a :class:`~sigv4client.local.MotoIdentityResolver`...);
+    ``region``/``service`` are the only credential scope accepted (None: any);
+    ``clock`` gives the time for the ``max_skew`` check.
+    ``identity_fields(access_key_id)`` may add ``requestContext.identity``
+    fields; its ``userArn`` is the principal a resource policy names. By
+    default ``caller`` and ``user`` are the access key id: the local gateway
+    knows no IAM principal, and a verified signature stands for an IAM
+    identity policy that allows the call (same account).
+    """
+
+    def __init__(
+        self,
+        resolve_secret: SecretResolver,
+        *,
+        region: str | None = "us-east-1",
+        service: str | None = "execute-api",
+        max_skew: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] | None = None,
+        identity_fields: IdentityFields | None = None,
+    ) -> None:
+        if not callable(resolve_secret):
+            raise InvalidConfigError("resolve_secret must be a callable: access key id -> secret")
+        self.resolve_secret = resolve_secret
+        self.region = region
+        self.service = service
+        self.max_skew = max_skew
+        self.identity_fields = identity_fields
+        self._clock = clock or (lambda: datetime.now(_UTC))
+
+    def authorize(self, request: AuthorizerRequest) -> AuthorizerResult:
+        """Verify the signature of ``request.http_request``; 403 as API Gateway answers."""
+        if request.http_request is None:
+            raise InvalidConfigError("IamAuthorizer needs the request as received (http_request)")
+        try:
+            identity = verify(
+                request.http_request,
+                self.resolve_secret,
+                now=self._clock(),
+                max_skew=self.max_skew,
+                region=self.region,
+                service=self.service,
+            )
+        except VerificationError as err:
+            status, error_type, message = self._denial(err)
+            if request.api_type == "HTTP" and err.check == "missing":
+                message = "Forbidden"  # HTTP APIs' answer to an unsigned request
+            raise AuthorizerError(status, error_type, message) from None
+        key = identity.access_key_id
+        extra = dict(self.identity_fields(key)) if self.identity_fields is not None else {}
+        user_arn = extra.get("userArn")
+        context: Mapping[str, object] | None = None
+        if request.api_type == "HTTP":
+            context = MappingProxyType(
+                {
+                    "iam": MappingProxyType(
+                        {
+                            "accessKey": key,
+                            "accountId": extra.get("accountId"),
+                            "callerId": extra.get("caller", key),
+                            "cognitoIdentity": None,
+                            "principalOrgId": extra.get("principalOrgId"),
+                            "userArn": user_arn,
+                            "userId": extra.get("user", key),
+                        }
+                    )
+                }
+            )
+        return AuthorizerResult(
+            effect="Allow",
+            context=context,
+            principal_id=key,
+            caller_arn=user_arn,
+            iam_identity=identity,
+            identity=MappingProxyType(extra),
+        )
+
+    def _denial(self, err: VerificationError) -> tuple[int, str, str]:
+        """API Gateway's (status, x-amzn-ErrorType, message) for a failed verification."""
+        check = err.check
+        if check == "missing":
+            return _MISSING_TOKEN
+        if check in ("unknown-key", "token"):
+            return _INVALID_TOKEN
+        if check == "token-expired":
+            return _EXPIRED_TOKEN
+        if check == "signature":
+            message = _MISMATCH.format(
+                canonical_request=err.canonical_request, string_to_sign=err.string_to_sign
+            )
+            return (403, "InvalidSignatureException", message)
+        if check in ("skew", "expired") and err.request_time and err.server_time:
+            message = self._time_message(err, err.request_time, err.server_time)
+            return (403, "InvalidSignatureException", message)
+        if check == "scope":
+            return (403, "InvalidSignatureException", self._scope_message(err))
+        # Malformed: our message says what is wrong (it never holds a secret).
+        return (403, "IncompleteSignatureException", str(err))
+
+    def _time_message(self, err: VerificationError, request: datetime, server: datetime) -> str:
+        # "Signature expired: 20240522T115159Z is now earlier than 20240522T120519Z
+        # (20240522T121019Z - 5 min.)", and its mirror for a time in the future.
+        # A presigned URL's window is its own X-Amz-Expires; a header signature's, the skew.
+        expired = err.check == "expired"
+        window = timedelta(seconds=err.expires_in or 0) if expired else self.max_skew
+        seconds = int(window.total_seconds())
+        span = f"{seconds // 60} min." if seconds % 60 == 0 else f"{seconds} sec."
+        try:
+            if request > server:
+                return (
+                    f"Signature not yet current: {_amz(request)} is still later than "
+                    f"{_amz(server + window)} ({_amz(server)} + {span})"
+                )
+            return (
+                f"Signature expired: {_amz(request)} is now earlier than "
+                f"{_amz(server - window)} ({_amz(server)} - {span})"
+            )
+        except OverflowError:  # a window past year 9999: say it without the bound
+            return f"Signature expired: {_amz(request)} ({_amz(server)})"
+
+    def _scope_message(self, err: VerificationError) -> str:
+        parts: list[str] = []
+        scope = err.credential_scope or ""
+        if "date" in err.scope_fields and err.request_time is not None:
+            amz = _amz(err.request_time)
+            parts.append(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
+                f"of date from HTTP: '{scope[:8]}' != '{amz[:8]}', from '{amz}'."
+            )
+        if "region" in err.scope_fields:
+            # API Gateway's sentence, then both regions, which it leaves out.
+            signed_for = scope.split("/")[1] if scope.count("/") >= 2 else "?"
+            parts.append(
+                "Credential should be scoped to a valid region. "
+                f"The request was signed for region '{signed_for}'; this gateway serves "
+                f"'{self.region}': sign with region='{self.region}' or start the gateway "
+                f"with region='{signed_for}'. "
+            )
+        if "service" in err.scope_fields:
+            parts.append(f"Credential should be scoped to correct service: '{self.service}'. ")
+        return "".join(parts)
