@@ -22,16 +22,19 @@ from .exceptions import (
     CognitoError,
     CredentialsError,
     CredentialsExpiredError,
+    DefinitionError,
     HeaderInjectionError,
     IdentityPoolError,
     InvalidConfigError,
     InvalidCredentialsError,
     InvalidInputError,
     InvalidRequestError,
+    MissingAuthError,
     NaiveDatetimeError,
     NonReplayableBodyError,
     PasswordResetRequiredError,
     RefreshTokenError,
+    RequestValidationError,
     SignatureMismatchError,
     SigV4ClientError,
     ThrottledError,
@@ -52,9 +55,26 @@ from .signing import presign, presign_result, sign
 
 __version__ = "0.1.0"
 
+# Loaded on first use (PEP 562): the API client brings jsonschema and the definition loaders.
+_LAZY = {"ApiClient": ".apiclient", "ApiResponse": ".apiclient", "AsyncApiClient": ".apiclient"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_UNSIGNED_HEADERS",
+    "ApiClient",
     "ApiError",
+    "ApiResponse",
+    "AsyncApiClient",
     "AuthenticationError",
     "ChallengeError",
     "CognitoConfigError",
@@ -62,6 +82,7 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "CredentialsExpiredError",
+    "DefinitionError",
     "HeaderInjectionError",
     "HttpRequest",
     "IdentityPoolError",
@@ -69,10 +90,12 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidInputError",
     "InvalidRequestError",
+    "MissingAuthError",
     "NaiveDatetimeError",
     "NonReplayableBodyError",
     "PasswordResetRequiredError",
     "RefreshTokenError",
+    "RequestValidationError",
     "SigV4Auth",
     "SigV4Client",
     "SigV4ClientError",
