@@ -34,6 +34,8 @@ PUBLIC_MODULES = [
     "sigv4client.local",
     "sigv4client.local.cognito",
     "sigv4client.tokens",
+    "sigv4client.apiclient",
+    "sigv4client.apidef",
 ]
 # What the docs build imports: mkdocs, the Material theme, mkdocstrings' Python handler.
 DOCS_TOOLS = ["mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"]
