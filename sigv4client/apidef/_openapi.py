@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
@@ -230,7 +231,6 @@ class _Reader:
         if policy is not None and not isinstance(policy, dict):
             raise self.fail(f"/{_X}policy", "the resource policy must be a JSON object")
         binary = doc.get(f"{_X}binary-media-types", [])
-        variables = doc.get("x-sigv4client-stage-variables") or {}
         return ApiDefinition(
             kind=kind,
             title=str(info.get("title", "")),
@@ -242,7 +242,6 @@ class _Reader:
             api_key_source=cast(Literal["HEADER", "AUTHORIZER"], key_source),
             policy=freeze(policy),
             binary_media_types=tuple(str(b) for b in binary) if isinstance(binary, list) else (),
-            stage_variables=freeze({str(k): str(v) for k, v in variables.items()}),  # type: ignore[arg-type]
             unsupported=tuple(self.unsupported),
         )
 
@@ -346,7 +345,7 @@ class _Reader:
         return Server(
             template=template,
             url=url,
-            variables=freeze(variables),  # type: ignore[arg-type]  # a frozen str mapping
+            variables=MappingProxyType(dict(variables)),
             api_id=api_id,
             region=region,
             stage=stage,

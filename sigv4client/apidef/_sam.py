@@ -14,6 +14,7 @@ about its APIs is listed as :class:`~sigv4client.apidef.Unsupported`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -366,7 +367,7 @@ class _Sam:
         stage = self.resolve(props.get("StageName")) or ("$default" if http else "Prod")
         doc.setdefault("servers", [{"url": f"/{stage}" if stage != "$default" else "/"}])
         variables = props.get("StageVariables" if http else "Variables") or {}
-        doc["x-sigv4client-stage-variables"] = {
+        stage_variables = {
             str(k): v for k in variables if (v := self.resolve(variables[k])) is not None
         }
         binary = props.get("BinaryMediaTypes")
@@ -401,18 +402,10 @@ class _Sam:
             kind="http" if http else "rest",
             name_of=lambda lid: self.functions[lid].function_name if lid in self.functions else lid,
         )
-        return ApiDefinition(
-            kind=api.kind,
+        return dataclasses.replace(
+            api,
             title=logical,
-            version=api.version,
-            source=api.source,
-            servers=api.servers,
-            operations=api.operations,
-            authorizers=api.authorizers,
-            api_key_source=api.api_key_source,
-            policy=api.policy,
-            binary_media_types=api.binary_media_types,
-            stage_variables=api.stage_variables,
+            stage_variables=MappingProxyType(stage_variables),
             unsupported=(*notes, *api.unsupported),
         )
 
