@@ -13,6 +13,16 @@ True
 >>> client.close()
 """
 
+from ..integrations._common import AnyCredentialsSource
 from ._client import ApiClient, ApiResponse, AsyncApiClient, AuthArgument, Definition
+from ._generate import generate_module
 
-__all__ = ["ApiClient", "ApiResponse", "AsyncApiClient", "AuthArgument", "Definition"]
+__all__ = [
+    "AnyCredentialsSource",
+    "ApiClient",
+    "ApiResponse",
+    "AsyncApiClient",
+    "AuthArgument",
+    "Definition",
+    "generate_module",
+]

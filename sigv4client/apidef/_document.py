@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ _INTRINSICS = (
     "Transform",
     "GetAtt",
 )
+
+
+_SCHEMA_REF = re.compile(r"^#/(?:components/schemas|definitions)/(?P<name>[^/]+)$")
 
 
 def escape_pointer(token: str) -> str:
@@ -137,7 +141,9 @@ def _lookup(root: Mapping[str, Any], ref: str, where: str) -> Any:
 def resolve_refs(root: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``root`` with every local ``$ref`` replaced by what it points to.
 
-    A reference cycle (a recursive schema) is refused with
+    A schema reached through ``#/components/schemas/Name`` (or Swagger's
+    ``#/definitions/Name``) keeps its name as ``title`` when it has none. A
+    reference cycle (a recursive schema) is refused with
     :class:`~sigv4client.exceptions.DefinitionError`: the model holds plain trees.
     """
 
@@ -152,6 +158,10 @@ def resolve_refs(root: dict[str, Any]) -> dict[str, Any]:
                     )
                 target = _lookup(root, ref, where)
                 resolved = walk(target, where, (*active, ref))
+                named = _SCHEMA_REF.match(ref)
+                if named is not None and isinstance(resolved, dict) and "title" not in resolved:
+                    # The component's name survives inlining, as its title (an annotation).
+                    resolved = {"title": named["name"], **resolved}
                 siblings = {k: v for k, v in node.items() if k != "$ref"}
                 if siblings and isinstance(resolved, dict):
                     return {**resolved, **walk(siblings, where, active)}
