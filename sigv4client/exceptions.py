@@ -313,11 +313,13 @@ class SignatureMismatchError(VerificationError):
     :meth:`SigV4Client.invoke` on the client side when a 403 answer carries
     the server's canonical request (as API Gateway's does). Then ``status``
     and ``body`` are the HTTP answer, ``client_canonical_request`` is ours,
-    and ``diff`` a line-by-line comparison of the two.
+    and ``diff`` a line-by-line comparison of the two; ``operation`` the
+    operationId when an :class:`~sigv4client.ApiClient` made the call.
     """
 
     status: int | None = None
     body: str | None = None
+    operation: str | None = None
     client_canonical_request: str | None = None
     diff: str | None = None
 

@@ -246,6 +246,7 @@ def test_a_signature_mismatch_keeps_its_diff(echo: Echo) -> None:
     assert info.value.diff is not None
     assert "-/notes/mismatch" in info.value.diff
     assert "+/NOTES/MISMATCH" in info.value.diff
+    assert info.value.operation == "GetNote"
     assert info.value.client_canonical_request is not None
     assert info.value.client_canonical_request.split("\n")[1] == "/notes/mismatch"
 
@@ -320,6 +321,18 @@ def test_missing_auth_names_what_to_pass(echo: Echo) -> None:
     ):
         client.call("DeleteNote", path={"id": "7"})
     assert echo.seen == []  # nothing was sent
+
+
+def test_any_operations_take_their_method(echo: Echo) -> None:
+    with ApiClient.from_openapi(REST, endpoint=echo.url) as client:
+        posted = client.call("Legacy", method="post", body={"a": 1})
+        default = client.call("Legacy")
+        with pytest.raises(InvalidConfigError, match="only chooses the method of an ANY"):
+            client.call("Health", method="POST")
+    assert isinstance(posted.data, dict)
+    assert isinstance(default.data, dict)
+    assert (posted.data["method"], posted.data["body"]) == ("POST", '{"a":1}')
+    assert default.data["method"] == "GET"
 
 
 def test_api_key_and_open_routes(echo: Echo) -> None:

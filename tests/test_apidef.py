@@ -496,8 +496,15 @@ def test_sam_functions_are_located_not_imported() -> None:
     assert fn.runtime == "python3.12"  # from Globals
     assert fn.code_dir == str((DATA / "src").resolve())
     assert app.function("GetNoteFunction").handler_ref == "app:get_note"
-    assert "authorizers" not in sys.modules
-    assert "app" not in sys.modules
+    # Located, not imported: a fresh interpreter loads no module from the code folder.
+    code = (
+        "import sys; from sigv4client.apidef import load_sam; "
+        f"load_sam({str(SAM)!r}); "
+        "print(sorted(n for n, m in sys.modules.items() "
+        f"if {str(DATA / 'src')!r} in str(getattr(m, '__file__', '') or '')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_sam_rest_api_matches_the_export() -> None:

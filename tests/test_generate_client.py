@@ -86,6 +86,7 @@ def use(client: NotesClient, http: NotesHttpClient, odd: AwkwardApiClient) -> st
     client.search_notes(q="x", x_client_id="c")
     odd.put_thing(thing_id="1", body={"content-type": "t"}, class_="a")
     http.create_note(body={"title": "y"})
+    client.legacy(method="PUT")
     return note["title"] + created["title"] + "".join(i["title"] for i in items)
 
 

@@ -262,6 +262,7 @@ class _Plan:
         headers: Mapping[str, object] | None,
         cookies: Mapping[str, object] | None,
         content_type: str | None,
+        method: str | None,
     ) -> _Prepared:
         """Everything before auth material is fetched: checks, URL, headers, body bytes."""
         try:
@@ -269,6 +270,12 @@ class _Plan:
         except KeyError as exc:
             raise InvalidConfigError(str(exc.args[0])) from None
         name = op.operation_id
+        if method is not None and op.method != "ANY" and method.upper() != op.method:
+            raise InvalidConfigError(
+                f"{name} is {op.method} {op.path}; method= only chooses the method of an "
+                "ANY (x-amazon-apigateway-any-method) operation"
+            )
+        verb = (method or "GET").upper() if op.method == "ANY" else op.method
         path_values = dict(path or {})
         query_values = dict(query or {})
         cookie_values = dict(cookies or {})
@@ -394,7 +401,7 @@ class _Plan:
         url = self.base + route + (f"?{qs}" if qs else "")
         return _Prepared(
             operation=op,
-            method="GET" if op.method == "ANY" else op.method,
+            method=verb,
             url=url,
             headers=tuple(out_headers),
             body=payload,
@@ -441,6 +448,7 @@ class _Plan:
             if canonical_request is not None:
                 mismatch = mismatch_from_answer(status, text, canonical_request, (session_token,))
                 if mismatch is not None:
+                    mismatch.operation = name
                     raise mismatch
             raise ApiError(status, text, url.partition("?")[0], operation=name)
         media = next((v for k, v in headers if k.lower() == "content-type"), "")
@@ -614,6 +622,7 @@ class ApiClient(_Common):
         headers: Mapping[str, object] | None = None,
         cookies: Mapping[str, object] | None = None,
         content_type: str | None = None,
+        method: str | None = None,
     ) -> ApiResponse:
         """Call ``operation_id``; its 2xx answer, parsed.
 
@@ -623,7 +632,8 @@ class ApiClient(_Common):
         media type (``content_type``, default the definition's JSON one) after
         its schema is checked. A missing required parameter or a body that
         breaks its schema raises :class:`~sigv4client.RequestValidationError`
-        naming the JSON pointer, before sending. A non-2xx answer raises
+        naming the JSON pointer, before sending. ``method`` chooses the method
+        of an ``ANY`` operation (default ``GET``). A non-2xx answer raises
         :class:`~sigv4client.ApiError` (``operation`` set), or
         :class:`~sigv4client.SignatureMismatchError` with its ``diff`` when a
         signed call's 403 quotes the server's canonical request.
@@ -636,6 +646,7 @@ class ApiClient(_Common):
             headers=headers,
             cookies=cookies,
             content_type=content_type,
+            method=method,
         )
         signer = self._plan.signer
         credentials = signer.credentials() if prepared.sign and signer is not None else None
@@ -755,6 +766,7 @@ class AsyncApiClient(_Common):
         headers: Mapping[str, object] | None = None,
         cookies: Mapping[str, object] | None = None,
         content_type: str | None = None,
+        method: str | None = None,
     ) -> ApiResponse:
         """:meth:`ApiClient.call`, awaited."""
         prepared = self._plan.prepare(
@@ -765,6 +777,7 @@ class AsyncApiClient(_Common):
             headers=headers,
             cookies=cookies,
             content_type=content_type,
+            method=method,
         )
         signer = self._plan.signer
         credentials = await signer.acredentials() if prepared.sign and signer is not None else None

@@ -197,7 +197,7 @@ def _method(op: Operation, types: _Types, used: set[str]) -> tuple[str, str]:
     used.add(name)
     hint = _pascal(op.operation_id)
     arguments: list[_Argument] = []
-    taken = {"self", "body", "headers"}
+    taken = {"self", "body", "headers", "method"}
     for param in op.parameters:
         python = _snake(param.name)
         if python in taken:
@@ -225,6 +225,8 @@ def _method(op: Operation, types: _Types, used: set[str]) -> tuple[str, str]:
         )
     signature += [f"{a.python}: {a.annotation} | None = None" for a in arguments if not a.required]
     signature.append("headers: Mapping[str, str] | None = None")
+    if op.method == "ANY":
+        signature.append("method: str | None = None")
     result_schema, empty = _success_schema(op)
     result = "None" if empty else types.annotation(result_schema, hint + "Result")
 
@@ -244,7 +246,7 @@ def _method(op: Operation, types: _Types, used: set[str]) -> tuple[str, str]:
     call_args = (
         f"{op.operation_id!r}, path={group('path')}, query={group('query')}, "
         f"body={'body' if body_type else 'None'}, headers={headers_expr}, "
-        f"cookies={group('cookie')}"
+        f"cookies={group('cookie')}" + (", method=method" if op.method == "ANY" else "")
     )
     paragraphs = [op.summary or f"{op.method} {op.path} ({op.operation_id}).", op.description]
     paragraphs.append(f"Auth: {_auth_text(op)}. Returns the parsed answer.")
