@@ -91,8 +91,8 @@ class _Prepared:
     operation: Operation
     method: str
     url: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
+    headers: tuple[tuple[str, str], ...] = field(repr=False)  # x-api-key, maybe a token
+    body: bytes = field(repr=False)
     sign: bool = False
     token: TokenAuth | None = field(default=None, repr=False)
 

@@ -277,6 +277,12 @@ class Auth:
     the operation requires (Cognito with scopes, JWT); ``api_key_required``:
     an API key must come with the request (``x-api-key``, or from the
     authorizer when the API's key source is ``AUTHORIZER``).
+
+    An operation's security requirements are read together, as API Gateway
+    applies them: ``[{"sigv4": []}, {"api_key": []}]`` is SigV4 *and* an API
+    key (stricter than OpenAPI's "any of", never looser); two different
+    authorizers on one operation are reported as an error in
+    :attr:`ApiDefinition.unsupported`, and the first is kept.
     """
 
     kind: AuthKind = "none"
