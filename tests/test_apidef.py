@@ -587,6 +587,8 @@ def test_sam_reports_resource_policy_options_it_cannot_write_out(tmp_path: Path)
         "    Properties:\n"
         "      StageName: dev\n"
         "      MethodSettings: [{ThrottlingRateLimit: 1}]\n"
+        "      Models:\n"
+        "        M: {type: object, required: [a], properties: {a: {type: string}}}\n"
         "      Auth:\n"
         "        UsagePlan: {CreateUsagePlan: PER_API}\n"
         "        ResourcePolicy:\n"
@@ -600,8 +602,11 @@ def test_sam_reports_resource_policy_options_it_cannot_write_out(tmp_path: Path)
         "      Events:\n"
         "        Get:\n"
         "          Type: Api\n"
-        "          Properties: {RestApiId: !Ref Api, Path: /x, Method: get,\n"
-        "                       RequestModel: {Model: M, ValidateBody: true}}\n",
+        "          Properties: {RestApiId: !Ref Api, Path: /x, Method: post,\n"
+        "                       RequestModel: {Model: M, Required: true, ValidateBody: true,\n"
+        "                                      ValidateParameters: false},\n"
+        "                       RequestParameters: [method.request.header.X-Trace,\n"
+        "                         {method.request.querystring.q: {Required: true}}]}\n",
         encoding="utf-8",
     )
     app = load_sam(template)
@@ -610,10 +615,24 @@ def test_sam_reports_resource_policy_options_it_cannot_write_out(tmp_path: Path)
         ("error", "resource policy option IpRangeBlacklist"),
         ("warning", "Auth option UsagePlan"),
         ("warning", "API property MethodSettings"),
-        ("error", "event property RequestModel"),
     }
     assert app.function("Fn").handler_ref is None  # not Python: located, no module:function
-    assert api.operation("Get").route_key == "GET /x"
+    op = api.operation("Get")
+    assert op.route_key == "POST /x"
+    assert op.request_body is not None
+    assert op.request_body.required
+    assert thaw(op.request_body.media_types[0].schema) == {
+        "title": "M",
+        "type": "object",
+        "required": ["a"],
+        "properties": {"a": {"type": "string"}},
+    }
+    assert op.request_validator is not None
+    assert (op.request_validator.body, op.request_validator.parameters) == (True, False)
+    assert {(p.name, p.location, p.required) for p in op.parameters} == {
+        ("X-Trace", "header", False),
+        ("q", "query", True),
+    }
 
 
 def test_sam_implicit_api_and_unknown_authorizer(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ _API_INERT = frozenset(
         "Variables",
         "StageVariables",
         "DisableExecuteApiEndpoint",
+        "Models",
     }
 )
 _AUTH_KEYS = frozenset(
@@ -100,6 +101,8 @@ _IDENTITY_KEYS = frozenset(
 _EVENT_KEYS = frozenset(
     {"Path", "Method", "RestApiId", "ApiId", "Auth", "PayloadFormatVersion", "TimeoutInMillis"}
 )
+_REST_EVENT_KEYS = frozenset({"RequestModel", "RequestParameters"})
+_LOCATIONS = {"header": "header", "querystring": "query", "path": "path"}
 _EVENT_AUTH_KEYS = frozenset({"Authorizer", "ApiKeyRequired", "AuthorizationScopes"})
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -353,7 +356,6 @@ class _Sam:
             if key not in _API_INERT:
                 security = key in (
                     "Domain",
-                    "Models",
                     "MethodSettings",
                     "DefaultRouteSettings",
                     "RouteSettings",
@@ -382,6 +384,10 @@ class _Sam:
             if props.get("DisableExecuteApiEndpoint"):
                 config["disableExecuteApiEndpoint"] = True
             doc["servers"][0][f"{_X}endpoint-configuration"] = config
+        models = props.get("Models")
+        if isinstance(models, dict) and not http:
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(models)
         auth = props.get("Auth") or {}
         default_authorizer, default_scopes = self._auth(doc, auth, http, f"{pointer}/Auth", note)
         for fn_logical, event_name, eprops in events:
@@ -621,14 +627,8 @@ class _Sam:
             f"{escape_pointer(event_name)}/Properties"
         )
         for key in eprops:
-            if key not in _EVENT_KEYS:
-                severity = "error" if key == "RequestModel" else "warning"
-                note(
-                    f"{where}/{escape_pointer(key)}",
-                    f"event property {key}",
-                    severity,
-                    "request validation is not applied" if key == "RequestModel" else "not read",
-                )
+            if key not in _EVENT_KEYS and (http or key not in _REST_EVENT_KEYS):
+                note(f"{where}/{escape_pointer(key)}", f"event property {key}", "warning")
         path = self.resolve(eprops.get("Path")) or ("$default" if http else "/")
         method = (self.resolve(eprops.get("Method")) or "any").lower()
         event_auth = eprops.get("Auth") or {}
@@ -686,4 +686,65 @@ class _Sam:
         }
         if operation["operationId"] in used:
             operation["operationId"] = f"{fn_logical}{event_name}"
+        if not http:
+            self._request_model(doc, operation, eprops, where, note)
         operations[method_key] = operation
+
+    def _request_model(
+        self,
+        doc: dict[str, Any],
+        operation: dict[str, Any],
+        eprops: dict[str, Any],
+        where: str,
+        note: Any,
+    ) -> None:
+        """``RequestModel`` and ``RequestParameters``: a body schema, parameters, a validator."""
+        for entry in eprops.get("RequestParameters") or []:
+            spec: dict[str, Any] = {}
+            if isinstance(entry, dict) and len(entry) == 1:
+                ((name, spec),) = entry.items()
+                spec = spec if isinstance(spec, dict) else {}
+            else:
+                name = entry
+            parts = str(name).split(".")
+            if len(parts) != 4 or parts[:2] != ["method", "request"] or parts[2] not in _LOCATIONS:
+                raise DefinitionError(
+                    f"{self.source}, at {where}/RequestParameters: {name!r} is not "
+                    "method.request.(header|querystring|path).NAME"
+                )
+            if spec.get("Caching"):
+                note(f"{where}/RequestParameters", "cache key parameter", "warning", str(name))
+            location, pname = _LOCATIONS[parts[2]], parts[3]
+            params = [
+                p for p in operation["parameters"] if (p["name"], p["in"]) != (pname, location)
+            ]
+            params.append(
+                {"name": pname, "in": location, "required": bool(spec.get("Required", False))
+                 or location == "path", "schema": {"type": "string"}}
+            )  # fmt: skip
+            operation["parameters"] = params
+        model = eprops.get("RequestModel")
+        if not isinstance(model, dict):
+            return
+        name = model.get("Model")
+        schemas = (doc.get("components") or {}).get("schemas") or {}
+        if name not in schemas:
+            raise DefinitionError(
+                f"{self.source}, at {where}/RequestModel: model {name!r} is not in the API's Models"
+            )
+        operation["requestBody"] = {
+            "required": bool(model.get("Required", False)),
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+        # Unset flags count as set: a local gateway that validates more denies more, never less.
+        body = model.get("ValidateBody", True) is not False
+        parameters = model.get("ValidateParameters", True) is not False
+        if body or parameters:
+            validator = "sam-" + "-".join(
+                n for n, on in (("body", body), ("parameters", parameters)) if on
+            )
+            doc.setdefault(f"{_X}request-validators", {})[validator] = {
+                "validateRequestBody": body,
+                "validateRequestParameters": parameters,
+            }
+            operation[f"{_X}request-validator"] = validator
