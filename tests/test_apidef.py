@@ -696,3 +696,36 @@ def test_definition_error_pickles() -> None:
     err = DefinitionError("bad file")
     assert str(pickle.loads(pickle.dumps(err))) == "bad file"
     assert json.dumps(thaw(load_openapi(REST).policy))  # thawed values are plain JSON
+
+
+def test_swagger_and_openapi_exports_of_one_api_give_one_model() -> None:
+    """The REST API exported as Swagger 2.0 reads into the OpenAPI 3.0 export's model."""
+    oas3 = load_openapi(REST)
+    swagger = load_openapi(DATA / "notes-rest.swagger.json")
+    assert swagger.kind == oas3.kind == "rest"
+    assert swagger.servers[0].url == oas3.servers[0].url
+    assert swagger.servers[0].endpoint_configuration == oas3.servers[0].endpoint_configuration
+    assert (swagger.policy, swagger.api_key_source, swagger.binary_media_types) == (
+        oas3.policy,
+        oas3.api_key_source,
+        oas3.binary_media_types,
+    )
+    assert swagger.authorizers == oas3.authorizers
+    assert swagger.unsupported == oas3.unsupported
+    for a, b in zip(swagger.operations, oas3.operations, strict=True):
+        assert (a.operation_id, a.route_key) == (b.operation_id, b.route_key)
+        assert a.auth == b.auth
+        assert a.integration == b.integration
+        assert a.request_validator == b.request_validator
+        assert [(p.name, p.location, p.required, p.style, p.explode) for p in a.parameters] == [
+            (p.name, p.location, p.required, p.style, p.explode) for p in b.parameters
+        ]
+        assert [thaw(p.schema) for p in a.parameters] == [thaw(p.schema) for p in b.parameters]
+        body_a, body_b = a.request_body, b.request_body
+        assert (body_a is None) == (body_b is None)
+        if body_a is not None and body_b is not None:
+            assert body_a.required == body_b.required
+            assert thaw(body_a.media_types[0].schema) == thaw(body_b.media_types[0].schema)
+        assert [(r.status, [thaw(m.schema) for m in r.media_types]) for r in a.responses] == [
+            (r.status, [thaw(m.schema) for m in r.media_types]) for r in b.responses
+        ]

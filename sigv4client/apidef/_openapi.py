@@ -716,7 +716,12 @@ class _Reader:
                 explode = bool(raw.get("explode", style == "form"))
                 schema = raw.get("schema")
             else:
-                style, explode = _collection_format(loc, str(raw.get("collectionFormat", "csv")))
+                if raw.get("type") == "array":
+                    fmt = str(raw.get("collectionFormat", "csv"))
+                    style, explode = _collection_format(loc, fmt)
+                else:  # collectionFormat is for arrays: a scalar takes OpenAPI 3's defaults
+                    style = "simple" if loc in ("path", "header") else "form"
+                    explode = style == "form"
                 schema = _swagger_schema(raw)
             params.append(
                 Parameter(
