@@ -20,11 +20,13 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 import boto3
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sigv4client import (
     ApiClient,
@@ -43,6 +45,7 @@ from sigv4client.apiclient._encoding import (
     encode_header,
     encode_path,
     encode_query,
+    query_string,
 )
 from sigv4client.apidef import Parameter, load_openapi
 from sigv4client.cognito import CognitoUser
@@ -642,3 +645,24 @@ def test_importing_sigv4client_loads_neither_jsonschema_nor_yaml() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(False, False)"
+
+
+# -- round trips: what is encoded decodes back to what was given ---------------------------------
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+
+
+@given(_TEXT)
+def test_a_path_value_decodes_back_to_itself(value: str) -> None:
+    encoded = encode_path(_p("path", "simple", False), value, "Op")
+    assert "/" not in encoded
+    assert "?" not in encoded
+    assert "#" not in encoded
+    assert unquote(encoded) == value
+
+
+@given(st.lists(_TEXT, min_size=1, max_size=4), _TEXT)
+def test_query_values_decode_back_to_themselves(values: list[str], name: str) -> None:
+    param = Parameter(name=name, location="query", style="form", explode=True)
+    text = query_string([(k, v, False) for k, v in encode_query(param, values, "Op")])
+    assert parse_qsl(text, keep_blank_values=True) == [(name, v) for v in values]

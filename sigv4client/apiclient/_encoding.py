@@ -26,6 +26,7 @@ __all__ = [
     "encode_path",
     "encode_query",
     "is_json_media",
+    "query_string",
 ]
 
 #: RFC 3986 reserved characters a query parameter may keep with ``allowReserved``.
