@@ -428,6 +428,25 @@ def test_what_could_let_a_local_gateway_allow_more_is_an_error() -> None:
     assert [u.feature for u in odd.errors] == ["identity source 'method.request.body.x'"]
 
 
+def test_a_request_authorizer_without_identity_sources_reads_no_header() -> None:
+    api = load_openapi(
+        _with_scheme(
+            {
+                "type": "apiKey",
+                "name": "Unused",
+                "in": "header",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "request",
+                    "authorizerUri": "arn:aws:lambda:us-east-1:1:function:f",
+                },
+            }
+        )
+    )
+    authorizer = api.operation("A").auth.authorizer
+    assert authorizer is not None
+    assert authorizer.identity_sources == ()
+
+
 def test_several_authorizers_on_one_operation_is_an_error() -> None:
     doc = _minimal(
         components={

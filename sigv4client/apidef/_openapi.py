@@ -471,7 +471,14 @@ class _Reader:
                 )
             else:
                 sources.append(parsed)
-        if not sources and scheme.get("in") == "header" and isinstance(scheme.get("name"), str):
+        # A token or Cognito authorizer reads the header the scheme names; a request
+        # authorizer's scheme says name "Unused" and lists its sources itself.
+        if (
+            not sources
+            and kind in ("token", "cognito_user_pools")
+            and scheme.get("in") == "header"
+            and isinstance(scheme.get("name"), str)
+        ):
             header = scheme["name"]
             sources.append(
                 IdentitySource(
