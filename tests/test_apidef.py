@@ -748,3 +748,15 @@ def test_swagger_and_openapi_exports_of_one_api_give_one_model() -> None:
         assert [(r.status, [thaw(m.schema) for m in r.media_types]) for r in a.responses] == [
             (r.status, [thaw(m.schema) for m in r.media_types]) for r in b.responses
         ]
+
+
+def test_a_yaml_file_without_pyyaml_names_the_extra() -> None:
+    code = (
+        "import sys; sys.modules['yaml'] = None\n"
+        "from sigv4client.apidef import load_openapi\n"
+        f"load_openapi({str(HTTP)!r})\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode != 0
+    assert "DefinitionError: reading a YAML definition needs PyYAML" in run.stderr
+    assert 'pip install "sigv4client[apiclient]"' in run.stderr

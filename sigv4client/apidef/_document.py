@@ -108,10 +108,11 @@ def read_document(
         except ValueError as exc:
             raise DefinitionError(f"{path} is not valid JSON: {exc}") from exc
     else:
+        loader = _yaml_loader()  # first: it says which extra to install when PyYAML is missing
         import yaml
 
         try:
-            document = yaml.load(text, Loader=_yaml_loader())  # noqa: S506  # SafeLoader subclass
+            document = yaml.load(text, Loader=loader)  # noqa: S506  # a SafeLoader subclass
         except yaml.YAMLError as exc:
             raise DefinitionError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(document, dict):
