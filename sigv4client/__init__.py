@@ -27,7 +27,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_UNSIGNED_HEADERS",
+    "ApiClient",
     "ApiError",
+    "ApiResponse",
+    "AsyncApiClient",
     "AuthenticationError",
     "ChallengeError",
     "CognitoConfigError",
@@ -35,6 +38,7 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "CredentialsExpiredError",
+    "DefinitionError",
     "HeaderInjectionError",
     "HttpRequest",
     "IdentityPoolError",
@@ -42,10 +46,12 @@ __all__ = [
     "InvalidCredentialsError",
     "InvalidInputError",
     "InvalidRequestError",
+    "MissingAuthError",
     "NaiveDatetimeError",
     "NonReplayableBodyError",
     "PasswordResetRequiredError",
     "RefreshTokenError",
+    "RequestValidationError",
     "SigV4Auth",
     "SigV4Client",
     "SigV4ClientError",
@@ -67,6 +73,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ below
+    from .apiclient import ApiClient, ApiResponse, AsyncApiClient
     from .client import SigV4Client
     from .exceptions import (
         ApiError,
@@ -76,16 +83,19 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
         CognitoError,
         CredentialsError,
         CredentialsExpiredError,
+        DefinitionError,
         HeaderInjectionError,
         IdentityPoolError,
         InvalidConfigError,
         InvalidCredentialsError,
         InvalidInputError,
         InvalidRequestError,
+        MissingAuthError,
         NaiveDatetimeError,
         NonReplayableBodyError,
         PasswordResetRequiredError,
         RefreshTokenError,
+        RequestValidationError,
         SignatureMismatchError,
         SigV4ClientError,
         ThrottledError,
@@ -107,6 +117,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ b
 
 # The module that defines each public name (every other name of __all__ is an exception).
 _HOMES = {
+    "ApiClient": "apiclient",
+    "ApiResponse": "apiclient",
+    "AsyncApiClient": "apiclient",
     "DEFAULT_UNSIGNED_HEADERS": "models",
     "Credentials": "models",
     "HttpRequest": "models",

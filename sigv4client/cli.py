@@ -54,7 +54,7 @@ EXIT_READ = 26
 EXIT_TIMEOUT = 28
 EXIT_ERROR = 1
 
-_SUBCOMMANDS = ("demo", "login", "request")
+_SUBCOMMANDS = ("demo", "generate-client", "login", "request")
 
 
 def _default_cache() -> Path:
@@ -79,7 +79,10 @@ def _request_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sigv4client",
         description="Send an AWS SigV4-signed HTTP request (like curl), or print a presigned URL.",
-        epilog="Other commands: 'sigv4client login --help', 'sigv4client demo --help'.",
+        epilog=(
+            "Other commands: 'sigv4client login --help', 'sigv4client demo --help', "
+            "'sigv4client generate-client --help'."
+        ),
     )
     p.add_argument("--version", action="version", version=f"sigv4client {__version__}")
     p.add_argument(
@@ -558,6 +561,10 @@ def main(
             return _run_login(argv[1:], stdin, stdout)
         if argv and argv[0] == "demo":
             return _run_demo(argv[1:], stdout)
+        if argv and argv[0] == "generate-client":
+            from .apiclient._generate import main as generate_main
+
+            return generate_main(argv[1:], stdout)
         if argv and argv[0] == "request":
             argv = argv[1:]
         args = _request_parser().parse_args(argv)

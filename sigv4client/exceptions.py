@@ -12,9 +12,12 @@ The tree::
     │   ├── InvalidCredentialsError  empty or malformed keys or token
     │   ├── InvalidRequestError      URL without scheme or host, bad method, unreadable body
     │   │   ├── HeaderInjectionError header name or value with CR, LF or NUL
-    │   │   └── NonReplayableBodyError  a one-shot stream that must be read twice
+    │   │   ├── NonReplayableBodyError  a one-shot stream that must be read twice
+    │   │   └── RequestValidationError  a call breaks its API definition (``pointer`` says where)
     │   ├── InvalidConfigError       bad region, service, expiry or header selection
-    │   └── NaiveDatetimeError       a datetime without a time zone
+    │   ├── NaiveDatetimeError       a datetime without a time zone
+    │   ├── DefinitionError          an API definition that cannot be read
+    │   └── MissingAuthError         an operation's auth is not given (names what to pass)
     ├── CredentialsError             a provider could not produce credentials
     │   └── CredentialsExpiredError  the credentials on hand have expired
     ├── CognitoError                 Cognito refused or failed a call
@@ -30,14 +33,14 @@ The tree::
     ├── VerificationError            a request failed verify(); its .check names the check
     │   └── SignatureMismatchError   the recomputed signature differs (server side), or a
     │                                server's 403 carried its canonical request (client side)
-    └── ApiError                     the signed call got a non-2xx answer
+    └── ApiError                     the call got a non-2xx answer (``operation`` names it)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 __all__ = [
     "ApiError",
@@ -47,16 +50,19 @@ __all__ = [
     "CognitoError",
     "CredentialsError",
     "CredentialsExpiredError",
+    "DefinitionError",
     "HeaderInjectionError",
     "IdentityPoolError",
     "InvalidConfigError",
     "InvalidCredentialsError",
     "InvalidInputError",
     "InvalidRequestError",
+    "MissingAuthError",
     "NaiveDatetimeError",
     "NonReplayableBodyError",
     "PasswordResetRequiredError",
     "RefreshTokenError",
+    "RequestValidationError",
     "SigV4ClientError",
     "SignatureMismatchError",
     "ThrottledError",
@@ -64,6 +70,9 @@ __all__ = [
     "UserNotConfirmedError",
     "VerificationError",
 ]
+
+
+_E = TypeVar("_E", bound=Exception)
 
 
 class SigV4ClientError(Exception):
@@ -94,12 +103,48 @@ class NonReplayableBodyError(InvalidRequestError):
     """
 
 
+class RequestValidationError(InvalidRequestError):
+    """A call that breaks its API definition, refused before anything is sent.
+
+    ``operation`` is the operationId; ``pointer`` the JSON pointer of what is
+    wrong (``/body/title``, ``/path/id``, ``/query/limit``).
+    """
+
+    def __init__(self, message: str, *, operation: str = "", pointer: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.pointer = pointer
+
+    def __reduce__(self) -> tuple[Callable[..., RequestValidationError], tuple[object, ...]]:
+        return (_rebuild_error, (type(self), str(self), dict(self.__dict__)))
+
+
 class InvalidConfigError(InvalidInputError):
     """A signing setting is not valid (region, service, expiry, header selection)."""
 
 
 class NaiveDatetimeError(InvalidInputError):
     """A datetime without tzinfo was given where an aware one is required."""
+
+
+class DefinitionError(InvalidInputError):
+    """An API definition (OpenAPI, Swagger or SAM) that cannot be read; the message says where."""
+
+
+class MissingAuthError(InvalidInputError):
+    """An operation needs auth that was not given; the message names the argument to pass.
+
+    ``operation`` is the operationId, ``needs`` what it needs (``"credentials"``,
+    ``"auth"``, ``"api_key"``).
+    """
+
+    def __init__(self, message: str, *, operation: str = "", needs: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.needs = needs
+
+    def __reduce__(self) -> tuple[Callable[..., MissingAuthError], tuple[object, ...]]:
+        return (_rebuild_error, (type(self), str(self), dict(self.__dict__)))
 
 
 class CredentialsError(SigV4ClientError):
@@ -158,22 +203,25 @@ class ThrottledError(CognitoError):
 
 
 class ApiError(SigV4ClientError):
-    """The signed request was sent and the server answered with a non-2xx status.
+    """The request was sent and the server answered with a non-2xx status.
 
     ``status`` is the HTTP status code, ``body`` the response text, ``url`` the
-    URL that was called (without its query string, which may carry a signature).
+    URL that was called (without its query string, which may carry a signature),
+    ``operation`` the operationId when an :class:`~sigv4client.ApiClient` called it.
     """
 
-    def __init__(self, status: int, body: str, url: str = "") -> None:
+    def __init__(self, status: int, body: str, url: str = "", operation: str = "") -> None:
         self.status = status
         self.body = body
         self.url = url
+        self.operation = operation
         excerpt = body if len(body) <= 500 else body[:500] + "..."
         where = f" from {url}" if url else ""
-        super().__init__(f"HTTP {status}{where}: {excerpt}")
+        what = f"{operation}: " if operation else ""
+        super().__init__(f"{what}HTTP {status}{where}: {excerpt}")
 
-    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str]]:
-        return (type(self), (self.status, self.body, self.url))
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str, str, str]]:
+        return (type(self), (self.status, self.body, self.url, self.operation))
 
 
 #: The names a :class:`VerificationError` gives to the check that failed.
@@ -265,18 +313,18 @@ class SignatureMismatchError(VerificationError):
     :meth:`SigV4Client.invoke` on the client side when a 403 answer carries
     the server's canonical request (as API Gateway's does). Then ``status``
     and ``body`` are the HTTP answer, ``client_canonical_request`` is ours,
-    and ``diff`` a line-by-line comparison of the two.
+    and ``diff`` a line-by-line comparison of the two; ``operation`` the
+    operationId when an :class:`~sigv4client.ApiClient` made the call.
     """
 
     status: int | None = None
     body: str | None = None
+    operation: str | None = None
     client_canonical_request: str | None = None
     diff: str | None = None
 
 
-def _rebuild_error(
-    cls: type[VerificationError], message: str, state: dict[str, object]
-) -> VerificationError:
+def _rebuild_error(cls: type[_E], message: str, state: dict[str, object]) -> _E:
     err = cls.__new__(cls)
     Exception.__init__(err, message)
     err.__dict__.update(state)

@@ -40,6 +40,8 @@ PUBLIC_MODULES = [
     "sigv4client.tokens",
     "sigv4client.verification",
     "sigv4client.compat",
+    "sigv4client.apiclient",
+    "sigv4client.apidef",
 ]
 # What the docs build imports: mkdocs, the Material theme, mkdocstrings' Python handler.
 DOCS_TOOLS = ["mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"]

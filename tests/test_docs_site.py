@@ -34,6 +34,7 @@ from tests.test_docs import PUBLIC_MODULES, build_site
 # __all__ test_docs.py checks for docstrings, and the adapters.
 REFERENCE_MODULES = [
     *PUBLIC_MODULES,
+    "sigv4client.local.authorizers",
     "sigv4client.integrations.requests",
     "sigv4client.integrations.httpx",
     "sigv4client.integrations.aiohttp",

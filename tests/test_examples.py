@@ -42,6 +42,12 @@ EXPECTED = {
         "4. signed POST http://127.0.0.1:",
         "'access_key': 'TESTACCESSKEY12345'",
     ],
+    "generated_client.py": [
+        "1. logged in 'alice' (SRP)",
+        "2. client.list_notes(limit=10) -> signed GET /prod/notes?limit=10, key TESTACCESSKEY12345",
+        '3. client.create_note(...) -> POST body {"content":"hello"}',
+        "4. refused before sending: /body/content",
+    ],
     "sign_request.py": ["GET http://127.0.0.1:", "POST http://127.0.0.1:", "-> HTTP 200"],
     "requests_plugin.py": [
         "GET http://127.0.0.1:",

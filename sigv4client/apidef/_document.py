@@ -1,0 +1,177 @@
+"""Reading a definition file (JSON or YAML, CloudFormation short tags) and local ``$ref``s.
+
+The only I/O of the package: reading the one file a loader is given.
+PyYAML is imported when a YAML file is read, not before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import DefinitionError
+
+__all__ = ["escape_pointer", "read_document", "resolve_refs"]
+
+# CloudFormation's short-form tags and the long form they stand for.
+_INTRINSICS = (
+    "Base64",
+    "Cidr",
+    "Equals",
+    "FindInMap",
+    "GetAZs",
+    "If",
+    "ImportValue",
+    "Join",
+    "Not",
+    "And",
+    "Or",
+    "Select",
+    "Split",
+    "Sub",
+    "Transform",
+    "GetAtt",
+)
+
+
+_SCHEMA_REF = re.compile(r"^#/(?:components/schemas|definitions)/(?P<name>[^/]+)$")
+
+
+def escape_pointer(token: str) -> str:
+    """One JSON pointer reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``).
+
+    >>> escape_pointer("/notes/{id}")
+    '~1notes~1{id}'
+    """
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _yaml_loader() -> type[Any]:
+    try:
+        import yaml
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise DefinitionError(
+            'reading a YAML definition needs PyYAML: pip install "sigv4client[apiclient]"'
+        ) from exc
+
+    class Loader(yaml.SafeLoader):
+        """SafeLoader that reads ``!Ref``, ``!Sub``, ``!GetAtt``... as their long form."""
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+        tag = node.tag[1:]
+        value: object
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        elif isinstance(node, yaml.MappingNode):
+            value = loader.construct_mapping(node, deep=True)
+        else:  # pragma: no cover - PyYAML has no other node kind
+            raise DefinitionError(f"unexpected YAML node for !{tag}")
+        if tag == "Ref":
+            return {"Ref": value}
+        if tag == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+        if tag == "Condition":
+            return {"Condition": value}
+        return {f"Fn::{tag}": value}
+
+    for name in (*_INTRINSICS, "Ref", "Condition"):
+        Loader.add_constructor(f"!{name}", construct)
+    return Loader
+
+
+def read_document(
+    definition: str | os.PathLike[str] | Mapping[str, object],
+) -> tuple[dict[str, Any], str]:
+    """The document as plain JSON values, and a name for it in messages.
+
+    ``definition`` is a path to a JSON or YAML file, or an already parsed mapping.
+    """
+    if isinstance(definition, Mapping):
+        return json.loads(json.dumps(definition)), "<dict>"
+    if not isinstance(definition, (str, os.PathLike)):
+        raise DefinitionError(f"a definition is a path or a dict, got {type(definition).__name__}")
+    path = Path(definition)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DefinitionError(f"cannot read the definition {str(path)!r}: {exc.strerror}") from exc
+    document: object
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise DefinitionError(f"{path} is not valid JSON: {exc}") from exc
+    else:
+        loader = _yaml_loader()  # first: it says which extra to install when PyYAML is missing
+        import yaml
+
+        try:
+            document = yaml.load(text, Loader=loader)  # noqa: S506  # a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            raise DefinitionError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise DefinitionError(f"{path} holds a {type(document).__name__}, not a JSON object")
+    # Round-trip: dates and other YAML types become JSON's (strings).
+    return json.loads(json.dumps(document, default=str)), str(path)
+
+
+def _lookup(root: Mapping[str, Any], ref: str, where: str) -> Any:
+    if not ref.startswith("#"):
+        raise DefinitionError(
+            f"$ref {ref!r} at {where} points outside the file; only local references "
+            "('#/components/...') are read: bundle the definition into one file first"
+        )
+    node: Any = root
+    for raw in ref[1:].split("/")[1:] if ref != "#" else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise DefinitionError(f"$ref {ref!r} at {where} points to nothing in the file")
+    return node
+
+
+def resolve_refs(root: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``root`` with every local ``$ref`` replaced by what it points to.
+
+    A schema reached through ``#/components/schemas/Name`` (or Swagger's
+    ``#/definitions/Name``) keeps its name as ``title`` when it has none. A
+    reference cycle (a recursive schema) is refused with
+    :class:`~sigv4client.exceptions.DefinitionError`: the model holds plain trees.
+    """
+
+    def walk(node: Any, where: str, active: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if ref in active:
+                    raise DefinitionError(
+                        f"$ref {ref!r} at {where} refers to itself (a recursive schema), "
+                        "which this loader does not expand"
+                    )
+                target = _lookup(root, ref, where)
+                resolved = walk(target, where, (*active, ref))
+                named = _SCHEMA_REF.match(ref)
+                if named is not None and isinstance(resolved, dict) and "title" not in resolved:
+                    # The component's name survives inlining, as its title (an annotation).
+                    resolved = {"title": named["name"], **resolved}
+                siblings = {k: v for k, v in node.items() if k != "$ref"}
+                if siblings and isinstance(resolved, dict):
+                    return {**resolved, **walk(siblings, where, active)}
+                return resolved
+            return {k: walk(v, f"{where}/{escape_pointer(k)}", active) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, f"{where}/{i}", active) for i, v in enumerate(node)]
+        return node
+
+    result = walk(root, "", ())
+    assert isinstance(result, dict)
+    return result
