@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cache
 
 import requests
+from requests.models import REDIRECT_STATI
 
 from ..models import HttpRequest, SigningConfig
 from ._common import AdapterSigner, AnyCredentialsSource, RedirectChain, drop_headers
@@ -60,7 +61,8 @@ class RedirectGuard:
         self, response: requests.Response, *args: object, **kwargs: object
     ) -> requests.Response:
         sent = response.request
-        if response.is_redirect and sent is not None:
+        # The status first: it rules out most responses without a header lookup.
+        if response.status_code in REDIRECT_STATI and response.is_redirect and sent is not None:
             self.presigned = None
             location = response.headers.get("location", "")
             if not self.chain.location_keeps_credentials(sent.url or "", location):
@@ -99,8 +101,9 @@ class RedirectGuard:
     def install(self, r: requests.PreparedRequest) -> None:
         """Register on ``r`` unless a guard is there already (a re-signed hop keeps its own)."""
         if guard_of(r) is None:
-            # types-requests leaves register_hook unannotated.
-            r.register_hook("response", self)  # type: ignore[no-untyped-call]
+            # What register_hook("response", self) does, without its check that
+            # a hook is callable (an ABC isinstance, on every request).
+            r.hooks["response"].append(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -252,8 +255,10 @@ class SigV4Auth(requests.auth.AuthBase):
             method=r.method or "GET",
             url=r.url or "",
             headers=tuple(
-                (name, value.decode("latin-1") if isinstance(value, bytes) else value)
-                for name, value in r.headers.items()
+                [
+                    (name, value.decode("latin-1") if isinstance(value, bytes) else value)
+                    for name, value in r.headers.items()
+                ]
             ),
             body=r.body,
         )
