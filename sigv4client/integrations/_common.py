@@ -199,7 +199,8 @@ class RedirectChain:
     def keeps_credentials(self, url: str) -> bool:
         """Whether the hop to ``url`` (absolute) may carry credentials; records a departure."""
         home = self.home
-        if not self.left and home is not None and origin_of(url) == home:
+        # The first request's own URL is home by definition: no second parse.
+        if not self.left and home is not None and (url == self._url or origin_of(url) == home):
             return True
         self.left = True
         return False

@@ -7,13 +7,14 @@ URL) back. Nothing else: all SigV4 rules live in the core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
 import requests
 from requests.models import REDIRECT_STATI
+from requests.structures import CaseInsensitiveDict
 
 from ..models import HttpRequest, SigningConfig
 from ._common import AdapterSigner, AnyCredentialsSource, RedirectChain, drop_headers
@@ -254,12 +255,7 @@ class SigV4Auth(requests.auth.AuthBase):
         request = HttpRequest(
             method=r.method or "GET",
             url=r.url or "",
-            headers=tuple(
-                [
-                    (name, value.decode("latin-1") if isinstance(value, bytes) else value)
-                    for name, value in r.headers.items()
-                ]
-            ),
+            headers=_headers_of(r.headers),
             body=r.body,
         )
         result = self._signer.sign(request, self._signer.credentials())
@@ -269,6 +265,22 @@ class SigV4Auth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
+
+
+def _headers_of(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """A prepared request's headers as ``(name, value)`` pairs, values as text (bytes: latin-1).
+
+    A ``CaseInsensitiveDict`` (what requests prepares) is read with
+    ``lower_items()``, in one pass: its ``items()`` looks every name up again,
+    which cost more than signing. The names come lowercase, as SigV4 signs them.
+    """
+    items = headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else headers.items()
+    return tuple(
+        [
+            (name, value.decode("latin-1") if isinstance(value, bytes) else value)
+            for name, value in items
+        ]
+    )
 
 
 class SigV4Session(requests.Session):
