@@ -7,8 +7,15 @@
   same headers unsigned and signed, one request of each in turn, each timed on
   its own (seconds). The unsigned baseline sends the headers the signature
   adds, precomputed, so that the difference is the adapter's and the
-  signer's work, not the bytes. requests runs with ``trust_env=False`` (else a
+  signer's work, not the bytes. For aiohttp, two more unsigned variants
+  send through a middleware: one that does nothing, and one that calls
+  ``sign()`` on the same request and drops the result (the signer's work alone,
+  where the middleware does it). requests runs with ``trust_env=False`` (else a
   ``~/.netrc`` lookup on every request flatters the baseline).
+  With ``--before REV``, each client also sends the request signed by the
+  adapters of git revision REV (that revision's whole package, loaded from
+  ``git archive`` under another name), interleaved with the others: a
+  before/after comparison measured side by side, in one run.
 - ``invoke``: ``SigV4Client.invoke()`` calls per second, without and with a
   ``requests.Session``.
 - ``startup``: fresh interpreters, interleaved: ``pass``, ``import sigv4client``,
@@ -21,11 +28,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,64 +75,138 @@ def _interleave(variants: dict[str, Any], rounds: int) -> dict[str, list[float]]
     return samples
 
 
+def load_before(rev: str, directory: str) -> Any:
+    """The package as it was at git revision ``rev``, imported as ``sigv4client_before``.
+
+    Its modules import each other relatively, so the copy runs on its own code
+    (and its own caches) next to the current package.
+    """
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", rev, "sigv4client"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(directory, filter="data")
+    os.rename(Path(directory, "sigv4client"), Path(directory, "sigv4client_before"))
+    sys.path.insert(0, directory)
+    return importlib.import_module("sigv4client_before")
+
+
 def _sync_client(
-    get: Any, url: str, baseline: dict[str, str], auth: Any, rounds: int
+    get: Any, url: str, baseline: dict[str, str], auths: dict[str, Any], rounds: int
 ) -> dict[str, list[float]]:
-    variants = {
-        "unsigned": lambda: get(url, headers=baseline).raise_for_status(),
-        "signed": lambda: get(url, headers=HEADERS, auth=auth).raise_for_status(),
-    }
+    variants = {"unsigned": lambda: get(url, headers=baseline).raise_for_status()}
+    for name, auth in auths.items():
+        variants[name] = partial(_signed_get, get, url, auth)
     for send in variants.values():
         for _ in range(30):  # warm-up: the connection, the caches
             send()
     return _interleave(variants, rounds)
 
 
-def adapters(url: str, rounds: int) -> dict[str, dict[str, list[float]]]:
-    import httpx
-    import requests
+#: The aiohttp variants that send unsigned through a middleware: one that does
+#: nothing, and one that calls sign() on the same request and drops the result.
+SIGN_ONLY_VARIANTS = (
+    "unsigned, a no-op middleware",
+    "unsigned, a middleware calling sign() (result unused)",
+)
 
-    from sigv4client.integrations.httpx import SigV4HttpxAuth
 
-    baseline = _signed_headers(url)
-    out: dict[str, dict[str, list[float]]] = {}
+def _signed_get(get: Any, url: str, auth: Any) -> None:
+    get(url, headers=HEADERS, auth=auth).raise_for_status()
 
-    session = requests.Session()
-    session.trust_env = False
-    auth = sigv4client.SigV4Auth(CREDS, region=REGION, service=SERVICE)
-    out["requests"] = _sync_client(session.get, url, baseline, auth, rounds)
-    session.close()
 
-    client = httpx.Client(trust_env=False)
-    hauth = SigV4HttpxAuth(CREDS, region=REGION, service=SERVICE)
-    out["httpx"] = _sync_client(client.get, url, baseline, hauth, rounds)
-    client.close()
-
-    out["aiohttp"] = asyncio.run(_aiohttp(url, baseline, rounds))
+def _packages(before: Any, rev: str | None) -> dict[str, Any]:
+    # The variant name of each package whose adapters sign: this one, and the old one.
+    out: dict[str, Any] = {"signed": sigv4client}
+    if before is not None:
+        out[f"signed, before ({rev})"] = before
     return out
 
 
-async def _aiohttp(url: str, baseline: dict[str, str], rounds: int) -> dict[str, list[float]]:
-    import aiohttp
+def adapters(
+    url: str, rounds: int, before: Any = None, rev: str | None = None
+) -> dict[str, dict[str, list[float]]]:
+    import httpx
+    import requests
 
-    from sigv4client.integrations.aiohttp import SigV4Middleware
+    baseline = _signed_headers(url)
+    out: dict[str, dict[str, list[float]]] = {}
+    packages = _packages(before, rev)
+
+    def creds(package: Any) -> Any:
+        return package.Credentials(
+            access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
+        )
+
+    session = requests.Session()
+    session.trust_env = False
+    auths = {
+        name: importlib.import_module(f"{p.__name__}.integrations.requests").SigV4Auth(
+            creds(p), region=REGION, service=SERVICE
+        )
+        for name, p in packages.items()
+    }
+    out["requests"] = _sync_client(session.get, url, baseline, auths, rounds)
+    session.close()
+
+    client = httpx.Client(trust_env=False)
+    auths = {
+        name: importlib.import_module(f"{p.__name__}.integrations.httpx").SigV4HttpxAuth(
+            creds(p), region=REGION, service=SERVICE
+        )
+        for name, p in packages.items()
+    }
+    out["httpx"] = _sync_client(client.get, url, baseline, auths, rounds)
+    client.close()
+
+    middlewares = {
+        name: importlib.import_module(f"{p.__name__}.integrations.aiohttp").SigV4Middleware(
+            creds(p), region=REGION, service=SERVICE
+        )
+        for name, p in packages.items()
+    }
+    out["aiohttp"] = asyncio.run(_aiohttp(url, baseline, rounds, middlewares))
+    return out
+
+
+async def _aiohttp(
+    url: str, baseline: dict[str, str], rounds: int, middlewares: dict[str, Any]
+) -> dict[str, list[float]]:
+    import contextlib
+
+    import aiohttp
 
     async def no_op(request: Any, handler: Any) -> Any:
         return await handler(request)
 
-    sigv4 = SigV4Middleware(CREDS, region=REGION, service=SERVICE)
-    samples: dict[str, list[float]] = {"unsigned": [], "unsigned, a no-op middleware": []}
-    samples["signed"] = []
-    async with (
-        aiohttp.ClientSession() as plain,
-        aiohttp.ClientSession(middlewares=(no_op,)) as passthrough,
-        aiohttp.ClientSession(middlewares=(sigv4,)) as signed,
-    ):
+    same = sigv4client.HttpRequest(method="GET", url=url, headers=HEADERS)
+    config = sigv4client.SigningConfig(region=REGION, service=SERVICE)
+
+    async def sign_only(request: Any, handler: Any) -> Any:
+        # The signer's own work, where the middleware does it, without the
+        # adapter's: no translation, no redirect rule, the result unused.
+        sigv4client.sign(same, CREDS, config)
+        return await handler(request)
+
+    no_op_name, sign_only_name = SIGN_ONLY_VARIANTS
+    samples: dict[str, list[float]] = {"unsigned": [], no_op_name: [], sign_only_name: []}
+    async with contextlib.AsyncExitStack() as stack:
+        plain = await stack.enter_async_context(aiohttp.ClientSession())
+        passthrough = await stack.enter_async_context(aiohttp.ClientSession(middlewares=(no_op,)))
+        signing = await stack.enter_async_context(aiohttp.ClientSession(middlewares=(sign_only,)))
         variants = [
             ("unsigned", plain, baseline),
-            ("unsigned, a no-op middleware", passthrough, baseline),
-            ("signed", signed, HEADERS),
+            (no_op_name, passthrough, baseline),
+            (sign_only_name, signing, baseline),
         ]
+        for name, middleware in middlewares.items():
+            session = await stack.enter_async_context(
+                aiohttp.ClientSession(middlewares=(middleware,))
+            )
+            variants.append((name, session, HEADERS))
+            samples[name] = []
         clock = time.perf_counter
         for r in range(rounds + 30):
             k = r % len(variants)
@@ -201,7 +287,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=1000, help="requests per variant")
     parser.add_argument("--startup-rounds", type=int, default=21)
+    parser.add_argument(
+        "--before", metavar="REV", help="also time the adapters of this git revision"
+    )
     args = parser.parse_args()
+    before_dir = tempfile.TemporaryDirectory(prefix="sigv4client-before-")
+    before = load_before(args.before, before_dir.name) if args.before else None
     server = subprocess.Popen(
         [sys.executable, str(HERE / "loopback.py")], stdout=subprocess.PIPE, text=True
     )
@@ -209,11 +300,12 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
-        results: dict[str, Any] = {"adapters": adapters(url, args.rounds)}
+        results: dict[str, Any] = {"adapters": adapters(url, args.rounds, before, args.before)}
         results["invoke"] = invoke(port, max(100, args.rounds // 4))
     finally:
         server.terminate()
         server.wait()
+        before_dir.cleanup()
     results["startup"] = startup(args.startup_rounds)
     print(json.dumps(results))
 

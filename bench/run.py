@@ -1,7 +1,7 @@
 """Benchmark sigv4client against botocore, awscrt, requests-aws4auth and aws-requests-auth.
 
     pip install -e ".[bench]"
-    python bench/run.py            # about 2-3 minutes
+    python bench/run.py            # about 2-5 minutes
     python bench/run.py --quick    # under 30 seconds, fewer rounds, smaller file
 
 What it does, in order (see bench/README.md for the workloads):
@@ -16,8 +16,13 @@ What it does, in order (see bench/README.md for the workloads):
    rounds of the mean time per request within a batch.
 3. W3 streaming: a 1 GiB file (made in a temporary directory, deleted after)
    signed in fresh processes: throughput against hashlib, peak memory growth.
-4. The requests plugin against a trivial keep-alive loopback server, signed
-   and unsigned, interleaved.
+4. The adapters (requests, httpx, aiohttp) against a trivial keep-alive
+   loopback server, signed and unsigned, interleaved (bench/adapters.py);
+   with ``--adapters-before REV`` the adapters of that git revision too, in
+   the same run. Then invoke() and start-up, and what ``--presign`` could
+   leave unloaded (bench/cli_startup.py).
+5. Where a cold sign() spends its time, step by step (bench/breakdown.py),
+   and the caches on a realistic trace (bench/trace.py).
 """
 
 from __future__ import annotations
@@ -337,6 +342,38 @@ def adapters_report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def cli_report(r: dict[str, list[float]]) -> str:
+    bare = statistics.median(r["python -c pass"])
+    lines = [
+        "What `sigv4client --presign` loads without using it (bench/cli_startup.py: copies "
+        "of the package with the imports moved; fresh interpreters, interleaved, median of "
+        f"{len(r['python -c pass'])} runs each):",
+        "",
+        "| command | time | over bare Python |",
+        "|---|---:|---:|",
+    ]
+    for name, xs in r.items():
+        m = statistics.median(xs)
+        over = "-" if name == "python -c pass" else f"{(m - bare) * 1e3:,.0f} ms"
+        lines.append(f"| `{name}` | {m * 1e3:,.0f} ms | {over} |")
+    return "\n".join(lines)
+
+
+def breakdown_report(b: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "Where a cold sign() spends its time, each step timed alone on the workload's own "
+        "strings, best of several batches (bench/breakdown.py):",
+        "",
+        "| step | W1-cold | W2 |",
+        "|---|---:|---:|",
+    ]
+    steps = list(dict.fromkeys([*b["W1-cold"], *b["W2"]]))
+    for step in steps:
+        cells = [f"{b[w][step]:.2f} µs" if step in b[w] else "-" for w in ("W1-cold", "W2")]
+        lines.append(f"| {step} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
 def trace_report(t: dict[str, Any]) -> str:
     lines = [
         f"Caches on a realistic trace: {t['requests']:,} requests over three hours, "
@@ -370,6 +407,11 @@ def main() -> None:
         "--no-requests", action="store_true", help="skip the adapters, invoke() and start-up run"
     )
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--adapters-before",
+        metavar="REV",
+        help="also time the adapters of this git revision, in the same run",
+    )
     parser.add_argument(
         "--only", help="time only these workloads, comma-separated (e.g. W1-cold,P); no targets"
     )
@@ -435,15 +477,23 @@ def main() -> None:
         results["streaming"] = stream
         print(streaming_report(stream), "\n")
     if not args.no_requests:
+        before = ["--before", args.adapters_before] if args.adapters_before else []
         adapters = _script_json(
             "adapters.py",
             "--rounds",
             "300" if quick else "2000",
             "--startup-rounds",
             "5" if quick else "21",
+            *before,
         )
         results["adapters"] = adapters
         print(adapters_report(adapters), "\n")
+        cli = _script_json("cli_startup.py", "--rounds", "5" if quick else "21")
+        results["cli_startup"] = cli
+        print(cli_report(cli), "\n")
+    breakdown = _script_json("breakdown.py", "--repeat", "5" if quick else "25")
+    results["breakdown"] = breakdown
+    print(breakdown_report(breakdown), "\n")
     trace = _script_json("trace.py")
     results["trace"] = trace
     print(trace_report(trace), "\n")

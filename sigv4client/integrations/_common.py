@@ -24,6 +24,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, MutableMapping
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from .._endpoints import infer_region
@@ -117,6 +118,28 @@ def origin_of(url: str) -> Origin | None:
     >>> origin_of("/relative") is None
     True
     """
+    # Every request of every adapter asks this once or twice, and real traffic
+    # sends many paths to few origins: the answer is memoized per
+    # "scheme://authority", cut where urlsplit cuts it: up to the first '/',
+    # '?' or '#' after "://". urlsplit's scheme ends at the URL's first ':',
+    # which is at or before that "://", and its netloc ends at the first '/',
+    # '?' or '#' after it: both lie in the cut, so urlsplit reads the cut as it
+    # reads the URL (tests/test_origin_memo.py holds it to that). A URL holding
+    # what urlsplit strips or removes before it splits (leading spaces and
+    # controls, tabs, newlines) or checks (non-ASCII) is parsed whole, uncached.
+    start = url.find("://")
+    if start <= 0 or _AMBIGUOUS.search(url) is not None:
+        return _parse_origin(url)
+    end = len(url)
+    for delimiter in "/?#":
+        i = url.find(delimiter, start + 3, end)
+        if i != -1:
+            end = i
+    return _origin_of_authority(url[:end])
+
+
+def _parse_origin(url: str) -> Origin | None:
+    # origin_of by the standard library's parser, uncached: the definition.
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -127,6 +150,11 @@ def origin_of(url: str) -> Origin | None:
     if scheme not in _DEFAULT_PORTS or not host or port is None:
         return None
     return scheme, host.lower(), port
+
+
+# Bounded, keyed on the whole "scheme://authority" string: everything its answer
+# depends on. A client talks to a few origins.
+_origin_of_authority = lru_cache(maxsize=64)(_parse_origin)
 
 
 def drop_headers(headers: MutableMapping[str, str], names: Iterable[str]) -> None:
@@ -171,7 +199,8 @@ class RedirectChain:
     def keeps_credentials(self, url: str) -> bool:
         """Whether the hop to ``url`` (absolute) may carry credentials; records a departure."""
         home = self.home
-        if not self.left and home is not None and origin_of(url) == home:
+        # The first request's own URL is home by definition: no second parse.
+        if not self.left and home is not None and (url == self._url or origin_of(url) == home):
             return True
         self.left = True
         return False

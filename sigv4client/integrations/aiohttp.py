@@ -43,9 +43,8 @@ import asyncio
 import contextvars
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, cast
+from typing import IO, NamedTuple, cast
 
 try:
     import aiohttp
@@ -74,9 +73,12 @@ __all__ = ["SigV4Middleware", "guarded_send"]
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
-@dataclass(frozen=True, slots=True)
-class _Hop:
-    """The last request a guarded middleware passed on in this task, and what came back."""
+class _Hop(NamedTuple):
+    """The last request a guarded middleware passed on in this task, and what came back.
+
+    Immutable; a tuple because one is made per request (a frozen dataclass
+    sets each field through ``object.__setattr__``).
+    """
 
     chain: RedirectChain
     request: weakref.ref[aiohttp.ClientRequest]
@@ -217,10 +219,12 @@ class SigV4Middleware:
     async def _sign(self, request: aiohttp.ClientRequest) -> None:
         credentials = await self._signer.acredentials()
         body, rewind = await self._body(request)
+        url = str(request.url)
         translated = HttpRequest(
             method=request.method,
-            url=str(request.url),
-            headers=tuple((str(name), value) for name, value in request.headers.items()),
+            url=url,
+            # str(): aiohttp's names are istr, a str subclass HttpRequest would copy.
+            headers=tuple([(str(name), value) for name, value in request.headers.items()]),
             body=body,
         )
         result: SigningResult
@@ -229,7 +233,10 @@ class SigV4Middleware:
         else:
             # Hashing a file reads it: in a worker thread, as aiohttp reads it to send.
             result = await asyncio.to_thread(self._sign_file, rewind, translated, credentials)
-        request.url = URL(result.url, encoded=True)  # the query as it was signed
+        if result.url != url:
+            # The query re-encoded as it was signed. An unchanged URL is left as
+            # it is: the URL object it was read from is the one sent.
+            request.url = URL(result.url, encoded=True)
         for name, value in result.headers:
             request.headers[name] = value
 

@@ -298,7 +298,7 @@ class SigV4HttpxAuth(httpx.Auth):
         """Sign with a ``get_credentials()`` snapshot and send (``httpx.Client``)."""
         credentials = self._signer.credentials()
         translated = self._translate(request)
-        self._apply(request, self._signer.sign(translated, credentials))
+        self._apply(request, translated, self._signer.sign(translated, credentials))
         yield request
 
     async def async_auth_flow(
@@ -313,7 +313,7 @@ class SigV4HttpxAuth(httpx.Auth):
         else:
             # Hashing a file or a multipart stream reads files: not on the loop.
             result = await asyncio.to_thread(self._signer.sign, translated, credentials)
-        self._apply(request, result)
+        self._apply(request, translated, result)
         yield request
 
     def _translate(self, request: httpx.Request) -> HttpRequest:
@@ -325,9 +325,12 @@ class SigV4HttpxAuth(httpx.Auth):
         )
 
     @staticmethod
-    def _apply(request: httpx.Request, result: SigningResult) -> None:
-        # The query goes out re-encoded exactly as it was signed.
-        request.url = httpx.URL(result.url)
+    def _apply(request: httpx.Request, signed: HttpRequest, result: SigningResult) -> None:
+        if result.url != signed.url:
+            # The query goes out re-encoded exactly as it was signed. Parsing a
+            # URL costs httpx more than signing it: an unchanged one (``signed.url``
+            # is ``str(request.url)``) keeps the URL object it was read from.
+            request.url = httpx.URL(result.url)
         for name, value in result.headers:
             request.headers[name] = value
 

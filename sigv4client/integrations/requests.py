@@ -7,12 +7,14 @@ URL) back. Nothing else: all SigV4 rules live in the core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
 import requests
+from requests.models import REDIRECT_STATI
+from requests.structures import CaseInsensitiveDict
 
 from ..models import HttpRequest, SigningConfig
 from ._common import AdapterSigner, AnyCredentialsSource, RedirectChain, drop_headers
@@ -60,7 +62,8 @@ class RedirectGuard:
         self, response: requests.Response, *args: object, **kwargs: object
     ) -> requests.Response:
         sent = response.request
-        if response.is_redirect and sent is not None:
+        # The status first: it rules out most responses without a header lookup.
+        if response.status_code in REDIRECT_STATI and response.is_redirect and sent is not None:
             self.presigned = None
             location = response.headers.get("location", "")
             if not self.chain.location_keeps_credentials(sent.url or "", location):
@@ -99,8 +102,9 @@ class RedirectGuard:
     def install(self, r: requests.PreparedRequest) -> None:
         """Register on ``r`` unless a guard is there already (a re-signed hop keeps its own)."""
         if guard_of(r) is None:
-            # types-requests leaves register_hook unannotated.
-            r.register_hook("response", self)  # type: ignore[no-untyped-call]
+            # What register_hook("response", self) does, without its check that
+            # a hook is callable (an ABC isinstance, on every request).
+            r.hooks["response"].append(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,10 +255,7 @@ class SigV4Auth(requests.auth.AuthBase):
         request = HttpRequest(
             method=r.method or "GET",
             url=r.url or "",
-            headers=tuple(
-                (name, value.decode("latin-1") if isinstance(value, bytes) else value)
-                for name, value in r.headers.items()
-            ),
+            headers=_headers_of(r.headers),
             body=r.body,
         )
         result = self._signer.sign(request, self._signer.credentials())
@@ -264,6 +265,22 @@ class SigV4Auth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
+
+
+def _headers_of(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """A prepared request's headers as ``(name, value)`` pairs, values as text (bytes: latin-1).
+
+    A ``CaseInsensitiveDict`` (what requests prepares) is read with
+    ``lower_items()``, in one pass: its ``items()`` looks every name up again,
+    which cost more than signing. The names come lowercase, as SigV4 signs them.
+    """
+    items = headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else headers.items()
+    return tuple(
+        [
+            (name, value.decode("latin-1") if isinstance(value, bytes) else value)
+            for name, value in items
+        ]
+    )
 
 
 class SigV4Session(requests.Session):
