@@ -127,10 +127,13 @@ class Credentials:
     def __post_init__(self) -> None:
         if not isinstance(self.access_key_id, str) or not self.access_key_id:
             raise InvalidCredentialsError("access_key_id must be a non-empty string")
-        if _BAD_KEY_ID.search(self.access_key_id):
+        bad = _BAD_KEY_ID.search(self.access_key_id)
+        if bad:
+            # Not echoed: a key id with '/' is most often the secret key, the pair swapped.
             raise InvalidCredentialsError(
-                f"access_key_id {self.access_key_id!r} contains whitespace, '/', ',' or '='; "
-                "copy the key id exactly as AWS issued it"
+                f"access_key_id contains {bad.group()!r} (whitespace, '/', ',' and '=' are "
+                "not allowed); check that the key id and the secret key are not swapped, "
+                "and copy the key id exactly as AWS issued it"
             )
         if not isinstance(self.secret_access_key, str) or not self.secret_access_key:
             raise InvalidCredentialsError(
@@ -177,8 +180,11 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
         try:
             name, value = pair
         except (TypeError, ValueError):
+            # Not echoed: the item may hold a credential.
+            size = f"{len(pair)} items" if hasattr(pair, "__len__") else "not a pair"
             raise InvalidRequestError(
-                f"headers must be (name, value) pairs or a mapping, got item {pair!r}"
+                "headers must be (name, value) pairs or a mapping, got a "
+                f"{type(pair).__name__} ({size})"
             ) from None
         if not isinstance(name, str) or not isinstance(value, str):
             raise InvalidRequestError(
