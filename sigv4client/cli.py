@@ -352,10 +352,15 @@ def _body(data: str | None, stdin: IO[str]) -> bytes | IO[bytes]:
 
 def _headers(raw: Sequence[str]) -> list[tuple[str, str]]:
     out = []
-    for item in raw:
+    for index, item in enumerate(raw, 1):
         name, sep, value = item.partition(":")
         if not sep or not name.strip():
-            raise _Failure(EXIT_USAGE, f"bad header {item!r}: use -H 'Name: value'")
+            # Not echoed: a header value is often a token.
+            raise _Failure(
+                EXIT_USAGE,
+                f"bad header in -H argument {index}: no 'Name:' before the value; "
+                "use -H 'Name: value'",
+            )
         out.append((name.strip(), value.strip()))
     return out
 

@@ -14,8 +14,10 @@ def test_a_swapped_key_pair_is_named_without_showing_the_secret() -> None:
     with pytest.raises(InvalidCredentialsError) as info:
         Credentials(access_key_id=SECRET, secret_access_key="AKIDEXAMPLE")
     message = str(info.value)
-    assert SECRET not in message and "wJalr" not in message
-    assert "'/'" in message and "swapped" in message
+    assert SECRET not in message
+    assert "wJalr" not in message
+    assert "'/'" in message
+    assert "swapped" in message
 
 
 def test_a_malformed_header_item_is_named_without_showing_its_value() -> None:
