@@ -344,8 +344,11 @@ def redact_canonical_request(canonical_request: str) -> str:
     )
 
 
-def redact_query(query: str) -> str:
+def redact_query(query: str, *, credential: bool = False) -> str:
     """``query`` with the values of ``X-Amz-Security-Token`` and ``X-Amz-Signature`` redacted.
+
+    ``credential=True`` redacts ``X-Amz-Credential`` too (a URL in a message
+    need not name the key; a canonical request keeps it, to compare scopes).
 
     Names are matched as a server reads them, percent-decoded and in any case,
     so a wire query (a request line in a log) is covered as well as a canonical one.
@@ -355,10 +358,11 @@ def redact_query(query: str) -> str:
     """
     if "%" not in query and "amz" not in query.lower():
         return query  # no secret parameter, however it is spelled
+    names = _SECRET_QUERY_NAMES | {"x-amz-credential"} if credential else _SECRET_QUERY_NAMES
     items = query.split("&")
     for i, item in enumerate(items):
         name, eq, _ = item.partition("=")
-        if eq and unquote(name.replace("+", " ")).lower() in _SECRET_QUERY_NAMES:
+        if eq and unquote(name.replace("+", " ")).lower() in names:
             items[i] = f"{name}=<redacted>"
     return "&".join(items)
 
