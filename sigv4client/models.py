@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ._canonical import shown_url
 from .exceptions import (
@@ -34,6 +34,8 @@ __all__ = [
     "SigningResult",
     "redact_canonical_request",
     "redact_query",
+    "redact_secrets",
+    "sent_secrets",
 ]
 
 #: What a request body may be: bytes-like, text (sent as UTF-8), a readable
@@ -365,6 +367,67 @@ def redact_query(query: str, *, credential: bool = False) -> str:
         if eq and unquote(name.replace("+", " ")).lower() in names:
             items[i] = f"{name}=<redacted>"
     return "&".join(items)
+
+
+# A SigV4 signature wherever a text quotes it: an Authorization header echoed
+# in an error body, a presigned URL, a later hop signed again (any hop's).
+_SIGNATURE_IN_TEXT = re.compile(r"((?:X-Amz-)?Signature=)[0-9a-f]{64}(?![0-9a-f])", re.I)
+# Headers whose name says they carry a credential (Authorization, X-Api-Key,
+# X-Amz-Security-Token, Cookie, X-Auth-Token, ...). Not every hidden header: a
+# signature mismatch must still show a header value that a proxy changed.
+_CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|pass|session|cookie|credential", re.I)
+# Below this length a value is not taken for a credential: replacing a short
+# word everywhere in a body would hide the answer, not a secret.
+_MIN_SECRET_HEADER_VALUE = 8
+
+
+def sent_secrets(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The header values of a request that are credentials, for :func:`redact_secrets`.
+
+    The headers whose name says they carry one (``Authorization``,
+    ``X-Api-Key``, ``X-Amz-Security-Token``, ``Cookie``, ...): the value as
+    sent and, for ``"<scheme> <credentials>"`` (``Bearer ...``), the
+    credentials alone. Values under 8 characters are left out.
+
+    >>> sent_secrets([("Host", "h"), ("Authorization", "Bearer abc.def.ghi"), ("X-N", "12345678")])
+    ('Bearer abc.def.ghi', 'abc.def.ghi')
+    """
+    out: list[str] = []
+    for name, value in headers:
+        if name.strip().lower() in _SHOWN_HEADER_VALUES or not _CREDENTIAL_HEADER.search(name):
+            continue
+        value = value.strip()
+        for part in (value, value.rpartition(" ")[2]):
+            if len(part) >= _MIN_SECRET_HEADER_VALUE and part not in out:
+                out.append(part)
+    return tuple(out)
+
+
+def redact_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` (a server's answer, a log line) with each secret, and any signature, redacted.
+
+    Each secret is replaced as sent, percent-encoded (a query or a form) and
+    with ``/`` JSON-escaped (``\\/``); any ``Signature=`` or ``X-Amz-Signature=``
+    followed by 64 hex digits is replaced too, whichever request it signed.
+    The longest secrets go first, so one inside another is not half shown.
+
+    >>> redact_secrets("<Token>t0k/en+1</Token> Signature=" + "ab" * 32, ["t0k/en+1"])
+    '<Token><redacted></Token> Signature=<redacted>'
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms.update(
+                (
+                    secret,
+                    quote(secret, safe="-_.~"),
+                    quote(secret, safe=""),
+                    secret.replace("/", "\\/"),
+                )
+            )
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "<redacted>")
+    return _SIGNATURE_IN_TEXT.sub(r"\1<redacted>", text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
