@@ -58,6 +58,7 @@ from ..models import Credentials, HttpRequest
 from ..verification import SecretResolver, VerificationError, VerifiedIdentity, verify
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
+from ._target import HOST as _HOST
 from ._target import BadTarget, canonical_path, canonical_segment, route_target
 from .authorizers import (
     Authorizer,
@@ -107,7 +108,6 @@ _HOP_BY_HOP = frozenset(
 )
 # Never forwarded to a backend: the caller's credentials, and what the proxy sets itself.
 _NOT_FORWARDED = _HOP_BY_HOP | {"authorization", "x-amz-security-token", "host", "content-length"}
-_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}")
 # Left as they are when a route pattern is shown in a header: printable ASCII.
 _RESOURCE_SAFE = "/{}+!$&'()*,;=:@%~"
