@@ -162,7 +162,7 @@ class ApiError(SigV4ClientError):
 
     ``status`` is the HTTP status code, ``body`` the response text, ``url`` the
     URL that was called (without its query string, which may carry a signature).
-    :meth:`SigV4Client.invoke <sigv4client.SigV4Client.invoke>` passes a body
+    ``SigV4Client.invoke()`` passes a body
     from which it has redacted what the request carried (token, signature,
     credential headers), since servers quote them (S3's ``ExpiredToken``).
     """
