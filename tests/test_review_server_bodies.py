@@ -87,6 +87,15 @@ def echo() -> Iterator[tuple[str, list[dict[str, str]]]]:
         thread.join()
 
 
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's credentials, from the environment."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
 def _client(url: str) -> SigV4Client:
     return SigV4Client.new_client(
         endpoint=url,
@@ -133,13 +142,9 @@ def test_signature_mismatch_does_not_quote_the_signature(
 
 
 def test_cli_error_body_and_verbose_output_hold_no_secret(
-    echo: tuple[str, list[dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+    echo: tuple[str, list[dict[str, str]]], aws_env: None
 ) -> None:
     url, received = echo
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     out, err = io.StringIO(), io.StringIO()
     argv = ["-v", "-H", f"X-Api-Key: {API_KEY}", "--region", "us-east-1", f"{url}/x"]
     code = cli.main(argv, stdin=io.StringIO(), stdout=out, stderr=err)
@@ -150,13 +155,9 @@ def test_cli_error_body_and_verbose_output_hold_no_secret(
 
 
 def test_cli_follow_shows_each_hop_as_sent_with_every_signature_redacted(
-    echo: tuple[str, list[dict[str, str]]], monkeypatch: pytest.MonkeyPatch
+    echo: tuple[str, list[dict[str, str]]], aws_env: None
 ) -> None:
     url, received = echo
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     out, err = io.StringIO(), io.StringIO()
     argv = ["-v", "-L", "--region", "us-east-1", f"{url}/hop"]
     code = cli.main(argv, stdin=io.StringIO(), stdout=out, stderr=err)
