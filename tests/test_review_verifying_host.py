@@ -107,3 +107,19 @@ def test_the_refusal_says_which_header(verifying: VerifyingServer) -> None:
     data = f"GET /x HTTP/1.1\r\nHost: {host}\r\n{raw}Connection: close\r\n\r\n".encode()
     (answer,) = exchange(port, data)
     assert "Authorization" in json.loads(answer.body)["message"]
+
+
+def test_a_mismatch_answer_quotes_the_canonical_request_without_the_token(
+    verifying: VerifyingServer,
+) -> None:
+    port = verifying.port
+    host = f"127.0.0.1:{port}"
+    signed = _signed(port, "/x", host, TEMP)
+    raw = "".join(f"{n}: {v}\r\n" for n, v in signed.items())
+    # Signed for /x, sent for /y: the answer quotes the canonical request it computed.
+    data = f"GET /y HTTP/1.1\r\nHost: {host}\r\n{raw}Connection: close\r\n\r\n".encode()
+    (answer,) = exchange(port, data)
+    assert answer.status == 403
+    canonical = json.loads(answer.body)["canonicalRequest"]
+    assert "x-amz-security-token:<redacted>" in canonical
+    assert "tok" not in canonical.replace("token", "")

@@ -31,7 +31,7 @@ import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
 from ..exceptions import InvalidConfigError
-from ..models import Credentials
+from ..models import Credentials, redact_canonical_request
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
 from ._target import HOST, BadTarget, RequestTarget, parse_target
@@ -308,9 +308,7 @@ class VerifyingServer(BackgroundServer):
                 403,
                 _MISMATCH,
                 {
-                    "canonicalRequest": canonical_request.replace(token, "<redacted>")
-                    if token
-                    else canonical_request,
+                    "canonicalRequest": redact_canonical_request(canonical_request),
                     "stringToSign": string_to_sign,
                 },
             )
