@@ -34,8 +34,6 @@ __all__ = [
     "SigningResult",
     "redact_canonical_request",
     "redact_query",
-    "redact_secrets",
-    "sent_secrets",
 ]
 
 #: What a request body may be: bytes-like, text (sent as UTF-8), a readable
