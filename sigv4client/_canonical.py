@@ -93,14 +93,20 @@ def shown_url(url: str) -> str:
     if sep:
         netloc, slash, tail = rest.partition("/")
         url = f"{scheme}://{netloc.rpartition('@')[2]}{slash}{tail}"
-    return _SECRET_PARAMS.sub(r"\1<redacted>", url)
+    # The one rule for secret parameters (names percent-decoded, any case); a
+    # lazy import, as models builds on this module.
+    from .models import redact_query
+
+    rest, mark, fragment = url.partition("#")
+    base, qmark, query = rest.partition("?")
+    shown = f"{base}{qmark}{redact_query(query, credential=True)}"
+    return f"{shown}{mark}{redact_query(fragment, credential=True)}"
 
 
 # Characters a host may hold (RFC 3986 reg-name, IPv6 literal brackets), besides
 # non-ASCII letters that IDNA encodes: anything else (CR, LF, NUL, spaces,
 # '<', '"', ...) would be written into the Host header.
 _HOST_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=%\[\]:]*\Z")
-_SECRET_PARAMS = re.compile(r"((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=)[^&#]*")
 
 
 def _idna(host: str, url: str) -> str:

@@ -22,6 +22,7 @@ import json
 import re
 
 from .exceptions import SignatureMismatchError
+from .models import redact_secrets
 
 __all__ = ["mismatch_from_answer", "server_expectation"]
 
@@ -147,12 +148,11 @@ def mismatch_from_answer(
     if expected is None:
         return None
     theirs, sts = expected
-    ours = our_canonical_request
-    for secret in redact:
-        if secret:
-            ours = ours.replace(secret, "<redacted>")
-            theirs = theirs.replace(secret, "<redacted>")
-            body = body.replace(secret, "<redacted>")  # the server quotes it too
+    # The server quotes the token (and may echo the Authorization header).
+    ours = redact_secrets(our_canonical_request, redact)
+    theirs = redact_secrets(theirs, redact)
+    sts = redact_secrets(sts, redact)
+    body = redact_secrets(body, redact)
     diff = describe_difference(ours, theirs)
     if diff == _SAME:
         what = explain_same_canonical_request(our_string_to_sign, sts)

@@ -3,15 +3,17 @@
 Two operations, both refusing what another local user could have planted:
 
 - :func:`write_private_file` writes through a fresh temp file (``O_EXCL``,
-  ``O_NOFOLLOW``, mode 0600) in a folder made or tightened to 0700, then
-  renames it over the target. A symlink or a file planted at any name is
-  never written through; another process that holds the old file open never
-  sees the new content.
+  ``O_NOFOLLOW``, mode 0600), then renames it over the target. A symlink or a
+  file planted at any name is never written through; another process that
+  holds the old file open never sees the new content. A folder it creates is
+  0700; an existing one is tightened to 0700 only if it holds nothing but
+  that file (a project folder given as ``--cache ./session.json`` keeps its mode).
 - :func:`read_private_file` reads a file that must be a regular file (not a
   symlink), owned by this user and readable by no one else.
 
-A folder owned by another user is refused (:class:`PermissionError`): its owner
-could read or swap whatever is written there. Both raise :class:`PermissionError`
+Both refuse (:class:`PermissionError`) a folder that is a symlink (it could
+point anywhere), one owned by another user, and one others can write: their
+owner could read or swap whatever is written there. Both raise :class:`PermissionError`
 with a message that says what to do, and :class:`OSError` for the rest.
 """
 
@@ -51,18 +53,65 @@ def _check_owner(st: os.stat_result, path: Path, what: str) -> None:
         )
 
 
-def _open_private_dir(folder: Path) -> int:
-    """Make ``folder`` (0700) or tighten it to 0700; a descriptor of it, checked."""
-    folder.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
-    fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+def _symlinked(folder: Path) -> PermissionError:
+    return PermissionError(
+        f"the folder {str(folder)!r} is a symlink; a private file is kept only in a real "
+        "folder, or the link could send it anywhere. Remove the link, or choose another "
+        "location"
+    )
+
+
+def _open_dir(folder: Path) -> tuple[int, os.stat_result]:
+    """A descriptor of ``folder`` itself (never through a symlink) and its status."""
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISDIR(st.st_mode):
-            raise NotADirectoryError(f"{str(folder)!r} is not a folder")
+        fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
+    except OSError:
+        if folder.is_symlink():
+            raise _symlinked(folder) from None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISDIR(st.st_mode):
+        os.close(fd)
+        raise NotADirectoryError(f"{str(folder)!r} is not a folder")
+    if folder.is_symlink():  # where O_NOFOLLOW is missing
+        os.close(fd)
+        raise _symlinked(folder)
+    return fd, st
+
+
+def _others_can_write(st: os.stat_result, folder: Path) -> PermissionError:
+    return PermissionError(
+        f"others can write to the folder {str(folder)!r} (mode "
+        f"{stat.S_IMODE(st.st_mode):o}): they could replace a private file there. Run "
+        f"'chmod go-w {folder}', or choose a location in a folder only you can write"
+    )
+
+
+def _only_ours(fd: int, name: str) -> bool:
+    # The cache itself and temp files left by an interrupted write of it.
+    return all(
+        entry == name or (entry.startswith(f".{name}.") and entry.endswith(".tmp"))
+        for entry in os.listdir(fd)
+    )
+
+
+def _open_private_dir(folder: Path, name: str) -> int:
+    """A checked descriptor of ``folder``, made 0700 if created here.
+
+    An existing folder is tightened to 0700 only if it holds nothing but the
+    file ``name`` (a project folder keeps its mode); otherwise one that others
+    can write is refused.
+    """
+    created = not os.path.lexists(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
+    fd, st = _open_dir(folder)
+    try:
         _check_owner(st, folder, "folder")
-        if stat.S_IMODE(st.st_mode) != _DIR_MODE:
+        if stat.S_IMODE(st.st_mode) != _DIR_MODE and (created or _only_ours(fd, name)):
             # On the descriptor: the folder checked is the folder changed.
             os.fchmod(fd, _DIR_MODE)
+        elif st.st_mode & 0o022:
+            raise _others_can_write(st, folder)
     except BaseException:
         os.close(fd)
         raise
@@ -77,7 +126,7 @@ def write_private_file(path: Path, data: bytes) -> None:
     disk, and the temp file is renamed over ``path`` (which replaces a symlink
     there rather than following it).
     """
-    dir_fd = _open_private_dir(path.parent)
+    dir_fd = _open_private_dir(path.parent, path.name)
     try:
         tmp = f".{path.name}.{secrets.token_hex(8)}.tmp"
         fd = os.open(
@@ -109,10 +158,21 @@ def read_private_file(path: Path) -> bytes | None:
     regular file, a file owned by another user, or one that others may read or
     write (the message gives the ``chmod`` that fixes it).
     """
+    # The folder as the writer checks it: not a symlink, and not one others
+    # can write (they could have put the file there); the file is opened in it.
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+        dir_fd, dir_st = _open_dir(path.parent)
     except FileNotFoundError:
         return None
+    try:
+        _check_owner(dir_st, path.parent, "folder")
+        if dir_st.st_mode & 0o022:
+            raise _others_can_write(dir_st, path.parent)
+        fd = os.open(path.name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise
     except OSError:
         if path.is_symlink():
             raise PermissionError(
@@ -120,6 +180,8 @@ def read_private_file(path: Path) -> bytes | None:
                 "file. Remove the link and log in again"
             ) from None
         raise
+    finally:
+        os.close(dir_fd)
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):

@@ -31,13 +31,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from . import __version__
+from ._canonical import shown_url
 from ._diagnose import mismatch_from_answer
 from ._private_files import read_private_file, write_private_file
 from .exceptions import CredentialsError, SigV4ClientError
-from .models import Credentials, HttpRequest, SigningConfig
+from .models import Credentials, HttpRequest, SigningConfig, redact_secrets, sent_secrets
 
 if TYPE_CHECKING:
     import requests
@@ -331,15 +332,6 @@ _CLI_HOW_TO_CONFIGURE = (
 )
 
 
-def _redact(text: str, creds: Credentials, *also: str) -> str:
-    # The token appears raw in a header line and percent-encoded in a presigned query.
-    for secret in (creds.secret_access_key, creds.session_token, *also):
-        if secret:
-            text = text.replace(secret, "<redacted>")
-            text = text.replace(quote(secret, safe="-_.~"), "<redacted>")
-    return text
-
-
 def _body(data: str | None, stdin: IO[str]) -> bytes | IO[bytes]:
     if data is None:
         return b""
@@ -355,10 +347,15 @@ def _body(data: str | None, stdin: IO[str]) -> bytes | IO[bytes]:
 
 def _headers(raw: Sequence[str]) -> list[tuple[str, str]]:
     out = []
-    for item in raw:
+    for index, item in enumerate(raw, 1):
         name, sep, value = item.partition(":")
         if not sep or not name.strip():
-            raise _Failure(EXIT_USAGE, f"bad header {item!r}: use -H 'Name: value'")
+            # Not echoed: a header value is often a token.
+            raise _Failure(
+                EXIT_USAGE,
+                f"bad header in -H argument {index}: no 'Name:' before the value; "
+                "use -H 'Name: value'",
+            )
         out.append((name.strip(), value.strip()))
     return out
 
@@ -386,27 +383,34 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     config = SigningConfig(region=_region(args, args.url), service=args.service)
     body = _body(args.data, stdin)
     method = args.method or ("POST" if args.data is not None else "GET")
+    user_headers = _headers(args.header)
+    # What -v and an error answer never show: the credentials, any header value
+    # that may be one (a bearer token given with -H), and every signature.
+    secrets = (creds.secret_access_key, creds.session_token, *sent_secrets(user_headers))
     try:
-        request = HttpRequest(method=method, url=args.url, headers=_headers(args.header), body=body)
+        request = HttpRequest(method=method, url=args.url, headers=user_headers, body=body)
         if args.presign:
             result = presign_result(request, creds, config, expires_in=args.expires)
         else:
             result = sign(request, creds, config)
-        if args.verbose:
+        if args.verbose and not args.location:
             print(
                 "* canonical request:",
-                _redact(result.redacted_canonical_request(), creds),
+                redact_secrets(result.redacted_canonical_request(), secrets),
                 sep="\n",
                 file=stderr,
             )
             print("* string to sign:", result.string_to_sign, sep="\n", file=stderr)
             for name, value in result.headers:
-                shown = value
-                if name == "Authorization":
-                    shown = value.split("Signature=")[0] + "Signature=<redacted>"
-                elif name == "X-Amz-Security-Token":
-                    shown = "<redacted>"
-                print(f"> {name}: {shown}", file=stderr)
+                shown = "<redacted>" if name == "X-Amz-Security-Token" else value
+                print(f"> {name}: {redact_secrets(shown, secrets)}", file=stderr)
+        elif args.verbose:
+            # With -L each hop is signed as it is sent (a new date, a new
+            # signature): what was sent is shown below, hop by hop.
+            print(
+                "* -L: each hop is signed when it is sent; its headers follow, as sent",
+                file=stderr,
+            )
         if args.presign:
             print(result.url, file=stdout)
             return 0
@@ -426,7 +430,7 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
                     response = session.request(
                         method,
                         args.url,
-                        headers=dict(_headers(args.header)),
+                        headers=dict(user_headers),
                         data=body or None,
                         timeout=args.timeout,
                         stream=True,
@@ -459,7 +463,9 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     with response:
         if args.verbose:
             for hop in (*response.history, response):
-                _show_response(hop, creds, result.signature, stderr)
+                if args.location:
+                    _show_sent(hop.request, secrets, stderr)
+                _show_response(hop, secrets, stderr)
         if args.include:
             print(f"HTTP/1.1 {response.status_code} {response.reason}", file=stdout)
             for name, value in response.headers.items():
@@ -470,15 +476,19 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
                 for chunk in response.iter_content(1 << 16):
                     f.write(chunk)
         else:
-            stdout.write(response.text)
-            if response.text and not response.text.endswith("\n"):
+            text = response.text
+            if response.status_code >= 400:
+                # An error answer may quote the token or the Authorization header.
+                text = redact_secrets(text, secrets)
+            stdout.write(text)
+            if text and not text.endswith("\n"):
                 stdout.write("\n")
-        if response.status_code == 403 and not args.output:
+        if response.status_code == 403 and not args.output and not response.history:
             mismatch = mismatch_from_answer(
                 403,
                 response.text,
                 result.canonical_request,
-                (creds.session_token,),
+                secrets,
                 our_string_to_sign=result.string_to_sign,
             )
             if mismatch is not None:
@@ -489,21 +499,35 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     return 0
 
 
+# Request headers whose value is a credential, whole: shown by name only.
+_SECRET_REQUEST_HEADERS = frozenset({"cookie", "proxy-authorization", "x-amz-security-token"})
 # Response headers that may carry a credential: shown by name only.
 _SECRET_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "authorization", "proxy-authorization", "x-amz-security-token"}
 )
 
 
+def _show_sent(
+    request: requests.PreparedRequest, secrets: tuple[str | None, ...], stderr: IO[str]
+) -> None:
+    # As curl -v shows it: "> " before the request line and each header sent.
+    # Authorization keeps its scope and signed headers; its signature goes.
+    print(f"> {request.method} {shown_url(request.url or '')}", file=stderr)
+    for name, value in request.headers.items():
+        shown = "<redacted>" if name.lower() in _SECRET_REQUEST_HEADERS else value
+        print(f"> {name}: {redact_secrets(shown, secrets)}", file=stderr)
+    print(">", file=stderr)
+
+
 def _show_response(
-    response: requests.Response, creds: Credentials, signature: str, stderr: IO[str]
+    response: requests.Response, secrets: tuple[str | None, ...], stderr: IO[str]
 ) -> None:
     # As curl -v shows it: "< " before the status line and each header.
     version = {10: "1.0", 11: "1.1", 20: "2"}.get(getattr(response.raw, "version", 11), "1.1")
     print(f"< HTTP/{version} {response.status_code} {response.reason}", file=stderr)
     for name, value in response.headers.items():
         shown = "<redacted>" if name.lower() in _SECRET_RESPONSE_HEADERS else value
-        print(f"< {name}: {_redact(shown, creds, signature)}", file=stderr)
+        print(f"< {name}: {redact_secrets(shown, secrets)}", file=stderr)
     print("<", file=stderr)
 
 

@@ -21,7 +21,14 @@ from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
 from .integrations._common import AdapterSigner, AnyCredentialsSource, region_for
-from .models import Credentials, HttpRequest, SignedRequest, SigningConfig
+from .models import (
+    Credentials,
+    HttpRequest,
+    SignedRequest,
+    SigningConfig,
+    redact_secrets,
+    sent_secrets,
+)
 
 if TYPE_CHECKING:
     # requests is imported when invoke() first sends: signing alone loads no HTTP library.
@@ -365,15 +372,18 @@ class SigV4Client:
             hooks={"response": [guard]},
         )
         if not 200 <= response.status_code < 300:
-            token = signed.headers.get("X-Amz-Security-Token")
+            # A server may quote what it was sent (S3's ExpiredToken quotes the
+            # token; some echo Authorization): none of it goes into the error.
+            secrets = sent_secrets(signed.headers.items())
             # After a redirect the answer is to another request than the one printed here.
             if not response.history:
                 mismatch = mismatch_from_answer(
-                    response.status_code, response.text, signed.canonical_request, (token,)
+                    response.status_code, response.text, signed.canonical_request, secrets
                 )
                 if mismatch is not None:
                     raise mismatch
-            raise ApiError(response.status_code, response.text, signed.url.partition("?")[0])
+            body = redact_secrets(response.text, secrets)
+            raise ApiError(response.status_code, body, signed.url.partition("?")[0])
         if "json" in response.headers.get("Content-Type", "") and response.content:
             return response.json()
         return response.text

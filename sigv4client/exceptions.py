@@ -208,6 +208,9 @@ class ApiError(SigV4ClientError):
     ``status`` is the HTTP status code, ``body`` the response text, ``url`` the
     URL that was called (without its query string, which may carry a signature),
     ``operation`` the operationId when an :class:`~sigv4client.ApiClient` called it.
+    ``SigV4Client.invoke()`` passes a body from which it has redacted what the
+    request carried (token, signature, credential headers), since servers quote
+    them (S3's ``ExpiredToken``).
     """
 
     def __init__(self, status: int, body: str, url: str = "", operation: str = "") -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ._canonical import shown_url
 from .exceptions import (
@@ -127,10 +127,13 @@ class Credentials:
     def __post_init__(self) -> None:
         if not isinstance(self.access_key_id, str) or not self.access_key_id:
             raise InvalidCredentialsError("access_key_id must be a non-empty string")
-        if _BAD_KEY_ID.search(self.access_key_id):
+        bad = _BAD_KEY_ID.search(self.access_key_id)
+        if bad:
+            # Not echoed: a key id with '/' is most often the secret key, the pair swapped.
             raise InvalidCredentialsError(
-                f"access_key_id {self.access_key_id!r} contains whitespace, '/', ',' or '='; "
-                "copy the key id exactly as AWS issued it"
+                f"access_key_id contains {bad.group()!r} (whitespace, '/', ',' and '=' are "
+                "not allowed); check that the key id and the secret key are not swapped, "
+                "and copy the key id exactly as AWS issued it"
             )
         if not isinstance(self.secret_access_key, str) or not self.secret_access_key:
             raise InvalidCredentialsError(
@@ -177,8 +180,11 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
         try:
             name, value = pair
         except (TypeError, ValueError):
+            # Not echoed: the item may hold a credential.
+            size = f"{len(pair)} items" if hasattr(pair, "__len__") else "not a pair"
             raise InvalidRequestError(
-                f"headers must be (name, value) pairs or a mapping, got item {pair!r}"
+                "headers must be (name, value) pairs or a mapping, got a "
+                f"{type(pair).__name__} ({size})"
             ) from None
         if not isinstance(name, str) or not isinstance(value, str):
             raise InvalidRequestError(
@@ -338,8 +344,11 @@ def redact_canonical_request(canonical_request: str) -> str:
     )
 
 
-def redact_query(query: str) -> str:
+def redact_query(query: str, *, credential: bool = False) -> str:
     """``query`` with the values of ``X-Amz-Security-Token`` and ``X-Amz-Signature`` redacted.
+
+    ``credential=True`` redacts ``X-Amz-Credential`` too (a URL in a message
+    need not name the key; a canonical request keeps it, to compare scopes).
 
     Names are matched as a server reads them, percent-decoded and in any case,
     so a wire query (a request line in a log) is covered as well as a canonical one.
@@ -349,12 +358,74 @@ def redact_query(query: str) -> str:
     """
     if "%" not in query and "amz" not in query.lower():
         return query  # no secret parameter, however it is spelled
+    names = _SECRET_QUERY_NAMES | {"x-amz-credential"} if credential else _SECRET_QUERY_NAMES
     items = query.split("&")
     for i, item in enumerate(items):
         name, eq, _ = item.partition("=")
-        if eq and unquote(name.replace("+", " ")).lower() in _SECRET_QUERY_NAMES:
+        if eq and unquote(name.replace("+", " ")).lower() in names:
             items[i] = f"{name}=<redacted>"
     return "&".join(items)
+
+
+# A SigV4 signature wherever a text quotes it: an Authorization header echoed
+# in an error body, a presigned URL, a later hop signed again (any hop's).
+_SIGNATURE_IN_TEXT = re.compile(r"((?:X-Amz-)?Signature=)[0-9a-f]{64}(?![0-9a-f])", re.I)
+# Headers whose name says they carry a credential (Authorization, X-Api-Key,
+# X-Amz-Security-Token, Cookie, X-Auth-Token, ...). Not every hidden header: a
+# signature mismatch must still show a header value that a proxy changed.
+_CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|pass|session|cookie|credential", re.I)
+# Below this length a value is not taken for a credential: replacing a short
+# word everywhere in a body would hide the answer, not a secret.
+_MIN_SECRET_HEADER_VALUE = 8
+
+
+def sent_secrets(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The header values of a request that are credentials, for :func:`redact_secrets`.
+
+    The headers whose name says they carry one (``Authorization``,
+    ``X-Api-Key``, ``X-Amz-Security-Token``, ``Cookie``, ...): the value as
+    sent and, for ``"<scheme> <credentials>"`` (``Bearer ...``), the
+    credentials alone. Values under 8 characters are left out.
+
+    >>> sent_secrets([("Host", "h"), ("Authorization", "Bearer abc.def.ghi"), ("X-N", "12345678")])
+    ('Bearer abc.def.ghi', 'abc.def.ghi')
+    """
+    out: list[str] = []
+    for name, value in headers:
+        if name.strip().lower() in _SHOWN_HEADER_VALUES or not _CREDENTIAL_HEADER.search(name):
+            continue
+        value = value.strip()
+        for part in (value, value.rpartition(" ")[2]):
+            if len(part) >= _MIN_SECRET_HEADER_VALUE and part not in out:
+                out.append(part)
+    return tuple(out)
+
+
+def redact_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` (a server's answer, a log line) with each secret, and any signature, redacted.
+
+    Each secret is replaced as sent, percent-encoded (a query or a form) and
+    with ``/`` JSON-escaped (``\\/``); any ``Signature=`` or ``X-Amz-Signature=``
+    followed by 64 hex digits is replaced too, whichever request it signed.
+    The longest secrets go first, so one inside another is not half shown.
+
+    >>> redact_secrets("<Token>t0k/en+1</Token> Signature=" + "ab" * 32, ["t0k/en+1"])
+    '<Token><redacted></Token> Signature=<redacted>'
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms.update(
+                (
+                    secret,
+                    quote(secret, safe="-_.~"),
+                    quote(secret, safe=""),
+                    secret.replace("/", "\\/"),
+                )
+            )
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "<redacted>")
+    return _SIGNATURE_IN_TEXT.sub(r"\1<redacted>", text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

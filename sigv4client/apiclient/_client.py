@@ -21,7 +21,7 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ from ..exceptions import (
     RequestValidationError,
 )
 from ..integrations._common import AdapterSigner, AnyCredentialsSource
-from ..models import Credentials, HttpRequest
+from ..models import Credentials, HttpRequest, redact_secrets, sent_secrets
 from ..tokens import CognitoTokenAuth, TokenAuth, TokenSource
 from ._encoding import (
     encode_body,
@@ -439,18 +439,25 @@ class _Plan:
         headers: tuple[tuple[str, str], ...],
         content: bytes,
         canonical_request: str | None,
-        session_token: str | None,
+        sent: Iterable[tuple[str, str]],
     ) -> ApiResponse:
-        """The parsed 2xx answer, or the error a non-2xx status stands for."""
+        """The parsed 2xx answer, or the error a non-2xx status stands for.
+
+        ``sent`` are the headers the request went out with: a server may quote
+        them (S3's ``ExpiredToken`` quotes the token, some echo Authorization
+        or an API key), and none of their secrets goes into the error.
+        """
         name = prepared.operation.operation_id
         text = content.decode("utf-8", "replace")
         if not 200 <= status < 300:
+            secrets = sent_secrets(sent)
             if canonical_request is not None:
-                mismatch = mismatch_from_answer(status, text, canonical_request, (session_token,))
+                mismatch = mismatch_from_answer(status, text, canonical_request, secrets)
                 if mismatch is not None:
                     mismatch.operation = name
                     raise mismatch
-            raise ApiError(status, text, url.partition("?")[0], operation=name)
+            body = redact_secrets(text, secrets)
+            raise ApiError(status, body, url.partition("?")[0], operation=name)
         media = next((v for k, v in headers if k.lower() == "content-type"), "")
         data: object
         if not content:
@@ -667,7 +674,7 @@ class ApiClient(_Common):
             headers=tuple(response.headers.items()),
             content=response.content,
             canonical_request=canonical,
-            session_token=credentials.session_token if credentials is not None else None,
+            sent=sent_headers,
         )
 
     def close(self) -> None:
@@ -800,7 +807,7 @@ class AsyncApiClient(_Common):
             headers=tuple(response.headers.multi_items()),
             content=response.content,
             canonical_request=canonical,
-            session_token=credentials.session_token if credentials is not None else None,
+            sent=sent_headers,
         )
 
     async def aclose(self) -> None:

@@ -60,6 +60,7 @@ credentials provider, which holds the lock.
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import logging
 import secrets
 import time
@@ -342,7 +343,9 @@ class CognitoUser:
             if (
                 isinstance(exc, (AuthenticationError, PasswordResetRequiredError))
                 and username == self._username
-                and password == self._password
+                and self._password is not None
+                and password is not None
+                and hmac.compare_digest(password.encode("utf-8"), self._password.encode("utf-8"))
             ):
                 # The kept password no longer opens the account: drop it.
                 self._password = None

@@ -35,7 +35,16 @@ _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~]+) (HTTP/1\.[
 _FIELD_LINE = re.compile(
     rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x1f\x7f]|\t)*?)[ \t]*\r?\n"
 )
-_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+# RFC 9112 7.1 and 7.1.1: chunk-size [ chunk-ext ] CRLF, where
+#   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+# a name is a token, a value a token or a quoted-string. Nothing else: no
+# space around the size, no control character, no bare LF.
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
+_CHUNK_LINE = re.compile(
+    rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[ \t]*%s(?:[ \t]*=[ \t]*(?:%s|%s))?)*\r\n"
+    % (_TOKEN, _TOKEN, _QUOTED)
+)
 _COPY = 1 << 20  # bytes read at a time: a large body never sits whole in one buffer
 
 
@@ -243,23 +252,23 @@ def _read_chunked(handler: BaseHTTPRequestHandler, limit: int, sink: _Sink) -> N
     rfile = handler.rfile
     total = 0
     while True:
-        line = rfile.readline(_MAX_LINE)
-        size_text = line.split(b";", 1)[0].strip()
-        if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
-            raise BadBody(400, "Invalid chunked request body")
-        size = int(size_text, 16)
+        chunk_line = _CHUNK_LINE.fullmatch(rfile.readline(_MAX_LINE))
+        if chunk_line is None:
+            raise BadBody(400, "Invalid chunked request body: bad chunk-size line")
+        size = int(chunk_line.group(1), 16)
         if size == 0:
             break
         total += size
         if total > limit:
             raise BadBody(413, "Request Too Long")
         _copy(handler, size, sink)
-        if rfile.readline(3) not in (b"\r\n", b"\n"):
-            raise BadBody(400, "Invalid chunked request body")
-    for _ in range(_MAX_FIELDS):  # trailer fields, ignored
+        if rfile.readline(3) != b"\r\n":
+            raise BadBody(400, "Invalid chunked request body: chunk data not followed by CRLF")
+    # RFC 9112 7.1.2: trailer fields are field lines (ignored here), then CRLF.
+    for _ in range(_MAX_FIELDS):
         line = rfile.readline(_MAX_LINE)
-        if line in (b"\r\n", b"\n"):
+        if line == b"\r\n":
             return
-        if not line.endswith(b"\n"):
+        if not line.endswith(b"\r\n") or _FIELD_LINE.fullmatch(line) is None:
             break
-    raise BadBody(400, "Invalid chunked request body")
+    raise BadBody(400, "Invalid chunked request body: bad trailer")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes
 
 __all__ = [
+    "HOST",
     "BadTarget",
     "RequestTarget",
     "canonical_path",
@@ -36,6 +37,11 @@ __all__ = [
     "route_target",
 ]
 
+#: A Host header both local servers accept: a DNS name or an IPv4 address, or an IPv6
+#: literal, and an optional port (RFC 9110 7.2, without userinfo). Each signs and
+#: routes ``http://<Host><target>``: a '/', '?', '#' or '@' in Host would move
+#: where the target starts, so that what is verified is not what is served.
+HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 # RFC 3986 pchar and query characters, all printable ASCII: what a target may hold.
 _PRINTABLE = re.compile(r"[!-~]*\Z")
 # A '%' that does not start a %XX escape (RFC 3986 2.1).

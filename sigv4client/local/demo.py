@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hmac
 import json
 import os
 import shlex
@@ -82,7 +83,11 @@ def notes_api(
 
 def _lambda_policy(event: dict[str, object]) -> dict[str, object]:
     # A TOKEN-mode Lambda authorizer: one demo API key is allowed.
-    if event.get("authorizationToken") != _DEMO_API_KEY:
+    token = event.get("authorizationToken")
+    # Constant time: the comparison must not tell how much of a guess was right.
+    if not isinstance(token, str) or not hmac.compare_digest(
+        token.encode("utf-8"), _DEMO_API_KEY.encode("utf-8")
+    ):
         raise Unauthorized
     return {
         "principalId": "demo-api-key",

@@ -75,6 +75,7 @@ from ._responses import (
     refusal,
 )
 from ._routes import DEFAULT_ROUTE, RouteTable, parse_route_key
+from ._target import HOST as _HOST
 from ._target import BadTarget, canonical_path, route_target
 from .authorizers._base import (
     ApiType,
@@ -113,7 +114,6 @@ logger = logging.getLogger("sigv4client.local.gateway")
 AuthorizationType = Literal["AWS_IAM", "NONE"] | Authorizer
 
 _MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB.
-_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 # API Gateway's stage names: letters, digits, '-' and '_' (and an HTTP API's $default).
 _STAGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _VARIABLE = re.compile(r"[A-Za-z0-9_]{1,64}")

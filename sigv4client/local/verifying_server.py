@@ -31,10 +31,10 @@ import botocore.credentials
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 
 from ..exceptions import InvalidConfigError
-from ..models import Credentials
+from ..models import Credentials, redact_canonical_request
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
-from ._target import BadTarget, RequestTarget, parse_target
+from ._target import HOST, BadTarget, RequestTarget, parse_target
 
 __all__ = ["ResolveSecret", "VerifyingServer"]
 
@@ -64,6 +64,10 @@ class _Denied(Exception):
         self.status = status
         self.message = message
         self.extra = dict(extra or {})
+
+
+# Headers a signed request carries once: the signature, its date, its token.
+_ONCE = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
 
 
 def _read_body(handler: BaseHTTPRequestHandler, limit: int) -> IO[bytes]:
@@ -149,6 +153,11 @@ class VerifyingServer(BackgroundServer):
                         logger.debug("local server: refused %s: %s", self.shown_target(), bad)
                         self._send(400, {"message": "Bad Request"})
                         return
+                    # The framing allows one Host; the URL verified is http://<Host><target>.
+                    if not HOST.fullmatch(self.headers.get("Host", "").strip()):
+                        logger.debug("local server: refused %s: bad Host", self.shown_target())
+                        self._send(400, {"message": "Bad Request"})
+                        return
                     self._respond(body, target)
 
             def _respond(self, body: IO[bytes], target: RequestTarget) -> None:
@@ -210,6 +219,10 @@ class VerifyingServer(BackgroundServer):
         super().__init__()
 
     def _verify(self, handler: BaseHTTPRequestHandler, body: IO[bytes]) -> str:
+        # One value each, or which one was verified is a guess another reader may not share.
+        for name in _ONCE:
+            if len(handler.headers.get_all(name) or ()) > 1:
+                raise _Denied(403, f"The request holds more than one '{name}' header.")
         auth = handler.headers.get("Authorization")
         if auth is None:
             raise _Denied(403, "Missing Authentication Token")
@@ -295,9 +308,7 @@ class VerifyingServer(BackgroundServer):
                 403,
                 _MISMATCH,
                 {
-                    "canonicalRequest": canonical_request.replace(token, "<redacted>")
-                    if token
-                    else canonical_request,
+                    "canonicalRequest": redact_canonical_request(canonical_request),
                     "stringToSign": string_to_sign,
                 },
             )
