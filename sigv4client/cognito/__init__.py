@@ -14,6 +14,7 @@ Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 
 from __future__ import annotations
 
+from ._transport import RetryPolicy
 from .challenges import (
     Answer,
     Challenge,
@@ -40,7 +41,7 @@ from .identity import (
 )
 from .srp import secret_hash
 from .tokens import Tokens
-from .user import CognitoUser, IdpClient, RetryPolicy
+from .user import CognitoUser, IdpClient
 
 __all__ = [
     "Answer",

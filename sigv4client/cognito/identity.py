@@ -13,7 +13,13 @@ Three flows, each wrapped in a
   ``Logins`` at all (the pool must allow unauthenticated identities).
 
 Every call here is an unauthenticated AWS API, so it is sent unsigned and
-needs no AWS credentials on the machine.
+needs no AWS credentials on the machine. Calls go through the one Cognito
+transport (:mod:`sigv4client.cognito._transport`): throttling is retried with
+backoff by :class:`RetryPolicy`, and Cognito's messages never reach an
+exception unredacted.
+
+The user is anything with the ID token and the user pool's name
+(:class:`IdTokenSource`): a :class:`~sigv4client.cognito.CognitoUser` is one.
 """
 
 from __future__ import annotations
@@ -21,18 +27,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import Protocol
 
 from ..credentials import RefreshingCredentialsProvider
-from ..exceptions import CognitoConfigError, IdentityPoolError, ThrottledError
+from ..exceptions import CognitoConfigError, CognitoError, IdentityPoolError, ThrottledError
 from ..models import Credentials
-
-if TYPE_CHECKING:
-    from .user import CognitoUser
+from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
+from .tokens import Tokens
 
 __all__ = [
+    "IdTokenSource",
     "IdentityClient",
     "IdentityPoolCredentials",
     "StsClient",
@@ -62,20 +66,23 @@ class StsClient(Protocol):
         """AssumeRoleWithWebIdentity."""
 
 
-def _unsigned_client(service: str, region: str, endpoint_url: str | None) -> object:
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
+class IdTokenSource(Protocol):
+    """A logged-in user-pool user, as the identity pool needs it (:class:`CognitoUser` is one)."""
 
-    # A session of our own (the default one is shared, and not thread-safe);
-    # botocore's standard retry mode backs off on throttling.
-    make_client: Callable[..., object] = boto3.session.Session().client
-    return make_client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(signature_version=UNSIGNED, retries={"mode": "standard"}),
-    )
+    @property
+    def user_pool_id(self) -> str:
+        """The user pool id, ``<region>_<id>``."""
+
+    @property
+    def region(self) -> str:
+        """The user pool's region."""
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint of a local Cognito, or ``None`` for AWS."""
+
+    def get_tokens(self) -> Tokens:
+        """Tokens with an ID token that is still valid (refreshed if needed)."""
 
 
 def _as_utc(value: object) -> datetime | None:
@@ -103,13 +110,14 @@ class IdentityPoolCredentials:
         self,
         identity_pool_id: str,
         *,
-        user: CognitoUser | None = None,
+        user: IdTokenSource | None = None,
         role_arn: str | None = None,
         role_session_name: str = "sigv4client",
         duration_seconds: int = 3600,
         endpoint_url: str | None = None,
         client: IdentityClient | None = None,
         sts_client: StsClient | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         if not isinstance(identity_pool_id, str):
             raise CognitoConfigError("identity_pool_id must be a string '<region>:<uuid>'")
@@ -134,11 +142,19 @@ class IdentityPoolCredentials:
             if endpoint_url is not None
             else (user.endpoint_url if user is not None else None)
         )
-        self._client = client
-        self._sts = sts_client
+        self._transport = Transport(
+            region=region,
+            endpoint_url=self.endpoint_url,
+            retry=retry,
+            clients={"cognito-identity": client, "sts": sts_client},
+        )
         self._identity_id: str | None = None
         self._lock = threading.Lock()
-        self.calls: dict[str, int] = {}
+
+    @property
+    def calls(self) -> Mapping[str, int]:
+        """The Cognito and STS calls made so far, by API name (retries included)."""
+        return self._transport.calls
 
     @property
     def login_key(self) -> str | None:
@@ -152,66 +168,44 @@ class IdentityPoolCredentials:
         """The identity id, once ``GetId`` has run."""
         return self._identity_id
 
-    def _cognito(self) -> IdentityClient:
-        if self._client is None:
-            self._client = _unsigned_client(  # type: ignore[assignment]  # a boto3 client
-                "cognito-identity", self.region, self.endpoint_url
-            )
-        assert self._client is not None
-        return self._client
+    def _call(self, service: str, method: str, **request: object) -> Mapping[str, object]:
+        return self._transport.call(service, method, request, map_error=self._map_error)
 
-    def _sts_client(self) -> StsClient:
-        if self._sts is None:
-            self._sts = _unsigned_client(  # type: ignore[assignment]  # a boto3 client
-                "sts", self.region, self.endpoint_url
-            )
-        assert self._sts is not None
-        return self._sts
-
-    def _call(
-        self, operation: str, fn: Callable[..., Mapping[str, object]], **kwargs: object
-    ) -> Mapping[str, object]:
-        self.calls[operation] = self.calls.get(operation, 0) + 1
+    def _map_error(
+        self, operation: str, code: str, message: str, sent_secrets: tuple[str, ...]
+    ) -> CognitoError:
         where = f"identity pool {self.identity_pool_id!r}"
-        try:
-            return fn(**kwargs)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code == "ResourceNotFoundException":
-                raise CognitoConfigError(
-                    f"{where} was not found in {self.region}; check the id and the region", code
-                ) from exc
-            if code in ("TooManyRequestsException", "LimitExceededException", "Throttling"):
-                raise ThrottledError(
-                    f"{operation} on {where} was still throttled after retries; slow down",
-                    code,
-                ) from exc
-            if code == "NotAuthorizedException" and self.user is None:
-                raise IdentityPoolError(
-                    f"{where} does not allow unauthenticated (guest) identities ({code}); "
-                    "enable them in the pool, or log a user in",
-                    code,
-                ) from exc
-            if code == "NotAuthorizedException":
-                raise IdentityPoolError(
-                    f"{where} refused the user-pool token ({code}); check that the pool lists "
-                    f"user pool {self.user.user_pool_id!r} and its app client "  # type: ignore[union-attr]
-                    "as an authentication provider",
-                    code,
-                ) from exc
-            if code in ("InvalidIdentityPoolConfigurationException", "AccessDenied"):
-                raise IdentityPoolError(
-                    f"{operation} on {where}: no usable role for this identity ({code}); "
-                    "check the pool's roles and each role's trust policy",
-                    code,
-                ) from exc
-            raise IdentityPoolError(
-                f"{operation} failed on {where} ({code or 'error'})", code or None
-            ) from exc
-        except BotoCoreError as exc:
-            raise IdentityPoolError(
-                f"{operation} could not reach Cognito for {where}: {type(exc).__name__}"
-            ) from exc
+        if code == "ResourceNotFoundException":
+            return CognitoConfigError(
+                f"{where} was not found in {self.region}; check the id and the region", code
+            )
+        if code == "LimitExceededException":
+            return ThrottledError(
+                f"{operation} on {where} exceeded a Cognito limit; wait a minute before "
+                "trying again, or ask AWS to raise the quota",
+                code,
+            )
+        if code == "NotAuthorizedException" and self.user is None:
+            return IdentityPoolError(
+                f"{where} does not allow unauthenticated (guest) identities ({code}); "
+                "enable them in the pool, or log a user in",
+                code,
+            )
+        if code == "NotAuthorizedException":
+            assert self.user is not None
+            return IdentityPoolError(
+                f"{where} refused the user-pool token ({code}); check that the pool lists "
+                f"user pool {self.user.user_pool_id!r} and its app client "
+                "as an authentication provider",
+                code,
+            )
+        if code in ("InvalidIdentityPoolConfigurationException", "AccessDenied"):
+            return IdentityPoolError(
+                f"{operation} on {where}: no usable role for this identity ({code}); "
+                "check the pool's roles and each role's trust policy",
+                code,
+            )
+        return IdentityPoolError(f"{operation} failed on {where} ({code or 'error'})", code or None)
 
     def _logins(self) -> dict[str, str]:
         if self.user is None:
@@ -226,7 +220,7 @@ class IdentityPoolCredentials:
                 request: dict[str, object] = {"IdentityPoolId": self.identity_pool_id}
                 if logins:
                     request["Logins"] = dict(logins)
-                response = self._call("GetId", self._cognito().get_id, **request)
+                response = self._call("cognito-identity", "get_id", **request)
                 self._identity_id = str(response["IdentityId"])
             return self._identity_id
 
@@ -238,16 +232,14 @@ class IdentityPoolCredentials:
         if logins:
             request["Logins"] = logins
         if self.role_arn is None:
-            response = self._call(
-                "GetCredentialsForIdentity", self._cognito().get_credentials_for_identity, **request
-            )
+            response = self._call("cognito-identity", "get_credentials_for_identity", **request)
             raw = response.get("Credentials")
             key_field = "SecretKey"
         else:
-            token = self._call("GetOpenIdToken", self._cognito().get_open_id_token, **request)
+            token = self._call("cognito-identity", "get_open_id_token", **request)
             response = self._call(
-                "AssumeRoleWithWebIdentity",
-                self._sts_client().assume_role_with_web_identity,
+                "sts",
+                "assume_role_with_web_identity",
                 RoleArn=self.role_arn,
                 RoleSessionName=self.role_session_name,
                 WebIdentityToken=str(token["Token"]),
@@ -275,7 +267,7 @@ class IdentityPoolCredentials:
 
 
 def identity_credentials(
-    user: CognitoUser,
+    user: IdTokenSource,
     identity_pool_id: str,
     *,
     client: IdentityClient | None = None,
@@ -293,7 +285,7 @@ def identity_credentials(
 
 
 def basic_identity_credentials(
-    user: CognitoUser,
+    user: IdTokenSource,
     identity_pool_id: str,
     role_arn: str,
     *,

@@ -47,11 +47,11 @@ Failed logins
     :meth:`CognitoUser.respond` gets the tokens.
 
 Retries
-    ``TooManyRequestsException`` is retried with exponential backoff and
-    jitter (:class:`RetryPolicy`), then raised as :class:`ThrottledError`.
-    botocore's own retries are switched off: a challenge answer that may have
-    reached Cognito must not be sent twice (its session is single-use), and a
-    throttled call was not processed, so only throttling is safe to repeat.
+    Every call goes through the one Cognito transport
+    (:mod:`sigv4client.cognito._transport`): ``TooManyRequestsException`` is
+    retried with exponential backoff and jitter (:class:`RetryPolicy`), then
+    raised as :class:`ThrottledError`; nothing else is repeated (a challenge
+    answer's session is single-use).
 
 Not thread-safe: share one user across threads through a refreshing
 credentials provider, which holds the lock.
@@ -63,11 +63,9 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import (
@@ -81,7 +79,8 @@ from ..exceptions import (
     ThrottledError,
 )
 from . import srp
-from ._errors import CallContext, ServiceErrorCause, map_error, redact
+from ._errors import CallContext, map_error
+from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
 from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
 from .flow import (
     AppClient,
@@ -95,19 +94,12 @@ from .flow import (
     refresh_request,
     respond_request,
 )
+from .identity import basic_identity_credentials, identity_credentials
 from .tokens import Tokens
 
 __all__ = ["CognitoUser", "IdpClient", "RetryPolicy"]
 
 _LOG = logging.getLogger("sigv4client.cognito")
-
-# The boto3 method name and the API name (for messages) of each call we make.
-_OPERATIONS = {
-    "initiate_auth": "InitiateAuth",
-    "respond_to_auth_challenge": "RespondToAuthChallenge",
-    "associate_software_token": "AssociateSoftwareToken",
-    "verify_software_token": "VerifySoftwareToken",
-}
 
 # A login that keeps asking (select MFA, then MFA, then a new password...)
 # takes three or four rounds; more than this is a loop, not a login.
@@ -128,45 +120,6 @@ class IdpClient(Protocol):
 
     def verify_software_token(self, **kwargs: object) -> Mapping[str, object]:
         """VerifySoftwareToken."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RetryPolicy:
-    """How throttled calls are retried: attempts in all, and the backoff between them.
-
-    The wait after failed attempt ``n`` (from 0) is ``min(max_delay, base_delay *
-    2**n)`` scaled by a random factor in [0.5, 1) ("equal jitter"), so clients
-    throttled together do not retry together.
-    """
-
-    max_attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 4.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise InvalidInputError("RetryPolicy.max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise InvalidInputError("RetryPolicy delays must not be negative")
-
-    def delay(self, attempt: int, jitter: float) -> float:
-        """Seconds to wait after failed attempt ``attempt``; ``jitter`` is in [0, 1)."""
-        return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + jitter / 2)
-
-
-# Request fields that hold names, not secrets: left readable in quoted messages.
-_NOT_SECRET = frozenset({"ClientId", "AuthFlow", "ChallengeName", "USERNAME"})
-
-
-def _sent_values(value: object) -> Iterator[str]:
-    # The values we put in a request, to cut out of a server's message: moto
-    # echoes tokens, sessions and secret hashes in its error messages.
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if key not in _NOT_SECRET:
-                yield from _sent_values(item)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,7 +177,7 @@ class CognitoUser:
         remember_password: bool = False,
         tokens: Tokens | None = None,
         refresh_window: timedelta = timedelta(minutes=5),
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         clock: Callable[[], datetime] = srp.utc_now,
         rng: Callable[[int], bytes] = secrets.token_bytes,
         sleep: Callable[[float], None] = time.sleep,
@@ -240,11 +193,16 @@ class CognitoUser:
         self._endpoint_url = endpoint_url
         self._remember_password = remember_password
         self._refresh_window = refresh_window
-        self._retry = retry
         self._clock = clock
         self._rng = rng
-        self._sleep = sleep
-        self._idp = idp_client
+        self._transport = Transport(
+            region=self._region,
+            endpoint_url=endpoint_url,
+            retry=retry,
+            rng=rng,
+            sleep=sleep,
+            clients={"cognito-idp": idp_client},
+        )
         self._tokens = tokens
         self._username: str | None = None
         self._password: str | None = None
@@ -531,8 +489,6 @@ class CognitoUser:
         ``AssumeRoleWithWebIdentity``) is used instead. Log in first, then pass
         the provider to ``SigV4Auth`` or ``SigV4Client``.
         """
-        from .identity import basic_identity_credentials, identity_credentials
-
         if role_arn is not None:
             return basic_identity_credentials(
                 self, identity_pool_id, role_arn, clock=clock or self._clock
@@ -596,22 +552,6 @@ class CognitoUser:
             device_key=device_key,
         )
 
-    def _client(self) -> IdpClient:
-        if self._idp is None:
-            import boto3
-            from botocore import UNSIGNED
-            from botocore.config import Config
-
-            # A session of our own: the default one is shared, and not thread-safe.
-            session = boto3.session.Session()
-            self._idp = session.client(
-                "cognito-idp",
-                region_name=self._region,
-                endpoint_url=self._endpoint_url,
-                config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
-            )
-        return self._idp
-
     def _call(
         self,
         method: str,
@@ -621,57 +561,20 @@ class CognitoUser:
         challenge: str | None = None,
         extra_secrets: tuple[str, ...] = (),
     ) -> Mapping[str, object]:
-        operation = _OPERATIONS[method]
-        call: Callable[..., object] = getattr(self._client(), method)
-        attempts = self._retry.max_attempts
-        sent_secrets = (*_sent_values(request), *extra_secrets)
-        for attempt in range(attempts):
-            # Errors are raised after the except blocks, chained to a redacted
-            # stand-in: botocore's exception holds the server's message, which
-            # may echo what we sent (tokens, session, SECRET_HASH), and would
-            # otherwise show in tracebacks as __cause__ or __context__.
-            try:
-                response = call(**request)
-            except ClientError as exc:
-                cause = ServiceErrorCause.from_response(operation, exc.response, sent_secrets)
-                code = cause.code
-                if code == "TooManyRequestsException":
-                    if attempt + 1 < attempts:
-                        jitter = int.from_bytes(self._rng(2), "big") / 65536
-                        delay = self._retry.delay(attempt, jitter)
-                        _LOG.debug("Cognito throttled %s; retrying in %.2fs", operation, delay)
-                        self._sleep(delay)
-                        continue
-                    failure: CognitoError = ThrottledError(
-                        f"Cognito kept throttling {operation} after {attempts} attempts; "
-                        "slow down, or ask AWS to raise the user pool's request quota",
-                        code,
-                    )
-                else:
-                    context = CallContext(
-                        operation=operation,
-                        user_pool_id=self.user_pool_id,
-                        client_id=self.client_id,
-                        region=self._region,
-                        auth_flow=auth_flow,
-                        challenge=challenge,
-                        sent_secrets=sent_secrets,
-                    )
-                    error = exc.response.get("Error", {})
-                    failure = map_error(code, str(error.get("Message", "")), context)
-            except BotoCoreError as exc:
-                # Not str(exc) in the message: a ParamValidationError quotes the
-                # values it refused; the cause carries it redacted.
-                where = self._endpoint_url or f"region {self._region}"
-                failure = CognitoError(
-                    f"Cognito {operation} at {where} failed: {type(exc).__name__}"
-                )
-                cause = ServiceErrorCause(
-                    operation, type(exc).__name__, redact(str(exc), sent_secrets)
-                )
-            else:
-                if not isinstance(response, Mapping):
-                    raise CognitoError(f"Cognito {operation} returned no answer")
-                return response
-            raise failure from cause
-        raise AssertionError("unreachable: the loop returns or raises")
+        def mapped(
+            operation: str, code: str, message: str, sent_secrets: tuple[str, ...]
+        ) -> CognitoError:
+            context = CallContext(
+                operation=operation,
+                user_pool_id=self.user_pool_id,
+                client_id=self.client_id,
+                region=self._region,
+                auth_flow=auth_flow,
+                challenge=challenge,
+                sent_secrets=sent_secrets,
+            )
+            return map_error(code, message, context)
+
+        return self._transport.call(
+            "cognito-idp", method, request, map_error=mapped, extra_secrets=extra_secrets
+        )
