@@ -15,6 +15,7 @@ Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 from __future__ import annotations
 
 from ._transport import RetryPolicy
+from .account import CodeDelivery, SignUpResult
 from .challenges import (
     Answer,
     Challenge,
@@ -34,6 +35,7 @@ from .flow import AuthFlow
 from .identity import (
     IdentityClient,
     IdentityPoolCredentials,
+    IdTokenSource,
     StsClient,
     basic_identity_credentials,
     guest_credentials,
@@ -50,9 +52,11 @@ __all__ = [
     "ChallengeHandler",
     "ChallengeName",
     "ChallengeRequired",
+    "CodeDelivery",
     "CognitoUser",
     "CustomChallenge",
     "EmailOtp",
+    "IdTokenSource",
     "IdentityClient",
     "IdentityPoolCredentials",
     "IdpClient",
@@ -61,6 +65,7 @@ __all__ = [
     "NewPasswordRequired",
     "RetryPolicy",
     "SelectMfaType",
+    "SignUpResult",
     "SmsMfa",
     "SoftwareTokenMfa",
     "StsClient",

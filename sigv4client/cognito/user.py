@@ -81,6 +81,17 @@ from ..exceptions import (
 from . import srp
 from ._errors import CallContext, map_error
 from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
+from .account import (
+    CodeDelivery,
+    SignUpResult,
+    attribute_list,
+    confirm_forgot_password_request,
+    confirm_sign_up_request,
+    forgot_password_request,
+    resend_confirmation_code_request,
+    revoke_token_request,
+    sign_up_request,
+)
 from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
 from .flow import (
     AppClient,
@@ -410,6 +421,183 @@ class CognitoUser:
         return self.login(
             self._username, self._password, flow=self._flow, on_challenge=self._on_challenge
         )
+
+    # -- account lifecycle ---------------------------------------------------------
+
+    def sign_up(
+        self,
+        username: str,
+        password: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> SignUpResult:
+        """Create an account (``SignUp``); confirm it with :meth:`confirm_sign_up`.
+
+        ``attributes`` are the user's (``{"email": ...}``); ``validation_data``
+        and ``client_metadata`` reach the pool's Lambda triggers. Raises
+        :class:`UsernameExistsError`, :class:`InvalidPasswordError`.
+        """
+        request = sign_up_request(
+            self._app,
+            username,
+            password,
+            attributes=attributes,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+        )
+        answer = self._call("sign_up", request)
+        return SignUpResult(
+            user_sub=_text(answer, "UserSub") or "",
+            confirmed=answer.get("UserConfirmed") is True,
+            code_delivery=CodeDelivery.from_response(answer.get("CodeDeliveryDetails")),
+        )
+
+    def confirm_sign_up(
+        self,
+        username: str,
+        code: str,
+        *,
+        force_alias_creation: bool = False,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Confirm a sign-up with the code Cognito sent (``ConfirmSignUp``).
+
+        Raises :class:`CodeMismatchError`, :class:`ExpiredCodeError` (then
+        :meth:`resend_confirmation_code`).
+        """
+        request = confirm_sign_up_request(
+            self._app,
+            username,
+            code,
+            force_alias_creation=force_alias_creation,
+            client_metadata=client_metadata,
+        )
+        self._call("confirm_sign_up", request)
+
+    def resend_confirmation_code(
+        self, username: str, *, client_metadata: Mapping[str, str] | None = None
+    ) -> CodeDelivery | None:
+        """Send the sign-up code again (``ResendConfirmationCode``); where it went."""
+        request = resend_confirmation_code_request(
+            self._app, username, client_metadata=client_metadata
+        )
+        answer = self._call("resend_confirmation_code", request)
+        return CodeDelivery.from_response(answer.get("CodeDeliveryDetails"))
+
+    def forgot_password(
+        self, username: str, *, client_metadata: Mapping[str, str] | None = None
+    ) -> CodeDelivery | None:
+        """Start a password reset (``ForgotPassword``): Cognito sends a code; where it went.
+
+        Finish with :meth:`confirm_forgot_password`. Raises
+        :class:`LimitExceededError` when too many codes were asked for.
+        """
+        request = forgot_password_request(self._app, username, client_metadata=client_metadata)
+        answer = self._call("forgot_password", request)
+        return CodeDelivery.from_response(answer.get("CodeDeliveryDetails"))
+
+    def confirm_forgot_password(
+        self,
+        username: str,
+        code: str,
+        new_password: str,
+        *,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Set ``new_password`` with the reset code (``ConfirmForgotPassword``).
+
+        Raises :class:`CodeMismatchError`, :class:`ExpiredCodeError`,
+        :class:`InvalidPasswordError`.
+        """
+        request = confirm_forgot_password_request(
+            self._app, username, code, new_password, client_metadata=client_metadata
+        )
+        self._call("confirm_forgot_password", request, extra_secrets=(new_password,))
+        if username == self._username and self._password is not None:
+            self._password = new_password if self._remember_password else None
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the logged-in user's password (``ChangePassword``, with the access token).
+
+        Raises :class:`AuthenticationError` for a wrong ``old_password``,
+        :class:`InvalidPasswordError`, :class:`AccessTokenError`.
+        """
+        if not old_password or not new_password:
+            raise InvalidInputError("change_password needs the old and the new password")
+        request = {
+            "AccessToken": self.get_tokens().access_token,
+            "PreviousPassword": old_password,
+            "ProposedPassword": new_password,
+        }
+        self._call("change_password", request)
+        if self._password is not None:
+            self._password = new_password
+
+    def update_attributes(
+        self, attributes: Mapping[str, str], *, client_metadata: Mapping[str, str] | None = None
+    ) -> tuple[CodeDelivery, ...]:
+        """Change the user's attributes (``UpdateUserAttributes``).
+
+        A changed email or phone number must be verified: Cognito sends a code
+        (where to, returned) for :meth:`verify_attribute`.
+        """
+        request: dict[str, object] = {
+            "AccessToken": self.get_tokens().access_token,
+            "UserAttributes": attribute_list(attributes),
+        }
+        if client_metadata:
+            request["ClientMetadata"] = dict(client_metadata)
+        answer = self._call("update_user_attributes", request)
+        details = answer.get("CodeDeliveryDetailsList")
+        found = (
+            [CodeDelivery.from_response(d) for d in details or ()]
+            if isinstance(details, list)
+            else []
+        )
+        return tuple(d for d in found if d is not None)
+
+    def verify_attribute(self, name: str, code: str) -> None:
+        """Verify attribute ``name`` (``"email"``) with the code sent (``VerifyUserAttribute``)."""
+        if not name or not code:
+            raise InvalidInputError("verify_attribute needs the attribute name and the code")
+        request = {
+            "AccessToken": self.get_tokens().access_token,
+            "AttributeName": name,
+            "Code": code,
+        }
+        self._call("verify_user_attribute", request)
+
+    def delete_user(self) -> None:
+        """Delete the logged-in user's account (``DeleteUser``); the session ends."""
+        self._call("delete_user", {"AccessToken": self.get_tokens().access_token})
+        self._forget_session()
+
+    def sign_out(self) -> None:
+        """End this session: revoke its refresh token (``RevokeToken``) and drop the tokens.
+
+        The refresh token, and the access tokens issued from it, stop working;
+        other sessions of the user stay signed in (see :meth:`global_sign_out`).
+        The app client must have token revocation on (the default for new ones).
+        """
+        tokens = self._tokens
+        if tokens is not None and tokens.refresh_token:
+            self._call("revoke_token", revoke_token_request(self._app, tokens.refresh_token))
+        self._forget_session()
+
+    def global_sign_out(self) -> None:
+        """Sign the user out everywhere (``GlobalSignOut``): every refresh token is revoked."""
+        tokens = self._tokens
+        if tokens is None:
+            raise RefreshTokenError("not logged in: there is no session to sign out")
+        self._call("global_sign_out", {"AccessToken": tokens.access_token})
+        self._forget_session()
+
+    def _forget_session(self) -> None:
+        self._tokens = None
+        self._password = None
+        self._pending = None
 
     # -- steps ---------------------------------------------------------------------
 
