@@ -15,7 +15,7 @@ Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 from __future__ import annotations
 
 from ._transport import RetryPolicy
-from .account import CodeDelivery, SignUpResult
+from ._account import CodeDelivery, SignUpResult
 from .challenges import (
     Answer,
     Challenge,

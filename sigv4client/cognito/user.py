@@ -81,7 +81,7 @@ from ..exceptions import (
 from . import srp
 from ._errors import CallContext, map_error
 from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
-from .account import (
+from ._account import (
     CodeDelivery,
     SignUpResult,
     attribute_list,
