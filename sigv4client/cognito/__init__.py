@@ -14,8 +14,8 @@ Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 
 from __future__ import annotations
 
-from ._transport import RetryPolicy
 from ._account import CodeDelivery, SignUpResult
+from ._transport import RetryPolicy
 from .challenges import (
     Answer,
     Challenge,

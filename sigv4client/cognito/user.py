@@ -79,8 +79,6 @@ from ..exceptions import (
     ThrottledError,
 )
 from . import srp
-from ._errors import CallContext, map_error
-from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
 from ._account import (
     CodeDelivery,
     SignUpResult,
@@ -92,6 +90,8 @@ from ._account import (
     revoke_token_request,
     sign_up_request,
 )
+from ._errors import CallContext, map_error
+from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
 from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
 from .flow import (
     AppClient,
