@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ._account import CodeDelivery, SignUpResult
 from ._transport import RetryPolicy
+from .admin import CognitoAdmin
 from .challenges import (
     Answer,
     Challenge,
@@ -53,6 +54,7 @@ __all__ = [
     "ChallengeName",
     "ChallengeRequired",
     "CodeDelivery",
+    "CognitoAdmin",
     "CognitoUser",
     "CustomChallenge",
     "EmailOtp",

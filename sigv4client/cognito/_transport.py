@@ -102,10 +102,32 @@ DEFAULT_RETRY = RetryPolicy()
 
 
 class BotoSession(Protocol):
-    """A boto3 ``Session`` (or anything with its ``client`` method): signs the admin calls."""
+    """A boto3 ``Session`` (or anything with its ``client`` method): signs the admin calls.
+
+    A botocore ``Session`` (with ``create_client``) is taken too.
+    """
 
     def client(self, service_name: str, **kwargs: object) -> object:
         """A client for ``service_name``."""
+
+
+def admin_parts(admin: object | None, service: str) -> tuple[object | None, object | None]:
+    """``(client, session)`` for ``Transport`` from the caller's boto credentials.
+
+    ``admin`` is a boto3 or botocore session, or a ready client of ``service``.
+    """
+    if admin is None:
+        return None, None
+    if callable(getattr(admin, "client", None)) or callable(getattr(admin, "create_client", None)):
+        return None, admin
+    if getattr(getattr(admin, "meta", None), "service_model", None) is not None or hasattr(
+        admin, "admin_initiate_auth"
+    ):
+        return admin, None
+    raise InvalidInputError(
+        f"admin must be a boto3 Session, a botocore Session or a {service} client; "
+        f"got {type(admin).__name__}"
+    )
 
 
 def sent_values(value: object) -> Iterator[str]:
@@ -148,7 +170,7 @@ class Transport:
         rng: Callable[[int], bytes] = _secrets.token_bytes,
         sleep: Callable[[float], None] = time.sleep,
         clients: Mapping[str, object | None] | None = None,
-        boto_session: BotoSession | None = None,
+        boto_session: object | None = None,
     ) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
@@ -174,7 +196,8 @@ class Transport:
                 make: Callable[..., object] = boto3.session.Session().client
                 config = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1})
             else:
-                make = self._boto_session.client
+                session = self._boto_session
+                make = getattr(session, "client", None) or session.create_client  # type: ignore[attr-defined]  # a botocore Session
                 config = Config(retries={"total_max_attempts": 1})
             client = make(
                 service, region_name=self.region, endpoint_url=self.endpoint_url, config=config

@@ -65,6 +65,16 @@ class AuthFlow(str, enum.Enum):
     USER_SRP_AUTH = "USER_SRP_AUTH"
     USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"  # noqa: S105 (a flow name, not a password)
     CUSTOM_AUTH = "CUSTOM_AUTH"
+    #: Server side (``AdminInitiateAuth``, signed with AWS credentials): the
+    #: app client allows ``ALLOW_ADMIN_USER_PASSWORD_AUTH``.
+    ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"  # noqa: S105 (a flow name)
+    #: The older name of the same server-side flow.
+    ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the flow goes through the admin APIs, signed with AWS credentials."""
+        return self.value.startswith("ADMIN_")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,21 +115,27 @@ def initiate_auth_request(
     password: str | None = None,
     ephemeral: srp.SrpEphemeral | None = None,
 ) -> dict[str, object]:
-    """``InitiateAuth`` for ``flow``: SRP needs ``ephemeral``, password auth ``password``."""
+    """``InitiateAuth`` for ``flow``: SRP needs ``ephemeral``, password auth ``password``.
+
+    An admin flow builds ``AdminInitiateAuth``: the same, with the user pool id.
+    """
     parameters = {"USERNAME": username}
     if flow is AuthFlow.USER_SRP_AUTH:
         if ephemeral is None:
             raise InvalidInputError("USER_SRP_AUTH needs the client's SRP ephemeral values")
         parameters["SRP_A"] = ephemeral.srp_a
-    elif flow is AuthFlow.USER_PASSWORD_AUTH:
+    elif flow is AuthFlow.USER_PASSWORD_AUTH or flow.is_admin:
         if password is None:
-            raise InvalidInputError("USER_PASSWORD_AUTH needs a password")
+            raise InvalidInputError(f"{flow.value} needs a password")
         parameters["PASSWORD"] = password
-    return {
+    request: dict[str, object] = {
         "AuthFlow": flow.value,
         "ClientId": app.client_id,
         "AuthParameters": app.with_secret_hash(parameters, username),
     }
+    if flow.is_admin:
+        request["UserPoolId"] = app.user_pool_id
+    return request
 
 
 def password_verifier_request(

@@ -91,7 +91,7 @@ from ._account import (
     sign_up_request,
 )
 from ._errors import CallContext, map_error
-from ._transport import DEFAULT_RETRY, RetryPolicy, Transport
+from ._transport import DEFAULT_RETRY, RetryPolicy, Transport, admin_parts
 from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
 from .flow import (
     AppClient,
@@ -164,6 +164,11 @@ class CognitoUser:
     - ``tokens``: tokens saved from an earlier session, to refresh from.
     - ``refresh_window``: :meth:`get_tokens` refreshes this long before the ID
       token expires.
+    - ``admin``: the caller's AWS credentials for the server-side flows
+      (``ADMIN_USER_PASSWORD_AUTH``, ``ADMIN_NO_SRP_AUTH``): a boto3 or
+      botocore session, or a ready ``cognito-idp`` client; those calls are
+      signed with it (``cognito-idp:AdminInitiateAuth`` and
+      ``AdminRespondToAuthChallenge`` must be allowed).
     - ``clock``, ``rng``, ``sleep``: injected time, randomness (for SRP and
       jitter) and waiting; ``idp_client``: a ready ``cognito-idp`` client (a
       botocore Stubber, custom config), else one is made on first use.
@@ -193,6 +198,7 @@ class CognitoUser:
         rng: Callable[[int], bytes] = secrets.token_bytes,
         sleep: Callable[[float], None] = time.sleep,
         idp_client: IdpClient | None = None,
+        admin: object | None = None,
     ) -> None:
         srp.pool_name(user_pool_id)  # validates the '<region>_<id>' form
         if not client_id:
@@ -213,6 +219,20 @@ class CognitoUser:
             rng=rng,
             sleep=sleep,
             clients={"cognito-idp": idp_client},
+        )
+        admin_client, admin_session = admin_parts(admin, "cognito-idp")
+        self._admin: Transport | None = (
+            None
+            if admin is None
+            else Transport(
+                region=self._region,
+                endpoint_url=endpoint_url,
+                retry=retry,
+                rng=rng,
+                sleep=sleep,
+                clients={"cognito-idp": admin_client},
+                boto_session=admin_session,
+            )
         )
         self._tokens = tokens
         self._username: str | None = None
@@ -292,6 +312,11 @@ class CognitoUser:
             raise InvalidInputError("username must be a non-empty string")
         if auth_flow is not AuthFlow.CUSTOM_AUTH and not password:
             raise InvalidInputError(f"{auth_flow.value} needs a non-empty password")
+        if auth_flow.is_admin and self._admin is None:
+            raise InvalidInputError(
+                f"{auth_flow.value} is a server-side flow signed with AWS credentials: "
+                "pass admin= (a boto3 Session or a cognito-idp client) to CognitoUser"
+            )
         # Nothing is committed until the tokens come (_settle): a failed login
         # must not leave the last user's tokens under this username.
         pending = _PendingLogin(
@@ -349,8 +374,13 @@ class CognitoUser:
             pending = _PendingLogin(
                 username=challenge.username, flow=self._flow, on_challenge=None, password=None
             )
+        method = "respond_to_auth_challenge"
+        if pending.flow.is_admin:
+            # A server-side login answers through the admin API, with the pool id.
+            method = "admin_respond_to_auth_challenge"
+            request = {**request, "UserPoolId": self.user_pool_id}
         step = self._exchange(
-            "respond_to_auth_challenge",
+            method,
             request,
             username=challenge.username,
             challenge=challenge.name.value,
@@ -606,7 +636,8 @@ class CognitoUser:
     ) -> Tokens | Challenge:
         if flow is not AuthFlow.USER_SRP_AUTH:
             request = initiate_auth_request(self._app, flow, username, password=password)
-            step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
+            method = "admin_initiate_auth" if flow.is_admin else "initiate_auth"
+            step = self._exchange(method, request, username=username, auth_flow=flow.value)
             return self._settle(step, pending)
         assert password is not None  # checked by login()
         ephemeral = srp.new_ephemeral(self._rng)
@@ -763,6 +794,11 @@ class CognitoUser:
             )
             return map_error(code, message, context)
 
-        return self._transport.call(
+        transport = self._transport
+        if method.startswith("admin_"):
+            if self._admin is None:
+                raise InvalidInputError(f"{method} needs admin= credentials")
+            transport = self._admin
+        return transport.call(
             "cognito-idp", method, request, map_error=mapped, extra_secrets=extra_secrets
         )
