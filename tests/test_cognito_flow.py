@@ -738,7 +738,7 @@ def test_invalid_inputs() -> None:
         CognitoUser(user_pool_id=POOL_ID, client_id="")
     user = CognitoUser(user_pool_id=POOL_ID, client_id=CLIENT_ID, idp_client=mock.Mock())
     with pytest.raises(InvalidInputError, match="USER_SRP_AUTH"):
-        user.login("alice", "", flow="ADMIN_NO_SRP_AUTH")
+        user.login("alice", "", flow="NO_SUCH_FLOW")
     with pytest.raises(InvalidInputError, match="password"):
         user.login("alice", None)
     with pytest.raises(InvalidInputError, match="username"):
