@@ -61,6 +61,9 @@ def _label(index: int, line: str, lines: list[str]) -> str:
     return f"header {line.partition(':')[0]}" if line else "end of headers"
 
 
+_SAME = "(the canonical requests are the same)"
+
+
 def describe_difference(ours: str, theirs: str) -> str:
     """A readable line-by-line comparison of two canonical requests."""
     a, b = ours.split("\n"), theirs.split("\n")
@@ -72,13 +75,72 @@ def describe_difference(ours: str, theirs: str) -> str:
         if out:
             return "\n".join(out)
     diff = difflib.unified_diff(a, b, "ours", "server", lineterm="", n=1)
-    return "\n".join(diff) or "(the canonical requests are the same: compare the keys and scope)"
+    return "\n".join(diff) or _SAME
+
+
+def _scope(string_to_sign: str | None) -> str | None:
+    # "AWS4-HMAC-SHA256\n<amz date>\n<date>/<region>/<service>/aws4_request\n<hash>"
+    lines = (string_to_sign or "").split("\n")
+    return lines[2] if len(lines) == 4 else None
+
+
+def explain_same_canonical_request(
+    our_string_to_sign: str | None, server_string_to_sign: str
+) -> str:
+    """What a mismatch means when both sides built the same canonical request.
+
+    The request arrived as it was signed, so the signing key differs: it is
+    derived from the secret key and the credential scope's date, region and
+    service. Both scopes are shown, and which of their parts differ.
+    """
+    ours, theirs = _scope(our_string_to_sign), _scope(server_string_to_sign)
+    lines = [
+        "the canonical requests are the same: the request arrived as it was signed, so the "
+        "signing key differs. It is derived from the secret access key and the credential "
+        "scope (date/region/service/aws4_request): either the secret key is not the one "
+        "that belongs to the access key id, or the date, region or service of the scope "
+        "differ.",
+    ]
+    if ours:
+        lines.append(f"  scope, ours:   {ours}")
+    lines.append(f"  scope, server: {theirs or '(not quoted)'}")
+    if ours and theirs:
+        differ = [
+            name
+            for name, x, y in zip(
+                ("date", "region", "service", "terminator"),
+                ours.split("/"),
+                theirs.split("/"),
+                strict=False,
+            )
+            if x != y
+        ]
+        if differ:
+            lines.append(
+                f"the scopes differ in their {' and '.join(differ)}: sign with the "
+                "server's (--region, --service, or the clock for the date)"
+            )
+        else:
+            lines.append(
+                "the scopes are the same: check the secret access key (and that the key "
+                "id and secret come from the same credentials)"
+            )
+    return "\n".join(lines)
 
 
 def mismatch_from_answer(
-    status: int, body: str, our_canonical_request: str, redact: tuple[str | None, ...] = ()
+    status: int,
+    body: str,
+    our_canonical_request: str,
+    redact: tuple[str | None, ...] = (),
+    *,
+    our_string_to_sign: str | None = None,
 ) -> SignatureMismatchError | None:
-    """A :class:`SignatureMismatchError` for a 403 that quotes the server's canonical request."""
+    """A :class:`SignatureMismatchError` for a 403 that quotes the server's canonical request.
+
+    ``our_string_to_sign``, when given, shows our credential scope beside the
+    server's when the canonical requests are the same.
+    """
     if status != 403:
         return None
     expected = server_expectation(body)
@@ -92,9 +154,12 @@ def mismatch_from_answer(
             theirs = theirs.replace(secret, "<redacted>")
             body = body.replace(secret, "<redacted>")  # the server quotes it too
     diff = describe_difference(ours, theirs)
+    if diff == _SAME:
+        what = explain_same_canonical_request(our_string_to_sign, sts)
+    else:
+        what = f"where the canonical requests differ:\n{diff}"
     err = SignatureMismatchError(
-        "the server computed a different signature (HTTP 403); where the canonical "
-        f"requests differ:\n{diff}",
+        f"the server computed a different signature (HTTP 403); {what}",
         check="signature",
         canonical_request=theirs,
         string_to_sign=sts,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import json
 import os
 import sys
@@ -30,14 +31,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from . import __version__
 from ._diagnose import mismatch_from_answer
-from .exceptions import SigV4ClientError
+from ._private_files import read_private_file, write_private_file
+from .exceptions import CredentialsError, SigV4ClientError
 from .models import Credentials, HttpRequest, SigningConfig
 
 if TYPE_CHECKING:
+    import requests
+
     from .cognito import CognitoUser
 
 __all__ = ["main"]
@@ -54,7 +58,14 @@ _SUBCOMMANDS = ("demo", "login", "request")
 
 
 def _default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no HOME, and no passwd entry for this user
+            raise _Failure(
+                EXIT_USAGE, "cannot tell your home folder for the session cache: pass --cache FILE"
+            ) from None
     return Path(base) / "sigv4client" / "session.json"
 
 
@@ -70,6 +81,7 @@ def _request_parser() -> argparse.ArgumentParser:
         description="Send an AWS SigV4-signed HTTP request (like curl), or print a presigned URL.",
         epilog="Other commands: 'sigv4client login --help', 'sigv4client demo --help'.",
     )
+    p.add_argument("--version", action="version", version=f"sigv4client {__version__}")
     p.add_argument(
         "url", help="the full URL, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod/items"
     )
@@ -106,7 +118,8 @@ def _request_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="print the canonical request, string to sign and headers (secrets redacted) to stderr",
+        help="print the canonical request, string to sign, the headers sent (> ...) and the "
+        "response status line and headers (< ...) to stderr, secrets redacted",
     )
     p.add_argument(
         "-i", "--include", action="store_true", help="print the response status line and headers"
@@ -158,12 +171,20 @@ def _cognito_options(p: argparse.ArgumentParser, *, required: bool) -> None:
         help="a local Cognito (e.g. moto) for both Cognito APIs",
     )
     g.add_argument(
-        "--cache", type=Path, default=None, help=f"session cache file (default {_default_cache()})"
+        "--cache",
+        type=Path,
+        default=None,
+        help="session cache file (default $XDG_CACHE_HOME/sigv4client/session.json, "
+        "else ~/.cache/sigv4client/session.json)",
     )
 
 
 def _password(args: argparse.Namespace, stdin: IO[str]) -> str:
     if args.password_stdin:
+        if stdin.isatty():
+            # Typed, not piped: a prompt that does not echo, rather than a
+            # silent wait that shows the password as it is typed.
+            return getpass.getpass(f"Password for {args.username}: ")
         return stdin.readline().rstrip("\n")
     env = os.environ.get("SIGV4CLIENT_PASSWORD")
     if env:
@@ -174,32 +195,34 @@ def _password(args: argparse.Namespace, stdin: IO[str]) -> str:
 
 
 def _write_cache(path: Path, data: dict[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    # Created 0600 from the start (never world-readable, whatever the umask), then renamed.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        write_private_file(path, json.dumps(data).encode("utf-8"))
+    except OSError as exc:
+        raise _Failure(EXIT_ERROR, f"cannot write the session cache: {_os_error(exc)}") from None
 
 
 def _read_cache(path: Path) -> dict[str, object] | None:
     try:
-        st = path.stat()
-    except FileNotFoundError:
+        raw = read_private_file(path)
+    except OSError as exc:
+        raise _Failure(EXIT_ERROR, f"cannot read the session cache: {_os_error(exc)}") from None
+    if raw is None:
         return None
-    if st.st_mode & 0o077:
-        raise _Failure(
-            EXIT_ERROR, f"{path} is readable by others; run 'chmod 600 {path}' or log in again"
-        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
         raise _Failure(
-            EXIT_ERROR, f"cannot read the session cache {path}: {exc}; log in again"
+            EXIT_ERROR, f"the session cache {path} is not valid JSON; log in again"
         ) from None
     return data if isinstance(data, dict) else None
+
+
+def _os_error(exc: OSError) -> str:
+    # PermissionError from the private-file checks carries its own advice; a
+    # plain OSError names the file and the reason.
+    if exc.filename is None:
+        return str(exc)
+    return f"{exc.filename}: {exc.strerror}"
 
 
 def _cognito_user(args: argparse.Namespace, stdin: IO[str]) -> tuple[CognitoUser, Path]:
@@ -223,19 +246,25 @@ def _cognito_user(args: argparse.Namespace, stdin: IO[str]) -> tuple[CognitoUser
             "no Cognito session: run 'sigv4client login ...' first, or pass "
             "--user-pool-id, --client-id and --username",
         )
-    tokens = Tokens(
-        id_token=str(cached["id_token"]),
-        access_token=str(cached["access_token"]),
-        refresh_token=str(cached["refresh_token"]) if cached.get("refresh_token") else None,
-        expires_at=datetime.fromisoformat(str(cached["expires_at"])),
-    )
-    user = CognitoUser(
-        user_pool_id=str(cached["user_pool_id"]),
-        client_id=str(cached["client_id"]),
-        client_secret=secret,
-        endpoint_url=args.cognito_endpoint_url or cached.get("endpoint_url"),  # type: ignore[arg-type]
-        tokens=tokens,
-    )
+    try:
+        tokens = Tokens(
+            id_token=str(cached["id_token"]),
+            access_token=str(cached["access_token"]),
+            refresh_token=str(cached["refresh_token"]) if cached.get("refresh_token") else None,
+            expires_at=datetime.fromisoformat(str(cached["expires_at"])),
+        )
+        user = CognitoUser(
+            user_pool_id=str(cached["user_pool_id"]),
+            client_id=str(cached["client_id"]),
+            client_secret=secret,
+            endpoint_url=args.cognito_endpoint_url or _opt_str(cached.get("endpoint_url")),
+            tokens=tokens,
+        )
+    except (KeyError, TypeError, ValueError):
+        # Not chained: the cause could quote a token from the file.
+        raise _Failure(
+            EXIT_ERROR, f"the session cache {cache_path} is incomplete or damaged; log in again"
+        ) from None
     return user, cache_path
 
 
@@ -277,13 +306,31 @@ def _credentials(args: argparse.Namespace, stdin: IO[str]) -> Credentials:
         _save_session(user, cache_path)  # keeps refreshed tokens for the next call
         return creds
     from .credentials import BotocoreSessionProvider
+    from .credentials._botocore import _HOW_TO_CONFIGURE
 
-    return BotocoreSessionProvider(profile_name=args.profile).get_credentials()
+    try:
+        return BotocoreSessionProvider(profile_name=args.profile).get_credentials()
+    except CredentialsError as exc:
+        # The library's advice names a Python class; a shell user needs options.
+        text = str(exc)
+        if _HOW_TO_CONFIGURE in text:
+            text = text.replace(_HOW_TO_CONFIGURE, _CLI_HOW_TO_CONFIGURE)
+        else:
+            text = f"{text}\n{_CLI_HOW_TO_CONFIGURE}"
+        raise _Failure(EXIT_ERROR, text) from None
 
 
-def _redact(text: str, creds: Credentials) -> str:
+_CLI_HOW_TO_CONFIGURE = (
+    "pass --profile NAME (a profile of ~/.aws/config or ~/.aws/credentials), or set "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+    "credentials), or log in to Cognito once with 'sigv4client login --user-pool-id ID "
+    "--client-id ID --username NAME' and pass --cognito-identity-pool-id ID"
+)
+
+
+def _redact(text: str, creds: Credentials, *also: str) -> str:
     # The token appears raw in a header line and percent-encoded in a presigned query.
-    for secret in (creds.secret_access_key, creds.session_token):
+    for secret in (creds.secret_access_key, creds.session_token, *also):
         if secret:
             text = text.replace(secret, "<redacted>")
             text = text.replace(quote(secret, safe="-_.~"), "<redacted>")
@@ -407,6 +454,9 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         if hasattr(body, "close"):
             body.close()
     with response:
+        if args.verbose:
+            for hop in (*response.history, response):
+                _show_response(hop, creds, result.signature, stderr)
         if args.include:
             print(f"HTTP/1.1 {response.status_code} {response.reason}", file=stdout)
             for name, value in response.headers.items():
@@ -422,7 +472,11 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
                 stdout.write("\n")
         if response.status_code == 403 and not args.output:
             mismatch = mismatch_from_answer(
-                403, response.text, result.canonical_request, (creds.session_token,)
+                403,
+                response.text,
+                result.canonical_request,
+                (creds.session_token,),
+                our_string_to_sign=result.string_to_sign,
             )
             if mismatch is not None:
                 print(f"sigv4client: {mismatch}", file=stderr)
@@ -430,6 +484,24 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         print(f"sigv4client: the requested URL returned error: {response.status_code}", file=stderr)
         return EXIT_HTTP
     return 0
+
+
+# Response headers that may carry a credential: shown by name only.
+_SECRET_RESPONSE_HEADERS = frozenset(
+    {"set-cookie", "authorization", "proxy-authorization", "x-amz-security-token"}
+)
+
+
+def _show_response(
+    response: requests.Response, creds: Credentials, signature: str, stderr: IO[str]
+) -> None:
+    # As curl -v shows it: "< " before the status line and each header.
+    version = {10: "1.0", 11: "1.1", 20: "2"}.get(getattr(response.raw, "version", 11), "1.1")
+    print(f"< HTTP/{version} {response.status_code} {response.reason}", file=stderr)
+    for name, value in response.headers.items():
+        shown = "<redacted>" if name.lower() in _SECRET_RESPONSE_HEADERS else value
+        print(f"< {name}: {_redact(shown, creds, signature)}", file=stderr)
+    print("<", file=stderr)
 
 
 def _run_login(argv: Sequence[str], stdin: IO[str], stdout: IO[str]) -> int:
@@ -442,7 +514,25 @@ def _run_login(argv: Sequence[str], stdin: IO[str], stdout: IO[str]) -> int:
     user, cache_path = _cognito_user(args, stdin)
     _save_session(user, cache_path)
     print(f"logged in as {args.username}; session cached in {cache_path}", file=stdout)
+    if _is_loopback(user.endpoint_url):
+        from .local.demo import LOCAL_LOGIN_NOTE
+
+        print(LOCAL_LOGIN_NOTE, file=stdout)
     return 0
+
+
+def _is_loopback(url: str | None) -> bool:
+    # A Cognito endpoint on this machine is a local one (moto): real Cognito
+    # is never reached through a loopback address.
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _run_demo(argv: Sequence[str], stdout: IO[str]) -> int:
@@ -464,9 +554,6 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        if argv == ["--version"]:
-            print(f"sigv4client {__version__}", file=stdout)
-            return 0
         if argv and argv[0] == "login":
             return _run_login(argv[1:], stdin, stdout)
         if argv and argv[0] == "demo":

@@ -33,7 +33,7 @@ The tree::
     │   ├── IdentityPoolError        the identity pool refused the token or role
     │   └── ThrottledError           still throttled after retrying with backoff
     │       └── LimitExceededError   a per-user limit (codes sent, attempts): wait, then retry
-    ├── VerificationError            a request failed verify(); ``check`` names the check
+    ├── VerificationError            a request failed verify(); its .check names the check
     │   └── SignatureMismatchError   the recomputed signature differs (server side), or a
     │                                server's 403 carried its canonical request (client side)
     └── ApiError                     the signed call got a non-2xx answer

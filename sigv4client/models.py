@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import IO
 from urllib.parse import unquote
 
+from ._canonical import shown_url
 from .exceptions import (
     HeaderInjectionError,
     InvalidConfigError,
@@ -72,6 +73,39 @@ _CONTROL = re.compile(r"[\r\n\x00]")
 _SCOPE_PART = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 # The query parameters whose values are secrets (lowercase), for redaction.
 _SECRET_QUERY_NAMES = frozenset({"x-amz-security-token", "x-amz-signature"})
+# Headers whose value a request's repr shows: the ones SigV4 and HTTP define
+# and that never carry a credential. Any other value may be one (a signature, a
+# session token, a bearer or API key in a header the caller named), so the repr
+# shows its name only; the ``headers`` attribute still holds every value.
+_SHOWN_HEADER_VALUES = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "content-encoding",
+        "content-length",
+        "content-type",
+        "host",
+        "user-agent",
+        "x-amz-content-sha256",
+        "x-amz-date",
+        "x-amz-target",
+    }
+)
+
+
+def _shown_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [
+        (n, v if n.strip().lower() in _SHOWN_HEADER_VALUES else "<redacted>") for n, v in headers
+    ]
+
+
+def _shown_body(body: object) -> str:
+    # A body may carry anything (a password in a Cognito call): its size, not its text.
+    if body is None:
+        return "None"
+    if isinstance(body, (bytes, bytearray, memoryview, str)):
+        return f"<{len(body)} {'chars' if isinstance(body, str) else 'bytes'}>"
+    return f"<{type(body).__name__}>"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,6 +231,14 @@ class HttpRequest:
         _set_request_url(self, url)
         _set_request_headers(self, _normalize_headers(headers) if headers else ())
         _set_request_body(self, body)
+
+    def __repr__(self) -> str:
+        # A signed request holds its signature and token (headers, or a presigned
+        # URL's query): the repr shows where it goes and which headers, not them.
+        return (
+            f"HttpRequest(method={self.method!r}, url={shown_url(self.url)!r}, "
+            f"headers={_shown_headers(self.headers)!r}, body={_shown_body(self.body)})"
+        )
 
     def with_headers(self, headers: HeadersInput) -> HttpRequest:
         """Return a copy of this request with ``headers`` in place of its own."""
@@ -420,3 +462,9 @@ class SignedRequest:
     body: bytes | IO[bytes] | None = None
     #: The canonical request that was signed (may hold the session token).
     canonical_request: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"SignedRequest(method={self.method!r}, url={shown_url(self.url)!r}, "
+            f"headers={_shown_headers(self.headers.items())!r}, body={_shown_body(self.body)})"
+        )

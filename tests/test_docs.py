@@ -39,6 +39,7 @@ PUBLIC_MODULES = [
     "sigv4client.local.cognito",
     "sigv4client.tokens",
     "sigv4client.verification",
+    "sigv4client.compat",
 ]
 # What the docs build imports: mkdocs, the Material theme, mkdocstrings' Python handler.
 DOCS_TOOLS = ["mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"]
@@ -155,23 +156,26 @@ def _docs_tools_missing() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built with ``mkdocs build --strict`` into a temporary folder."""
+def build_site(out: Path, env_extra: dict[str, str] | None = None) -> Path:
+    """Build the site with ``mkdocs build --strict`` into ``out``; skip without the docs extra.
+
+    ``env_extra`` adds environment variables (``SIGV4CLIENT_DOCS_URL``...).
+    """
     missing = _docs_tools_missing()
     if missing:
         reason = f"cannot build the docs: {', '.join(missing)} not importable; {INSTALL_HINT}"
         if IN_CI:  # CI installs the docs extra: missing there is a broken setup
             pytest.fail(reason)
         pytest.skip(reason)
-    out = tmp_path_factory.mktemp("docs") / "site"
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material's end-of-life banner, not a build warning
+    env.pop("SIGV4CLIENT_DOCS_URL", None)
     # The build must need no network: any HTTP(S) fetch goes to a closed local port and fails.
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         env[var] = "http://127.0.0.1:9"
     env.pop("NO_PROXY", None)
     env.pop("no_proxy", None)
+    env.update(env_extra or {})
     proc = subprocess.run(
         [
             sys.executable,
@@ -195,6 +199,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built with ``mkdocs build --strict`` into a temporary folder."""
+    return build_site(tmp_path_factory.mktemp("docs") / "site")
+
+
 def test_docs_build_strict(site: Path) -> None:
     assert (site / "index.html").is_file()
     assert (site / "quickstart" / "index.html").is_file()
@@ -214,6 +224,7 @@ def test_docs_build_strict(site: Path) -> None:
         "sigv4client.exceptions",
         "sigv4client.local",
         "sigv4client.tokens",
+        "sigv4client.compat",
     ],
 )
 def test_api_reference_lists_every_public_name(site: Path, module_name: str) -> None:

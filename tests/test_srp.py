@@ -273,6 +273,67 @@ def test_malformed_server_values(key: str, value: str, message: str) -> None:
         _our_claim(A_VALUE, parameters)
 
 
+# Regression: int(value, 16) took a sign, a "0x" prefix, "_" separators, spaces
+# and non-ASCII digits; "-1" then broke the padding with a bare OverflowError.
+@pytest.mark.parametrize("key", ["SALT", "SRP_B"])
+@pytest.mark.parametrize(
+    "value", ["-1", "+1", "0x10", "0X10", "1_0", " 10", "10 ", "10\n", "\uff11\uff10", "\u0661"]
+)
+def test_server_hex_is_exactly_ascii_hex_digits(key: str, value: str) -> None:
+    parameters = _challenge_parameters()
+    parameters[key] = value
+    with pytest.raises(ChallengeError, match=f"{key} that is not hexadecimal") as caught:
+        _our_claim(A_VALUE, parameters)
+    assert "0-9, a-f and A-F" in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.text(min_size=1, max_size=12), key=st.sampled_from(["SALT", "SRP_B"]))
+def test_server_hex_accepts_exactly_hex_digits(value: str, key: str) -> None:
+    # Whatever text the server sends, the claim is computed for hex digits
+    # (and is the one for int(value, 16)) and refused with ChallengeError for
+    # anything else: never another exception, never the value in the message.
+    value = value + "8"  # a nonzero B mod N for every all-hex draw of this size
+    parameters = _challenge_parameters()
+    parameters[key] = value
+    if all(c in _HEX_DIGITS for c in value):
+        claim = _our_claim(A_VALUE, parameters)
+        canonical = _challenge_parameters()
+        canonical[key] = format(int(value, 16), "x")
+        assert claim == _our_claim(A_VALUE, canonical)
+    else:
+        with pytest.raises(ChallengeError, match=f"{key} that is not hexadecimal") as caught:
+            _our_claim(A_VALUE, parameters)
+        # The message depends on the value's length only, never on its text.
+        parameters[key] = "g" * len(value)
+        with pytest.raises(ChallengeError) as same_length:
+            _our_claim(A_VALUE, parameters)
+        assert str(caught.value) == str(same_length.value)
+
+
+def test_server_hex_that_is_not_text_is_a_challenge_error() -> None:
+    params = srp.PasswordVerifierParams(
+        user_id_for_srp=USER_ID,
+        username=USER_ID,
+        salt=SALT_HEX,
+        srp_b=12,  # type: ignore[arg-type]
+        secret_block=SECRET_BLOCK,
+    )
+    with pytest.raises(ChallengeError, match=r"SRP_B that is not hexadecimal .*got a int"):
+        srp.compute_password_claim(
+            user_pool_id=POOL_ID,
+            params=params,
+            password=PASSWORD,
+            ephemeral=srp.SrpEphemeral.from_exponent(A_VALUE),
+            now=MARCH_3,
+        )
+
+
 def test_ephemeral_needs_enough_randomness_and_hides_a() -> None:
     with pytest.raises(InvalidInputError, match="32"):
         srp.SrpEphemeral.from_random_bytes(b"\x01" * 16)

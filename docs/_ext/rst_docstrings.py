@@ -13,7 +13,9 @@ extension rewrites each docstring before mkdocstrings renders it:
 - roles become code that links to the API reference when the target is
   documented there, and stays plain code when it is not (an optional
   cross-reference, so a private target never fails ``mkdocs build --strict``);
-- ``#:`` comments above a module or class attribute become its docstring.
+- ``#:`` comments above a module or class attribute become its docstring;
+- an instance attribute set from the ``__init__`` parameter of its name shows
+  that parameter's annotation, not ``= name``.
 
 Only the rendered copy changes; the source is untouched. Loaded by mkdocs.yml
 (``plugins.mkdocstrings.handlers.python.options.extensions``).
@@ -146,11 +148,22 @@ class RstDocstrings(griffe.Extension):
     def on_attribute_instance(
         self, *, node: Any, attr: griffe.Attribute, agent: Any, **kwargs: Any
     ) -> None:
-        """Give an attribute documented by a ``#:`` comment that comment as its docstring."""
+        """Give an attribute documented by a ``#:`` comment that comment as its docstring.
+
+        An instance attribute set from a parameter of the same name
+        (``self.auth = auth``) would render as ``auth = auth``: it gets the
+        parameter's annotation and no value instead.
+        """
         if attr.docstring is None:
             comment = _comment_above(attr)
             if comment:
                 attr.docstring = griffe.Docstring(comment, parent=attr)
+        if "instance-attribute" in attr.labels and str(attr.value) == attr.name:
+            init = attr.parent.members.get("__init__") if attr.parent is not None else None
+            if isinstance(init, griffe.Function) and attr.name in init.parameters:
+                if attr.annotation is None:
+                    attr.annotation = init.parameters[attr.name].annotation
+                attr.value = None
 
     def on_package(self, *, pkg: griffe.Module, loader: Any, **kwargs: Any) -> None:
         """Convert every docstring of the package once it is fully loaded."""

@@ -33,6 +33,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -301,13 +302,30 @@ def password_claim_signature(
     return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode("ascii")
 
 
-def _parse_hex(name: str, value: str) -> int:
-    try:
-        return int(value, 16)
-    except ValueError:
+# Exactly what Java's BigInteger(s, 16) on Cognito's side reads as a
+# non-negative number: ASCII hex digits, nothing else. int(s, 16) alone would
+# also take a sign ("-1", which breaks the padding with OverflowError), a "0x"
+# prefix, "_" separators, spaces and non-ASCII digits (full-width ones).
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _parse_hex(name: str, value: object) -> int:
+    # Every hex value a server sends goes through here. The message names the
+    # field and what was expected, never the value: a server value may be
+    # secret, and a hostile one may be huge.
+    if not isinstance(value, str) or _HEX.fullmatch(value) is None:
+        got = (
+            f"{len(value)} characters, not all of them hex digits"
+            if isinstance(value, str)
+            else f"a {type(value).__name__}"
+        )
         raise ChallengeError(
-            f"Cognito's PASSWORD_VERIFIER challenge has a {name} that is not hexadecimal"
-        ) from None
+            f"Cognito's PASSWORD_VERIFIER challenge has a {name} that is not hexadecimal "
+            f"(expected only the digits 0-9, a-f and A-F; got {got}); the server, "
+            "or something between it and you, is broken: log in again, and check "
+            "the Cognito endpoint if it persists"
+        )
+    return int(value, 16)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

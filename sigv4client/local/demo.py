@@ -13,6 +13,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import shlex
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from typing import IO
@@ -25,7 +28,14 @@ from .authorizers import CognitoAuthorizer, LambdaAuthorizer, Unauthorized
 from .cognito import LocalCognito
 from .gateway import AuthorizationType, GatewayRequest, LocalGateway, MotoIdentityResolver
 
-__all__ = ["main"]
+__all__ = ["LOCAL_LOGIN_NOTE", "main"]
+
+#: Said wherever a login against the local Cognito reports success: moto does
+#: not check the password of an SRP login (it signs whatever claim it gets).
+LOCAL_LOGIN_NOTE = (
+    "note: the local Cognito (moto) does not check passwords in an SRP login: any "
+    "password succeeds here; AWS checks it"
+)
 
 
 def _show(answer: object) -> str:
@@ -127,6 +137,7 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
                     f"{tokens.expires_at:%H:%M:%S} UTC",
                     file=out,
                 )
+                print(f"   ({LOCAL_LOGIN_NOTE})", file=out)
                 provider = user.identity_credentials(setup.identity_pool_id)
                 creds = provider.get_credentials()
                 print(
@@ -160,17 +171,59 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
                 print(f"the demo failed: {exc}", file=out)
                 return 1
             if keep_running:
+                url = f"{api.url}/prod/notes"
                 print("", file=out)
                 print("Servers are running; from another terminal:", file=out)
+                print("", file=out)
                 print(
-                    f"  sigv4client --cognito-endpoint-url {cognito.endpoint_url} "
-                    f"--user-pool-id {setup.user_pool_id} --client-id {setup.client_id} "
-                    f"--username {setup.username} --password-stdin "
-                    f"--identity-pool-id {setup.identity_pool_id} --region {setup.region} "
-                    f"{api.url}/prod/notes",
+                    "  # log in to the local user pool (the password prompt does not echo), "
+                    "then a signed GET:",
                     file=out,
                 )
-                print(f"  (the password is {setup.password!r}; a local, throwaway user)", file=out)
+                command = [
+                    *_sigv4client_command(),
+                    "--cognito-endpoint-url",
+                    cognito.endpoint_url,
+                    "--user-pool-id",
+                    setup.user_pool_id,
+                    "--client-id",
+                    setup.client_id,
+                    "--username",
+                    setup.username,
+                    "--identity-pool-id",
+                    setup.identity_pool_id,
+                    "--region",
+                    setup.region,
+                    url,
+                ]
+                print(f"  {shlex.join(command)}", file=out)
+                print(
+                    f"  # password: {setup.password} (a throwaway local user; moto accepts "
+                    "any password)",
+                    file=out,
+                )
+                print("", file=out)
+                print(
+                    "  # the identity pool's credentials: moto's local test credentials, "
+                    "not AWS keys",
+                    file=out,
+                )
+                for name, value in (
+                    ("AWS_ACCESS_KEY_ID", creds.access_key_id),
+                    ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key),
+                    ("AWS_SESSION_TOKEN", creds.session_token or ""),
+                    ("AWS_REGION", setup.region),
+                ):
+                    print(f"  export {name}={shlex.quote(value)}", file=out)
+                print(
+                    "  # then any SigV4 client, e.g. awscurl (pip install awscurl):",
+                    file=out,
+                )
+                print(
+                    f"  awscurl --service execute-api --region {setup.region} {shlex.quote(url)}",
+                    file=out,
+                )
+                print("", file=out)
                 print("Press Ctrl-C to stop.", file=out)
                 out.flush()
                 with contextlib.suppress(KeyboardInterrupt):
@@ -178,6 +231,18 @@ def run(out: IO[str], *, keep_running: bool = False, stop: threading.Event | Non
             print("", file=out)
             print("done: servers stopped", file=out)
     return 0
+
+
+def _sigv4client_command() -> list[str]:
+    # The command that runs this very installation, by absolute path: a
+    # virtualenv's bin folder is not on PATH unless activated (scripts/demo.sh
+    # does not activate it). The console script beside this interpreter, else
+    # this interpreter running the module.
+    python = os.path.abspath(sys.executable)
+    script = os.path.join(os.path.dirname(python), "sigv4client")
+    if os.path.isfile(script) and os.access(script, os.X_OK):
+        return [script]
+    return [python, "-m", "sigv4client.cli"]
 
 
 def main(argv: Sequence[str], out: IO[str]) -> int:

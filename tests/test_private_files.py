@@ -1,0 +1,215 @@
+"""The login cache and other private files: nothing another local user planted is written through.
+
+Each attack is set up as another user would set it up (a symlink or a file at
+the temp name, a world-writable folder, a folder owned by someone else), then
+the CLI's cache writer and the private-file module are run against it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from sigv4client import cli
+from sigv4client._private_files import read_private_file, write_private_file
+
+from .test_cli import run
+
+REFRESH = "refresh-token-that-must-stay-private"
+SESSION = {"refresh_token": REFRESH, "id_token": "id", "access_token": "acc"}
+OTHER_UID = 65534  # nobody
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and O_NOFOLLOW")
+pytestmark = posix_only
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+def test_a_symlink_planted_at_the_old_temp_name_is_not_written_through(tmp_path: Path) -> None:
+    # Regression: the cache went through a fixed "session.tmp", opened without
+    # O_EXCL or O_NOFOLLOW: a symlink there sent the refresh token to its target.
+    cache = tmp_path / "cache" / "session.json"
+    cache.parent.mkdir(mode=0o700)
+    stolen = tmp_path / "attacker.txt"
+    stolen.write_text("")
+    (cache.parent / "session.tmp").symlink_to(stolen)
+    cli._write_cache(cache, SESSION)
+    assert stolen.read_text() == ""
+    assert json.loads(cache.read_text())["refresh_token"] == REFRESH
+    assert _mode(cache) == 0o600
+
+
+def test_a_file_held_open_at_the_old_temp_name_never_sees_the_token(tmp_path: Path) -> None:
+    cache = tmp_path / "cache" / "session.json"
+    cache.parent.mkdir(mode=0o700)
+    planted = cache.parent / "session.tmp"
+    planted.write_text("")
+    planted.chmod(0o666)
+    with planted.open("rb") as held:  # another process keeps it open
+        cli._write_cache(cache, SESSION)
+        assert REFRESH.encode() not in held.read()
+    assert json.loads(cache.read_text())["refresh_token"] == REFRESH
+
+
+def test_a_symlink_at_the_cache_itself_is_replaced_not_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    target = tmp_path / "elsewhere.json"
+    target.write_text("{}")
+    (folder / "session.json").symlink_to(target)
+    cli._write_cache(folder / "session.json", SESSION)
+    assert target.read_text() == "{}"
+    assert not (folder / "session.json").is_symlink()
+    assert _mode(folder / "session.json") == 0o600
+
+
+def test_a_world_writable_cache_folder_is_tightened_to_0700(tmp_path: Path) -> None:
+    # Regression: an existing folder was left at its mode (0777 here).
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    folder.chmod(0o777)
+    cli._write_cache(folder / "session.json", SESSION)
+    assert _mode(folder) == 0o700
+    assert _mode(folder / "session.json") == 0o600
+
+
+def test_a_new_cache_folder_is_0700_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        cli._write_cache(tmp_path / "a" / "b" / "session.json", SESSION)
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "a" / "b") == 0o700
+    assert _mode(tmp_path / "a" / "b" / "session.json") == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+def test_a_cache_folder_owned_by_another_user_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o755)
+    os.chown(folder, OTHER_UID, OTHER_UID)
+    with pytest.raises(cli._Failure, match=r"belongs to user id 65534, not to you") as caught:
+        cli._write_cache(folder / "session.json", SESSION)
+    assert "Remove it, or choose another location" in str(caught.value)
+    assert caught.value.code == cli.EXIT_ERROR
+    assert list(folder.iterdir()) == []
+    assert _mode(folder) == 0o755  # not "tightened" for its owner either
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+def test_a_cache_file_owned_by_another_user_is_not_read(tmp_path: Path) -> None:
+    write_private_file(tmp_path / "session.json", b"{}")
+    os.chown(tmp_path / "session.json", OTHER_UID, OTHER_UID)
+    with pytest.raises(PermissionError, match="belongs to user id 65534"):
+        read_private_file(tmp_path / "session.json")
+
+
+def test_no_temp_file_is_left_behind(tmp_path: Path) -> None:
+    for _ in range(3):
+        write_private_file(tmp_path / "session.json", b"x")
+    assert [p.name for p in tmp_path.iterdir()] == ["session.json"]
+
+
+def test_a_failed_write_leaves_no_temp_file_and_keeps_the_old_content(tmp_path: Path) -> None:
+    path = tmp_path / "session.json"
+    write_private_file(path, b"old")
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(OSError, match=r"Is a directory|Directory not empty"):
+        write_private_file(tmp_path / "sub", b"new")  # rename over a folder fails
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.json", "sub"]
+    assert path.read_bytes() == b"old"
+
+
+def test_reading_refuses_a_symlink_and_a_file_others_can_read(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    write_private_file(real, b"{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    with pytest.raises(PermissionError, match="is a symlink"):
+        read_private_file(link)
+    real.chmod(0o644)
+    with pytest.raises(PermissionError, match="chmod 600"):
+        read_private_file(real)
+    assert read_private_file(tmp_path / "absent.json") is None
+
+
+def test_reading_a_planted_fifo_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "session.json"
+    os.mkfifo(fifo, 0o600)
+    outcome: list[BaseException | bytes | None] = []
+
+    def read() -> None:
+        try:
+            outcome.append(read_private_file(fifo))
+        except OSError as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(30)
+    if reader.is_alive():  # unblock the reader before failing
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("reading a FIFO blocked")
+    assert isinstance(outcome[0], PermissionError)
+    assert "not a regular file" in str(outcome[0])
+
+
+def test_the_cli_reports_a_cache_it_refuses_to_read(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    write_private_file(real, b"{}")
+    (tmp_path / "session.json").symlink_to(real)
+    with pytest.raises(cli._Failure, match=r"cannot read the session cache: .*is a symlink"):
+        cli._read_cache(tmp_path / "session.json")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"id_token": "x"},  # keys missing
+        {  # a date that is not one
+            "id_token": "i",
+            "access_token": "a",
+            "refresh_token": "r",
+            "expires_at": "soon",
+            "user_pool_id": "us-east-1_Abc",
+            "client_id": "c",
+        },
+    ],
+)
+def test_a_damaged_cache_says_log_in_again(tmp_path: Path, content: dict[str, str]) -> None:
+    # Regression: a cache without one of its keys ended in a KeyError traceback.
+    cache = tmp_path / "session.json"
+    write_private_file(cache, json.dumps(content).encode())
+    proc = run(
+        [
+            "--identity-pool-id",
+            "us-east-1:00000000-0000-0000-0000-000000000000",
+            "--cache",
+            str(cache),
+            "--region",
+            "us-east-1",
+            "http://127.0.0.1:1/",
+        ]
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "is incomplete or damaged; log in again" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_hard_link_at_the_cache_is_replaced_not_written_through(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    os.link(victim, folder / "session.json")
+    cli._write_cache(folder / "session.json", SESSION)
+    assert victim.read_text() == "keep me"
+    assert json.loads((folder / "session.json").read_text())["refresh_token"] == REFRESH
