@@ -794,6 +794,15 @@ class CognitoUser:
             )
             return map_error(code, message, context)
 
+        # Every secret this user holds is cut out of Cognito's messages too,
+        # not only what this request carried.
+        tokens = self._tokens
+        held = (
+            self._app.client_secret or "",
+            self._password or "",
+            *((tokens.id_token, tokens.access_token, tokens.refresh_token or "") if tokens else ()),
+        )
+        extra_secrets = (*extra_secrets, *(h for h in held if h))
         transport = self._transport
         if method.startswith("admin_"):
             if self._admin is None:
