@@ -23,10 +23,12 @@ import logging
 import pickle
 import pkgutil
 import string
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -545,7 +547,15 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
     from botocore.config import Config
     from botocore.stub import Stubber
 
-    from sigv4client.cognito import CodeDelivery, CognitoAdmin, SignUpResult
+    from sigv4client.cognito import (
+        CodeDelivery,
+        CognitoAdmin,
+        FileSessionStore,
+        MemorySessionStore,
+        RememberedDevice,
+        SignUpResult,
+        StoredSession,
+    )
 
     client = boto3.session.Session().client(
         "cognito-idp", region_name="us-east-1", config=Config(signature_version=UNSIGNED)
@@ -586,6 +596,25 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
     probe.obj("CodeDelivery", CodeDelivery(destination="a***@e***", medium="EMAIL"))
     probe.obj("SignUpResult", SignUpResult(user_sub="sub", confirmed=False))
     probe.obj("CognitoAdmin", CognitoAdmin("us-east-1_AbC123", admin=client))
+    device = RememberedDevice(
+        device_key="us-east-1_dev", device_group_key="grp", device_password=s.password
+    )
+    probe.obj("RememberedDevice", device)
+    stored = StoredSession(
+        user_pool_id="us-east-1_AbC123",
+        client_id="client123",
+        username="alice",
+        tokens=user.tokens,
+        device=device,
+    )
+    probe.obj("StoredSession", stored)
+    memory = MemorySessionStore()
+    memory.save(stored)
+    probe.obj("MemorySessionStore", memory)
+    with tempfile.TemporaryDirectory() as folder:
+        files = FileSessionStore(Path(folder) / "sessions.json")
+        files.save(stored)
+        probe.obj("FileSessionStore", files)
 
 
 def _local_values(s: Secrets, probe: Probe) -> None:

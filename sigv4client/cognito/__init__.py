@@ -42,11 +42,23 @@ from .identity import (
     guest_credentials,
     identity_credentials,
 )
+from .sessions import (
+    FileSessionStore,
+    MemorySessionStore,
+    RememberedDevice,
+    SessionStore,
+    StoredSession,
+)
 from .srp import secret_hash
 from .tokens import Tokens
 from .user import CognitoUser, IdpClient
 
 __all__ = [
+    "FileSessionStore",
+    "MemorySessionStore",
+    "RememberedDevice",
+    "SessionStore",
+    "StoredSession",
     "Answer",
     "AuthFlow",
     "Challenge",

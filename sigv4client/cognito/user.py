@@ -65,7 +65,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import (
@@ -106,6 +106,7 @@ from .flow import (
     respond_request,
 )
 from .identity import basic_identity_credentials, identity_credentials
+from .sessions import RememberedDevice, SessionStore, StoredSession
 from .tokens import Tokens
 
 __all__ = ["CognitoUser", "IdpClient", "RetryPolicy"]
@@ -169,6 +170,9 @@ class CognitoUser:
       botocore session, or a ready ``cognito-idp`` client; those calls are
       signed with it (``cognito-idp:AdminInitiateAuth`` and
       ``AdminRespondToAuthChallenge`` must be allowed).
+    - ``session_store``: where the session is saved after every login and
+      refresh, and forgotten on sign-out (:mod:`sigv4client.cognito.sessions`);
+      :meth:`restore` brings it back in another process.
     - ``clock``, ``rng``, ``sleep``: injected time, randomness (for SRP and
       jitter) and waiting; ``idp_client``: a ready ``cognito-idp`` client (a
       botocore Stubber, custom config), else one is made on first use.
@@ -199,6 +203,7 @@ class CognitoUser:
         sleep: Callable[[float], None] = time.sleep,
         idp_client: IdpClient | None = None,
         admin: object | None = None,
+        session_store: SessionStore | None = None,
     ) -> None:
         srp.pool_name(user_pool_id)  # validates the '<region>_<id>' form
         if not client_id:
@@ -235,6 +240,8 @@ class CognitoUser:
             )
         )
         self._tokens = tokens
+        self._store = session_store
+        self._device: RememberedDevice | None = None
         self._username: str | None = None
         self._password: str | None = None
         self._flow = AuthFlow.USER_SRP_AUTH
@@ -413,6 +420,7 @@ class CognitoUser:
             raise RefreshTokenError("Cognito answered the refresh with a challenge; log in again")
         _LOG.debug("refreshed the tokens of user pool %s", self.user_pool_id)
         self._tokens = step
+        self._save_session()
         return step
 
     def get_tokens(self) -> Tokens:
@@ -628,6 +636,78 @@ class CognitoUser:
         self._tokens = None
         self._password = None
         self._pending = None
+        username = self._username
+        if self._store is not None and username is not None:
+            if self._device is None:
+                self._store.delete(self.user_pool_id, self.client_id, username)
+            else:
+                # The device stays remembered after a sign-out, as on AWS.
+                self._save_session()
+
+    def _save_session(self) -> None:
+        username = self._username or (self._tokens.username if self._tokens else None)
+        if self._store is None or username is None:
+            return
+        self._store.save(
+            StoredSession(
+                user_pool_id=self.user_pool_id,
+                client_id=self.client_id,
+                username=username,
+                tokens=self._tokens,
+                device=self._device,
+                endpoint_url=self._endpoint_url,
+            )
+        )
+
+    @classmethod
+    def restore(
+        cls,
+        store: SessionStore,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        username: str | None = None,
+        client_secret: str | None = None,
+        endpoint_url: str | None = None,
+        **options: Any,
+    ) -> CognitoUser:
+        """The user of the last session saved in ``store``, its tokens fresh.
+
+        As Amplify's ``getCurrentUser`` and ``fetchAuthSession``: the session
+        saved last for this pool and client (or for ``username``) comes back,
+        and is refreshed when its tokens are about to expire (then saved again).
+        ``endpoint_url`` defaults to the one saved; ``options`` are the other
+        arguments of :class:`CognitoUser`. Raises :class:`RefreshTokenError`
+        when there is no session to restore or its refresh token is refused:
+        log in again.
+
+        >>> from sigv4client.cognito import MemorySessionStore
+        >>> from sigv4client.exceptions import RefreshTokenError
+        >>> try:
+        ...     CognitoUser.restore(MemorySessionStore(), user_pool_id="us-east-1_A", client_id="c")
+        ... except RefreshTokenError as exc:
+        ...     print(exc)
+        no saved session for app client 'c' of user pool 'us-east-1_A': log in
+        """
+        stored = store.load(user_pool_id, client_id, username)
+        if stored is None or stored.tokens is None:
+            raise RefreshTokenError(
+                f"no saved session for app client {client_id!r} of user pool "
+                f"{user_pool_id!r}: log in"
+            )
+        user = cls(
+            user_pool_id=user_pool_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            endpoint_url=endpoint_url if endpoint_url is not None else stored.endpoint_url,
+            tokens=stored.tokens,
+            session_store=store,
+            **options,
+        )
+        user._username = stored.username
+        user._device = stored.device
+        user.get_tokens()
+        return user
 
     # -- steps ---------------------------------------------------------------------
 
@@ -685,6 +765,7 @@ class CognitoUser:
             self._on_challenge = pending.on_challenge
             self._password = pending.password
             self._tokens = step
+            self._save_session()
             return step
         if isinstance(step, PasswordVerifierStep):
             raise ChallengeError("Cognito sent PASSWORD_VERIFIER outside the SRP flow")
