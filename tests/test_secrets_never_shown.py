@@ -550,6 +550,7 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
     from sigv4client.cognito import (
         CodeDelivery,
         CognitoAdmin,
+        DeveloperIdentityToken,
         FileSessionStore,
         MemorySessionStore,
         RememberedDevice,
@@ -608,6 +609,10 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         device=device,
     )
     probe.obj("StoredSession", stored)
+    probe.obj(
+        "DeveloperIdentityToken",
+        DeveloperIdentityToken(identity_id="us-east-1:dev", token=s.session_token),
+    )
     memory = MemorySessionStore()
     memory.save(stored)
     probe.obj("MemorySessionStore", memory)

@@ -34,11 +34,15 @@ from .challenges import (
 )
 from .flow import AuthFlow
 from .identity import (
+    DeveloperIdentityToken,
     IdentityClient,
     IdentityPoolCredentials,
     IdTokenSource,
     StsClient,
     basic_identity_credentials,
+    developer_credentials,
+    developer_identity_token,
+    federated_credentials,
     guest_credentials,
     identity_credentials,
 )
@@ -54,6 +58,10 @@ from .tokens import Tokens
 from .user import CognitoUser, IdpClient
 
 __all__ = [
+    "DeveloperIdentityToken",
+    "developer_credentials",
+    "developer_identity_token",
+    "federated_credentials",
     "FileSessionStore",
     "MemorySessionStore",
     "RememberedDevice",
