@@ -555,6 +555,7 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         MemorySessionStore,
         RememberedDevice,
         SignUpResult,
+        SoftwareTokenSecret,
         StoredSession,
     )
 
@@ -613,6 +614,7 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         "DeveloperIdentityToken",
         DeveloperIdentityToken(identity_id="us-east-1:dev", token=s.session_token),
     )
+    probe.obj("SoftwareTokenSecret", SoftwareTokenSecret(secret_code=s.api_key, username="alice"))
     memory = MemorySessionStore()
     memory.save(stored)
     probe.obj("MemorySessionStore", memory)

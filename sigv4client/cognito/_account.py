@@ -13,15 +13,18 @@ SECRET_HASH
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..exceptions import InvalidInputError
 from . import srp
+from .challenges import otpauth_uri
 from .flow import AppClient
 
 __all__ = [
     "CodeDelivery",
     "SignUpResult",
+    "SoftwareTokenSecret",
+    "mfa_preference_request",
     "attribute_list",
     "confirm_forgot_password_request",
     "confirm_sign_up_request",
@@ -50,6 +53,22 @@ class CodeDelivery:
             medium=_text(details, "DeliveryMedium"),
             attribute=_text(details, "AttributeName"),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SoftwareTokenSecret:
+    """An authenticator app's secret from ``AssociateSoftwareToken`` (out of ``repr``).
+
+    Show :meth:`otpauth_uri` as a QR code (or ``secret_code`` as text), then
+    pass the first code the app shows to ``CognitoUser.verify_software_token``.
+    """
+
+    secret_code: str = field(repr=False)
+    username: str
+
+    def otpauth_uri(self, *, issuer: str, account: str | None = None) -> str:
+        """The ``otpauth://totp/...`` URI authenticator apps read from a QR code."""
+        return otpauth_uri(self.secret_code, issuer=issuer, account=account or self.username)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,4 +189,33 @@ def revoke_token_request(app: AppClient, refresh_token: str) -> dict[str, object
     }
     if app.client_secret is not None:
         request["ClientSecret"] = app.client_secret
+    return request
+
+
+def mfa_preference_request(
+    access_token: str,
+    *,
+    totp: bool | None = None,
+    sms: bool | None = None,
+    email: bool | None = None,
+    preferred: str | None = None,
+) -> dict[str, object]:
+    """``SetUserMFAPreference``: each method on, off, or left as is (``None``)."""
+    methods = {"TOTP": totp, "SMS": sms, "EMAIL": email}
+    if preferred is not None and methods.get(preferred) is not True:
+        raise InvalidInputError(
+            f"preferred={preferred!r} must be one of the methods turned on here "
+            "(TOTP, SMS or EMAIL, with totp=True, sms=True or email=True)"
+        )
+    request: dict[str, object] = {"AccessToken": access_token}
+    fields = {
+        "TOTP": "SoftwareTokenMfaSettings",
+        "SMS": "SMSMfaSettings",
+        "EMAIL": "EmailMfaSettings",
+    }
+    for method, enabled in methods.items():
+        if enabled is not None:
+            request[fields[method]] = {"Enabled": enabled, "PreferredMfa": preferred == method}
+    if len(request) == 1:
+        raise InvalidInputError("set_mfa_preference needs totp=, sms= or email=")
     return request

@@ -36,6 +36,7 @@ from urllib.parse import quote, urlencode
 from ..exceptions import ChallengeError
 
 __all__ = [
+    "otpauth_uri",
     "Answer",
     "Challenge",
     "ChallengeHandler",
@@ -132,6 +133,19 @@ class SelectMfaType(Challenge):
     options: tuple[str, ...] = ()
 
 
+def otpauth_uri(secret_code: str, *, issuer: str, account: str) -> str:
+    """The ``otpauth://totp/<issuer>:<account>?secret=...&issuer=...`` URI of a TOTP secret.
+
+    Authenticator apps read it from a QR code (Key Uri Format).
+
+    >>> otpauth_uri("JBSWY3DPEHPK3PXP", issuer="Example", account="alice")
+    'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example'
+    """
+    label = quote(f"{issuer}:{account}", safe=":@")
+    query = urlencode({"secret": secret_code, "issuer": issuer})
+    return f"otpauth://totp/{label}?{query}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MfaSetup(Challenge):
     """The pool requires MFA and the user has none: set up an authenticator app.
@@ -149,9 +163,7 @@ class MfaSetup(Challenge):
 
     def otpauth_uri(self, *, issuer: str, account: str | None = None) -> str:
         """The ``otpauth://totp/...`` URI authenticator apps read from a QR code."""
-        label = quote(f"{issuer}:{account or self.username}", safe=":@")
-        query = urlencode({"secret": self.secret_code, "issuer": issuer})
-        return f"otpauth://totp/{label}?{query}"
+        return otpauth_uri(self.secret_code, issuer=issuer, account=account or self.username)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -71,6 +71,7 @@ from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import (
     AuthenticationError,
     ChallengeError,
+    CodeMismatchError,
     CognitoError,
     InvalidInputError,
     NaiveDatetimeError,
@@ -82,10 +83,12 @@ from . import srp
 from ._account import (
     CodeDelivery,
     SignUpResult,
+    SoftwareTokenSecret,
     attribute_list,
     confirm_forgot_password_request,
     confirm_sign_up_request,
     forgot_password_request,
+    mfa_preference_request,
     resend_confirmation_code_request,
     revoke_token_request,
     sign_up_request,
@@ -631,6 +634,62 @@ class CognitoUser:
             raise RefreshTokenError("not logged in: there is no session to sign out")
         self._call("global_sign_out", {"AccessToken": tokens.access_token})
         self._forget_session()
+
+    # -- MFA set-up -----------------------------------------------------------------
+
+    def associate_software_token(self) -> SoftwareTokenSecret:
+        """Start setting up an authenticator app (``AssociateSoftwareToken``).
+
+        Show the result's :meth:`~SoftwareTokenSecret.otpauth_uri` as a QR code,
+        then call :meth:`verify_software_token` with the first code the app shows.
+        """
+        tokens = self.get_tokens()
+        answer = self._call("associate_software_token", {"AccessToken": tokens.access_token})
+        secret_code = _text(answer, "SecretCode")
+        if secret_code is None:
+            raise ChallengeError("AssociateSoftwareToken returned no secret")
+        return SoftwareTokenSecret(
+            secret_code=secret_code, username=self._username or tokens.username or ""
+        )
+
+    def verify_software_token(self, code: str, *, friendly_device_name: str | None = None) -> None:
+        """Finish the set-up with the app's current code (``VerifySoftwareToken``).
+
+        Then turn TOTP on with :meth:`set_mfa_preference`. Raises
+        :class:`CodeMismatchError` for a wrong code (check the device clock).
+        """
+        if not code:
+            raise InvalidInputError("verify_software_token needs the code the app shows")
+        request: dict[str, object] = {
+            "AccessToken": self.get_tokens().access_token,
+            "UserCode": code,
+        }
+        if friendly_device_name:
+            request["FriendlyDeviceName"] = friendly_device_name
+        answer = self._call("verify_software_token", request)
+        if answer.get("Status") != "SUCCESS":
+            raise CodeMismatchError(
+                "Cognito did not accept the authenticator code; check the device clock and "
+                "try the next code"
+            )
+
+    def set_mfa_preference(
+        self,
+        *,
+        totp: bool | None = None,
+        sms: bool | None = None,
+        email: bool | None = None,
+        preferred: str | None = None,
+    ) -> None:
+        """Turn each MFA method on or off (``SetUserMFAPreference``); ``None`` leaves it.
+
+        ``preferred`` (``"TOTP"``, ``"SMS"`` or ``"EMAIL"``) is the one Cognito
+        asks for at login; it must be one turned on in the same call.
+        """
+        request = mfa_preference_request(
+            self.get_tokens().access_token, totp=totp, sms=sms, email=email, preferred=preferred
+        )
+        self._call("set_user_mfa_preference", request)
 
     def _forget_session(self) -> None:
         self._tokens = None
