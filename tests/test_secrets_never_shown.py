@@ -551,6 +551,7 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         CodeDelivery,
         CognitoAdmin,
         DeveloperIdentityToken,
+        DeviceInfo,
         FileSessionStore,
         MemorySessionStore,
         RememberedDevice,
@@ -615,6 +616,18 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         DeveloperIdentityToken(identity_id="us-east-1:dev", token=s.session_token),
     )
     probe.obj("SoftwareTokenSecret", SoftwareTokenSecret(secret_code=s.api_key, username="alice"))
+    probe.obj("DeviceInfo", DeviceInfo(device_key="us-east-1_dev", name="laptop"))
+    from sigv4client.cognito.flow import DevicePasswordVerifierStep, DeviceSrpStep
+
+    session = s.challenge_session
+    probe.obj("DeviceSrpStep", DeviceSrpStep(username="alice", session=session))
+    device_params = srp.PasswordVerifierParams(
+        user_id_for_srp="alice", username="alice", salt="abc", srp_b="abc", secret_block=session
+    )
+    probe.obj(
+        "DevicePasswordVerifierStep",
+        DevicePasswordVerifierStep(params=device_params, session=session),
+    )
     memory = MemorySessionStore()
     memory.save(stored)
     probe.obj("MemorySessionStore", memory)

@@ -14,7 +14,7 @@ Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 
 from __future__ import annotations
 
-from ._account import CodeDelivery, SignUpResult, SoftwareTokenSecret
+from ._account import CodeDelivery, DeviceInfo, SignUpResult, SoftwareTokenSecret
 from ._transport import RetryPolicy
 from .admin import CognitoAdmin
 from .challenges import (
@@ -58,6 +58,7 @@ from .tokens import Tokens
 from .user import CognitoUser, IdpClient
 
 __all__ = [
+    "DeviceInfo",
     "SoftwareTokenSecret",
     "DeveloperIdentityToken",
     "developer_credentials",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..exceptions import InvalidInputError
 from . import srp
@@ -22,6 +23,7 @@ from .flow import AppClient
 
 __all__ = [
     "CodeDelivery",
+    "DeviceInfo",
     "SignUpResult",
     "SoftwareTokenSecret",
     "mfa_preference_request",
@@ -69,6 +71,36 @@ class SoftwareTokenSecret:
     def otpauth_uri(self, *, issuer: str, account: str | None = None) -> str:
         """The ``otpauth://totp/...`` URI authenticator apps read from a QR code."""
         return otpauth_uri(self.secret_code, issuer=issuer, account=account or self.username)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceInfo:
+    """A device Cognito tracks for the user (``ListDevices``): its key, name and dates."""
+
+    device_key: str
+    name: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+    created: datetime | None = None
+    last_authenticated: datetime | None = None
+
+    @classmethod
+    def from_response(cls, device: Mapping[str, object]) -> DeviceInfo:
+        """One entry of ``ListDevices``' ``Devices``."""
+        raw = device.get("DeviceAttributes")
+        pairs = tuple(
+            (str(a["Name"]), str(a.get("Value", "")))
+            for a in (raw if isinstance(raw, list) else ())
+            if isinstance(a, Mapping) and "Name" in a
+        )
+        created = device.get("DeviceCreateDate")
+        seen = device.get("DeviceLastAuthenticatedDate")
+        return cls(
+            device_key=str(device.get("DeviceKey", "")),
+            name=dict(pairs).get("device_name"),
+            attributes=pairs,
+            created=created if isinstance(created, datetime) else None,
+            last_authenticated=seen if isinstance(seen, datetime) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -37,9 +37,13 @@ from .tokens import Tokens, unverified_claims
 __all__ = [
     "AppClient",
     "AuthFlow",
+    "DevicePasswordVerifierStep",
+    "DeviceSrpStep",
     "PasswordVerifierStep",
     "Step",
     "challenge_responses",
+    "device_password_verifier_request",
+    "device_srp_request",
     "initiate_auth_request",
     "mfa_setup_request",
     "parse_auth_response",
@@ -103,8 +107,24 @@ class PasswordVerifierStep:
     session: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceSrpStep:
+    """``DEVICE_SRP_AUTH``: Cognito asks the remembered device to prove itself (internal)."""
+
+    username: str
+    session: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DevicePasswordVerifierStep:
+    """``DEVICE_PASSWORD_VERIFIER``: the device's SRP challenge (answered internally)."""
+
+    params: srp.PasswordVerifierParams
+    session: str | None = field(default=None, repr=False)
+
+
 #: What one Cognito answer turns into.
-Step = Tokens | Challenge | PasswordVerifierStep
+Step = Tokens | Challenge | PasswordVerifierStep | DeviceSrpStep | DevicePasswordVerifierStep
 
 
 def initiate_auth_request(
@@ -114,6 +134,7 @@ def initiate_auth_request(
     *,
     password: str | None = None,
     ephemeral: srp.SrpEphemeral | None = None,
+    device_key: str | None = None,
 ) -> dict[str, object]:
     """``InitiateAuth`` for ``flow``: SRP needs ``ephemeral``, password auth ``password``.
 
@@ -128,6 +149,9 @@ def initiate_auth_request(
         if password is None:
             raise InvalidInputError(f"{flow.value} needs a password")
         parameters["PASSWORD"] = password
+    if device_key:
+        # A remembered device: Cognito may then skip MFA and ask DEVICE_SRP_AUTH.
+        parameters["DEVICE_KEY"] = device_key
     request: dict[str, object] = {
         "AuthFlow": flow.value,
         "ClientId": app.client_id,
@@ -152,6 +176,43 @@ def password_verifier_request(
     request: dict[str, object] = {
         "ClientId": app.client_id,
         "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeResponses": app.with_secret_hash(responses, username),
+    }
+    if step.session:
+        request["Session"] = step.session
+    return request
+
+
+def device_srp_request(
+    app: AppClient, step: DeviceSrpStep, device_key: str, ephemeral: srp.SrpEphemeral
+) -> dict[str, object]:
+    """``RespondToAuthChallenge`` answering ``DEVICE_SRP_AUTH``: the device key and ``SRP_A``."""
+    responses = {"USERNAME": step.username, "DEVICE_KEY": device_key, "SRP_A": ephemeral.srp_a}
+    request: dict[str, object] = {
+        "ClientId": app.client_id,
+        "ChallengeName": "DEVICE_SRP_AUTH",
+        "ChallengeResponses": app.with_secret_hash(responses, step.username),
+    }
+    if step.session:
+        request["Session"] = step.session
+    return request
+
+
+def device_password_verifier_request(
+    app: AppClient, step: DevicePasswordVerifierStep, claim: srp.PasswordClaim, device_key: str
+) -> dict[str, object]:
+    """``RespondToAuthChallenge`` answering ``DEVICE_PASSWORD_VERIFIER`` with ``claim``."""
+    username = step.params.username
+    responses = {
+        "USERNAME": username,
+        "PASSWORD_CLAIM_SECRET_BLOCK": claim.secret_block,
+        "PASSWORD_CLAIM_SIGNATURE": claim.signature,
+        "TIMESTAMP": claim.timestamp,
+        "DEVICE_KEY": device_key,
+    }
+    request: dict[str, object] = {
+        "ClientId": app.client_id,
+        "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
         "ChallengeResponses": app.with_secret_hash(responses, username),
     }
     if step.session:
@@ -360,7 +421,13 @@ def _tokens(
         expires_at=now + _lifetime(result, id_token),
         token_type=_text(result, "TokenType") or "Bearer",
         device_key=_device_key(result, access_token, device_key),
+        device_group_key=_group_key(result),
     )
+
+
+def _group_key(result: Mapping[str, object]) -> str | None:
+    metadata = result.get("NewDeviceMetadata")
+    return _text(metadata, "DeviceGroupKey") if isinstance(metadata, Mapping) else None
 
 
 def _challenge(
@@ -436,6 +503,17 @@ def parse_auth_response(
     raw_parameters = response.get("ChallengeParameters")
     parameters: Mapping[str, object] = raw_parameters if isinstance(raw_parameters, Mapping) else {}
     session = _text(response, "Session")
+    if name == "DEVICE_SRP_AUTH":
+        named = _text(parameters, "USERNAME") or username
+        return DeviceSrpStep(username=named, session=session)
+    if name == "DEVICE_PASSWORD_VERIFIER":
+        text_parameters = {k: v for k, v in parameters.items() if isinstance(v, str)}
+        return DevicePasswordVerifierStep(
+            params=srp.PasswordVerifierParams.from_challenge_parameters(
+                text_parameters, username=username
+            ),
+            session=session,
+        )
     if name == "PASSWORD_VERIFIER":
         text_parameters = {k: v for k, v in parameters.items() if isinstance(v, str)}
         return PasswordVerifierStep(

@@ -82,6 +82,7 @@ from ..exceptions import (
 from . import srp
 from ._account import (
     CodeDelivery,
+    DeviceInfo,
     SignUpResult,
     SoftwareTokenSecret,
     attribute_list,
@@ -99,8 +100,12 @@ from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, 
 from .flow import (
     AppClient,
     AuthFlow,
+    DevicePasswordVerifierStep,
+    DeviceSrpStep,
     PasswordVerifierStep,
     Step,
+    device_password_verifier_request,
+    device_srp_request,
     initiate_auth_request,
     mfa_setup_request,
     parse_auth_response,
@@ -147,6 +152,12 @@ class _PendingLogin:
     # The session of the challenge it waits on: respond() completes this login
     # only when answering that challenge.
     session: str | None = dataclasses.field(default=None, repr=False)
+    # The remembered device this login proves (DEVICE_SRP_AUTH), if any.
+    device: RememberedDevice | None = dataclasses.field(default=None, repr=False)
+
+
+def _key_of(device: RememberedDevice | None) -> str | None:
+    return None if device is None else device.device_key
 
 
 def _text(mapping: Mapping[str, object], key: str) -> str | None:
@@ -334,6 +345,7 @@ class CognitoUser:
             flow=auth_flow,
             on_challenge=on_challenge,
             password=password if self._remember_password else None,
+            device=self._device_for(username),
         )
         self._pending = None
         try:
@@ -384,11 +396,7 @@ class CognitoUser:
             pending = _PendingLogin(
                 username=challenge.username, flow=self._flow, on_challenge=None, password=None
             )
-        method = "respond_to_auth_challenge"
-        if pending.flow.is_admin:
-            # A server-side login answers through the admin API, with the pool id.
-            method = "admin_respond_to_auth_challenge"
-            request = {**request, "UserPoolId": self.user_pool_id}
+        method, request = self._respond_call(pending, request)
         step = self._exchange(
             method,
             request,
@@ -774,13 +782,17 @@ class CognitoUser:
         self, flow: AuthFlow, username: str, password: str | None, pending: _PendingLogin
     ) -> Tokens | Challenge:
         if flow is not AuthFlow.USER_SRP_AUTH:
-            request = initiate_auth_request(self._app, flow, username, password=password)
+            request = initiate_auth_request(
+                self._app, flow, username, password=password, device_key=_key_of(pending.device)
+            )
             method = "admin_initiate_auth" if flow.is_admin else "initiate_auth"
             step = self._exchange(method, request, username=username, auth_flow=flow.value)
             return self._settle(step, pending)
         assert password is not None  # checked by login()
         ephemeral = srp.new_ephemeral(self._rng)
-        request = initiate_auth_request(self._app, flow, username, ephemeral=ephemeral)
+        request = initiate_auth_request(
+            self._app, flow, username, ephemeral=ephemeral, device_key=_key_of(pending.device)
+        )
         step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
         if isinstance(step, PasswordVerifierStep):
             claim = srp.compute_password_claim(
@@ -824,14 +836,167 @@ class CognitoUser:
             self._on_challenge = pending.on_challenge
             self._password = pending.password
             self._tokens = step
+            self._device = pending.device
             self._save_session()
             return step
-        if isinstance(step, PasswordVerifierStep):
-            raise ChallengeError("Cognito sent PASSWORD_VERIFIER outside the SRP flow")
+        if isinstance(step, DeviceSrpStep):
+            return self._settle(self._prove_device(step, pending), pending)
+        if isinstance(step, (PasswordVerifierStep, DevicePasswordVerifierStep)):
+            raise ChallengeError("Cognito sent a password verifier outside its SRP flow")
         if isinstance(step, MfaSetup):
             step = self._associate_totp(step)
         self._pending = dataclasses.replace(pending, session=step.session)
         return step
+
+    def _respond_call(
+        self, pending: _PendingLogin, request: dict[str, object]
+    ) -> tuple[str, dict[str, object]]:
+        if pending.flow.is_admin:
+            # A server-side login answers through the admin API, with the pool id.
+            return "admin_respond_to_auth_challenge", {**request, "UserPoolId": self.user_pool_id}
+        return "respond_to_auth_challenge", request
+
+    def _prove_device(self, step: DeviceSrpStep, pending: _PendingLogin) -> Step:
+        # DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER: SRP under the device's
+        # names (srp.compute_device_claim); Cognito then skips the MFA.
+        device = pending.device
+        if device is None:
+            raise ChallengeError(
+                "Cognito asked the remembered device to prove itself (DEVICE_SRP_AUTH), but "
+                "no device is known for this user here: log in with the session_store that "
+                "holds it, or forget the device (forget_device) from a session that has it"
+            )
+        ephemeral = srp.new_ephemeral(self._rng)
+        method, request = self._respond_call(
+            pending, device_srp_request(self._app, step, device.device_key, ephemeral)
+        )
+        verifier = self._exchange(
+            method, request, username=step.username, challenge="DEVICE_SRP_AUTH"
+        )
+        if not isinstance(verifier, DevicePasswordVerifierStep):
+            raise ChallengeError("Cognito did not follow DEVICE_SRP_AUTH with its verifier")
+        claim = srp.compute_device_claim(
+            device_group_key=device.device_group_key,
+            device_key=device.device_key,
+            device_password=device.device_password,
+            params=verifier.params,
+            ephemeral=ephemeral,
+            now=self._now(),
+        )
+        method, request = self._respond_call(
+            pending,
+            device_password_verifier_request(self._app, verifier, claim, device.device_key),
+        )
+        return self._exchange(
+            method,
+            request,
+            username=verifier.params.username,
+            challenge="DEVICE_PASSWORD_VERIFIER",
+            extra_secrets=(device.device_password,),
+        )
+
+    def _device_for(self, username: str) -> RememberedDevice | None:
+        if self._device is not None and self._username == username:
+            return self._device
+        if self._store is not None:
+            stored = self._store.load(self.user_pool_id, self.client_id, username)
+            if stored is not None:
+                return stored.device
+        return None
+
+    # -- remembered devices ----------------------------------------------------------
+
+    @property
+    def device(self) -> RememberedDevice | None:
+        """The device confirmed for this user (its password out of ``repr``), if any."""
+        return self._device
+
+    def confirm_device(self, name: str | None = None, *, remember: bool = True) -> RememberedDevice:
+        """Confirm the device of the last login (``ConfirmDevice``), and remember it.
+
+        The pool must track devices: the login then answered with a new device
+        key and group key (:attr:`Tokens.device_key`, ``device_group_key``).
+        A random device password and its SRP verifier are made here; Cognito
+        keeps only the verifier. With ``remember`` (``UpdateDeviceStatus``),
+        later logins of this user prove the device (``DEVICE_SRP_AUTH``) and
+        skip MFA. Keep the device with ``session_store=``.
+        """
+        tokens = self.get_tokens()
+        if not tokens.device_key or not tokens.device_group_key:
+            raise ChallengeError(
+                "the last login brought no new device to confirm: turn device tracking on for "
+                "the user pool (always, or user opt-in) and log in again"
+            )
+        password = srp.new_device_password(self._rng)
+        salt = int.from_bytes(self._rng(16), "big")
+        request: dict[str, object] = {
+            "AccessToken": tokens.access_token,
+            "DeviceKey": tokens.device_key,
+            "DeviceSecretVerifierConfig": srp.device_secret_verifier(
+                device_group_key=tokens.device_group_key,
+                device_key=tokens.device_key,
+                device_password=password,
+                salt=salt,
+            ),
+        }
+        if name:
+            request["DeviceName"] = name
+        self._call("confirm_device", request, extra_secrets=(password,))
+        device = RememberedDevice(
+            device_key=tokens.device_key,
+            device_group_key=tokens.device_group_key,
+            device_password=password,
+        )
+        self._device = device
+        if remember:
+            self.update_device_status(remembered=True)
+        self._save_session()
+        return device
+
+    def update_device_status(self, *, remembered: bool, device_key: str | None = None) -> None:
+        """Remember or stop remembering a device (``UpdateDeviceStatus``); default: this one."""
+        key = device_key or _key_of(self._device)
+        if not key:
+            raise InvalidInputError("no device: confirm_device() first, or pass device_key=")
+        self._call(
+            "update_device_status",
+            {
+                "AccessToken": self.get_tokens().access_token,
+                "DeviceKey": key,
+                "DeviceRememberedStatus": "remembered" if remembered else "not_remembered",
+            },
+        )
+
+    def list_devices(self, *, limit: int = 60) -> tuple[DeviceInfo, ...]:
+        """The user's tracked devices (``ListDevices``, every page)."""
+        devices: list[DeviceInfo] = []
+        token: str | None = None
+        while True:
+            request: dict[str, object] = {
+                "AccessToken": self.get_tokens().access_token,
+                "Limit": limit,
+            }
+            if token:
+                request["PaginationToken"] = token
+            answer = self._call("list_devices", request)
+            raw = answer.get("Devices")
+            if isinstance(raw, list):
+                devices.extend(DeviceInfo.from_response(d) for d in raw if isinstance(d, Mapping))
+            token = _text(answer, "PaginationToken")
+            if token is None:
+                return tuple(devices)
+
+    def forget_device(self, device_key: str | None = None) -> None:
+        """Forget a device (``ForgetDevice``); default: this one, which is then dropped here."""
+        key = device_key or _key_of(self._device)
+        if not key:
+            raise InvalidInputError("no device: pass device_key=")
+        self._call(
+            "forget_device", {"AccessToken": self.get_tokens().access_token, "DeviceKey": key}
+        )
+        if key == _key_of(self._device):
+            self._device = None
+            self._save_session()
 
     def identity_credentials(
         self,
