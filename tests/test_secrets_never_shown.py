@@ -555,7 +555,9 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         FileSessionStore,
         MemorySessionStore,
         RememberedDevice,
+        SelectChallenge,
         SignUpResult,
+        SmsOtp,
         SoftwareTokenSecret,
         StoredSession,
     )
@@ -621,6 +623,11 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
 
     session = s.challenge_session
     probe.obj("DeviceSrpStep", DeviceSrpStep(username="alice", session=session))
+    probe.obj(
+        "SelectChallenge",
+        SelectChallenge(username="alice", session=session, options=("PASSWORD", "EMAIL_OTP")),
+    )
+    probe.obj("SmsOtp", SmsOtp(username="alice", session=session, destination="+1***"))
     device_params = srp.PasswordVerifierParams(
         user_id_for_srp="alice", username="alice", salt="abc", srp_b="abc", secret_block=session
     )

@@ -28,8 +28,10 @@ from .challenges import (
     MfaSetup,
     NewPassword,
     NewPasswordRequired,
+    SelectChallenge,
     SelectMfaType,
     SmsMfa,
+    SmsOtp,
     SoftwareTokenMfa,
 )
 from .flow import AuthFlow
@@ -88,9 +90,11 @@ __all__ = [
     "NewPassword",
     "NewPasswordRequired",
     "RetryPolicy",
+    "SelectChallenge",
     "SelectMfaType",
     "SignUpResult",
     "SmsMfa",
+    "SmsOtp",
     "SoftwareTokenMfa",
     "StsClient",
     "Tokens",

@@ -36,6 +36,8 @@ from urllib.parse import quote, urlencode
 from ..exceptions import ChallengeError
 
 __all__ = [
+    "SelectChallenge",
+    "SmsOtp",
     "otpauth_uri",
     "Answer",
     "Challenge",
@@ -64,6 +66,9 @@ class ChallengeName(str, enum.Enum):
     MFA_SETUP = "MFA_SETUP"
     EMAIL_OTP = "EMAIL_OTP"
     CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+    #: The choice-based (``USER_AUTH``) flow's first question, and its SMS code.
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
+    SMS_OTP = "SMS_OTP"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +124,28 @@ class EmailOtp(Challenge):
 
     name: ClassVar[ChallengeName] = ChallengeName.EMAIL_OTP
     destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmsOtp(Challenge):
+    """Passwordless sign-in: Cognito sent a code by SMS; answer with it (``destination`` masked)."""
+
+    name: ClassVar[ChallengeName] = ChallengeName.SMS_OTP
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectChallenge(Challenge):
+    """``USER_AUTH``: choose how to sign in; answer with one of ``options``.
+
+    Cognito's names: ``"PASSWORD"`` and ``"PASSWORD_SRP"`` (the password given
+    to ``login()`` is used; SRP keeps it in this process), ``"EMAIL_OTP"`` and
+    ``"SMS_OTP"`` (a code is sent; its challenge follows), ``"WEB_AUTHN"``
+    (not supported here).
+    """
+
+    name: ClassVar[ChallengeName] = ChallengeName.SELECT_CHALLENGE
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,8 +28,10 @@ from .challenges import (
     MfaSetup,
     NewPassword,
     NewPasswordRequired,
+    SelectChallenge,
     SelectMfaType,
     SmsMfa,
+    SmsOtp,
     SoftwareTokenMfa,
 )
 from .tokens import Tokens, unverified_claims
@@ -50,6 +52,7 @@ __all__ = [
     "password_verifier_request",
     "refresh_request",
     "respond_request",
+    "select_challenge_request",
 ]
 
 # Cognito prefixes attribute names in NEW_PASSWORD_REQUIRED with this, both in
@@ -74,6 +77,9 @@ class AuthFlow(str, enum.Enum):
     ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"  # noqa: S105 (a flow name)
     #: The older name of the same server-side flow.
     ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+    #: Choice-based sign-in (passwordless or password): Cognito asks
+    #: ``SELECT_CHALLENGE``; the app client allows ``ALLOW_USER_AUTH``.
+    USER_AUTH = "USER_AUTH"
 
     @property
     def is_admin(self) -> bool:
@@ -292,6 +298,15 @@ def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) ->
         responses["SOFTWARE_TOKEN_MFA_CODE"] = answer
     elif isinstance(challenge, EmailOtp):
         responses["EMAIL_OTP_CODE"] = answer
+    elif isinstance(challenge, SmsOtp):
+        responses["SMS_OTP_CODE"] = answer
+    elif isinstance(challenge, SelectChallenge):
+        if challenge.options and answer not in challenge.options:
+            raise ChallengeError(
+                f"choose one of the sign-in methods Cognito offered "
+                f"({', '.join(challenge.options)}), not {answer!r}"
+            )
+        responses["ANSWER"] = answer
     elif isinstance(challenge, SelectMfaType):
         if challenge.options and answer not in challenge.options:
             raise ChallengeError(
@@ -314,6 +329,36 @@ def respond_request(app: AppClient, challenge: Challenge, answer: Answer) -> dic
         "ChallengeName": challenge.name.value,
         "Session": challenge.session,
         "ChallengeResponses": challenge_responses(app, challenge, answer),
+    }
+
+
+def select_challenge_request(
+    app: AppClient,
+    challenge: SelectChallenge,
+    answer: str,
+    *,
+    password: str | None = None,
+    ephemeral: srp.SrpEphemeral | None = None,
+) -> dict[str, object]:
+    """``RespondToAuthChallenge`` choosing ``answer`` in ``SELECT_CHALLENGE``.
+
+    ``PASSWORD`` carries the password, ``PASSWORD_SRP`` the client's ``SRP_A``
+    (``PASSWORD_VERIFIER`` follows); the OTP choices carry nothing more.
+    """
+    responses = challenge_responses(app, challenge, answer)
+    if answer == "PASSWORD":
+        if not password:
+            raise InvalidInputError("the PASSWORD choice needs the password given to login()")
+        responses["PASSWORD"] = password
+    elif answer == "PASSWORD_SRP":
+        if ephemeral is None:
+            raise InvalidInputError("the PASSWORD_SRP choice needs the client's SRP values")
+        responses["SRP_A"] = ephemeral.srp_a
+    return {
+        "ClientId": app.client_id,
+        "ChallengeName": challenge.name.value,
+        "Session": challenge.session,
+        "ChallengeResponses": responses,
     }
 
 
@@ -457,6 +502,8 @@ def _challenge(
         )
     if name == ChallengeName.EMAIL_OTP:
         return EmailOtp(username=username, session=session, destination=destination)
+    if name == ChallengeName.SMS_OTP:
+        return SmsOtp(username=username, session=session, destination=destination)
     if name == ChallengeName.SELECT_MFA_TYPE:
         return SelectMfaType(
             username=username, session=session, options=_names(parameters.get("MFAS_CAN_CHOOSE"))
@@ -524,4 +571,11 @@ def parse_auth_response(
         )
     if session is None:
         raise ChallengeError(f"Cognito sent the {name} challenge without a session")
+    if name == ChallengeName.SELECT_CHALLENGE:
+        # The choices are a top-level field of the answer, not a parameter.
+        return SelectChallenge(
+            username=_text(parameters, "USERNAME") or username,
+            session=session,
+            options=_names(response.get("AvailableChallenges")),
+        )
     return _challenge(name, parameters, username, session)

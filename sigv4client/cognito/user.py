@@ -96,7 +96,14 @@ from ._account import (
 )
 from ._errors import CallContext, map_error
 from ._transport import DEFAULT_RETRY, RetryPolicy, Transport, admin_parts
-from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
+from .challenges import (
+    Answer,
+    Challenge,
+    ChallengeHandler,
+    ChallengeRequired,
+    MfaSetup,
+    SelectChallenge,
+)
 from .flow import (
     AppClient,
     AuthFlow,
@@ -112,6 +119,7 @@ from .flow import (
     password_verifier_request,
     refresh_request,
     respond_request,
+    select_challenge_request,
 )
 from .identity import basic_identity_credentials, identity_credentials
 from .sessions import RememberedDevice, SessionStore, StoredSession
@@ -154,6 +162,9 @@ class _PendingLogin:
     session: str | None = dataclasses.field(default=None, repr=False)
     # The remembered device this login proves (DEVICE_SRP_AUTH), if any.
     device: RememberedDevice | None = dataclasses.field(default=None, repr=False)
+    # The password given to login(), for a USER_AUTH password choice; only
+    # for the login's duration (``password`` is the one kept after it).
+    given_password: str | None = dataclasses.field(default=None, repr=False)
 
 
 def _key_of(device: RememberedDevice | None) -> str | None:
@@ -331,7 +342,7 @@ class CognitoUser:
             raise InvalidInputError(f"flow must be one of {choices}; got {flow!r}") from None
         if not isinstance(username, str) or not username:
             raise InvalidInputError("username must be a non-empty string")
-        if auth_flow is not AuthFlow.CUSTOM_AUTH and not password:
+        if auth_flow not in (AuthFlow.CUSTOM_AUTH, AuthFlow.USER_AUTH) and not password:
             raise InvalidInputError(f"{auth_flow.value} needs a non-empty password")
         if auth_flow.is_admin and self._admin is None:
             raise InvalidInputError(
@@ -346,6 +357,7 @@ class CognitoUser:
             on_challenge=on_challenge,
             password=password if self._remember_password else None,
             device=self._device_for(username),
+            given_password=password,
         )
         self._pending = None
         try:
@@ -371,6 +383,8 @@ class CognitoUser:
         a :class:`NewPassword`. For :class:`MfaSetup` it is the first code of
         the authenticator app: the code is verified, then the login completes.
         """
+        if isinstance(challenge, SelectChallenge) and answer in ("PASSWORD", "PASSWORD_SRP"):
+            return self._choose_password(challenge, str(answer))
         if isinstance(challenge, MfaSetup):
             if not isinstance(answer, str) or not answer:
                 raise InvalidInputError("answer MFA_SETUP with the code the authenticator shows")
@@ -795,21 +809,7 @@ class CognitoUser:
         )
         step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
         if isinstance(step, PasswordVerifierStep):
-            claim = srp.compute_password_claim(
-                user_pool_id=self.user_pool_id,
-                params=step.params,
-                password=password,
-                ephemeral=ephemeral,
-                now=self._now(),
-            )
-            step = self._exchange(
-                "respond_to_auth_challenge",
-                password_verifier_request(self._app, step, claim),
-                username=step.params.username,
-                auth_flow=flow.value,
-                challenge="PASSWORD_VERIFIER",
-                extra_secrets=(password,),
-            )
+            step = self._verify_password(step, password, ephemeral, auth_flow=flow.value)
         return self._settle(step, pending)
 
     def _answer_all(
@@ -847,6 +847,62 @@ class CognitoUser:
             step = self._associate_totp(step)
         self._pending = dataclasses.replace(pending, session=step.session)
         return step
+
+    def _choose_password(self, challenge: SelectChallenge, answer: str) -> Tokens | Challenge:
+        # USER_AUTH's password choices: the password given to login(), as is
+        # (PASSWORD) or proven by SRP (PASSWORD_SRP, then PASSWORD_VERIFIER).
+        pending = self._pending
+        if pending is None or pending.session != challenge.session or not pending.given_password:
+            raise InvalidInputError(
+                f"the {answer} choice uses the password given to login(): log in again with "
+                "login(username, password, flow='USER_AUTH')"
+            )
+        password = pending.given_password
+        if answer == "PASSWORD":
+            request = select_challenge_request(self._app, challenge, answer, password=password)
+            step = self._exchange(
+                "respond_to_auth_challenge",
+                request,
+                username=challenge.username,
+                challenge="SELECT_CHALLENGE",
+                extra_secrets=(password,),
+            )
+            return self._settle(step, pending)
+        ephemeral = srp.new_ephemeral(self._rng)
+        request = select_challenge_request(self._app, challenge, answer, ephemeral=ephemeral)
+        step = self._exchange(
+            "respond_to_auth_challenge",
+            request,
+            username=challenge.username,
+            challenge="SELECT_CHALLENGE",
+        )
+        if isinstance(step, PasswordVerifierStep):
+            step = self._verify_password(step, password, ephemeral, auth_flow="USER_AUTH")
+        return self._settle(step, pending)
+
+    def _verify_password(
+        self,
+        step: PasswordVerifierStep,
+        password: str,
+        ephemeral: srp.SrpEphemeral,
+        *,
+        auth_flow: str,
+    ) -> Step:
+        claim = srp.compute_password_claim(
+            user_pool_id=self.user_pool_id,
+            params=step.params,
+            password=password,
+            ephemeral=ephemeral,
+            now=self._now(),
+        )
+        return self._exchange(
+            "respond_to_auth_challenge",
+            password_verifier_request(self._app, step, claim),
+            username=step.params.username,
+            auth_flow=auth_flow,
+            challenge="PASSWORD_VERIFIER",
+            extra_secrets=(password,),
+        )
 
     def _respond_call(
         self, pending: _PendingLogin, request: dict[str, object]
