@@ -7,9 +7,16 @@
 new password) reach ``login(on_challenge=...)`` or are raised as
 :class:`ChallengeRequired` (see :mod:`sigv4client.cognito.challenges`).
 
+Also the account's life (sign-up, password reset, sign-out...), server-side
+logins and :class:`CognitoAdmin`, remembered devices, MFA set-up, passwordless
+``USER_AUTH``, sessions that persist (:mod:`~sigv4client.cognito.sessions`),
+and identity-pool credentials for user-pool, federated, developer and guest
+identities (:mod:`~sigv4client.cognito.identity`).
+
 Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 :mod:`~sigv4client.cognito.flow` (pure request building and answer reading),
-:mod:`~sigv4client.cognito.user` (:class:`CognitoUser`, the only I/O).
+:class:`CognitoUser` and the identity pool over one transport
+(``_transport``: clients, retries, redaction), the only I/O.
 """
 
 from __future__ import annotations

@@ -35,10 +35,11 @@ Devices
     device's key ("Invalid Refresh Token"). The key
     (``NewDeviceMetadata.DeviceKey``, else the access token's ``device_key``
     claim) is kept as :attr:`Tokens.device_key` and sent as ``DEVICE_KEY`` on
-    every refresh. Remembered devices are not supported: this client never
-    calls ``ConfirmDevice`` and cannot answer ``DEVICE_SRP_AUTH`` (a pool that
-    always remembers devices asks it at login, and the login fails with
-    :class:`ChallengeError`).
+    every refresh. A device confirmed with :meth:`CognitoUser.confirm_device`
+    is remembered: its key, group key and random password are kept (in the
+    session store, if any), later logins send ``DEVICE_KEY`` and answer
+    ``DEVICE_SRP_AUTH`` and ``DEVICE_PASSWORD_VERIFIER`` with SRP under the
+    device's names (:func:`srp.compute_device_claim`).
 
 Failed logins
     A login takes effect (username, flow, kept password, tokens) only once it
