@@ -44,7 +44,6 @@ __all__ = [
     "PasswordVerifierStep",
     "Step",
     "challenge_responses",
-    "device_password_verifier_request",
     "device_srp_request",
     "initiate_auth_request",
     "mfa_setup_request",
@@ -169,9 +168,16 @@ def initiate_auth_request(
 
 
 def password_verifier_request(
-    app: AppClient, step: PasswordVerifierStep, claim: srp.PasswordClaim
+    app: AppClient,
+    step: PasswordVerifierStep | DevicePasswordVerifierStep,
+    claim: srp.PasswordClaim,
+    *,
+    device_key: str | None = None,
 ) -> dict[str, object]:
-    """``RespondToAuthChallenge`` answering ``PASSWORD_VERIFIER`` with ``claim``."""
+    """``RespondToAuthChallenge`` answering ``PASSWORD_VERIFIER`` with ``claim``.
+
+    With ``device_key``, it answers ``DEVICE_PASSWORD_VERIFIER`` for that device.
+    """
     username = step.params.username
     responses = {
         "USERNAME": username,
@@ -179,9 +185,11 @@ def password_verifier_request(
         "PASSWORD_CLAIM_SIGNATURE": claim.signature,
         "TIMESTAMP": claim.timestamp,
     }
+    if device_key:
+        responses["DEVICE_KEY"] = device_key
     request: dict[str, object] = {
         "ClientId": app.client_id,
-        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeName": "DEVICE_PASSWORD_VERIFIER" if device_key else "PASSWORD_VERIFIER",
         "ChallengeResponses": app.with_secret_hash(responses, username),
     }
     if step.session:
@@ -198,28 +206,6 @@ def device_srp_request(
         "ClientId": app.client_id,
         "ChallengeName": "DEVICE_SRP_AUTH",
         "ChallengeResponses": app.with_secret_hash(responses, step.username),
-    }
-    if step.session:
-        request["Session"] = step.session
-    return request
-
-
-def device_password_verifier_request(
-    app: AppClient, step: DevicePasswordVerifierStep, claim: srp.PasswordClaim, device_key: str
-) -> dict[str, object]:
-    """``RespondToAuthChallenge`` answering ``DEVICE_PASSWORD_VERIFIER`` with ``claim``."""
-    username = step.params.username
-    responses = {
-        "USERNAME": username,
-        "PASSWORD_CLAIM_SECRET_BLOCK": claim.secret_block,
-        "PASSWORD_CLAIM_SIGNATURE": claim.signature,
-        "TIMESTAMP": claim.timestamp,
-        "DEVICE_KEY": device_key,
-    }
-    request: dict[str, object] = {
-        "ClientId": app.client_id,
-        "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
-        "ChallengeResponses": app.with_secret_hash(responses, username),
     }
     if step.session:
         request["Session"] = step.session

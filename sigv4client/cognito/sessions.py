@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -92,6 +93,17 @@ def _matches(
     )
 
 
+def _latest(
+    sessions: Iterable[StoredSession],
+    user_pool_id: str | None,
+    client_id: str | None,
+    username: str | None,
+) -> StoredSession | None:
+    # Sessions are kept in the order saved: the last match is the latest.
+    found = [s for s in sessions if _matches(s, user_pool_id, client_id, username)]
+    return found[-1] if found else None
+
+
 def _key(session: StoredSession) -> tuple[str, str, str]:
     return (session.user_pool_id, session.client_id, session.username)
 
@@ -114,10 +126,7 @@ class MemorySessionStore:
     ) -> StoredSession | None:
         """The session saved last that matches every argument given, or ``None``."""
         with self._lock:
-            found = [
-                s for s in self._sessions.values() if _matches(s, user_pool_id, client_id, username)
-            ]
-        return found[-1] if found else None
+            return _latest(self._sessions.values(), user_pool_id, client_id, username)
 
     def save(self, session: StoredSession) -> None:
         """Keep ``session`` (it becomes the one saved last)."""
@@ -243,8 +252,7 @@ class FileSessionStore:
     ) -> StoredSession | None:
         """The session saved last that matches every argument given, or ``None``."""
         with self._lock:
-            found = [s for s in self._read() if _matches(s, user_pool_id, client_id, username)]
-        return found[-1] if found else None
+            return _latest(self._read(), user_pool_id, client_id, username)
 
     def save(self, session: StoredSession) -> None:
         """Keep ``session`` (it becomes the one saved last)."""

@@ -112,7 +112,6 @@ from .flow import (
     DeviceSrpStep,
     PasswordVerifierStep,
     Step,
-    device_password_verifier_request,
     device_srp_request,
     initiate_auth_request,
     mfa_setup_request,
@@ -942,7 +941,7 @@ class CognitoUser:
         )
         method, request = self._respond_call(
             pending,
-            device_password_verifier_request(self._app, verifier, claim, device.device_key),
+            password_verifier_request(self._app, verifier, claim, device_key=device.device_key),
         )
         return self._exchange(
             method,
