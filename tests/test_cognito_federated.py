@@ -25,7 +25,12 @@ from sigv4client.cognito import (
     developer_identity_token,
     federated_credentials,
 )
-from sigv4client.exceptions import CognitoConfigError, IdentityPoolError
+from sigv4client.exceptions import (
+    CognitoConfigError,
+    IdentityPoolError,
+    LimitExceededError,
+    ThrottledError,
+)
 from sigv4client.local import LocalGateway
 from sigv4client.local.gateway import MotoIdentityResolver
 from tests.support.cognito import admin
@@ -203,3 +208,14 @@ def test_logins_must_give_tokens_and_one_source_only() -> None:
             logins=dict,
             developer=lambda: DeveloperIdentityToken(identity_id="i", token="t"),
         )
+
+
+def test_identity_pool_limit_is_a_limit_exceeded_error(stubbed: tuple[Any, Stubber]) -> None:
+    client, stub = stubbed
+    stub.add_client_error("get_id", service_error_code="LimitExceededException")
+    source = IdentityPoolCredentials(
+        POOL, logins=lambda: {"accounts.google.com": GOOGLE_TOKEN}, client=client
+    )
+    with pytest.raises(LimitExceededError, match="wait a minute") as caught:
+        source.fetch()
+    assert isinstance(caught.value, ThrottledError)  # caught where ThrottledError was

@@ -42,7 +42,7 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from ..credentials import RefreshingCredentialsProvider
-from ..exceptions import CognitoConfigError, CognitoError, IdentityPoolError, ThrottledError
+from ..exceptions import CognitoConfigError, CognitoError, IdentityPoolError, LimitExceededError
 from ..models import Credentials
 from ._transport import DEFAULT_RETRY, RetryPolicy, Transport, admin_parts
 from .tokens import Tokens
@@ -216,7 +216,7 @@ class IdentityPoolCredentials:
                 f"{where} was not found in {self.region}; check the id and the region", code
             )
         if code == "LimitExceededException":
-            return ThrottledError(
+            return LimitExceededError(
                 f"{operation} on {where} exceeded a Cognito limit; wait a minute before "
                 "trying again, or ask AWS to raise the quota",
                 code,

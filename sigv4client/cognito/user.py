@@ -66,7 +66,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import (
@@ -750,15 +750,22 @@ class CognitoUser:
         username: str | None = None,
         client_secret: str | None = None,
         endpoint_url: str | None = None,
-        **options: Any,
+        region: str | None = None,
+        refresh_window: timedelta = timedelta(minutes=5),
+        retry: RetryPolicy = DEFAULT_RETRY,
+        clock: Callable[[], datetime] = srp.utc_now,
+        rng: Callable[[int], bytes] = secrets.token_bytes,
+        sleep: Callable[[float], None] = time.sleep,
+        idp_client: IdpClient | None = None,
+        admin: object | None = None,
     ) -> CognitoUser:
         """The user of the last session saved in ``store``, its tokens fresh.
 
         As Amplify's ``getCurrentUser`` and ``fetchAuthSession``: the session
         saved last for this pool and client (or for ``username``) comes back,
         and is refreshed when its tokens are about to expire (then saved again).
-        ``endpoint_url`` defaults to the one saved; ``options`` are the other
-        arguments of :class:`CognitoUser`. Raises :class:`RefreshTokenError`
+        ``endpoint_url`` defaults to the one saved; the other arguments are
+        those of :class:`CognitoUser`. Raises :class:`RefreshTokenError`
         when there is no session to restore or its refresh token is refused:
         log in again.
 
@@ -783,7 +790,14 @@ class CognitoUser:
             endpoint_url=endpoint_url if endpoint_url is not None else stored.endpoint_url,
             tokens=stored.tokens,
             session_store=store,
-            **options,
+            region=region,
+            refresh_window=refresh_window,
+            retry=retry,
+            clock=clock,
+            rng=rng,
+            sleep=sleep,
+            idp_client=idp_client,
+            admin=admin,
         )
         user._username = stored.username
         user._device = stored.device
