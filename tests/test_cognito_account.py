@@ -21,6 +21,7 @@ from sigv4client import (
     AuthenticationError,
     ChallengeError,
     CodeMismatchError,
+    CognitoConfigError,
     CognitoError,
     ExpiredCodeError,
     InvalidPasswordError,
@@ -28,6 +29,7 @@ from sigv4client import (
     RefreshTokenError,
     ThrottledError,
     UsernameExistsError,
+    UserNotConfirmedError,
 )
 from sigv4client.cognito import CodeDelivery, CognitoUser, RetryPolicy, SignUpResult, Tokens
 from sigv4client.cognito.srp import secret_hash
@@ -330,16 +332,40 @@ def test_verify_attribute_and_delete_user_send_the_access_token() -> None:
             AccessTokenError,
             "log in again",
         ),
+        (
+            "sign_up",
+            ("alice", "Pw-1-aaaaaaA!"),
+            "InvalidLambdaResponseException",
+            CognitoConfigError,
+            "trigger's logs",
+        ),
+        (
+            "sign_up",
+            ("alice", "Pw-1-aaaaaaA!"),
+            "UnexpectedLambdaException",
+            CognitoConfigError,
+            "trigger's logs",
+        ),
+        ("sign_out", (), "NotAuthorizedException", RefreshTokenError, "nothing to sign out"),
+        (
+            "confirm_sign_up",
+            ("alice", "1"),
+            "UserNotConfirmedException",
+            UserNotConfirmedError,
+            "confirm",
+        ),
     ],
 )
 def test_every_error_code_maps_to_a_typed_exception(
     method: str, args: tuple[str, ...], code: str, error: type[CognitoError], words: str
 ) -> None:
     s = Stubbed()
-    boto_method = {"verify_attribute": "verify_user_attribute"}.get(method, method)
+    boto_method = {"verify_attribute": "verify_user_attribute", "sign_out": "revoke_token"}.get(
+        method, method
+    )
     message = (
         "Access Token has been revoked"
-        if code == "NotAuthorizedException"
+        if method == "change_password"
         else "Password did not conform with policy: Password must have symbols"
     )
     s.stub.add_client_error(boto_method, service_error_code=code, service_message=message)

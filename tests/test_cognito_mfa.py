@@ -22,7 +22,7 @@ from sigv4client.cognito import (
     SoftwareTokenSecret,
     Tokens,
 )
-from sigv4client.exceptions import InvalidInputError
+from sigv4client.exceptions import ChallengeError, CodeMismatchError, InvalidInputError
 from tests.support.cognito import add_user, admin, make_pool
 
 
@@ -89,3 +89,20 @@ def test_the_preferred_method_must_be_turned_on() -> None:
         user.set_mfa_preference(totp=False, preferred="TOTP")
     with pytest.raises(InvalidInputError, match="totp="):
         user.set_mfa_preference()
+
+
+def test_mfa_without_an_authenticator_says_to_set_one_up() -> None:
+    user, stub, _ = _stubbed()
+    stub.add_client_error(
+        "set_user_mfa_preference", service_error_code="SoftwareTokenMFANotFoundException"
+    )
+    with pytest.raises(ChallengeError, match="associate_software_token") as caught:
+        user.set_mfa_preference(totp=True, preferred="TOTP")
+    assert caught.value.code == "SoftwareTokenMFANotFoundException"
+
+
+def test_a_wrong_authenticator_code_is_a_code_mismatch() -> None:
+    user, stub, _ = _stubbed()
+    stub.add_client_error("verify_software_token", service_error_code="CodeMismatchException")
+    with pytest.raises(CodeMismatchError, match="wrong"):
+        user.verify_software_token("000000")
