@@ -24,11 +24,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import ipaddress
-import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
@@ -36,14 +34,13 @@ from urllib.parse import urlsplit
 from . import __version__
 from ._canonical import shown_url
 from ._diagnose import mismatch_from_answer
-from ._private_files import read_private_file, write_private_file
-from .exceptions import CredentialsError, SigV4ClientError
+from .exceptions import CognitoError, CredentialsError, SigV4ClientError
 from .models import Credentials, HttpRequest, SigningConfig, redact_secrets, sent_secrets
 
 if TYPE_CHECKING:
     import requests
 
-    from .cognito import CognitoUser
+    from .cognito import CognitoUser, StoredSession
 
 __all__ = ["main"]
 
@@ -198,27 +195,26 @@ def _password(args: argparse.Namespace, stdin: IO[str]) -> str:
     return getpass.getpass(f"Password for {args.username}: ")
 
 
-def _write_cache(path: Path, data: dict[str, object]) -> None:
+def _write_cache(path: Path, session: StoredSession) -> None:
+    from .cognito import FileSessionStore
+
     try:
-        write_private_file(path, json.dumps(data).encode("utf-8"))
+        FileSessionStore(path).save(session)
     except OSError as exc:
         raise _Failure(EXIT_ERROR, f"cannot write the session cache: {_os_error(exc)}") from None
 
 
-def _read_cache(path: Path) -> dict[str, object] | None:
+def _read_cache(path: Path) -> StoredSession | None:
+    from .cognito import FileSessionStore
+
     try:
-        raw = read_private_file(path)
+        return FileSessionStore(path).load()
     except OSError as exc:
         raise _Failure(EXIT_ERROR, f"cannot read the session cache: {_os_error(exc)}") from None
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError:
+    except CognitoError:
         raise _Failure(
-            EXIT_ERROR, f"the session cache {path} is not valid JSON; log in again"
+            EXIT_ERROR, f"the session cache {path} is incomplete or damaged; log in again"
         ) from None
-    return data if isinstance(data, dict) else None
 
 
 def _os_error(exc: OSError) -> str:
@@ -230,7 +226,7 @@ def _os_error(exc: OSError) -> str:
 
 
 def _cognito_user(args: argparse.Namespace, stdin: IO[str]) -> tuple[CognitoUser, Path]:
-    from .cognito import CognitoUser, Tokens
+    from .cognito import CognitoUser
 
     cache_path = args.cache or _default_cache()
     secret = os.environ.get(args.client_secret_env) if args.client_secret_env else None
@@ -244,53 +240,37 @@ def _cognito_user(args: argparse.Namespace, stdin: IO[str]) -> tuple[CognitoUser
         user.login(args.username, _password(args, stdin), flow=args.flow)
         return user, cache_path
     cached = _read_cache(cache_path)
-    if cached is None:
+    if cached is None or cached.tokens is None:
         raise _Failure(
             EXIT_USAGE,
             "no Cognito session: run 'sigv4client login ...' first, or pass "
             "--user-pool-id, --client-id and --username",
         )
-    try:
-        tokens = Tokens(
-            id_token=str(cached["id_token"]),
-            access_token=str(cached["access_token"]),
-            refresh_token=str(cached["refresh_token"]) if cached.get("refresh_token") else None,
-            expires_at=datetime.fromisoformat(str(cached["expires_at"])),
-        )
-        user = CognitoUser(
-            user_pool_id=str(cached["user_pool_id"]),
-            client_id=str(cached["client_id"]),
-            client_secret=secret,
-            endpoint_url=args.cognito_endpoint_url or _opt_str(cached.get("endpoint_url")),
-            tokens=tokens,
-        )
-    except (KeyError, TypeError, ValueError):
-        # Not chained: the cause could quote a token from the file.
-        raise _Failure(
-            EXIT_ERROR, f"the session cache {cache_path} is incomplete or damaged; log in again"
-        ) from None
+    user = CognitoUser(
+        user_pool_id=cached.user_pool_id,
+        client_id=cached.client_id,
+        client_secret=secret,
+        endpoint_url=args.cognito_endpoint_url or cached.endpoint_url,
+        tokens=cached.tokens,
+    )
     return user, cache_path
 
 
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
 def _save_session(user: CognitoUser, path: Path) -> None:
+    from .cognito import StoredSession
+
     tokens = user.tokens
     if tokens is None:
         return
     _write_cache(
         path,
-        {
-            "user_pool_id": user.user_pool_id,
-            "client_id": user.client_id,
-            "endpoint_url": user.endpoint_url,
-            "id_token": tokens.id_token,
-            "access_token": tokens.access_token,
-            "refresh_token": tokens.refresh_token,
-            "expires_at": tokens.expires_at.isoformat(),
-        },
+        StoredSession(
+            user_pool_id=user.user_pool_id,
+            client_id=user.client_id,
+            username=user.username or tokens.username or "",
+            endpoint_url=user.endpoint_url,
+            tokens=tokens,
+        ),
     )
 
 

@@ -26,10 +26,16 @@ The tree::
     │   ├── PasswordResetRequiredError  an admin requires a password reset
     │   ├── UserDisabledError        the user is disabled
     │   ├── CognitoConfigError       unknown pool or client, flow not enabled on the app client
+    │   ├── UsernameExistsError      sign-up: the username (or email, phone) is taken
+    │   ├── AccessTokenError         the access token was refused (expired, signed out)
     │   ├── ChallengeError           a challenge answer was refused or cannot be answered
+    │   │   ├── CodeMismatchError    the code (confirmation, reset, MFA) is wrong
+    │   │   ├── ExpiredCodeError     the code has expired: request a new one
+    │   │   └── InvalidPasswordError the new password breaks the pool's password policy
     │   ├── RefreshTokenError        the refresh token was rejected (log in again)
     │   ├── IdentityPoolError        the identity pool refused the token or role
     │   └── ThrottledError           still throttled after retrying with backoff
+    │       └── LimitExceededError   a per-user limit (codes sent, attempts): wait, then retry
     ├── VerificationError            a request failed verify(); its .check names the check
     │   └── SignatureMismatchError   the recomputed signature differs (server side), or a
     │                                server's 403 carried its canonical request (client side)
@@ -43,20 +49,25 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 __all__ = [
+    "AccessTokenError",
     "ApiError",
     "AuthenticationError",
     "ChallengeError",
+    "CodeMismatchError",
     "CognitoConfigError",
     "CognitoError",
     "CredentialsError",
     "CredentialsExpiredError",
     "DefinitionError",
+    "ExpiredCodeError",
     "HeaderInjectionError",
     "IdentityPoolError",
     "InvalidConfigError",
     "InvalidCredentialsError",
     "InvalidInputError",
+    "InvalidPasswordError",
     "InvalidRequestError",
+    "LimitExceededError",
     "MissingAuthError",
     "NaiveDatetimeError",
     "NonReplayableBodyError",
@@ -68,6 +79,7 @@ __all__ = [
     "ThrottledError",
     "UserDisabledError",
     "UserNotConfirmedError",
+    "UsernameExistsError",
     "VerificationError",
 ]
 
@@ -199,7 +211,34 @@ class IdentityPoolError(CognitoError):
 
 
 class ThrottledError(CognitoError):
-    """Cognito kept throttling the call after retries with backoff."""
+    """Cognito kept throttling the call after retries; the message says how long to wait."""
+
+
+class LimitExceededError(ThrottledError):
+    """A per-user limit was hit (codes sent, password resets, attempts): wait, then retry.
+
+    Cognito does not say when the limit resets; it is minutes, up to an hour.
+    """
+
+
+class UsernameExistsError(CognitoError):
+    """Sign-up: the username, or an email or phone number used as one, is taken."""
+
+
+class AccessTokenError(CognitoError):
+    """The access token was refused (expired, or revoked by a sign-out): log in again."""
+
+
+class CodeMismatchError(ChallengeError):
+    """The code (sign-up confirmation, password reset, attribute, MFA) is wrong."""
+
+
+class ExpiredCodeError(ChallengeError):
+    """The code has expired (or was used): request a new one."""
+
+
+class InvalidPasswordError(ChallengeError):
+    """The new password breaks the user pool's password policy, quoted in the message."""
 
 
 class ApiError(SigV4ClientError):

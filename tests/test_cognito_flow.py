@@ -52,9 +52,12 @@ from sigv4client.cognito.tokens import unverified_claims
 from sigv4client.exceptions import (
     AuthenticationError,
     ChallengeError,
+    CodeMismatchError,
     CognitoConfigError,
     CognitoError,
+    ExpiredCodeError,
     InvalidInputError,
+    InvalidPasswordError,
     NaiveDatetimeError,
     PasswordResetRequiredError,
     RefreshTokenError,
@@ -735,7 +738,7 @@ def test_invalid_inputs() -> None:
         CognitoUser(user_pool_id=POOL_ID, client_id="")
     user = CognitoUser(user_pool_id=POOL_ID, client_id=CLIENT_ID, idp_client=mock.Mock())
     with pytest.raises(InvalidInputError, match="USER_SRP_AUTH"):
-        user.login("alice", "", flow="ADMIN_NO_SRP_AUTH")
+        user.login("alice", "", flow="NO_SUCH_FLOW")
     with pytest.raises(InvalidInputError, match="password"):
         user.login("alice", None)
     with pytest.raises(InvalidInputError, match="username"):
@@ -815,15 +818,20 @@ def _ctx(operation: str = "InitiateAuth", **kwargs: Any) -> CallContext:
             "InvalidPasswordException",
             "Password not long enough",
             _ctx("RespondToAuthChallenge"),
-            ChallengeError,
+            InvalidPasswordError,
         ),
-        ("CodeMismatchException", "Invalid code", _ctx("RespondToAuthChallenge"), ChallengeError),
-        ("ExpiredCodeException", "expired", _ctx("RespondToAuthChallenge"), ChallengeError),
+        (
+            "CodeMismatchException",
+            "Invalid code",
+            _ctx("RespondToAuthChallenge"),
+            CodeMismatchError,
+        ),
+        ("ExpiredCodeException", "expired", _ctx("RespondToAuthChallenge"), ExpiredCodeError),
         (
             "EnableSoftwareTokenMFAException",
             "Code mismatch",
             _ctx("VerifySoftwareToken"),
-            ChallengeError,
+            CodeMismatchError,
         ),
         ("InternalErrorException", "boom", _ctx(), CognitoError),
     ],

@@ -12,7 +12,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from sigv4client.cognito import CognitoUser, IdentityPoolCredentials, Tokens
+from sigv4client.cognito import CognitoUser, IdentityPoolCredentials, RetryPolicy, Tokens
 from sigv4client.exceptions import (
     CognitoConfigError,
     CognitoError,
@@ -72,7 +72,9 @@ def test_getid_errors(
     stub.add_client_error(
         "get_id", service_error_code=code, service_message="secret-ish text eyJ..."
     )
-    source = IdentityPoolCredentials(POOL, user=_user(), client=client)
+    # One attempt: the throttled call is not retried against a stub that answers once.
+    once = RetryPolicy(max_attempts=1)
+    source = IdentityPoolCredentials(POOL, user=_user(), client=client, retry=once)
     with pytest.raises(error, match=words) as info:
         source.fetch()
     assert info.value.code == code

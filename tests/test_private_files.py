@@ -11,17 +11,35 @@ import json
 import os
 import stat
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from sigv4client import cli
 from sigv4client._private_files import read_private_file, write_private_file
+from sigv4client.cognito import StoredSession, Tokens
 
 from .test_cli import run
 
 REFRESH = "refresh-token-that-must-stay-private"
-SESSION = {"refresh_token": REFRESH, "id_token": "id", "access_token": "acc"}
+SESSION = StoredSession(
+    user_pool_id="us-east-1_P",
+    client_id="c",
+    username="alice",
+    tokens=Tokens(
+        id_token="id",
+        access_token="acc",
+        refresh_token=REFRESH,
+        expires_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    ),
+)
+
+
+def _refresh_token(cache: Path) -> object:
+    return json.loads(cache.read_text())["sessions"][0]["tokens"]["refresh_token"]
+
+
 OTHER_UID = 65534  # nobody
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and O_NOFOLLOW")
@@ -42,7 +60,7 @@ def test_a_symlink_planted_at_the_old_temp_name_is_not_written_through(tmp_path:
     (cache.parent / "session.tmp").symlink_to(stolen)
     cli._write_cache(cache, SESSION)
     assert stolen.read_text() == ""
-    assert json.loads(cache.read_text())["refresh_token"] == REFRESH
+    assert _refresh_token(cache) == REFRESH
     assert _mode(cache) == 0o600
 
 
@@ -55,7 +73,7 @@ def test_a_file_held_open_at_the_old_temp_name_never_sees_the_token(tmp_path: Pa
     with planted.open("rb") as held:  # another process keeps it open
         cli._write_cache(cache, SESSION)
         assert REFRESH.encode() not in held.read()
-    assert json.loads(cache.read_text())["refresh_token"] == REFRESH
+    assert _refresh_token(cache) == REFRESH
 
 
 def test_a_symlink_at_the_cache_itself_is_replaced_not_followed(tmp_path: Path) -> None:
@@ -212,4 +230,4 @@ def test_a_hard_link_at_the_cache_is_replaced_not_written_through(tmp_path: Path
     os.link(victim, folder / "session.json")
     cli._write_cache(folder / "session.json", SESSION)
     assert victim.read_text() == "keep me"
-    assert json.loads((folder / "session.json").read_text())["refresh_token"] == REFRESH
+    assert _refresh_token(folder / "session.json") == REFRESH

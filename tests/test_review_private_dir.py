@@ -15,6 +15,7 @@ import pytest
 
 from sigv4client import cli
 from sigv4client._private_files import read_private_file, write_private_file
+from tests.test_private_files import SESSION
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and O_NOFOLLOW")
 
@@ -85,4 +86,4 @@ def test_the_cli_says_what_to_do_with_a_shared_folder(tmp_path: Path) -> None:
     (shared / "other").write_text("x")
     shared.chmod(0o777)
     with pytest.raises(cli._Failure, match=r"cannot write the session cache: .*others can write"):
-        cli._write_cache(shared / "session.json", {"id_token": "x"})
+        cli._write_cache(shared / "session.json", SESSION)

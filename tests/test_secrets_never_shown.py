@@ -23,10 +23,12 @@ import logging
 import pickle
 import pkgutil
 import string
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -537,6 +539,111 @@ def _cognito_values(s: Secrets, probe: Probe) -> None:
     )
 
 
+def _cognito_account(s: Secrets, probe: Probe) -> None:
+    # The account calls, each refused with a message that echoes what was sent
+    # (as servers do): the typed errors must not show it.
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+    from botocore.stub import Stubber
+
+    from sigv4client.cognito import (
+        CodeDelivery,
+        CognitoAdmin,
+        DeveloperIdentityToken,
+        DeviceInfo,
+        FileSessionStore,
+        MemorySessionStore,
+        RememberedDevice,
+        SelectChallenge,
+        SignUpResult,
+        SmsOtp,
+        SoftwareTokenSecret,
+        StoredSession,
+    )
+
+    client = boto3.session.Session().client(
+        "cognito-idp", region_name="us-east-1", config=Config(signature_version=UNSIGNED)
+    )
+    user = CognitoUser(
+        user_pool_id="us-east-1_AbC123",
+        client_id="client123",
+        client_secret=s.client_secret,
+        tokens=_logged_in_user(s).tokens,
+        clock=lambda: NOW,
+        idp_client=client,
+        retry=RetryPolicy(max_attempts=1),
+    )
+    held = f"{s.access_token} {s.refresh_token} {s.client_secret}"
+    calls: list[tuple[str, str, Callable[[], object]]] = [
+        ("sign_up", "UsernameExistsException", lambda: user.sign_up("alice", s.password)),
+        ("sign_up", "InvalidPasswordException", lambda: user.sign_up("alice", s.password)),
+        ("confirm_sign_up", "CodeMismatchException", lambda: user.confirm_sign_up("a", "1")),
+        (
+            "confirm_forgot_password",
+            "ExpiredCodeException",
+            lambda: user.confirm_forgot_password("alice", "1", s.password),
+        ),
+        ("forgot_password", "LimitExceededException", lambda: user.forgot_password("alice")),
+        (
+            "change_password",
+            "NotAuthorizedException",
+            lambda: user.change_password(s.password, s.password + "2"),
+        ),
+    ]
+    with Stubber(client) as stub:
+        for method, code, call in calls:
+            # The password is echoed by the calls that send it.
+            sends_password = method in {"sign_up", "confirm_forgot_password", "change_password"}
+            echo = f"{s.password} {held}" if sends_password else held
+            stub.add_client_error(method, service_error_code=code, service_message=echo)
+            probe.raises(f"CognitoUser.{method} ({code})", call)
+    probe.obj("CodeDelivery", CodeDelivery(destination="a***@e***", medium="EMAIL"))
+    probe.obj("SignUpResult", SignUpResult(user_sub="sub", confirmed=False))
+    probe.obj("CognitoAdmin", CognitoAdmin("us-east-1_AbC123", admin=client))
+    device = RememberedDevice(
+        device_key="us-east-1_dev", device_group_key="grp", device_password=s.password
+    )
+    probe.obj("RememberedDevice", device)
+    stored = StoredSession(
+        user_pool_id="us-east-1_AbC123",
+        client_id="client123",
+        username="alice",
+        tokens=user.tokens,
+        device=device,
+    )
+    probe.obj("StoredSession", stored)
+    probe.obj(
+        "DeveloperIdentityToken",
+        DeveloperIdentityToken(identity_id="us-east-1:dev", token=s.session_token),
+    )
+    probe.obj("SoftwareTokenSecret", SoftwareTokenSecret(secret_code=s.api_key, username="alice"))
+    probe.obj("DeviceInfo", DeviceInfo(device_key="us-east-1_dev", name="laptop"))
+    from sigv4client.cognito.flow import DevicePasswordVerifierStep, DeviceSrpStep
+
+    session = s.challenge_session
+    probe.obj("DeviceSrpStep", DeviceSrpStep(username="alice", session=session))
+    probe.obj(
+        "SelectChallenge",
+        SelectChallenge(username="alice", session=session, options=("PASSWORD", "EMAIL_OTP")),
+    )
+    probe.obj("SmsOtp", SmsOtp(username="alice", session=session, destination="+1***"))
+    device_params = srp.PasswordVerifierParams(
+        user_id_for_srp="alice", username="alice", salt="abc", srp_b="abc", secret_block=session
+    )
+    probe.obj(
+        "DevicePasswordVerifierStep",
+        DevicePasswordVerifierStep(params=device_params, session=session),
+    )
+    memory = MemorySessionStore()
+    memory.save(stored)
+    probe.obj("MemorySessionStore", memory)
+    with tempfile.TemporaryDirectory() as folder:
+        files = FileSessionStore(Path(folder) / "sessions.json")
+        files.save(stored)
+        probe.obj("FileSessionStore", files)
+
+
 def _local_values(s: Secrets, probe: Probe) -> None:
     creds = _credentials(s, probe)
     signed = sign(HttpRequest(method="GET", url=API_URL), creds, CONFIG, now=NOW)
@@ -598,7 +705,7 @@ def _local_values(s: Secrets, probe: Probe) -> None:
     )
 
 
-OFFLINE = (_signing, _providers, _adapters, _cognito_values, _local_values)
+OFFLINE = (_signing, _providers, _adapters, _cognito_values, _cognito_account, _local_values)
 
 
 # No shrinking: the message names the object and the text, which is what a fix

@@ -7,13 +7,23 @@
 new password) reach ``login(on_challenge=...)`` or are raised as
 :class:`ChallengeRequired` (see :mod:`sigv4client.cognito.challenges`).
 
+Also the account's life (sign-up, password reset, sign-out...), server-side
+logins and :class:`CognitoAdmin`, remembered devices, MFA set-up, passwordless
+``USER_AUTH``, sessions that persist (:mod:`~sigv4client.cognito.sessions`),
+and identity-pool credentials for user-pool, federated, developer and guest
+identities (:mod:`~sigv4client.cognito.identity`).
+
 Layers: :mod:`~sigv4client.cognito.srp` (pure SRP-6a math),
 :mod:`~sigv4client.cognito.flow` (pure request building and answer reading),
-:mod:`~sigv4client.cognito.user` (:class:`CognitoUser`, the only I/O).
+:class:`CognitoUser` and the identity pool over one transport
+(``_transport``: clients, retries, redaction), the only I/O.
 """
 
 from __future__ import annotations
 
+from ._account import CodeDelivery, DeviceInfo, SignUpResult, SoftwareTokenSecret
+from ._transport import RetryPolicy
+from .admin import CognitoAdmin
 from .challenges import (
     Answer,
     Challenge,
@@ -25,33 +35,61 @@ from .challenges import (
     MfaSetup,
     NewPassword,
     NewPasswordRequired,
+    SelectChallenge,
     SelectMfaType,
     SmsMfa,
+    SmsOtp,
     SoftwareTokenMfa,
 )
 from .flow import AuthFlow
 from .identity import (
+    DeveloperIdentityToken,
     IdentityClient,
     IdentityPoolCredentials,
+    IdTokenSource,
     StsClient,
     basic_identity_credentials,
+    developer_credentials,
+    developer_identity_token,
+    federated_credentials,
     guest_credentials,
     identity_credentials,
 )
+from .sessions import (
+    FileSessionStore,
+    MemorySessionStore,
+    RememberedDevice,
+    SessionStore,
+    StoredSession,
+)
 from .srp import secret_hash
 from .tokens import Tokens
-from .user import CognitoUser, IdpClient, RetryPolicy
+from .user import CognitoUser, IdpClient
 
 __all__ = [
+    "DeviceInfo",
+    "SoftwareTokenSecret",
+    "DeveloperIdentityToken",
+    "developer_credentials",
+    "developer_identity_token",
+    "federated_credentials",
+    "FileSessionStore",
+    "MemorySessionStore",
+    "RememberedDevice",
+    "SessionStore",
+    "StoredSession",
     "Answer",
     "AuthFlow",
     "Challenge",
     "ChallengeHandler",
     "ChallengeName",
     "ChallengeRequired",
+    "CodeDelivery",
+    "CognitoAdmin",
     "CognitoUser",
     "CustomChallenge",
     "EmailOtp",
+    "IdTokenSource",
     "IdentityClient",
     "IdentityPoolCredentials",
     "IdpClient",
@@ -59,8 +97,11 @@ __all__ = [
     "NewPassword",
     "NewPasswordRequired",
     "RetryPolicy",
+    "SelectChallenge",
     "SelectMfaType",
+    "SignUpResult",
     "SmsMfa",
+    "SmsOtp",
     "SoftwareTokenMfa",
     "StsClient",
     "Tokens",

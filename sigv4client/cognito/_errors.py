@@ -18,13 +18,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..exceptions import (
+    AccessTokenError,
     AuthenticationError,
     ChallengeError,
+    CodeMismatchError,
     CognitoConfigError,
     CognitoError,
+    ExpiredCodeError,
+    InvalidPasswordError,
+    LimitExceededError,
     PasswordResetRequiredError,
     RefreshTokenError,
     UserDisabledError,
+    UsernameExistsError,
     UserNotConfirmedError,
 )
 
@@ -124,9 +130,41 @@ def _rebuild_cause(
 def _is_challenge_call(ctx: CallContext) -> bool:
     return ctx.operation in {
         "RespondToAuthChallenge",
-        "VerifySoftwareToken",
-        "AssociateSoftwareToken",
     }
+
+
+# The calls authorized by the user's access token.
+_ACCESS_TOKEN_CALLS = frozenset(
+    {
+        "ChangePassword",
+        "UpdateUserAttributes",
+        "VerifyUserAttribute",
+        "DeleteUser",
+        "GlobalSignOut",
+        "GetUser",
+        "SetUserMFAPreference",
+        "ConfirmDevice",
+        "UpdateDeviceStatus",
+        "ListDevices",
+        "ForgetDevice",
+        "GetUserAttributeVerificationCode",
+    }
+)
+
+# Where a new code comes from, by the operation that checked it: what to call for another.
+_NEW_CODE = {
+    "ConfirmSignUp": "request a new one with resend_confirmation_code()",
+    "ConfirmForgotPassword": "request a new one with forgot_password()",
+    "VerifyUserAttribute": "request a new one by updating the attribute again",
+}
+
+
+def _code_subject(ctx: CallContext) -> str:
+    return {
+        "ConfirmSignUp": "the sign-up confirmation code",
+        "ConfirmForgotPassword": "the password-reset code",
+        "VerifyUserAttribute": "the attribute verification code",
+    }.get(ctx.operation, f"the code for {ctx.challenge or 'the challenge'}")
 
 
 def map_error(code: str, message: str, ctx: CallContext) -> CognitoError:
@@ -154,6 +192,22 @@ def map_error(code: str, message: str, ctx: CallContext) -> CognitoError:
         if "attempts exceeded" in lowered:
             return AuthenticationError(
                 "too many failed sign-in attempts for this user; wait before trying again", code
+            )
+        if "access token" in lowered or (
+            ctx.operation in _ACCESS_TOKEN_CALLS and "password" not in lowered
+        ):
+            # Cognito: "Access Token has been revoked"; a wrong previous password
+            # is "Incorrect username or password." (moto quotes the token itself).
+            return AccessTokenError(
+                f"Cognito refused the access token for {ctx.operation} (expired, or revoked "
+                "by a sign-out); log in again",
+                code,
+            )
+        if ctx.operation == "RevokeToken":
+            return RefreshTokenError(
+                "Cognito refused to revoke the refresh token (already revoked, or issued to "
+                "another app client); nothing to sign out",
+                code,
             )
         if ctx.auth_flow == "REFRESH_TOKEN_AUTH":
             return RefreshTokenError(
@@ -210,13 +264,64 @@ def map_error(code: str, message: str, ctx: CallContext) -> CognitoError:
             return ChallengeError(f"Cognito refused the answer to {what}: {quoted}", code)
         return CognitoError(f"Cognito refused a parameter of {ctx.operation}: {quoted}", code)
     if code == "InvalidPasswordException":
-        return ChallengeError(
-            f"the new password does not meet the user pool's password policy: {quoted}", code
+        return InvalidPasswordError(
+            f"the new password does not meet the user pool's password policy: {quoted}; "
+            "choose one that does",
+            code,
         )
     if code in {"CodeMismatchException", "EnableSoftwareTokenMFAException"}:
-        return ChallengeError(f"Cognito refused the code for {what}: it is wrong", code)
+        again = _NEW_CODE.get(ctx.operation, "try again, or log in again for a new code")
+        return CodeMismatchError(
+            f"Cognito refused {_code_subject(ctx)}: it is wrong; check it and {again}"
+            if ctx.operation in _NEW_CODE
+            else f"Cognito refused the code for {what}: it is wrong; {again}",
+            code,
+        )
     if code == "ExpiredCodeException":
+        again = _NEW_CODE.get(ctx.operation, "request a new one (log in again)")
+        return ExpiredCodeError(f"{_code_subject(ctx)} has expired or was used; {again}", code)
+    if code == "UsernameExistsException":
+        return UsernameExistsError(
+            "this username is taken: choose another, or log in if the account is yours "
+            "(confirm_sign_up() first if it was never confirmed)",
+            code,
+        )
+    if code == "AliasExistsException":
+        return UsernameExistsError(
+            "another account already uses this email or phone number; log in to that "
+            "account, or confirm with force_alias_creation=True to move it to this one",
+            code,
+        )
+    if code == "LimitExceededException":
+        return LimitExceededError(
+            f"Cognito's limit for {ctx.operation} was exceeded (too many codes, resets or "
+            "attempts for this user); wait a few minutes (up to an hour) before trying again",
+            code,
+        )
+    if code == "TooManyFailedAttemptsException":
+        return LimitExceededError(
+            f"too many failed attempts at {ctx.operation} for this user; wait a few minutes "
+            "before trying again",
+            code,
+        )
+    if code == "CodeDeliveryFailureException":
+        return CognitoError(
+            "Cognito could not deliver the code (email or SMS): check the address or number, "
+            "and the user pool's messaging configuration",
+            code,
+        )
+    if code in {"InvalidLambdaResponseException", "UnexpectedLambdaException"}:
+        return CognitoConfigError(
+            f"a Lambda trigger of user pool {ctx.user_pool_id!r} failed during "
+            f"{ctx.operation}; check the trigger's logs",
+            code,
+        )
+    if code == "UserLambdaValidationException":
+        return CognitoError(f"a Lambda trigger refused {ctx.operation}: {quoted}", code)
+    if code == "SoftwareTokenMFANotFoundException":
         return ChallengeError(
-            f"the code for {what} has expired; request a new one (log in again)", code
+            "no authenticator app is set up for this user: call associate_software_token() "
+            "and verify_software_token() first",
+            code,
         )
     return CognitoError(f"Cognito {ctx.operation} failed with {code}", code)

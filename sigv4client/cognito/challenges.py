@@ -36,6 +36,9 @@ from urllib.parse import quote, urlencode
 from ..exceptions import ChallengeError
 
 __all__ = [
+    "SelectChallenge",
+    "SmsOtp",
+    "otpauth_uri",
     "Answer",
     "Challenge",
     "ChallengeHandler",
@@ -63,6 +66,9 @@ class ChallengeName(str, enum.Enum):
     MFA_SETUP = "MFA_SETUP"
     EMAIL_OTP = "EMAIL_OTP"
     CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+    #: The choice-based (``USER_AUTH``) flow's first question, and its SMS code.
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
+    SMS_OTP = "SMS_OTP"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +127,28 @@ class EmailOtp(Challenge):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SmsOtp(Challenge):
+    """Passwordless sign-in: Cognito sent a code by SMS; answer with it (``destination`` masked)."""
+
+    name: ClassVar[ChallengeName] = ChallengeName.SMS_OTP
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectChallenge(Challenge):
+    """``USER_AUTH``: choose how to sign in; answer with one of ``options``.
+
+    Cognito's names: ``"PASSWORD"`` and ``"PASSWORD_SRP"`` (the password given
+    to ``login()`` is used; SRP keeps it in this process), ``"EMAIL_OTP"`` and
+    ``"SMS_OTP"`` (a code is sent; its challenge follows), ``"WEB_AUTHN"``
+    (not supported here).
+    """
+
+    name: ClassVar[ChallengeName] = ChallengeName.SELECT_CHALLENGE
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SelectMfaType(Challenge):
     """The user has several MFA methods: answer with one of ``options``.
 
@@ -130,6 +158,19 @@ class SelectMfaType(Challenge):
 
     name: ClassVar[ChallengeName] = ChallengeName.SELECT_MFA_TYPE
     options: tuple[str, ...] = ()
+
+
+def otpauth_uri(secret_code: str, *, issuer: str, account: str) -> str:
+    """The ``otpauth://totp/<issuer>:<account>?secret=...&issuer=...`` URI of a TOTP secret.
+
+    Authenticator apps read it from a QR code (Key Uri Format).
+
+    >>> otpauth_uri("JBSWY3DPEHPK3PXP", issuer="Example", account="alice")
+    'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example'
+    """
+    label = quote(f"{issuer}:{account}", safe=":@")
+    query = urlencode({"secret": secret_code, "issuer": issuer})
+    return f"otpauth://totp/{label}?{query}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,9 +190,7 @@ class MfaSetup(Challenge):
 
     def otpauth_uri(self, *, issuer: str, account: str | None = None) -> str:
         """The ``otpauth://totp/...`` URI authenticator apps read from a QR code."""
-        label = quote(f"{issuer}:{account or self.username}", safe=":@")
-        query = urlencode({"secret": self.secret_code, "issuer": issuer})
-        return f"otpauth://totp/{label}?{query}"
+        return otpauth_uri(self.secret_code, issuer=issuer, account=account or self.username)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,8 +28,10 @@ from .challenges import (
     MfaSetup,
     NewPassword,
     NewPasswordRequired,
+    SelectChallenge,
     SelectMfaType,
     SmsMfa,
+    SmsOtp,
     SoftwareTokenMfa,
 )
 from .tokens import Tokens, unverified_claims
@@ -37,15 +39,19 @@ from .tokens import Tokens, unverified_claims
 __all__ = [
     "AppClient",
     "AuthFlow",
+    "DevicePasswordVerifierStep",
+    "DeviceSrpStep",
     "PasswordVerifierStep",
     "Step",
     "challenge_responses",
+    "device_srp_request",
     "initiate_auth_request",
     "mfa_setup_request",
     "parse_auth_response",
     "password_verifier_request",
     "refresh_request",
     "respond_request",
+    "select_challenge_request",
 ]
 
 # Cognito prefixes attribute names in NEW_PASSWORD_REQUIRED with this, both in
@@ -65,6 +71,19 @@ class AuthFlow(str, enum.Enum):
     USER_SRP_AUTH = "USER_SRP_AUTH"
     USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"  # noqa: S105 (a flow name, not a password)
     CUSTOM_AUTH = "CUSTOM_AUTH"
+    #: Server side (``AdminInitiateAuth``, signed with AWS credentials): the
+    #: app client allows ``ALLOW_ADMIN_USER_PASSWORD_AUTH``.
+    ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"  # noqa: S105 (a flow name)
+    #: The older name of the same server-side flow.
+    ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+    #: Choice-based sign-in (passwordless or password): Cognito asks
+    #: ``SELECT_CHALLENGE``; the app client allows ``ALLOW_USER_AUTH``.
+    USER_AUTH = "USER_AUTH"
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the flow goes through the admin APIs, signed with AWS credentials."""
+        return self.value.startswith("ADMIN_")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,8 +112,24 @@ class PasswordVerifierStep:
     session: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceSrpStep:
+    """``DEVICE_SRP_AUTH``: Cognito asks the remembered device to prove itself (internal)."""
+
+    username: str
+    session: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DevicePasswordVerifierStep:
+    """``DEVICE_PASSWORD_VERIFIER``: the device's SRP challenge (answered internally)."""
+
+    params: srp.PasswordVerifierParams
+    session: str | None = field(default=None, repr=False)
+
+
 #: What one Cognito answer turns into.
-Step = Tokens | Challenge | PasswordVerifierStep
+Step = Tokens | Challenge | PasswordVerifierStep | DeviceSrpStep | DevicePasswordVerifierStep
 
 
 def initiate_auth_request(
@@ -104,28 +139,45 @@ def initiate_auth_request(
     *,
     password: str | None = None,
     ephemeral: srp.SrpEphemeral | None = None,
+    device_key: str | None = None,
 ) -> dict[str, object]:
-    """``InitiateAuth`` for ``flow``: SRP needs ``ephemeral``, password auth ``password``."""
+    """``InitiateAuth`` for ``flow``: SRP needs ``ephemeral``, password auth ``password``.
+
+    An admin flow builds ``AdminInitiateAuth``: the same, with the user pool id.
+    """
     parameters = {"USERNAME": username}
     if flow is AuthFlow.USER_SRP_AUTH:
         if ephemeral is None:
             raise InvalidInputError("USER_SRP_AUTH needs the client's SRP ephemeral values")
         parameters["SRP_A"] = ephemeral.srp_a
-    elif flow is AuthFlow.USER_PASSWORD_AUTH:
+    elif flow is AuthFlow.USER_PASSWORD_AUTH or flow.is_admin:
         if password is None:
-            raise InvalidInputError("USER_PASSWORD_AUTH needs a password")
+            raise InvalidInputError(f"{flow.value} needs a password")
         parameters["PASSWORD"] = password
-    return {
+    if device_key:
+        # A remembered device: Cognito may then skip MFA and ask DEVICE_SRP_AUTH.
+        parameters["DEVICE_KEY"] = device_key
+    request: dict[str, object] = {
         "AuthFlow": flow.value,
         "ClientId": app.client_id,
         "AuthParameters": app.with_secret_hash(parameters, username),
     }
+    if flow.is_admin:
+        request["UserPoolId"] = app.user_pool_id
+    return request
 
 
 def password_verifier_request(
-    app: AppClient, step: PasswordVerifierStep, claim: srp.PasswordClaim
+    app: AppClient,
+    step: PasswordVerifierStep | DevicePasswordVerifierStep,
+    claim: srp.PasswordClaim,
+    *,
+    device_key: str | None = None,
 ) -> dict[str, object]:
-    """``RespondToAuthChallenge`` answering ``PASSWORD_VERIFIER`` with ``claim``."""
+    """``RespondToAuthChallenge`` answering ``PASSWORD_VERIFIER`` with ``claim``.
+
+    With ``device_key``, it answers ``DEVICE_PASSWORD_VERIFIER`` for that device.
+    """
     username = step.params.username
     responses = {
         "USERNAME": username,
@@ -133,10 +185,27 @@ def password_verifier_request(
         "PASSWORD_CLAIM_SIGNATURE": claim.signature,
         "TIMESTAMP": claim.timestamp,
     }
+    if device_key:
+        responses["DEVICE_KEY"] = device_key
     request: dict[str, object] = {
         "ClientId": app.client_id,
-        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeName": "DEVICE_PASSWORD_VERIFIER" if device_key else "PASSWORD_VERIFIER",
         "ChallengeResponses": app.with_secret_hash(responses, username),
+    }
+    if step.session:
+        request["Session"] = step.session
+    return request
+
+
+def device_srp_request(
+    app: AppClient, step: DeviceSrpStep, device_key: str, ephemeral: srp.SrpEphemeral
+) -> dict[str, object]:
+    """``RespondToAuthChallenge`` answering ``DEVICE_SRP_AUTH``: the device key and ``SRP_A``."""
+    responses = {"USERNAME": step.username, "DEVICE_KEY": device_key, "SRP_A": ephemeral.srp_a}
+    request: dict[str, object] = {
+        "ClientId": app.client_id,
+        "ChallengeName": "DEVICE_SRP_AUTH",
+        "ChallengeResponses": app.with_secret_hash(responses, step.username),
     }
     if step.session:
         request["Session"] = step.session
@@ -215,6 +284,15 @@ def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) ->
         responses["SOFTWARE_TOKEN_MFA_CODE"] = answer
     elif isinstance(challenge, EmailOtp):
         responses["EMAIL_OTP_CODE"] = answer
+    elif isinstance(challenge, SmsOtp):
+        responses["SMS_OTP_CODE"] = answer
+    elif isinstance(challenge, SelectChallenge):
+        if challenge.options and answer not in challenge.options:
+            raise ChallengeError(
+                f"choose one of the sign-in methods Cognito offered "
+                f"({', '.join(challenge.options)}), not {answer!r}"
+            )
+        responses["ANSWER"] = answer
     elif isinstance(challenge, SelectMfaType):
         if challenge.options and answer not in challenge.options:
             raise ChallengeError(
@@ -237,6 +315,36 @@ def respond_request(app: AppClient, challenge: Challenge, answer: Answer) -> dic
         "ChallengeName": challenge.name.value,
         "Session": challenge.session,
         "ChallengeResponses": challenge_responses(app, challenge, answer),
+    }
+
+
+def select_challenge_request(
+    app: AppClient,
+    challenge: SelectChallenge,
+    answer: str,
+    *,
+    password: str | None = None,
+    ephemeral: srp.SrpEphemeral | None = None,
+) -> dict[str, object]:
+    """``RespondToAuthChallenge`` choosing ``answer`` in ``SELECT_CHALLENGE``.
+
+    ``PASSWORD`` carries the password, ``PASSWORD_SRP`` the client's ``SRP_A``
+    (``PASSWORD_VERIFIER`` follows); the OTP choices carry nothing more.
+    """
+    responses = challenge_responses(app, challenge, answer)
+    if answer == "PASSWORD":
+        if not password:
+            raise InvalidInputError("the PASSWORD choice needs the password given to login()")
+        responses["PASSWORD"] = password
+    elif answer == "PASSWORD_SRP":
+        if ephemeral is None:
+            raise InvalidInputError("the PASSWORD_SRP choice needs the client's SRP values")
+        responses["SRP_A"] = ephemeral.srp_a
+    return {
+        "ClientId": app.client_id,
+        "ChallengeName": challenge.name.value,
+        "Session": challenge.session,
+        "ChallengeResponses": responses,
     }
 
 
@@ -344,7 +452,13 @@ def _tokens(
         expires_at=now + _lifetime(result, id_token),
         token_type=_text(result, "TokenType") or "Bearer",
         device_key=_device_key(result, access_token, device_key),
+        device_group_key=_group_key(result),
     )
+
+
+def _group_key(result: Mapping[str, object]) -> str | None:
+    metadata = result.get("NewDeviceMetadata")
+    return _text(metadata, "DeviceGroupKey") if isinstance(metadata, Mapping) else None
 
 
 def _challenge(
@@ -374,6 +488,8 @@ def _challenge(
         )
     if name == ChallengeName.EMAIL_OTP:
         return EmailOtp(username=username, session=session, destination=destination)
+    if name == ChallengeName.SMS_OTP:
+        return SmsOtp(username=username, session=session, destination=destination)
     if name == ChallengeName.SELECT_MFA_TYPE:
         return SelectMfaType(
             username=username, session=session, options=_names(parameters.get("MFAS_CAN_CHOOSE"))
@@ -420,6 +536,17 @@ def parse_auth_response(
     raw_parameters = response.get("ChallengeParameters")
     parameters: Mapping[str, object] = raw_parameters if isinstance(raw_parameters, Mapping) else {}
     session = _text(response, "Session")
+    if name == "DEVICE_SRP_AUTH":
+        named = _text(parameters, "USERNAME") or username
+        return DeviceSrpStep(username=named, session=session)
+    if name == "DEVICE_PASSWORD_VERIFIER":
+        text_parameters = {k: v for k, v in parameters.items() if isinstance(v, str)}
+        return DevicePasswordVerifierStep(
+            params=srp.PasswordVerifierParams.from_challenge_parameters(
+                text_parameters, username=username
+            ),
+            session=session,
+        )
     if name == "PASSWORD_VERIFIER":
         text_parameters = {k: v for k, v in parameters.items() if isinstance(v, str)}
         return PasswordVerifierStep(
@@ -430,4 +557,11 @@ def parse_auth_response(
         )
     if session is None:
         raise ChallengeError(f"Cognito sent the {name} challenge without a session")
+    if name == ChallengeName.SELECT_CHALLENGE:
+        # The choices are a top-level field of the answer, not a parameter.
+        return SelectChallenge(
+            username=_text(parameters, "USERNAME") or username,
+            session=session,
+            options=_names(response.get("AvailableChallenges")),
+        )
     return _challenge(name, parameters, username, session)

@@ -11,35 +11,67 @@ Three flows, each wrapped in a
   ``GetOpenIdToken`` and STS ``AssumeRoleWithWebIdentity`` with a role ARN.
 - **guest** (:func:`guest_credentials`): an unauthenticated identity, with no
   ``Logins`` at all (the pool must allow unauthenticated identities).
+- **federated** (:func:`federated_credentials`): tokens of other identity
+  providers in the ``Logins`` map (``accounts.google.com``,
+  ``graph.facebook.com``, ``appleid.apple.com``, ``www.amazon.com``, an OIDC
+  provider's issuer host, a SAML provider's ARN), read afresh from a callable
+  at every refresh so they can be renewed by their own SDK.
+- **developer-authenticated** (:func:`developer_credentials`): the backend
+  calls ``GetOpenIdTokenForDeveloperIdentity`` (:func:`developer_identity_token`,
+  signed with its AWS credentials) and hands the client an identity id and a
+  token; the client trades them for credentials under the
+  ``cognito-identity.amazonaws.com`` login, asking the backend again at every
+  refresh.
 
 Every call here is an unauthenticated AWS API, so it is sent unsigned and
-needs no AWS credentials on the machine.
+needs no AWS credentials on the machine. Calls go through the one Cognito
+transport (:mod:`sigv4client.cognito._transport`): throttling is retried with
+backoff by :class:`RetryPolicy`, and Cognito's messages never reach an
+exception unredacted.
+
+The user is anything with the ID token and the user pool's name
+(:class:`IdTokenSource`): a :class:`~sigv4client.cognito.CognitoUser` is one.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import Protocol
 
 from ..credentials import RefreshingCredentialsProvider
-from ..exceptions import CognitoConfigError, IdentityPoolError, ThrottledError
+from ..exceptions import CognitoConfigError, CognitoError, IdentityPoolError, LimitExceededError
 from ..models import Credentials
-
-if TYPE_CHECKING:
-    from .user import CognitoUser
+from ._transport import DEFAULT_RETRY, RetryPolicy, Transport, admin_parts
+from .tokens import Tokens
 
 __all__ = [
+    "DEVELOPER_LOGIN_KEY",
+    "DeveloperIdentityToken",
+    "IdTokenSource",
     "IdentityClient",
     "IdentityPoolCredentials",
     "StsClient",
     "basic_identity_credentials",
+    "developer_credentials",
+    "developer_identity_token",
+    "federated_credentials",
     "guest_credentials",
     "identity_credentials",
 ]
+
+#: The ``Logins`` key of a developer-authenticated identity's OpenID token.
+DEVELOPER_LOGIN_KEY = "cognito-identity.amazonaws.com"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeveloperIdentityToken:
+    """What ``GetOpenIdTokenForDeveloperIdentity`` gives: the identity id and its token."""
+
+    identity_id: str
+    token: str = field(repr=False)
 
 
 class IdentityClient(Protocol):
@@ -62,20 +94,23 @@ class StsClient(Protocol):
         """AssumeRoleWithWebIdentity."""
 
 
-def _unsigned_client(service: str, region: str, endpoint_url: str | None) -> object:
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
+class IdTokenSource(Protocol):
+    """A logged-in user-pool user, as the identity pool needs it (:class:`CognitoUser` is one)."""
 
-    # A session of our own (the default one is shared, and not thread-safe);
-    # botocore's standard retry mode backs off on throttling.
-    make_client: Callable[..., object] = boto3.session.Session().client
-    return make_client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        config=Config(signature_version=UNSIGNED, retries={"mode": "standard"}),
-    )
+    @property
+    def user_pool_id(self) -> str:
+        """The user pool id, ``<region>_<id>``."""
+
+    @property
+    def region(self) -> str:
+        """The user pool's region."""
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint of a local Cognito, or ``None`` for AWS."""
+
+    def get_tokens(self) -> Tokens:
+        """Tokens with an ID token that is still valid (refreshed if needed)."""
 
 
 def _as_utc(value: object) -> datetime | None:
@@ -103,13 +138,16 @@ class IdentityPoolCredentials:
         self,
         identity_pool_id: str,
         *,
-        user: CognitoUser | None = None,
+        user: IdTokenSource | None = None,
         role_arn: str | None = None,
         role_session_name: str = "sigv4client",
         duration_seconds: int = 3600,
         endpoint_url: str | None = None,
         client: IdentityClient | None = None,
         sts_client: StsClient | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        logins: Callable[[], Mapping[str, str]] | None = None,
+        developer: Callable[[], DeveloperIdentityToken] | None = None,
     ) -> None:
         if not isinstance(identity_pool_id, str):
             raise CognitoConfigError("identity_pool_id must be a string '<region>:<uuid>'")
@@ -123,9 +161,15 @@ class IdentityPoolCredentials:
             raise CognitoConfigError(
                 f"role_arn {role_arn!r} is not an ARN such as 'arn:aws:iam::123456789012:role/Name'"
             )
+        if sum(x is not None for x in (user, logins, developer)) > 1:
+            raise CognitoConfigError(
+                "give one source of logins: user=, logins= or developer=, not several"
+            )
         self.identity_pool_id = identity_pool_id
         self.region = region
         self.user = user
+        self._other_logins = logins
+        self._developer = developer
         self.role_arn = role_arn
         self.role_session_name = role_session_name
         self.duration_seconds = duration_seconds
@@ -134,11 +178,19 @@ class IdentityPoolCredentials:
             if endpoint_url is not None
             else (user.endpoint_url if user is not None else None)
         )
-        self._client = client
-        self._sts = sts_client
+        self._transport = Transport(
+            region=region,
+            endpoint_url=self.endpoint_url,
+            retry=retry,
+            clients={"cognito-identity": client, "sts": sts_client},
+        )
         self._identity_id: str | None = None
         self._lock = threading.Lock()
-        self.calls: dict[str, int] = {}
+
+    @property
+    def calls(self) -> Mapping[str, int]:
+        """The Cognito and STS calls made so far, by API name (retries included)."""
+        return self._transport.calls
 
     @property
     def login_key(self) -> str | None:
@@ -152,68 +204,63 @@ class IdentityPoolCredentials:
         """The identity id, once ``GetId`` has run."""
         return self._identity_id
 
-    def _cognito(self) -> IdentityClient:
-        if self._client is None:
-            self._client = _unsigned_client(  # type: ignore[assignment]  # a boto3 client
-                "cognito-identity", self.region, self.endpoint_url
-            )
-        assert self._client is not None
-        return self._client
+    def _call(self, service: str, method: str, **request: object) -> Mapping[str, object]:
+        return self._transport.call(service, method, request, map_error=self._map_error)
 
-    def _sts_client(self) -> StsClient:
-        if self._sts is None:
-            self._sts = _unsigned_client(  # type: ignore[assignment]  # a boto3 client
-                "sts", self.region, self.endpoint_url
-            )
-        assert self._sts is not None
-        return self._sts
-
-    def _call(
-        self, operation: str, fn: Callable[..., Mapping[str, object]], **kwargs: object
-    ) -> Mapping[str, object]:
-        self.calls[operation] = self.calls.get(operation, 0) + 1
+    def _map_error(
+        self, operation: str, code: str, message: str, sent_secrets: tuple[str, ...]
+    ) -> CognitoError:
         where = f"identity pool {self.identity_pool_id!r}"
-        try:
-            return fn(**kwargs)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code == "ResourceNotFoundException":
-                raise CognitoConfigError(
-                    f"{where} was not found in {self.region}; check the id and the region", code
-                ) from exc
-            if code in ("TooManyRequestsException", "LimitExceededException", "Throttling"):
-                raise ThrottledError(
-                    f"{operation} on {where} was still throttled after retries; slow down",
-                    code,
-                ) from exc
-            if code == "NotAuthorizedException" and self.user is None:
-                raise IdentityPoolError(
-                    f"{where} does not allow unauthenticated (guest) identities ({code}); "
-                    "enable them in the pool, or log a user in",
-                    code,
-                ) from exc
-            if code == "NotAuthorizedException":
-                raise IdentityPoolError(
-                    f"{where} refused the user-pool token ({code}); check that the pool lists "
-                    f"user pool {self.user.user_pool_id!r} and its app client "  # type: ignore[union-attr]
-                    "as an authentication provider",
-                    code,
-                ) from exc
-            if code in ("InvalidIdentityPoolConfigurationException", "AccessDenied"):
-                raise IdentityPoolError(
-                    f"{operation} on {where}: no usable role for this identity ({code}); "
-                    "check the pool's roles and each role's trust policy",
-                    code,
-                ) from exc
-            raise IdentityPoolError(
-                f"{operation} failed on {where} ({code or 'error'})", code or None
-            ) from exc
-        except BotoCoreError as exc:
-            raise IdentityPoolError(
-                f"{operation} could not reach Cognito for {where}: {type(exc).__name__}"
-            ) from exc
+        if code == "ResourceNotFoundException":
+            return CognitoConfigError(
+                f"{where} was not found in {self.region}; check the id and the region", code
+            )
+        if code == "LimitExceededException":
+            return LimitExceededError(
+                f"{operation} on {where} exceeded a Cognito limit; wait a minute before "
+                "trying again, or ask AWS to raise the quota",
+                code,
+            )
+        if code == "NotAuthorizedException" and (
+            self._other_logins is not None or self._developer is not None
+        ):
+            return IdentityPoolError(
+                f"{where} refused the login token ({code}): it has expired, or the pool does "
+                "not list its provider (or developer provider name); renew the token, or add "
+                "the provider to the pool",
+                code,
+            )
+        if code == "NotAuthorizedException" and self.user is None:
+            return IdentityPoolError(
+                f"{where} does not allow unauthenticated (guest) identities ({code}); "
+                "enable them in the pool, or log a user in",
+                code,
+            )
+        if code == "NotAuthorizedException":
+            assert self.user is not None
+            return IdentityPoolError(
+                f"{where} refused the user-pool token ({code}); check that the pool lists "
+                f"user pool {self.user.user_pool_id!r} and its app client "
+                "as an authentication provider",
+                code,
+            )
+        if code in ("InvalidIdentityPoolConfigurationException", "AccessDenied"):
+            return IdentityPoolError(
+                f"{operation} on {where}: no usable role for this identity ({code}); "
+                "check the pool's roles and each role's trust policy",
+                code,
+            )
+        return IdentityPoolError(f"{operation} failed on {where} ({code or 'error'})", code or None)
 
     def _logins(self) -> dict[str, str]:
+        if self._other_logins is not None:
+            logins = dict(self._other_logins())
+            if not logins or not all(isinstance(v, str) and v for v in logins.values()):
+                raise CognitoConfigError(
+                    "logins() must return the providers' tokens, e.g. "
+                    "{'accounts.google.com': google_id_token}"
+                )
+            return logins
         if self.user is None:
             return {}
         key = self.login_key
@@ -226,28 +273,34 @@ class IdentityPoolCredentials:
                 request: dict[str, object] = {"IdentityPoolId": self.identity_pool_id}
                 if logins:
                     request["Logins"] = dict(logins)
-                response = self._call("GetId", self._cognito().get_id, **request)
+                response = self._call("cognito-identity", "get_id", **request)
                 self._identity_id = str(response["IdentityId"])
             return self._identity_id
 
     def fetch(self) -> Credentials:
         """Get fresh credentials for this identity (blocking I/O); the provider's refresh."""
-        logins = self._logins()
-        identity_id = self._identity(logins)
+        if self._developer is not None:
+            # The backend chose the identity: its token is the only login.
+            issued = self._developer()
+            with self._lock:
+                self._identity_id = issued.identity_id
+            logins = {DEVELOPER_LOGIN_KEY: issued.token}
+            identity_id = issued.identity_id
+        else:
+            logins = self._logins()
+            identity_id = self._identity(logins)
         request: dict[str, object] = {"IdentityId": identity_id}
         if logins:
             request["Logins"] = logins
         if self.role_arn is None:
-            response = self._call(
-                "GetCredentialsForIdentity", self._cognito().get_credentials_for_identity, **request
-            )
+            response = self._call("cognito-identity", "get_credentials_for_identity", **request)
             raw = response.get("Credentials")
             key_field = "SecretKey"
         else:
-            token = self._call("GetOpenIdToken", self._cognito().get_open_id_token, **request)
+            token = self._call("cognito-identity", "get_open_id_token", **request)
             response = self._call(
-                "AssumeRoleWithWebIdentity",
-                self._sts_client().assume_role_with_web_identity,
+                "sts",
+                "assume_role_with_web_identity",
                 RoleArn=self.role_arn,
                 RoleSessionName=self.role_session_name,
                 WebIdentityToken=str(token["Token"]),
@@ -267,7 +320,12 @@ class IdentityPoolCredentials:
         )
 
     def __repr__(self) -> str:
-        flow = "guest" if self.user is None else ("basic" if self.role_arn else "enhanced")
+        if self._developer is not None:
+            flow = "developer"
+        elif self._other_logins is not None:
+            flow = "federated"
+        else:
+            flow = "guest" if self.user is None else ("basic" if self.role_arn else "enhanced")
         return (
             f"IdentityPoolCredentials(identity_pool_id={self.identity_pool_id!r}, "
             f"flow={flow!r}, identity_id={self._identity_id!r})"
@@ -275,7 +333,7 @@ class IdentityPoolCredentials:
 
 
 def identity_credentials(
-    user: CognitoUser,
+    user: IdTokenSource,
     identity_pool_id: str,
     *,
     client: IdentityClient | None = None,
@@ -293,7 +351,7 @@ def identity_credentials(
 
 
 def basic_identity_credentials(
-    user: CognitoUser,
+    user: IdTokenSource,
     identity_pool_id: str,
     role_arn: str,
     *,
@@ -334,3 +392,125 @@ def guest_credentials(
         sts_client=sts_client,
     )
     return RefreshingCredentialsProvider(source.fetch, clock=clock)
+
+
+def federated_credentials(
+    identity_pool_id: str,
+    logins: Callable[[], Mapping[str, str]],
+    *,
+    endpoint_url: str | None = None,
+    role_arn: str | None = None,
+    client: IdentityClient | None = None,
+    sts_client: StsClient | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> RefreshingCredentialsProvider:
+    """Credentials for tokens of other identity providers (the ``Logins`` map).
+
+    ``logins`` returns the current tokens by provider, and is called at every
+    refresh (so a Google or Facebook SDK can renew them)::
+
+        provider = federated_credentials(
+            "us-east-1:1234abcd-...", lambda: {"accounts.google.com": google.id_token()}
+        )
+
+    Keys: ``accounts.google.com``, ``graph.facebook.com``, ``appleid.apple.com``,
+    ``www.amazon.com``, an OIDC provider's issuer host, a SAML provider's ARN.
+    """
+    source = IdentityPoolCredentials(
+        identity_pool_id,
+        logins=logins,
+        role_arn=role_arn,
+        endpoint_url=endpoint_url,
+        client=client,
+        sts_client=sts_client,
+    )
+    return RefreshingCredentialsProvider(source.fetch, clock=clock)
+
+
+def developer_credentials(
+    identity_pool_id: str,
+    token: Callable[[], DeveloperIdentityToken],
+    *,
+    endpoint_url: str | None = None,
+    client: IdentityClient | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> RefreshingCredentialsProvider:
+    """Credentials for a developer-authenticated identity (the client side).
+
+    ``token`` asks your backend for a fresh :class:`DeveloperIdentityToken`
+    (made with :func:`developer_identity_token`); it is called at every refresh.
+    """
+    source = IdentityPoolCredentials(
+        identity_pool_id, developer=token, endpoint_url=endpoint_url, client=client
+    )
+    return RefreshingCredentialsProvider(source.fetch, clock=clock)
+
+
+def developer_identity_token(
+    identity_pool_id: str,
+    developer_provider_name: str,
+    user_identifier: str,
+    *,
+    admin: object | None = None,
+    identity_id: str | None = None,
+    token_duration: int | None = None,
+    endpoint_url: str | None = None,
+) -> DeveloperIdentityToken:
+    """The backend side: ``GetOpenIdTokenForDeveloperIdentity`` for one of your users.
+
+    Signed with ``admin`` (a boto3 or botocore session, or a ready
+    ``cognito-identity`` client; ``None``: a new boto3 session's default
+    credentials). ``developer_provider_name`` is the name set on the identity
+    pool; ``user_identifier`` your id for the user; ``identity_id`` links to an
+    existing identity. Hand the result to the client's :func:`developer_credentials`.
+    """
+    if not developer_provider_name or not user_identifier:
+        raise CognitoConfigError(
+            "developer_identity_token needs the pool's developer provider name and your "
+            "user's identifier"
+        )
+    region = identity_pool_id.partition(":")[0]
+    client, session = admin_parts(admin, "cognito-identity")
+    if client is None and session is None:
+        import boto3
+
+        session = boto3.session.Session()
+    transport = Transport(
+        region=region,
+        endpoint_url=endpoint_url,
+        clients={"cognito-identity": client},
+        boto_session=session,
+    )
+    request: dict[str, object] = {
+        "IdentityPoolId": identity_pool_id,
+        "Logins": {developer_provider_name: user_identifier},
+    }
+    if identity_id:
+        request["IdentityId"] = identity_id
+    if token_duration is not None:
+        request["TokenDuration"] = token_duration
+
+    def mapped(operation: str, code: str, message: str, sent: tuple[str, ...]) -> CognitoError:
+        if code == "DeveloperUserAlreadyRegisteredException":
+            return IdentityPoolError(
+                f"user {user_identifier!r} is already linked to another identity; pass "
+                "that identity_id, or unlink it first",
+                code,
+            )
+        if code in ("ResourceNotFoundException", "NotAuthorizedException"):
+            return CognitoConfigError(
+                f"identity pool {identity_pool_id!r} refused developer provider "
+                f"{developer_provider_name!r} ({code}): check the pool id, the provider name "
+                "set on the pool, and the caller's permission "
+                "(cognito-identity:GetOpenIdTokenForDeveloperIdentity)",
+                code,
+            )
+        return IdentityPoolError(f"{operation} failed on {identity_pool_id!r} ({code})", code)
+
+    answer = transport.call(
+        "cognito-identity",
+        "get_open_id_token_for_developer_identity",
+        request,
+        map_error=mapped,
+    )
+    return DeveloperIdentityToken(identity_id=str(answer["IdentityId"]), token=str(answer["Token"]))

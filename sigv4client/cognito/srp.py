@@ -50,12 +50,15 @@ __all__ = [
     "PasswordClaim",
     "PasswordVerifierParams",
     "SrpEphemeral",
+    "compute_device_claim",
     "compute_password_claim",
     "compute_premaster_secret",
     "compute_u",
     "compute_x",
+    "device_secret_verifier",
     "format_timestamp",
     "hkdf_caldera",
+    "new_device_password",
     "new_ephemeral",
     "pad_hex",
     "password_authentication_key",
@@ -386,7 +389,76 @@ def compute_password_claim(
     Raises :class:`ChallengeError` when the server's values are malformed or
     unsafe (``B % N == 0``, ``u == 0``).
     """
-    name = pool_name(user_pool_id)
+    return _claim(
+        name=pool_name(user_pool_id),
+        user_id=params.user_id_for_srp,
+        params=params,
+        password=password,
+        ephemeral=ephemeral,
+        now=now,
+    )
+
+
+def compute_device_claim(
+    *,
+    device_group_key: str,
+    device_key: str,
+    device_password: str,
+    params: PasswordVerifierParams,
+    ephemeral: SrpEphemeral,
+    now: datetime,
+) -> PasswordClaim:
+    """Answer ``DEVICE_PASSWORD_VERIFIER``: the password recipe with the device's names.
+
+    The device group key stands where the pool name does, the device key where
+    the user id does, and the device password (:func:`new_device_password`)
+    where the user's password does.
+    """
+    return _claim(
+        name=device_group_key,
+        user_id=device_key,
+        params=params,
+        password=device_password,
+        ephemeral=ephemeral,
+        now=now,
+    )
+
+
+def new_device_password(rng: Callable[[int], bytes] = secrets.token_bytes) -> str:
+    """A device's random password: base64 of 40 random bytes, as the Cognito SDKs make it."""
+    return base64.b64encode(rng(40)).decode("ascii")
+
+
+def device_secret_verifier(
+    *, device_group_key: str, device_key: str, device_password: str, salt: int
+) -> dict[str, str]:
+    """``DeviceSecretVerifierConfig`` for ``ConfirmDevice``: ``g^x mod N`` and the salt.
+
+    ``x = H(pad(salt) | H(group_key | device_key | ":" | password))``; both values
+    go out as base64 of their padded big-endian bytes.
+    """
+    x = compute_x(
+        pool_name=device_group_key,
+        user_id_for_srp=device_key,
+        password=device_password,
+        salt=salt,
+    )
+    verifier = pow(G, x, N)
+    return {
+        "PasswordVerifier": base64.b64encode(_pad(verifier)).decode("ascii"),
+        "Salt": base64.b64encode(_pad(salt)).decode("ascii"),
+    }
+
+
+def _claim(
+    *,
+    name: str,
+    user_id: str,
+    params: PasswordVerifierParams,
+    password: str,
+    ephemeral: SrpEphemeral,
+    now: datetime,
+) -> PasswordClaim:
     # Integers, not the hex text: the server hashes BigInteger(SALT, 16), so a
     # salt sent with leading zero digits hashes in its shortest padded form.
     salt = _parse_hex("SALT", params.salt)
@@ -402,7 +474,7 @@ def compute_password_claim(
         ) from None
     key = password_authentication_key(
         pool_name=name,
-        user_id_for_srp=params.user_id_for_srp,
+        user_id_for_srp=user_id,
         password=password,
         salt=salt,
         big_b=big_b,
@@ -412,7 +484,7 @@ def compute_password_claim(
     signature = password_claim_signature(
         key=key,
         pool_name=name,
-        user_id_for_srp=params.user_id_for_srp,
+        user_id_for_srp=user_id,
         secret_block=block,
         timestamp=timestamp,
     )

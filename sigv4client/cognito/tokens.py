@@ -55,6 +55,9 @@ class Tokens:
     expires_at: datetime
     token_type: str = "Bearer"  # noqa: S105 (the OAuth token type, not a secret)
     device_key: str | None = None
+    #: The group key of a new device (``NewDeviceMetadata.DeviceGroupKey``),
+    #: which ``CognitoUser.confirm_device`` needs; ``None`` after a refresh.
+    device_group_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.expires_at.tzinfo is None or self.expires_at.utcoffset() is None:

@@ -35,10 +35,11 @@ Devices
     device's key ("Invalid Refresh Token"). The key
     (``NewDeviceMetadata.DeviceKey``, else the access token's ``device_key``
     claim) is kept as :attr:`Tokens.device_key` and sent as ``DEVICE_KEY`` on
-    every refresh. Remembered devices are not supported: this client never
-    calls ``ConfirmDevice`` and cannot answer ``DEVICE_SRP_AUTH`` (a pool that
-    always remembers devices asks it at login, and the login fails with
-    :class:`ChallengeError`).
+    every refresh. A device confirmed with :meth:`CognitoUser.confirm_device`
+    is remembered: its key, group key and random password are kept (in the
+    session store, if any), later logins send ``DEVICE_KEY`` and answer
+    ``DEVICE_SRP_AUTH`` and ``DEVICE_PASSWORD_VERIFIER`` with SRP under the
+    device's names (:func:`srp.compute_device_claim`).
 
 Failed logins
     A login takes effect (username, flow, kept password, tokens) only once it
@@ -47,11 +48,11 @@ Failed logins
     :meth:`CognitoUser.respond` gets the tokens.
 
 Retries
-    ``TooManyRequestsException`` is retried with exponential backoff and
-    jitter (:class:`RetryPolicy`), then raised as :class:`ThrottledError`.
-    botocore's own retries are switched off: a challenge answer that may have
-    reached Cognito must not be sent twice (its session is single-use), and a
-    throttled call was not processed, so only throttling is safe to repeat.
+    Every call goes through the one Cognito transport
+    (:mod:`sigv4client.cognito._transport`): ``TooManyRequestsException`` is
+    retried with exponential backoff and jitter (:class:`RetryPolicy`), then
+    raised as :class:`ThrottledError`; nothing else is repeated (a challenge
+    answer's session is single-use).
 
 Not thread-safe: share one user across threads through a refreshing
 credentials provider, which holds the lock.
@@ -64,16 +65,15 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import (
     AuthenticationError,
     ChallengeError,
+    CodeMismatchError,
     CognitoError,
     InvalidInputError,
     NaiveDatetimeError,
@@ -82,33 +82,53 @@ from ..exceptions import (
     ThrottledError,
 )
 from . import srp
-from ._errors import CallContext, ServiceErrorCause, map_error, redact
-from .challenges import Answer, Challenge, ChallengeHandler, ChallengeRequired, MfaSetup
+from ._account import (
+    CodeDelivery,
+    DeviceInfo,
+    SignUpResult,
+    SoftwareTokenSecret,
+    attribute_list,
+    confirm_forgot_password_request,
+    confirm_sign_up_request,
+    forgot_password_request,
+    mfa_preference_request,
+    resend_confirmation_code_request,
+    revoke_token_request,
+    sign_up_request,
+)
+from ._errors import CallContext, map_error
+from ._transport import DEFAULT_RETRY, RetryPolicy, Transport, admin_parts
+from .challenges import (
+    Answer,
+    Challenge,
+    ChallengeHandler,
+    ChallengeRequired,
+    MfaSetup,
+    SelectChallenge,
+)
 from .flow import (
     AppClient,
     AuthFlow,
+    DevicePasswordVerifierStep,
+    DeviceSrpStep,
     PasswordVerifierStep,
     Step,
+    device_srp_request,
     initiate_auth_request,
     mfa_setup_request,
     parse_auth_response,
     password_verifier_request,
     refresh_request,
     respond_request,
+    select_challenge_request,
 )
+from .identity import basic_identity_credentials, identity_credentials
+from .sessions import RememberedDevice, SessionStore, StoredSession
 from .tokens import Tokens
 
 __all__ = ["CognitoUser", "IdpClient", "RetryPolicy"]
 
 _LOG = logging.getLogger("sigv4client.cognito")
-
-# The boto3 method name and the API name (for messages) of each call we make.
-_OPERATIONS = {
-    "initiate_auth": "InitiateAuth",
-    "respond_to_auth_challenge": "RespondToAuthChallenge",
-    "associate_software_token": "AssociateSoftwareToken",
-    "verify_software_token": "VerifySoftwareToken",
-}
 
 # A login that keeps asking (select MFA, then MFA, then a new password...)
 # takes three or four rounds; more than this is a loop, not a login.
@@ -132,45 +152,6 @@ class IdpClient(Protocol):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RetryPolicy:
-    """How throttled calls are retried: attempts in all, and the backoff between them.
-
-    The wait after failed attempt ``n`` (from 0) is ``min(max_delay, base_delay *
-    2**n)`` scaled by a random factor in [0.5, 1) ("equal jitter"), so clients
-    throttled together do not retry together.
-    """
-
-    max_attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 4.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise InvalidInputError("RetryPolicy.max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise InvalidInputError("RetryPolicy delays must not be negative")
-
-    def delay(self, attempt: int, jitter: float) -> float:
-        """Seconds to wait after failed attempt ``attempt``; ``jitter`` is in [0, 1)."""
-        return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + jitter / 2)
-
-
-# Request fields that hold names, not secrets: left readable in quoted messages.
-_NOT_SECRET = frozenset({"ClientId", "AuthFlow", "ChallengeName", "USERNAME"})
-
-
-def _sent_values(value: object) -> Iterator[str]:
-    # The values we put in a request, to cut out of a server's message: moto
-    # echoes tokens, sessions and secret hashes in its error messages.
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if key not in _NOT_SECRET:
-                yield from _sent_values(item)
-
-
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class _PendingLogin:
     # A login waiting on a challenge answer: it takes effect with its tokens.
     username: str
@@ -180,6 +161,15 @@ class _PendingLogin:
     # The session of the challenge it waits on: respond() completes this login
     # only when answering that challenge.
     session: str | None = dataclasses.field(default=None, repr=False)
+    # The remembered device this login proves (DEVICE_SRP_AUTH), if any.
+    device: RememberedDevice | None = dataclasses.field(default=None, repr=False)
+    # The password given to login(), for a USER_AUTH password choice; only
+    # for the login's duration (``password`` is the one kept after it).
+    given_password: str | None = dataclasses.field(default=None, repr=False)
+
+
+def _key_of(device: RememberedDevice | None) -> str | None:
+    return None if device is None else device.device_key
 
 
 def _text(mapping: Mapping[str, object], key: str) -> str | None:
@@ -201,6 +191,14 @@ class CognitoUser:
     - ``tokens``: tokens saved from an earlier session, to refresh from.
     - ``refresh_window``: :meth:`get_tokens` refreshes this long before the ID
       token expires.
+    - ``admin``: the caller's AWS credentials for the server-side flows
+      (``ADMIN_USER_PASSWORD_AUTH``, ``ADMIN_NO_SRP_AUTH``): a boto3 or
+      botocore session, or a ready ``cognito-idp`` client; those calls are
+      signed with it (``cognito-idp:AdminInitiateAuth`` and
+      ``AdminRespondToAuthChallenge`` must be allowed).
+    - ``session_store``: where the session is saved after every login and
+      refresh, and forgotten on sign-out (:mod:`sigv4client.cognito.sessions`);
+      :meth:`restore` brings it back in another process.
     - ``clock``, ``rng``, ``sleep``: injected time, randomness (for SRP and
       jitter) and waiting; ``idp_client``: a ready ``cognito-idp`` client (a
       botocore Stubber, custom config), else one is made on first use.
@@ -225,11 +223,13 @@ class CognitoUser:
         remember_password: bool = False,
         tokens: Tokens | None = None,
         refresh_window: timedelta = timedelta(minutes=5),
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         clock: Callable[[], datetime] = srp.utc_now,
         rng: Callable[[int], bytes] = secrets.token_bytes,
         sleep: Callable[[float], None] = time.sleep,
         idp_client: IdpClient | None = None,
+        admin: object | None = None,
+        session_store: SessionStore | None = None,
     ) -> None:
         srp.pool_name(user_pool_id)  # validates the '<region>_<id>' form
         if not client_id:
@@ -241,12 +241,33 @@ class CognitoUser:
         self._endpoint_url = endpoint_url
         self._remember_password = remember_password
         self._refresh_window = refresh_window
-        self._retry = retry
         self._clock = clock
         self._rng = rng
-        self._sleep = sleep
-        self._idp = idp_client
+        self._transport = Transport(
+            region=self._region,
+            endpoint_url=endpoint_url,
+            retry=retry,
+            rng=rng,
+            sleep=sleep,
+            clients={"cognito-idp": idp_client},
+        )
+        admin_client, admin_session = admin_parts(admin, "cognito-idp")
+        self._admin: Transport | None = (
+            None
+            if admin is None
+            else Transport(
+                region=self._region,
+                endpoint_url=endpoint_url,
+                retry=retry,
+                rng=rng,
+                sleep=sleep,
+                clients={"cognito-idp": admin_client},
+                boto_session=admin_session,
+            )
+        )
         self._tokens = tokens
+        self._store = session_store
+        self._device: RememberedDevice | None = None
         self._username: str | None = None
         self._password: str | None = None
         self._flow = AuthFlow.USER_SRP_AUTH
@@ -322,8 +343,13 @@ class CognitoUser:
             raise InvalidInputError(f"flow must be one of {choices}; got {flow!r}") from None
         if not isinstance(username, str) or not username:
             raise InvalidInputError("username must be a non-empty string")
-        if auth_flow is not AuthFlow.CUSTOM_AUTH and not password:
+        if auth_flow not in (AuthFlow.CUSTOM_AUTH, AuthFlow.USER_AUTH) and not password:
             raise InvalidInputError(f"{auth_flow.value} needs a non-empty password")
+        if auth_flow.is_admin and self._admin is None:
+            raise InvalidInputError(
+                f"{auth_flow.value} is a server-side flow signed with AWS credentials: "
+                "pass admin= (a boto3 Session or a cognito-idp client) to CognitoUser"
+            )
         # Nothing is committed until the tokens come (_settle): a failed login
         # must not leave the last user's tokens under this username.
         pending = _PendingLogin(
@@ -331,6 +357,8 @@ class CognitoUser:
             flow=auth_flow,
             on_challenge=on_challenge,
             password=password if self._remember_password else None,
+            device=self._device_for(username),
+            given_password=password,
         )
         self._pending = None
         try:
@@ -358,6 +386,8 @@ class CognitoUser:
         a :class:`NewPassword`. For :class:`MfaSetup` it is the first code of
         the authenticator app: the code is verified, then the login completes.
         """
+        if isinstance(challenge, SelectChallenge) and answer in ("PASSWORD", "PASSWORD_SRP"):
+            return self._choose_password(challenge, str(answer))
         if isinstance(challenge, MfaSetup):
             if not isinstance(answer, str) or not answer:
                 raise InvalidInputError("answer MFA_SETUP with the code the authenticator shows")
@@ -383,8 +413,9 @@ class CognitoUser:
             pending = _PendingLogin(
                 username=challenge.username, flow=self._flow, on_challenge=None, password=None
             )
+        method, request = self._respond_call(pending, request)
         step = self._exchange(
-            "respond_to_auth_challenge",
+            method,
             request,
             username=challenge.username,
             challenge=challenge.name.value,
@@ -417,6 +448,7 @@ class CognitoUser:
             raise RefreshTokenError("Cognito answered the refresh with a challenge; log in again")
         _LOG.debug("refreshed the tokens of user pool %s", self.user_pool_id)
         self._tokens = step
+        self._save_session()
         return step
 
     def get_tokens(self) -> Tokens:
@@ -456,35 +488,345 @@ class CognitoUser:
             self._username, self._password, flow=self._flow, on_challenge=self._on_challenge
         )
 
+    # -- account lifecycle ---------------------------------------------------------
+
+    def sign_up(
+        self,
+        username: str,
+        password: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        validation_data: Mapping[str, str] | None = None,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> SignUpResult:
+        """Create an account (``SignUp``); confirm it with :meth:`confirm_sign_up`.
+
+        ``attributes`` are the user's (``{"email": ...}``); ``validation_data``
+        and ``client_metadata`` reach the pool's Lambda triggers. Raises
+        :class:`UsernameExistsError`, :class:`InvalidPasswordError`.
+        """
+        request = sign_up_request(
+            self._app,
+            username,
+            password,
+            attributes=attributes,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+        )
+        answer = self._call("sign_up", request)
+        return SignUpResult(
+            user_sub=_text(answer, "UserSub") or "",
+            confirmed=answer.get("UserConfirmed") is True,
+            code_delivery=CodeDelivery.from_response(answer.get("CodeDeliveryDetails")),
+        )
+
+    def confirm_sign_up(
+        self,
+        username: str,
+        code: str,
+        *,
+        force_alias_creation: bool = False,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Confirm a sign-up with the code Cognito sent (``ConfirmSignUp``).
+
+        Raises :class:`CodeMismatchError`, :class:`ExpiredCodeError` (then
+        :meth:`resend_confirmation_code`).
+        """
+        request = confirm_sign_up_request(
+            self._app,
+            username,
+            code,
+            force_alias_creation=force_alias_creation,
+            client_metadata=client_metadata,
+        )
+        self._call("confirm_sign_up", request)
+
+    def resend_confirmation_code(
+        self, username: str, *, client_metadata: Mapping[str, str] | None = None
+    ) -> CodeDelivery | None:
+        """Send the sign-up code again (``ResendConfirmationCode``); where it went."""
+        request = resend_confirmation_code_request(
+            self._app, username, client_metadata=client_metadata
+        )
+        answer = self._call("resend_confirmation_code", request)
+        return CodeDelivery.from_response(answer.get("CodeDeliveryDetails"))
+
+    def forgot_password(
+        self, username: str, *, client_metadata: Mapping[str, str] | None = None
+    ) -> CodeDelivery | None:
+        """Start a password reset (``ForgotPassword``): Cognito sends a code; where it went.
+
+        Finish with :meth:`confirm_forgot_password`. Raises
+        :class:`LimitExceededError` when too many codes were asked for.
+        """
+        request = forgot_password_request(self._app, username, client_metadata=client_metadata)
+        answer = self._call("forgot_password", request)
+        return CodeDelivery.from_response(answer.get("CodeDeliveryDetails"))
+
+    def confirm_forgot_password(
+        self,
+        username: str,
+        code: str,
+        new_password: str,
+        *,
+        client_metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Set ``new_password`` with the reset code (``ConfirmForgotPassword``).
+
+        Raises :class:`CodeMismatchError`, :class:`ExpiredCodeError`,
+        :class:`InvalidPasswordError`.
+        """
+        request = confirm_forgot_password_request(
+            self._app, username, code, new_password, client_metadata=client_metadata
+        )
+        self._call("confirm_forgot_password", request, extra_secrets=(new_password,))
+        if username == self._username and self._password is not None:
+            self._password = new_password if self._remember_password else None
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the logged-in user's password (``ChangePassword``, with the access token).
+
+        Raises :class:`AuthenticationError` for a wrong ``old_password``,
+        :class:`InvalidPasswordError`, :class:`AccessTokenError`.
+        """
+        if not old_password or not new_password:
+            raise InvalidInputError("change_password needs the old and the new password")
+        request = {
+            "AccessToken": self.get_tokens().access_token,
+            "PreviousPassword": old_password,
+            "ProposedPassword": new_password,
+        }
+        self._call("change_password", request)
+        if self._password is not None:
+            self._password = new_password
+
+    def update_attributes(
+        self, attributes: Mapping[str, str], *, client_metadata: Mapping[str, str] | None = None
+    ) -> tuple[CodeDelivery, ...]:
+        """Change the user's attributes (``UpdateUserAttributes``).
+
+        A changed email or phone number must be verified: Cognito sends a code
+        (where to, returned) for :meth:`verify_attribute`.
+        """
+        request: dict[str, object] = {
+            "AccessToken": self.get_tokens().access_token,
+            "UserAttributes": attribute_list(attributes),
+        }
+        if client_metadata:
+            request["ClientMetadata"] = dict(client_metadata)
+        answer = self._call("update_user_attributes", request)
+        details = answer.get("CodeDeliveryDetailsList")
+        found = (
+            [CodeDelivery.from_response(d) for d in details or ()]
+            if isinstance(details, list)
+            else []
+        )
+        return tuple(d for d in found if d is not None)
+
+    def verify_attribute(self, name: str, code: str) -> None:
+        """Verify attribute ``name`` (``"email"``) with the code sent (``VerifyUserAttribute``)."""
+        if not name or not code:
+            raise InvalidInputError("verify_attribute needs the attribute name and the code")
+        request = {
+            "AccessToken": self.get_tokens().access_token,
+            "AttributeName": name,
+            "Code": code,
+        }
+        self._call("verify_user_attribute", request)
+
+    def delete_user(self) -> None:
+        """Delete the logged-in user's account (``DeleteUser``); the session ends."""
+        self._call("delete_user", {"AccessToken": self.get_tokens().access_token})
+        self._forget_session()
+
+    def sign_out(self) -> None:
+        """End this session: revoke its refresh token (``RevokeToken``) and drop the tokens.
+
+        The refresh token, and the access tokens issued from it, stop working;
+        other sessions of the user stay signed in (see :meth:`global_sign_out`).
+        The app client must have token revocation on (the default for new ones).
+        """
+        tokens = self._tokens
+        if tokens is not None and tokens.refresh_token:
+            self._call("revoke_token", revoke_token_request(self._app, tokens.refresh_token))
+        self._forget_session()
+
+    def global_sign_out(self) -> None:
+        """Sign the user out everywhere (``GlobalSignOut``): every refresh token is revoked."""
+        tokens = self._tokens
+        if tokens is None:
+            raise RefreshTokenError("not logged in: there is no session to sign out")
+        self._call("global_sign_out", {"AccessToken": tokens.access_token})
+        self._forget_session()
+
+    # -- MFA set-up -----------------------------------------------------------------
+
+    def associate_software_token(self) -> SoftwareTokenSecret:
+        """Start setting up an authenticator app (``AssociateSoftwareToken``).
+
+        Show the result's :meth:`~SoftwareTokenSecret.otpauth_uri` as a QR code,
+        then call :meth:`verify_software_token` with the first code the app shows.
+        """
+        tokens = self.get_tokens()
+        answer = self._call("associate_software_token", {"AccessToken": tokens.access_token})
+        secret_code = _text(answer, "SecretCode")
+        if secret_code is None:
+            raise ChallengeError("AssociateSoftwareToken returned no secret")
+        return SoftwareTokenSecret(
+            secret_code=secret_code, username=self._username or tokens.username or ""
+        )
+
+    def verify_software_token(self, code: str, *, friendly_device_name: str | None = None) -> None:
+        """Finish the set-up with the app's current code (``VerifySoftwareToken``).
+
+        Then turn TOTP on with :meth:`set_mfa_preference`. Raises
+        :class:`CodeMismatchError` for a wrong code (check the device clock).
+        """
+        if not code:
+            raise InvalidInputError("verify_software_token needs the code the app shows")
+        request: dict[str, object] = {
+            "AccessToken": self.get_tokens().access_token,
+            "UserCode": code,
+        }
+        if friendly_device_name:
+            request["FriendlyDeviceName"] = friendly_device_name
+        answer = self._call("verify_software_token", request)
+        if answer.get("Status") != "SUCCESS":
+            raise CodeMismatchError(
+                "Cognito did not accept the authenticator code; check the device clock and "
+                "try the next code"
+            )
+
+    def set_mfa_preference(
+        self,
+        *,
+        totp: bool | None = None,
+        sms: bool | None = None,
+        email: bool | None = None,
+        preferred: str | None = None,
+    ) -> None:
+        """Turn each MFA method on or off (``SetUserMFAPreference``); ``None`` leaves it.
+
+        ``preferred`` (``"TOTP"``, ``"SMS"`` or ``"EMAIL"``) is the one Cognito
+        asks for at login; it must be one turned on in the same call.
+        """
+        request = mfa_preference_request(
+            self.get_tokens().access_token, totp=totp, sms=sms, email=email, preferred=preferred
+        )
+        self._call("set_user_mfa_preference", request)
+
+    def _forget_session(self) -> None:
+        self._tokens = None
+        self._password = None
+        self._pending = None
+        username = self._username
+        if self._store is not None and username is not None:
+            if self._device is None:
+                self._store.delete(self.user_pool_id, self.client_id, username)
+            else:
+                # The device stays remembered after a sign-out, as on AWS.
+                self._save_session()
+
+    def _save_session(self) -> None:
+        username = self._username or (self._tokens.username if self._tokens else None)
+        if self._store is None or username is None:
+            return
+        self._store.save(
+            StoredSession(
+                user_pool_id=self.user_pool_id,
+                client_id=self.client_id,
+                username=username,
+                tokens=self._tokens,
+                device=self._device,
+                endpoint_url=self._endpoint_url,
+            )
+        )
+
+    @classmethod
+    def restore(
+        cls,
+        store: SessionStore,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        username: str | None = None,
+        client_secret: str | None = None,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        refresh_window: timedelta = timedelta(minutes=5),
+        retry: RetryPolicy = DEFAULT_RETRY,
+        clock: Callable[[], datetime] = srp.utc_now,
+        rng: Callable[[int], bytes] = secrets.token_bytes,
+        sleep: Callable[[float], None] = time.sleep,
+        idp_client: IdpClient | None = None,
+        admin: object | None = None,
+    ) -> CognitoUser:
+        """The user of the last session saved in ``store``, its tokens fresh.
+
+        As Amplify's ``getCurrentUser`` and ``fetchAuthSession``: the session
+        saved last for this pool and client (or for ``username``) comes back,
+        and is refreshed when its tokens are about to expire (then saved again).
+        ``endpoint_url`` defaults to the one saved; the other arguments are
+        those of :class:`CognitoUser`. Raises :class:`RefreshTokenError`
+        when there is no session to restore or its refresh token is refused:
+        log in again.
+
+        >>> from sigv4client.cognito import MemorySessionStore
+        >>> from sigv4client.exceptions import RefreshTokenError
+        >>> try:
+        ...     CognitoUser.restore(MemorySessionStore(), user_pool_id="us-east-1_A", client_id="c")
+        ... except RefreshTokenError as exc:
+        ...     print(exc)
+        no saved session for app client 'c' of user pool 'us-east-1_A': log in
+        """
+        stored = store.load(user_pool_id, client_id, username)
+        if stored is None or stored.tokens is None:
+            raise RefreshTokenError(
+                f"no saved session for app client {client_id!r} of user pool "
+                f"{user_pool_id!r}: log in"
+            )
+        user = cls(
+            user_pool_id=user_pool_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            endpoint_url=endpoint_url if endpoint_url is not None else stored.endpoint_url,
+            tokens=stored.tokens,
+            session_store=store,
+            region=region,
+            refresh_window=refresh_window,
+            retry=retry,
+            clock=clock,
+            rng=rng,
+            sleep=sleep,
+            idp_client=idp_client,
+            admin=admin,
+        )
+        user._username = stored.username
+        user._device = stored.device
+        user.get_tokens()
+        return user
+
     # -- steps ---------------------------------------------------------------------
 
     def _start(
         self, flow: AuthFlow, username: str, password: str | None, pending: _PendingLogin
     ) -> Tokens | Challenge:
         if flow is not AuthFlow.USER_SRP_AUTH:
-            request = initiate_auth_request(self._app, flow, username, password=password)
-            step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
+            request = initiate_auth_request(
+                self._app, flow, username, password=password, device_key=_key_of(pending.device)
+            )
+            method = "admin_initiate_auth" if flow.is_admin else "initiate_auth"
+            step = self._exchange(method, request, username=username, auth_flow=flow.value)
             return self._settle(step, pending)
         assert password is not None  # checked by login()
         ephemeral = srp.new_ephemeral(self._rng)
-        request = initiate_auth_request(self._app, flow, username, ephemeral=ephemeral)
+        request = initiate_auth_request(
+            self._app, flow, username, ephemeral=ephemeral, device_key=_key_of(pending.device)
+        )
         step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
         if isinstance(step, PasswordVerifierStep):
-            claim = srp.compute_password_claim(
-                user_pool_id=self.user_pool_id,
-                params=step.params,
-                password=password,
-                ephemeral=ephemeral,
-                now=self._now(),
-            )
-            step = self._exchange(
-                "respond_to_auth_challenge",
-                password_verifier_request(self._app, step, claim),
-                username=step.params.username,
-                auth_flow=flow.value,
-                challenge="PASSWORD_VERIFIER",
-                extra_secrets=(password,),
-            )
+            step = self._verify_password(step, password, ephemeral, auth_flow=flow.value)
         return self._settle(step, pending)
 
     def _answer_all(
@@ -511,13 +853,223 @@ class CognitoUser:
             self._on_challenge = pending.on_challenge
             self._password = pending.password
             self._tokens = step
+            self._device = pending.device
+            self._save_session()
             return step
-        if isinstance(step, PasswordVerifierStep):
-            raise ChallengeError("Cognito sent PASSWORD_VERIFIER outside the SRP flow")
+        if isinstance(step, DeviceSrpStep):
+            return self._settle(self._prove_device(step, pending), pending)
+        if isinstance(step, (PasswordVerifierStep, DevicePasswordVerifierStep)):
+            raise ChallengeError("Cognito sent a password verifier outside its SRP flow")
         if isinstance(step, MfaSetup):
             step = self._associate_totp(step)
         self._pending = dataclasses.replace(pending, session=step.session)
         return step
+
+    def _choose_password(self, challenge: SelectChallenge, answer: str) -> Tokens | Challenge:
+        # USER_AUTH's password choices: the password given to login(), as is
+        # (PASSWORD) or proven by SRP (PASSWORD_SRP, then PASSWORD_VERIFIER).
+        pending = self._pending
+        if pending is None or pending.session != challenge.session or not pending.given_password:
+            raise InvalidInputError(
+                f"the {answer} choice uses the password given to login(): log in again with "
+                "login(username, password, flow='USER_AUTH')"
+            )
+        password = pending.given_password
+        if answer == "PASSWORD":
+            request = select_challenge_request(self._app, challenge, answer, password=password)
+            step = self._exchange(
+                "respond_to_auth_challenge",
+                request,
+                username=challenge.username,
+                challenge="SELECT_CHALLENGE",
+                extra_secrets=(password,),
+            )
+            return self._settle(step, pending)
+        ephemeral = srp.new_ephemeral(self._rng)
+        request = select_challenge_request(self._app, challenge, answer, ephemeral=ephemeral)
+        step = self._exchange(
+            "respond_to_auth_challenge",
+            request,
+            username=challenge.username,
+            challenge="SELECT_CHALLENGE",
+        )
+        if isinstance(step, PasswordVerifierStep):
+            step = self._verify_password(step, password, ephemeral, auth_flow="USER_AUTH")
+        return self._settle(step, pending)
+
+    def _verify_password(
+        self,
+        step: PasswordVerifierStep,
+        password: str,
+        ephemeral: srp.SrpEphemeral,
+        *,
+        auth_flow: str,
+    ) -> Step:
+        claim = srp.compute_password_claim(
+            user_pool_id=self.user_pool_id,
+            params=step.params,
+            password=password,
+            ephemeral=ephemeral,
+            now=self._now(),
+        )
+        return self._exchange(
+            "respond_to_auth_challenge",
+            password_verifier_request(self._app, step, claim),
+            username=step.params.username,
+            auth_flow=auth_flow,
+            challenge="PASSWORD_VERIFIER",
+            extra_secrets=(password,),
+        )
+
+    def _respond_call(
+        self, pending: _PendingLogin, request: dict[str, object]
+    ) -> tuple[str, dict[str, object]]:
+        if pending.flow.is_admin:
+            # A server-side login answers through the admin API, with the pool id.
+            return "admin_respond_to_auth_challenge", {**request, "UserPoolId": self.user_pool_id}
+        return "respond_to_auth_challenge", request
+
+    def _prove_device(self, step: DeviceSrpStep, pending: _PendingLogin) -> Step:
+        # DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER: SRP under the device's
+        # names (srp.compute_device_claim); Cognito then skips the MFA.
+        device = pending.device
+        if device is None:
+            raise ChallengeError(
+                "Cognito asked the remembered device to prove itself (DEVICE_SRP_AUTH), but "
+                "no device is known for this user here: log in with the session_store that "
+                "holds it, or forget the device (forget_device) from a session that has it"
+            )
+        ephemeral = srp.new_ephemeral(self._rng)
+        method, request = self._respond_call(
+            pending, device_srp_request(self._app, step, device.device_key, ephemeral)
+        )
+        verifier = self._exchange(
+            method, request, username=step.username, challenge="DEVICE_SRP_AUTH"
+        )
+        if not isinstance(verifier, DevicePasswordVerifierStep):
+            raise ChallengeError("Cognito did not follow DEVICE_SRP_AUTH with its verifier")
+        claim = srp.compute_device_claim(
+            device_group_key=device.device_group_key,
+            device_key=device.device_key,
+            device_password=device.device_password,
+            params=verifier.params,
+            ephemeral=ephemeral,
+            now=self._now(),
+        )
+        method, request = self._respond_call(
+            pending,
+            password_verifier_request(self._app, verifier, claim, device_key=device.device_key),
+        )
+        return self._exchange(
+            method,
+            request,
+            username=verifier.params.username,
+            challenge="DEVICE_PASSWORD_VERIFIER",
+            extra_secrets=(device.device_password,),
+        )
+
+    def _device_for(self, username: str) -> RememberedDevice | None:
+        if self._device is not None and self._username == username:
+            return self._device
+        if self._store is not None:
+            stored = self._store.load(self.user_pool_id, self.client_id, username)
+            if stored is not None:
+                return stored.device
+        return None
+
+    # -- remembered devices ----------------------------------------------------------
+
+    @property
+    def device(self) -> RememberedDevice | None:
+        """The device confirmed for this user (its password out of ``repr``), if any."""
+        return self._device
+
+    def confirm_device(self, name: str | None = None, *, remember: bool = True) -> RememberedDevice:
+        """Confirm the device of the last login (``ConfirmDevice``), and remember it.
+
+        The pool must track devices: the login then answered with a new device
+        key and group key (:attr:`Tokens.device_key`, ``device_group_key``).
+        A random device password and its SRP verifier are made here; Cognito
+        keeps only the verifier. With ``remember`` (``UpdateDeviceStatus``),
+        later logins of this user prove the device (``DEVICE_SRP_AUTH``) and
+        skip MFA. Keep the device with ``session_store=``.
+        """
+        tokens = self.get_tokens()
+        if not tokens.device_key or not tokens.device_group_key:
+            raise ChallengeError(
+                "the last login brought no new device to confirm: turn device tracking on for "
+                "the user pool (always, or user opt-in) and log in again"
+            )
+        password = srp.new_device_password(self._rng)
+        salt = int.from_bytes(self._rng(16), "big")
+        request: dict[str, object] = {
+            "AccessToken": tokens.access_token,
+            "DeviceKey": tokens.device_key,
+            "DeviceSecretVerifierConfig": srp.device_secret_verifier(
+                device_group_key=tokens.device_group_key,
+                device_key=tokens.device_key,
+                device_password=password,
+                salt=salt,
+            ),
+        }
+        if name:
+            request["DeviceName"] = name
+        self._call("confirm_device", request, extra_secrets=(password,))
+        device = RememberedDevice(
+            device_key=tokens.device_key,
+            device_group_key=tokens.device_group_key,
+            device_password=password,
+        )
+        self._device = device
+        if remember:
+            self.update_device_status(remembered=True)
+        self._save_session()
+        return device
+
+    def update_device_status(self, *, remembered: bool, device_key: str | None = None) -> None:
+        """Remember or stop remembering a device (``UpdateDeviceStatus``); default: this one."""
+        key = device_key or _key_of(self._device)
+        if not key:
+            raise InvalidInputError("no device: confirm_device() first, or pass device_key=")
+        self._call(
+            "update_device_status",
+            {
+                "AccessToken": self.get_tokens().access_token,
+                "DeviceKey": key,
+                "DeviceRememberedStatus": "remembered" if remembered else "not_remembered",
+            },
+        )
+
+    def list_devices(self, *, limit: int = 60) -> tuple[DeviceInfo, ...]:
+        """The user's tracked devices (``ListDevices``, every page)."""
+        devices: list[DeviceInfo] = []
+        token: str | None = None
+        while True:
+            request: dict[str, object] = {
+                "AccessToken": self.get_tokens().access_token,
+                "Limit": limit,
+            }
+            if token:
+                request["PaginationToken"] = token
+            answer = self._call("list_devices", request)
+            raw = answer.get("Devices")
+            if isinstance(raw, list):
+                devices.extend(DeviceInfo.from_response(d) for d in raw if isinstance(d, Mapping))
+            token = _text(answer, "PaginationToken")
+            if token is None:
+                return tuple(devices)
+
+    def forget_device(self, device_key: str | None = None) -> None:
+        """Forget a device (``ForgetDevice``); default: this one, which is then dropped here."""
+        key = device_key or _key_of(self._device)
+        if not key:
+            raise InvalidInputError("no device: pass device_key=")
+        self._call(
+            "forget_device", {"AccessToken": self.get_tokens().access_token, "DeviceKey": key}
+        )
+        if key == _key_of(self._device):
+            self._device = None
+            self._save_session()
 
     def identity_credentials(
         self,
@@ -534,8 +1086,6 @@ class CognitoUser:
         ``AssumeRoleWithWebIdentity``) is used instead. Log in first, then pass
         the provider to ``SigV4Auth`` or ``SigV4Client``.
         """
-        from .identity import basic_identity_credentials, identity_credentials
-
         if role_arn is not None:
             return basic_identity_credentials(
                 self, identity_pool_id, role_arn, clock=clock or self._clock
@@ -599,22 +1149,6 @@ class CognitoUser:
             device_key=device_key,
         )
 
-    def _client(self) -> IdpClient:
-        if self._idp is None:
-            import boto3
-            from botocore import UNSIGNED
-            from botocore.config import Config
-
-            # A session of our own: the default one is shared, and not thread-safe.
-            session = boto3.session.Session()
-            self._idp = session.client(
-                "cognito-idp",
-                region_name=self._region,
-                endpoint_url=self._endpoint_url,
-                config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
-            )
-        return self._idp
-
     def _call(
         self,
         method: str,
@@ -624,57 +1158,34 @@ class CognitoUser:
         challenge: str | None = None,
         extra_secrets: tuple[str, ...] = (),
     ) -> Mapping[str, object]:
-        operation = _OPERATIONS[method]
-        call: Callable[..., object] = getattr(self._client(), method)
-        attempts = self._retry.max_attempts
-        sent_secrets = (*_sent_values(request), *extra_secrets)
-        for attempt in range(attempts):
-            # Errors are raised after the except blocks, chained to a redacted
-            # stand-in: botocore's exception holds the server's message, which
-            # may echo what we sent (tokens, session, SECRET_HASH), and would
-            # otherwise show in tracebacks as __cause__ or __context__.
-            try:
-                response = call(**request)
-            except ClientError as exc:
-                cause = ServiceErrorCause.from_response(operation, exc.response, sent_secrets)
-                code = cause.code
-                if code == "TooManyRequestsException":
-                    if attempt + 1 < attempts:
-                        jitter = int.from_bytes(self._rng(2), "big") / 65536
-                        delay = self._retry.delay(attempt, jitter)
-                        _LOG.debug("Cognito throttled %s; retrying in %.2fs", operation, delay)
-                        self._sleep(delay)
-                        continue
-                    failure: CognitoError = ThrottledError(
-                        f"Cognito kept throttling {operation} after {attempts} attempts; "
-                        "slow down, or ask AWS to raise the user pool's request quota",
-                        code,
-                    )
-                else:
-                    context = CallContext(
-                        operation=operation,
-                        user_pool_id=self.user_pool_id,
-                        client_id=self.client_id,
-                        region=self._region,
-                        auth_flow=auth_flow,
-                        challenge=challenge,
-                        sent_secrets=sent_secrets,
-                    )
-                    error = exc.response.get("Error", {})
-                    failure = map_error(code, str(error.get("Message", "")), context)
-            except BotoCoreError as exc:
-                # Not str(exc) in the message: a ParamValidationError quotes the
-                # values it refused; the cause carries it redacted.
-                where = self._endpoint_url or f"region {self._region}"
-                failure = CognitoError(
-                    f"Cognito {operation} at {where} failed: {type(exc).__name__}"
-                )
-                cause = ServiceErrorCause(
-                    operation, type(exc).__name__, redact(str(exc), sent_secrets)
-                )
-            else:
-                if not isinstance(response, Mapping):
-                    raise CognitoError(f"Cognito {operation} returned no answer")
-                return response
-            raise failure from cause
-        raise AssertionError("unreachable: the loop returns or raises")
+        def mapped(
+            operation: str, code: str, message: str, sent_secrets: tuple[str, ...]
+        ) -> CognitoError:
+            context = CallContext(
+                operation=operation,
+                user_pool_id=self.user_pool_id,
+                client_id=self.client_id,
+                region=self._region,
+                auth_flow=auth_flow,
+                challenge=challenge,
+                sent_secrets=sent_secrets,
+            )
+            return map_error(code, message, context)
+
+        # Every secret this user holds is cut out of Cognito's messages too,
+        # not only what this request carried.
+        tokens = self._tokens
+        held = (
+            self._app.client_secret or "",
+            self._password or "",
+            *((tokens.id_token, tokens.access_token, tokens.refresh_token or "") if tokens else ()),
+        )
+        extra_secrets = (*extra_secrets, *(h for h in held if h))
+        transport = self._transport
+        if method.startswith("admin_"):
+            if self._admin is None:
+                raise InvalidInputError(f"{method} needs admin= credentials")
+            transport = self._admin
+        return transport.call(
+            "cognito-idp", method, request, map_error=mapped, extra_secrets=extra_secrets
+        )

@@ -1,0 +1,221 @@
+"""Sessions that persist: the stores, and CognitoUser.restore, against moto on loopback.
+The acceptance case restores a FileSessionStore session in a new process (a subprocess
+with no password) and signs a call the verifying server accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sigv4client.cognito import (
+    CognitoUser,
+    FileSessionStore,
+    MemorySessionStore,
+    RememberedDevice,
+    SessionStore,
+    StoredSession,
+    Tokens,
+)
+from sigv4client.exceptions import CognitoError, RefreshTokenError
+from sigv4client.local import VerifyingServer
+from sigv4client.local.gateway import MotoIdentityResolver
+from tests.support.cognito import add_user, admin, make_identity_pool, make_pool
+
+T0 = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
+
+
+def _tokens(tag: str) -> Tokens:
+    return Tokens(
+        id_token=f"id.{tag}.x",
+        access_token=f"access.{tag}.x",
+        refresh_token=f"refresh-{tag}",
+        expires_at=T0 + timedelta(hours=1),
+        device_key="us-east-1_dev",
+    )
+
+
+def _session(user: str, pool: str = "us-east-1_P", client: str = "c") -> StoredSession:
+    return StoredSession(user_pool_id=pool, client_id=client, username=user, tokens=_tokens(user))
+
+
+@pytest.mark.parametrize("kind", ["file", "memory"])
+def test_one_entry_per_pool_client_and_user_and_the_last_saved_wins(
+    kind: str, tmp_path: Path
+) -> None:
+    store: SessionStore = (
+        FileSessionStore(tmp_path / "s.json") if kind == "file" else MemorySessionStore()
+    )
+    store.save(_session("alice"))
+    store.save(_session("bob"))
+    store.save(_session("alice", client="other"))
+    assert store.load("us-east-1_P", "c") == _session("bob")
+    assert store.load("us-east-1_P", "c", "alice") == _session("alice")
+    store.save(_session("alice"))  # saved again: now the last one
+    assert store.load("us-east-1_P", "c") == _session("alice")
+    assert store.load(client_id="other") == _session("alice", client="other")
+    store.delete("us-east-1_P", "c", "alice")
+    assert store.load("us-east-1_P", "c") == _session("bob")
+    assert store.load("us-east-1_P", "c", "alice") is None
+
+
+def test_file_store_is_private_and_keeps_devices(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "sessions.json"
+    store = FileSessionStore(path)
+    device = RememberedDevice(
+        device_key="us-east-1_dev", device_group_key="grp", device_password="dev-pw-secret"
+    )
+    saved = StoredSession(
+        user_pool_id="us-east-1_P",
+        client_id="c",
+        username="alice",
+        tokens=_tokens("alice"),
+        device=device,
+        endpoint_url="http://127.0.0.1:1",
+    )
+    store.save(saved)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert FileSessionStore(path).load() == saved
+    assert "dev-pw-secret" not in repr(saved)
+    assert "refresh-alice" not in repr(saved)
+
+
+def test_file_store_refuses_a_readable_file_and_a_damaged_one(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    store = FileSessionStore(path)
+    store.save(_session("alice"))
+    path.chmod(0o644)
+    with pytest.raises(PermissionError, match="chmod 600"):
+        store.load()
+    path.chmod(0o600)
+    path.write_text('{"format": 1, "sessions": [{"tokens": "refresh-alice"}]}')
+    with pytest.raises(CognitoError, match="log in again") as caught:
+        store.load()
+    assert "refresh-alice" not in str(caught.value)
+    assert caught.value.__cause__ is None
+
+
+def test_file_store_never_writes_through_a_planted_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("untouched")
+    path = tmp_path / "sessions.json"
+    os.symlink(target, path)
+    with pytest.raises(PermissionError, match="symlink"):
+        FileSessionStore(path).load()
+    assert target.read_text() == "untouched"
+
+
+def test_restore_without_a_session_says_log_in() -> None:
+    with pytest.raises(RefreshTokenError, match="log in"):
+        CognitoUser.restore(MemorySessionStore(), user_pool_id="us-east-1_P", client_id="c")
+
+
+def test_login_saves_sign_out_forgets_and_restore_refreshes(moto_endpoint: str) -> None:
+    idp = admin("cognito-idp", moto_endpoint)
+    pool = make_pool(idp)
+    name, password = add_user(idp, pool.pool_id)
+    store = MemorySessionStore()
+    user = CognitoUser(
+        user_pool_id=pool.pool_id,
+        client_id=pool.client_id,
+        endpoint_url=moto_endpoint,
+        session_store=store,
+    )
+    tokens = user.login(name, password)
+    saved = store.load(pool.pool_id, pool.client_id)
+    assert saved is not None
+    assert saved.tokens == tokens
+    assert saved.username == name
+
+    # An expired session comes back refreshed, and is saved again.
+    clock = [datetime.now(timezone.utc) + timedelta(days=1)]
+    restored = CognitoUser.restore(
+        store, user_pool_id=pool.pool_id, client_id=pool.client_id, clock=lambda: clock[0]
+    )
+    assert restored.tokens is not None
+    assert restored.tokens.id_token != tokens.id_token
+    again = store.load(pool.pool_id, pool.client_id)
+    assert again is not None
+    assert again.tokens == restored.tokens
+
+    restored.global_sign_out()
+    assert store.load(pool.pool_id, pool.client_id) is None
+
+
+_CHILD = """
+import json, sys
+import requests
+from sigv4client import SigV4Auth
+from sigv4client.cognito import CognitoUser, FileSessionStore
+
+args = json.loads(sys.argv[1])
+user = CognitoUser.restore(
+    FileSessionStore(args["path"]), user_pool_id=args["pool"], client_id=args["client"]
+)
+provider = user.identity_credentials(args["identity_pool"])
+answer = requests.get(args["url"], auth=SigV4Auth(provider, region="us-east-1"), timeout=30)
+print(json.dumps({"status": answer.status_code, "body": answer.text}))
+"""
+
+
+def test_a_session_restored_in_a_new_process_signs_a_call(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    idp = admin("cognito-idp", moto_endpoint)
+    pool = make_pool(idp)
+    name, password = add_user(idp, pool.pool_id)
+    identity_pool = make_identity_pool(
+        admin("cognito-identity", moto_endpoint), pool.pool_id, pool.client_id
+    )
+    path = tmp_path / "cache" / f"{uuid.uuid4().hex}.json"
+    CognitoUser(
+        user_pool_id=pool.pool_id,
+        client_id=pool.client_id,
+        endpoint_url=moto_endpoint,
+        session_store=FileSessionStore(path),
+    ).login(name, password)
+    resolve = MotoIdentityResolver(moto_endpoint, identity_pool)
+    with VerifyingServer(resolve=resolve, region="us-east-1") as server:
+        args = {
+            "path": str(path),
+            "pool": pool.pool_id,
+            "client": pool.client_id,
+            "identity_pool": identity_pool,
+            "url": f"{server.url}/prod/me",
+        }
+        # The child has no password, and no AWS credentials of its own.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, json.dumps(args)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            check=False,
+        )
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["status"] == 200, answer
+    assert "TESTACCESSKEY12345" in answer["body"]
+    assert password not in proc.stdout + proc.stderr
+
+
+def test_saving_replaces_a_planted_symlink_without_reading_or_following_it(
+    tmp_path: Path,
+) -> None:
+    planted = tmp_path / "attacker.json"
+    planted.write_text(json.dumps({"format": 1, "sessions": []}))
+    path = tmp_path / "sessions.json"
+    os.symlink(planted, path)
+    FileSessionStore(path).save(_session("alice"))
+    assert json.loads(planted.read_text()) == {"format": 1, "sessions": []}
+    assert not path.is_symlink()
+    assert FileSessionStore(path).load() == _session("alice")
