@@ -7,8 +7,9 @@ appear. Every public type (taken from the ``__all__`` lists, so a new public
 type is covered, or this test fails until it is) is built from them; the
 signer, the verifier, the adapters, the Cognito flow against moto, the local
 servers (their Lambda integrations and authorizers), the API definition loaders
-and the clients built from them are exercised with every ``sigv4client`` logger at DEBUG. Everything a
-user could see is then searched for each secret, raw and percent-encoded.
+and the clients built from them are exercised with every ``sigv4client`` logger
+at DEBUG. Everything a user could see is then searched for each secret, raw and
+percent-encoded.
 
 A secret reaches these places only through the library's own code: objects'
 reprs, messages it writes, exceptions it raises and what they chain.
