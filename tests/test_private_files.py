@@ -17,8 +17,7 @@ import pytest
 
 from sigv4client import cli
 from sigv4client._private_files import read_private_file, write_private_file
-
-from .test_cli import run
+from tests.support.cli import run
 
 REFRESH = "refresh-token-that-must-stay-private"
 SESSION = {"refresh_token": REFRESH, "id_token": "id", "access_token": "acc"}
