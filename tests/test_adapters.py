@@ -42,8 +42,8 @@ from sigv4client.integrations.aiohttp import SigV4Middleware
 from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.local import VerifyingServer
 from tests.conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, TOKEN_KEY, TOKEN_SECRET
-from tests.redirect_lab import RedirectLab
 from tests.support.clock import FakeClock
+from tests.support.redirect_lab import RedirectLab
 
 CREDS = Credentials(access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY)
 TEMP = Credentials(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -15,31 +12,8 @@ import pytest
 from sigv4client.local import VerifyingServer
 from sigv4client.local.cognito import DemoSetup, LocalCognito
 from sigv4client.local.gateway import LocalGateway, MotoIdentityResolver
+from tests.support.cli import KEY, SECRET, TOKEN, run
 from tests.support.gateway import echo
-
-KEY, SECRET, TOKEN = "AKIDCLITEST", "cli/secret+value", "cli-session-token-value"
-
-
-def run(args: list[str], env: dict[str, str] | None = None, stdin: str = "", timeout: float = 120):  # type: ignore[no-untyped-def]
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    base.update(
-        AWS_ACCESS_KEY_ID=KEY,
-        AWS_SECRET_ACCESS_KEY=SECRET,
-        AWS_SESSION_TOKEN=TOKEN,
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    base.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "sigv4client.cli", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=base,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

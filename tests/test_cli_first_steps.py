@@ -13,8 +13,7 @@ import pytest
 
 import sigv4client
 from sigv4client.local.gateway import GatewayRequest, GatewayResponse, LocalGateway
-
-from .test_cli import KEY, SECRET, TOKEN, run
+from tests.support.cli import KEY, SECRET, TOKEN, run
 
 
 @pytest.fixture(scope="module")

@@ -344,7 +344,7 @@ def test_mismatch_error_body_is_redacted() -> None:
 
 
 def test_invoke_keeps_one_connection_per_client_and_closes_it() -> None:
-    from tests.redirect_lab import RedirectLab
+    from tests.support.redirect_lab import RedirectLab
 
     with RedirectLab({TOKEN_KEY: (TOKEN_SECRET, SESSION_TOKEN)}) as lab:
         with SigV4Client.new_client(

@@ -26,8 +26,7 @@ import requests
 
 from sigv4client.local import demo
 from sigv4client.local.cognito import DemoSetup, LocalCognito
-
-from .test_cli import run
+from tests.support.cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -18,7 +18,7 @@ import requests
 from sigv4client import Credentials, HttpRequest, SigningConfig, SigV4Auth, sign
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import GatewayRequest, LocalGateway, ResourcePolicy
-from tests.raw_http import exchange, request_bytes
+from tests.support.raw_http import exchange, request_bytes
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -20,7 +20,7 @@ from sigv4client import Credentials, HttpRequest, SigningConfig, presign, sign
 from sigv4client._canonical import AUTH_QUERY_PARAMS
 from sigv4client.local import GatewayRequest, LocalGateway
 from tests.botocore_oracle import botocore_presign, botocore_sign
-from tests.raw_http import exchange, request_bytes
+from tests.support.raw_http import exchange, request_bytes
 
 KEY = "AKIDTARGET"
 SECRET = "target/secret+key"

@@ -20,7 +20,7 @@ from sigv4client.integrations.httpx import (
     redirect_guard,
 )
 from tests.conftest import SESSION_TOKEN, TOKEN_KEY, TOKEN_SECRET
-from tests.redirect_lab import SIGV4_HEADERS, RedirectLab
+from tests.support.redirect_lab import SIGV4_HEADERS, RedirectLab
 
 TEMP = Credentials(
     access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN

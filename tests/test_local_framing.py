@@ -17,7 +17,7 @@ import pytest
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import GatewayRequest, LocalGateway, VerifyingServer
 from sigv4client.local._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer
-from tests.raw_http import exchange
+from tests.support.raw_http import exchange
 
 # A second request hidden after the first one's body: it must never be answered.
 SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"

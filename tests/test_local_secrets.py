@@ -15,7 +15,7 @@ import requests
 from sigv4client import Credentials, HttpRequest, SigningConfig, SigV4Auth, presign, sign
 from sigv4client.local import GatewayRequest, LambdaAuthorizer, LocalGateway, VerifyingServer
 from sigv4client.local.gateway import ROUTES_HEADER
-from tests.raw_http import exchange, request_bytes
+from tests.support.raw_http import exchange, request_bytes
 
 KEY = "ASIALOGS"
 SECRET = "logs/secret+key"

@@ -19,8 +19,7 @@ import pytest
 from sigv4client import cli
 from sigv4client._private_files import read_private_file, write_private_file
 from sigv4client.cognito import StoredSession, Tokens
-
-from .test_cli import run
+from tests.support.cli import run
 
 REFRESH = "refresh-token-that-must-stay-private"
 SESSION = StoredSession(

@@ -22,7 +22,7 @@ import requests
 from sigv4client.integrations._common import RedirectChain, origin_of
 from sigv4client.integrations.httpx import SigV4HttpxAuth, SigV4HttpxClient
 from sigv4client.integrations.requests import RedirectGuard, SigV4Session, guard_of
-from tests.redirect_lab import SIGV4_HEADERS, RedirectLab
+from tests.support.redirect_lab import SIGV4_HEADERS, RedirectLab
 from tests.test_redirect_matrix import (
     SENDERS,
     SESSION_TOKEN,

@@ -4,7 +4,7 @@ The matrix: every way the package sends a request (the requests plugin with a
 plain session, ``SigV4Session``, ``SigV4Client.invoke``, httpx sync and async
 as docs/adapters.md shows them, aiohttp) x every redirect status x three
 targets (the same origin, another port, another host). A loopback lab
-(tests/redirect_lab.py) records every request that arrives, and a
+(tests/support/redirect_lab.py) records every request that arrives, and a
 botocore-verifying server answers the final one: no request that reached
 another origin carries a credential header, and a same-origin redirect arrives
 signed for its new target (method and path included).
@@ -31,7 +31,7 @@ from sigv4client.integrations.httpx import (
 )
 from sigv4client.tokens import HeaderTokenAuth
 from tests.conftest import SESSION_TOKEN, TOKEN_KEY, TOKEN_SECRET
-from tests.redirect_lab import SIGV4_HEADERS, RedirectLab
+from tests.support.redirect_lab import SIGV4_HEADERS, RedirectLab
 
 TEMP = Credentials(
     access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN

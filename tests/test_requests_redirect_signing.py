@@ -4,7 +4,7 @@
 apply the auth once per call; the plugin's response hook signs the next hop in
 advance, for the request requests will build (its URL, its method after a
 301/302/303, its body kept or dropped). Each case goes through the loopback lab
-(tests/redirect_lab.py), whose final answer comes from a server verifying with
+(tests/support/redirect_lab.py), whose final answer comes from a server verifying with
 botocore: 200 means the hop arrived signed for its own method, path and body.
 """
 
@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from sigv4client import SigV4Auth, SigV4Session
-from tests.redirect_lab import SIGV4_HEADERS, RedirectLab
+from tests.support.redirect_lab import SIGV4_HEADERS, RedirectLab
 from tests.test_redirect_matrix import (
     SESSION_TOKEN,
     TEMP,

@@ -15,7 +15,7 @@ import pytest
 from sigv4client import Credentials, HttpRequest, SigningConfig, sign
 from sigv4client.local import LocalGateway, VerifyingServer
 from sigv4client.local._http import BackgroundServer
-from tests.raw_http import exchange
+from tests.support.raw_http import exchange
 
 CREDS = Credentials(access_key_id="AKIDLOCAL", secret_access_key="local-secret")
 TEMP = Credentials(access_key_id="ASIALOCAL", secret_access_key="temp-secret", session_token="tok")

@@ -5,9 +5,11 @@ refresh, ID and access tokens, a client secret, a challenge session, an API
 key; signatures and SRP exponents computed from them join the list as they
 appear. Every public type (taken from the ``__all__`` lists, so a new public
 type is covered, or this test fails until it is) is built from them; the
-signer, the verifier, the adapters, the Cognito flow against moto and the local
-servers are exercised with every ``sigv4client`` logger at DEBUG. Everything a
-user could see is then searched for each secret, raw and percent-encoded.
+signer, the verifier, the adapters, the Cognito flow against moto, the local
+servers (their Lambda integrations and authorizers), the API definition loaders
+and the clients built from them are exercised with every ``sigv4client`` logger
+at DEBUG. Everything a user could see is then searched for each secret, raw and
+percent-encoded.
 
 A secret reaches these places only through the library's own code: objects'
 reprs, messages it writes, exceptions it raises and what they chain.
@@ -17,15 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import importlib
 import inspect
+import json
 import logging
 import pickle
 import pkgutil
 import string
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,6 +56,8 @@ from sigv4client import (
     sign,
     verify,
 )
+from sigv4client.apiclient import ApiClient, AsyncApiClient
+from sigv4client.apidef import load_openapi, load_sam
 from sigv4client.cognito import (
     AuthFlow,
     Challenge,
@@ -77,7 +83,7 @@ from sigv4client.credentials import (
     RefreshingCredentialsProvider,
     StaticCredentialsProvider,
 )
-from sigv4client.exceptions import SigV4ClientError
+from sigv4client.exceptions import DefinitionError, SigV4ClientError
 from sigv4client.integrations.aiohttp import SigV4Middleware
 from sigv4client.integrations.httpx import (
     AsyncSigV4HttpxClient,
@@ -90,7 +96,11 @@ from sigv4client.local import (
     CognitoAuthorizer,
     GatewayRequest,
     GatewayResponse,
+    IamAuthorizer,
+    JwtAuthorizer,
     LambdaAuthorizer,
+    LambdaContext,
+    LambdaIntegration,
     LocalGateway,
     MotoIdentityResolver,
     ResourcePolicy,
@@ -705,7 +715,95 @@ def _local_values(s: Secrets, probe: Probe) -> None:
     )
 
 
-OFFLINE = (_signing, _providers, _adapters, _cognito_values, _cognito_account, _local_values)
+# -- API definitions and the client built from them ------------------------------
+
+APIDEFS = Path(__file__).parent / "data" / "apidefs"
+REST_DEF = APIDEFS / "notes-rest.oas30.json"
+
+
+def _model_values(where: str, value: object, probe: Probe) -> None:
+    # Every frozen value of the model, reached through fields, tuples and mappings.
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        probe.obj(f"{where}: {type(value).__name__}", value)
+        for f in dataclasses.fields(value):
+            _model_values(where, getattr(value, f.name), probe)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _model_values(where, item, probe)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _model_values(where, item, probe)
+
+
+def _apidef_values(s: Secrets, probe: Probe) -> None:
+    for name in ("notes-rest.oas30.json", "notes-rest.swagger.json", "notes-http.oas30.yaml"):
+        _model_values(name, load_openapi(APIDEFS / name), probe)
+    _model_values("template.yaml", load_sam(APIDEFS / "template.yaml"), probe)
+    # A definition holding a secret-looking value (an example API key) that
+    # fails to load: the error says where, never what the file holds there.
+    document = json.loads(REST_DEF.read_text(encoding="utf-8"))
+    document["info"]["description"] = f"example key {s.api_key}"
+    text = json.dumps(document)
+    with tempfile.TemporaryDirectory() as folder:
+        broken_json = Path(folder, "broken.json")
+        broken_json.write_text(text[: text.index(s.api_key) + len(s.api_key)], encoding="utf-8")
+        probe.raises("load_openapi(truncated JSON)", lambda: load_openapi(broken_json))
+        broken_yaml = Path(folder, "broken.yaml")
+        broken_yaml.write_text(
+            f"openapi: 3.0.1\ninfo:\n  title: notes\n  x-key: {s.api_key}: [\n", encoding="utf-8"
+        )
+        probe.raises("load_openapi(broken YAML)", lambda: load_openapi(broken_yaml))
+
+
+def _api_clients(s: Secrets, probe: Probe) -> None:
+    creds = _credentials(s, probe)
+    endpoint = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+    with ApiClient.from_openapi(
+        REST_DEF,
+        endpoint=endpoint,
+        credentials=creds,
+        auth=HeaderTokenAuth("Authorization", lambda: s.id_token),
+        api_key=s.api_key,
+    ) as client:
+        probe.obj("ApiClient", client)
+        # The body holds the password and breaks the Note schema, twice.
+        probe.raises(
+            "ApiClient.call(extra property)",
+            lambda: client.call("CreateNote", body={"title": "t", "password": s.password}),
+        )
+        probe.raises(
+            "ApiClient.call(too long)",
+            lambda: client.call("CreateNote", body={"title": s.password * 10}),
+        )
+        probe.raises(
+            "ApiClient.call(wrong type)",
+            lambda: client.call("CreateNote", body={"title": "t", "body": [s.password]}),
+        )
+    with ApiClient.from_openapi(REST_DEF, endpoint=endpoint, api_key=s.api_key) as keyed:
+        probe.raises("ApiClient.call(unsigned)", lambda: keyed.call("GetNote", path={"id": "1"}))
+    with ApiClient.from_openapi(REST_DEF, endpoint=endpoint, credentials=creds) as unkeyed:
+        probe.raises("ApiClient.call(no API key)", lambda: unkeyed.call("GetStats"))
+    async_client = AsyncApiClient.from_openapi(
+        REST_DEF,
+        endpoint=endpoint,
+        credentials=creds,
+        auth=HeaderTokenAuth("Authorization", lambda: s.access_token),
+        api_key=s.api_key,
+    )
+    probe.obj("AsyncApiClient", async_client)
+    asyncio.run(async_client.aclose())
+
+
+OFFLINE = (
+    _signing,
+    _providers,
+    _adapters,
+    _cognito_values,
+    _cognito_account,
+    _local_values,
+    _apidef_values,
+    _api_clients,
+)
 
 
 # No shrinking: the message names the object and the text, which is what a fix
@@ -967,6 +1065,99 @@ def _local_servers(
         probe.texts.append(("VerifyingServer 403 body", answer.text))
 
 
+def _api_servers(s: Secrets, probe: Probe, moto: LocalCognito, alice: CognitoUser) -> None:
+    creds = Credentials(
+        access_key_id=KEY, secret_access_key=s.secret_key, session_token=s.session_token
+    )
+    wrong = Credentials(
+        access_key_id=KEY, secret_access_key=s.api_key, session_token=s.session_token
+    )
+    # ApiClient and AsyncApiClient against the botocore-verifying server.
+    with VerifyingServer({KEY: (s.secret_key, s.session_token)}, region=REGION) as server:
+        with ApiClient.from_openapi(
+            REST_DEF, endpoint=server.url, credentials=creds, api_key=s.api_key
+        ) as client:
+            probe.obj("ApiResponse", client.call("CreateNote", body={"title": "hello"}))
+            probe.obj("ApiResponse (GET)", client.call("GetNote", path={"id": "7"}))
+        with ApiClient.from_openapi(REST_DEF, endpoint=server.url, credentials=wrong) as bad:
+            probe.raises(
+                "ApiClient.call(wrong secret)", lambda: bad.call("GetNote", path={"id": "7"})
+            )
+
+        async def call_async() -> None:
+            async with AsyncApiClient.from_openapi(
+                REST_DEF, endpoint=server.url, credentials=creds
+            ) as client:
+                probe.obj("ApiResponse (async)", await client.call("GetNote", path={"id": "8"}))
+
+        asyncio.run(call_async())
+
+    # A Lambda proxy integration and an IAM authorizer on the local gateway.
+    contexts: list[LambdaContext] = []
+
+    def function(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
+        contexts.append(context)
+        return {"statusCode": 200, "body": json.dumps({"ok": True})}
+
+    integration = LambdaIntegration(function, name="notes")
+    iam = IamAuthorizer({KEY: (s.secret_key, s.session_token)}.get, region=REGION)
+    probe.obj("IamAuthorizer", iam)
+    gateway = LocalGateway({KEY: (s.secret_key, s.session_token)})
+    gateway.route("POST", "/prod/items", integration, authorizer=iam)
+    with gateway as api:
+        for signer, status in ((creds, 200), (wrong, 403)):
+            answer = requests.post(
+                f"{api.url}/prod/items",
+                json={"password": s.password},
+                auth=SigV4Auth(signer, region=REGION),
+                timeout=30,
+            )
+            assert answer.status_code == status, answer.text
+            probe.texts.append((f"gateway {status} body", answer.text))
+    assert len(contexts) == 1
+    assert integration.calls == 1
+    probe.obj("LambdaIntegration", integration)
+    probe.obj("LambdaContext", contexts[0])
+    forged = sign(
+        HttpRequest(method="GET", url=f"https://abc.execute-api.{REGION}.amazonaws.com/prod/items"),
+        wrong,
+        SigningConfig(region=REGION, service="execute-api"),
+    )
+    probe.secret(forged.signature)
+    probe.raises(
+        "IamAuthorizer(forged signature)",
+        lambda: iam.authorize(
+            dataclasses.replace(
+                _authorizer_request(s.id_token),
+                headers=tuple(forged.headers),
+                http_request=forged.apply_to(HttpRequest(method="GET", url=forged.url)),
+            )
+        ),
+    )
+
+    # A JWT authorizer reading moto's user pool: a real token passes, forged ones do not.
+    pool = alice.user_pool_id
+    jwt_authorizer = JwtAuthorizer(
+        f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
+        [alice.client_id],
+        jwks_url=f"{moto.endpoint_url}/{pool}/.well-known/jwks.json",
+    )
+    probe.obj("JwtAuthorizer", jwt_authorizer)
+    real = alice.get_tokens().id_token
+    probe.obj("AuthorizerResult (JWT)", jwt_authorizer.authorize(_authorizer_request(real)))
+    header, _payload, signature = real.split(".")
+    claims = base64.urlsafe_b64encode(
+        json.dumps({"sub": s.password, "aud": alice.client_id}).encode()
+    )
+    tampered = f"{header}.{claims.decode().rstrip('=')}.{signature}"
+    probe.secret(tampered)
+    for where, token in (("tampered", tampered), ("not a JWT", s.id_token)):
+        probe.raises(
+            f"JwtAuthorizer({where})",
+            lambda t=token: jwt_authorizer.authorize(_authorizer_request(f"Bearer {t}")),
+        )
+
+
 def _authorizer_request(token: str) -> AuthorizerRequest:
     return AuthorizerRequest(
         method="GET",
@@ -1003,6 +1194,7 @@ def test_no_secret_in_any_repr_str_log_or_cause_online(
     probe = Probe(set(s.values()), {s.challenge_session})
     alice, provider, setup = _cognito_flow(s, probe, moto)
     _local_servers(s, probe, moto, alice, provider, setup)
+    _api_servers(s, probe, moto, alice)
     _all_loggers_at_debug()
     probe.check(debug_logs.records)
 
@@ -1029,6 +1221,7 @@ def test_every_public_type_and_exception_is_covered(
         exercise(s, probe)
     alice, provider, setup = _cognito_flow(s, probe, moto)
     _local_servers(s, probe, moto, alice, provider, setup)
+    _api_servers(s, probe, moto, alice)
     probe.check(debug_logs.records)
     assert any(r.levelno == logging.DEBUG for r in debug_logs.records)
 
@@ -1095,3 +1288,24 @@ def test_a_request_repr_hides_userinfo_custom_headers_and_the_body() -> None:
     assert "('Content-Type', 'text/plain')" in shown
     assert "('X-Api-Key', '<redacted>')" in shown
     assert "body=<19 chars>" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("broken.json", '{"info": {"x-api-key": "k3y+S3cr3t/value', "(line 1, column 24)"),
+        ("broken.yaml", "info:\n  x-api-key: k3y+S3cr3t/value: [\n", "(line 2, column 30)"),
+    ],
+)
+def test_a_definition_that_fails_to_load_neither_quotes_nor_chains_its_text(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    # Regression: the JSON error chained json's JSONDecodeError, whose .doc is
+    # the whole file, and the YAML error quoted the broken line.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    probe = Probe({"k3y+S3cr3t/value"})
+    error = probe.raises(name, lambda: load_openapi(path))
+    assert isinstance(error, DefinitionError)
+    probe.check()
+    assert where in str(error), str(error)  # still says where to look

@@ -101,20 +101,30 @@ def read_document(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DefinitionError(f"cannot read the definition {str(path)!r}: {exc.strerror}") from exc
-    document: object
+    # A parse error is raised after its except block, unchained, and says where
+    # without quoting: json's error holds the whole text (``doc``) and YAML's a
+    # snippet of the line, and a definition may hold a key or a stage variable.
+    document: object = None
+    problem: str | None = None
     if text.lstrip().startswith(("{", "[")):
         try:
             document = json.loads(text)
-        except ValueError as exc:
-            raise DefinitionError(f"{path} is not valid JSON: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            problem = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     else:
         loader = _yaml_loader()  # first: it says which extra to install when PyYAML is missing
         import yaml
 
         try:
             document = yaml.load(text, Loader=loader)  # noqa: S506  # a SafeLoader subclass
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problem = f"not valid YAML: {exc.problem or exc.context}{where}"
         except yaml.YAMLError as exc:
-            raise DefinitionError(f"{path} is not valid YAML: {exc}") from exc
+            problem = f"not valid YAML: {type(exc).__name__}"
+    if problem is not None:
+        raise DefinitionError(f"{path} is {problem}; correct the file or export it again")
     if not isinstance(document, dict):
         raise DefinitionError(f"{path} holds a {type(document).__name__}, not a JSON object")
     # Round-trip: dates and other YAML types become JSON's (strings).
