@@ -78,7 +78,7 @@ def test_ambiguous_framing_is_400_closes_and_serves_nothing_after(
 def test_content_length_and_chunked_do_not_smuggle_a_request() -> None:
     # regression: with both, the chunked body was read, the connection kept open,
     # and the bytes after the chunked terminator served as a second request
-    with LocalGateway({"AKID": "s"}) as gateway:
+    with LocalGateway({"AKID": "s"}, api_type="HTTP") as gateway:
         gateway.route("ANY", "/{proxy+}", _open, authorizer="NONE")
         data = (
             b"POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 44\r\n"
@@ -136,7 +136,7 @@ def test_connections_past_the_bound_get_503(kind: str) -> None:
     bound = 3
     server: BackgroundServer
     if kind == "gateway":
-        gateway = LocalGateway({"AKID": "s"}, max_connections=bound)
+        gateway = LocalGateway({"AKID": "s"}, api_type="HTTP", max_connections=bound)
         gateway.route("GET", "/{proxy+}", _open, authorizer="NONE")
         server = gateway
     else:
@@ -210,7 +210,7 @@ GOOD_CHUNKS = {
 
 @pytest.mark.parametrize("body", GOOD_CHUNKS.values(), ids=GOOD_CHUNKS.keys())
 def test_well_formed_chunks_are_read(body: bytes) -> None:
-    with LocalGateway({"AKID": "s"}) as gateway:
+    with LocalGateway({"AKID": "s"}, api_type="HTTP") as gateway:
         gateway.route("ANY", "/{proxy+}", _open, authorizer="NONE")
         (answer,) = exchange(
             gateway.port, CHUNKED_HEAD.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + body

@@ -69,7 +69,7 @@ def test_a_plain_host_is_verified(verifying: VerifyingServer, host: str) -> None
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[LocalGateway]:
-    with LocalGateway({"AKIDLOCAL": "local-secret"}) as gw:
+    with LocalGateway({"AKIDLOCAL": "local-secret"}, api_type="HTTP") as gw:
         gw.route("GET", "/x", lambda r: "x")
         yield gw
 
