@@ -266,9 +266,14 @@ def _parse_statement(
 
 
 def _principal_matches(
-    principals: Mapping[str, tuple[str, ...]], who: _Principal
+    principals: Mapping[str, tuple[str, ...]], who: _Principal, *, sessions: bool
 ) -> tuple[bool, bool]:
-    """(matches, only through the account): IAM's rules for the Principal element."""
+    """(matches, only through the account): IAM's rules for the Principal element.
+
+    ``sessions``: a role ARN also names the role's assumed-role sessions (IAM,
+    for ``Principal``). Not for ``NotPrincipal``, where IAM asks for the session
+    ARN itself: a Deny with NotPrincipal keeps applying to the sessions.
+    """
     via_account = False
     for kind, names in principals.items():
         for name in names:
@@ -286,7 +291,8 @@ def _principal_matches(
             # IAM: a role ARN as principal stands for that role's sessions.
             fields = name.split(":", 5)
             if (
-                who.role is not None
+                sessions
+                and who.role is not None
                 and fields[2] == "iam"
                 and fields[4] == who.account
                 and fields[5].startswith("role/")
@@ -324,7 +330,9 @@ def _applies(s: _Statement, request: _Request) -> tuple[bool, bool]:
             return False, False
     via_account = False
     if s.principals is not None:
-        hit, via_account = _principal_matches(s.principals, request.principal)
+        hit, via_account = _principal_matches(
+            s.principals, request.principal, sessions=not s.not_principal
+        )
         if hit == s.not_principal:
             return False, False
         via_account = via_account and not s.not_principal

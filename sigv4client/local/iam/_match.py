@@ -98,7 +98,12 @@ def split_arn(text: str, variables: bool) -> list[str] | None:
                 fields.append("")
             else:
                 fields[-1] += ch
-    return fields if len(fields) == 6 and fields[0] == "arn" else None
+    if fields[0] != "arn" or len(fields) < 2:
+        return None
+    if len(fields) < 6 and fields[-1] == "*":
+        # "arn:aws:execute-api:*": a trailing '*' field stands for every field left.
+        fields += ["*"] * (6 - len(fields))
+    return fields if len(fields) == 6 else None
 
 
 def arn_matches(pattern: str, arn: str, resolve: Resolve, *, variables: bool) -> bool:
