@@ -27,24 +27,29 @@ __all__ = ["Condition", "parse_conditions"]
 _Match = Callable[[str, str, Resolve, bool], bool]
 
 
-def _number(text: str, what: str) -> Decimal:
+def _number(text: str, what: str | None) -> Decimal:
+    # what=None: a request-context value, never echoed (a context may carry what
+    # a caller should not see in an error).
     try:
         return Decimal(text.strip())
     except InvalidOperation:
-        raise PolicyError(f"{what}: {text!r} is not a number") from None
+        shown = "a request-context value" if what is None else f"{what}: {text!r}"
+        raise PolicyError(f"{shown} is not a number") from None
 
 
-def _date(text: str, what: str) -> datetime:
+def _date(text: str, what: str | None) -> datetime:
     raw = text.strip()
     try:
         if raw.lstrip("-").replace(".", "", 1).isdigit():
-            return datetime.fromtimestamp(float(raw), timezone.utc)  # epoch seconds (aws:EpochTime)
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return datetime.fromtimestamp(float(raw), timezone.utc)  # epoch (aws:EpochTime)
+        parsed: datetime | None = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        shown = "a request-context value" if what is None else f"{what}: {text!r}"
         raise PolicyError(
-            f"{what}: {text!r} is not a date; write ISO 8601 (2026-01-31T00:00:00Z) "
-            "or epoch seconds"
-        ) from None
+            f"{shown} is not a date; write ISO 8601 (2026-01-31T00:00:00Z) or epoch seconds"
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -61,10 +66,9 @@ def _compare(kind: str, cmp: str) -> _Match:
     def match(actual: str, value: str, _resolve: Resolve, _variables: bool) -> bool:
         a: Decimal | datetime
         b: Decimal | datetime
-        if kind == "Numeric":
-            a, b = _number(actual, "request value"), _number(value, "policy value")
-        else:
-            a, b = _date(actual, "request value"), _date(value, "policy value")
+        parse = _number if kind == "Numeric" else _date
+        a = parse(actual, None)
+        b = parse(value, "policy value")
         return {
             "Equals": a == b,
             "LessThan": a < b,  # type: ignore[operator]  # same type on both sides

@@ -22,6 +22,7 @@ from ._match import PolicyError, action_matches, arn_matches, split_arn
 
 __all__ = ["ContextValue", "Decision", "Outcome", "PolicyInput", "evaluate"]
 
+#: How a request is decided: allowed, denied by a Deny statement, or allowed by none.
 Outcome = Literal["allow", "explicit-deny", "implicit-deny"]
 #: A request-context value: one string (numbers and booleans are written as IAM
 #: writes them) or several, for a multivalued key.
