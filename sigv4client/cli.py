@@ -79,7 +79,7 @@ def _request_parser() -> argparse.ArgumentParser:
         description="Send an AWS SigV4-signed HTTP request (like curl), or print a presigned URL.",
         epilog=(
             "Other commands: 'sigv4client login --help', 'sigv4client demo --help', "
-            "'sigv4client generate-client --help'."
+            "'sigv4client generate-client --help', 'sigv4client local explain --help'."
         ),
     )
     p.add_argument("--version", action="version", version=f"sigv4client {__version__}")
@@ -548,6 +548,60 @@ def _run_demo(argv: Sequence[str], stdout: IO[str]) -> int:
     return demo_main(argv, stdout)
 
 
+def _run_local_explain(argv: Sequence[str], stdout: IO[str]) -> int:
+    """``sigv4client local explain``: IAM's decision for one request, offline."""
+    from .local.iam import evaluate
+
+    p = argparse.ArgumentParser(
+        prog="sigv4client local explain",
+        description="Decide one request as IAM would, from policy files, and say which "
+        "statement decided. Exit 0 when allowed, 1 when denied.",
+    )
+    p.add_argument(
+        "--policy", nargs="+", action="extend", default=[], metavar="FILE", help="identity policies"
+    )
+    p.add_argument("--resource-policy", metavar="FILE", help="the resource's policy")
+    p.add_argument("--principal", required=True, metavar="ARN", help="the caller's ARN")
+    p.add_argument("--action", required=True, metavar="A", help="e.g. execute-api:Invoke")
+    p.add_argument("--resource", required=True, metavar="ARN", help="e.g. the method ARN")
+    p.add_argument(
+        "--context",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="k=v",
+        help="request context keys, e.g. aws:SourceIp=203.0.113.9 (a key given twice is "
+        "multivalued)",
+    )
+    args = p.parse_args(argv)
+
+    def load(path: str) -> tuple[str, dict[str, object]]:
+        try:
+            document = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise _Failure(EXIT_USAGE, f"cannot read policy {path}: {_os_error(exc)}") from None
+        except ValueError as exc:
+            raise _Failure(EXIT_USAGE, f"policy {path} is not JSON: {exc}") from None
+        return path, document
+
+    context: dict[str, list[str]] = {}
+    for item in args.context:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _Failure(EXIT_USAGE, f"--context {item!r}: write key=value")
+        context.setdefault(key, []).append(value)
+    decision = evaluate(
+        action=args.action,
+        resource=args.resource,
+        principal_arn=args.principal,
+        identity_policies=[load(f) for f in args.policy],
+        resource_policy=load(args.resource_policy) if args.resource_policy else None,
+        context={k: v[0] if len(v) == 1 else v for k, v in context.items()},
+    )
+    print(decision.explanation, file=stdout)
+    return 0 if decision.allowed else 1
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -565,6 +619,8 @@ def main(
             return _run_login(argv[1:], stdin, stdout)
         if argv and argv[0] == "demo":
             return _run_demo(argv[1:], stdout)
+        if argv[:2] == ["local", "explain"]:
+            return _run_local_explain(argv[2:], stdout)
         if argv and argv[0] == "generate-client":
             from .apiclient._generate import main as generate_main
 

@@ -37,6 +37,7 @@ PUBLIC_MODULES = [
     "sigv4client.exceptions",
     "sigv4client.local",
     "sigv4client.local.cognito",
+    "sigv4client.local.iam",
     "sigv4client.tokens",
     "sigv4client.verification",
     "sigv4client.compat",

@@ -108,6 +108,7 @@ from sigv4client.local import (
     VerifyingServer,
 )
 from sigv4client.local.cognito import DemoSetup, LocalCognito
+from sigv4client.local.iam import evaluate
 from sigv4client.tokens import CognitoTokenAuth, HeaderTokenAuth
 
 KEY = "AKIDPROPERTYTEST"
@@ -700,6 +701,34 @@ def _local_values(s: Secrets, probe: Probe) -> None:
     probe.obj(
         "ResourcePolicy",
         ResourcePolicy({"Version": "2012-10-17", "Statement": []}),
+    )
+    probe.obj(
+        "Decision",
+        evaluate(
+            action="execute-api:Invoke",
+            resource="arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/items",
+            principal_arn="arn:aws:iam::123456789012:user/alice",
+        ),
+    )
+    probe.raises(
+        "evaluate",
+        lambda: evaluate(
+            action="execute-api:Invoke",
+            resource="arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/items",
+            principal_arn="arn:aws:iam::123456789012:user/alice",
+            identity_policies=[
+                {
+                    "Version": "2012-10-17",
+                    "Statement": {
+                        "Effect": "Allow",
+                        "Action": "*",
+                        "Resource": "*",
+                        "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01"}},
+                    },
+                }
+            ],
+            context={"aws:CurrentTime": s.id_token},
+        ),
     )
     probe.obj("MotoIdentityResolver", MotoIdentityResolver("http://127.0.0.1:1", "us-east-1:uuid"))
     probe.obj(
