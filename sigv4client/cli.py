@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import ipaddress
+import json
 import os
 import sys
 from collections.abc import Sequence
