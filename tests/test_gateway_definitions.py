@@ -429,3 +429,23 @@ def test_sam_http_round_trip(pool: LocalPool) -> None:
         assert _get(lam, headers={"Authorization": "no"})[0] == 403
         bearer = {"Authorization": f"Bearer {pool.user.get_tokens().access_token}"}
         assert _get(f"{url}/notes", headers=bearer) == (403, {"message": "Forbidden"})
+
+
+def test_an_operation_id_never_replaces_the_function_of_a_proxy_integration() -> None:
+    # A handler keyed by an operationId serves only operations the file cannot:
+    # GetNote's integration names GetNoteFunction, which keeps answering.
+    def teapot(event: dict[str, Any], context: object) -> dict[str, Any]:
+        return {"statusCode": 418, "body": "{}"}
+
+    with LocalGateway.from_openapi(
+        REST_OAS,
+        handlers={**HANDLERS, "Legacy": _legacy, "GetNote": teapot},
+        credentials={KEY: SECRET},
+        stage_variables={"historyFunction": "GetNoteFunction"},
+        user_pools={
+            "us-east-1_NotesPool": LocalUserPool(
+                user_pool_id="us-east-1_x", endpoint_url="http://127.0.0.1:1"
+            )
+        },
+    ) as gateway:
+        assert _botocore("GET", f"{gateway.url}/notes/7", b"", CREDS, "us-east-1") == 200

@@ -196,21 +196,23 @@ class _Builder:
         timeout = 29.0
         if integration is not None and integration.timeout_ms:
             timeout = min(integration.timeout_ms / 1000, 900.0)
-        explicit = next(
-            (self.handlers[k] for k in (op.route_key, op.operation_id) if k in self.handlers), None
-        )
         name: str | None
-        if explicit is not None:
-            name = op.operation_id if op.operation_id in self.handlers else op.route_key
-        elif integration is None or integration.type != "aws_proxy":
-            kind = (
-                "no integration" if integration is None else f"integration type {integration.type}"
-            )
-            self.problems.append(
-                f"{where}: {kind} is not served locally; pass handlers={{{op.operation_id!r}: "
-                "handler}} to serve it with a Lambda proxy handler(event, context)"
-            )
-            return None
+        if integration is None or integration.type != "aws_proxy":
+            # Only an operation the file cannot serve is served by route key or
+            # operationId: an aws_proxy one is always its function's, so a handler
+            # name that happens to equal an operationId cannot replace it.
+            name = next((k for k in (op.route_key, op.operation_id) if k in self.handlers), None)
+            if name is None:
+                kind = (
+                    "no integration"
+                    if integration is None
+                    else f"integration type {integration.type}"
+                )
+                self.problems.append(
+                    f"{where}: {kind} is not served locally; pass handlers={{{op.operation_id!r}: "
+                    "handler}} to serve it with a Lambda proxy handler(event, context)"
+                )
+                return None
         elif integration.function is None:
             self.problems.append(f"{where}: the integration names no Lambda function")
             return None
