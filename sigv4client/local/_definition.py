@@ -4,7 +4,8 @@
 an OpenAPI export or a SAM template) and registers on a new
 :class:`~sigv4client.local.LocalGateway` one route per operation (REST: the
 resource path; HTTP: the route key), its authorizer, its API-key requirement,
-the resource policy and each Lambda proxy integration with its payload version.
+the resource policy, each Lambda proxy integration with its payload version,
+and (REST APIs, with ``jsonschema`` installed) the request validators.
 
 Nothing is dropped in silence. The definition's errors (what could make the
 gateway allow what AWS denies) stop the build; its warnings are logged; and
@@ -30,18 +31,30 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
 import os
 import sys
 import time
 import uuid
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..apidef import ApiDefinition, Authorizer, FunctionSpec, Operation, SamApplication, thaw
-from ..exceptions import InvalidConfigError
+from ..apidef import (
+    ApiDefinition,
+    Authorizer,
+    FunctionSpec,
+    Operation,
+    RequestBody,
+    RequestValidator,
+    SamApplication,
+    thaw,
+)
+from ..exceptions import InvalidConfigError, RequestValidationError
 from ._lambda_proxy import LambdaContext, LambdaFunction, LambdaIntegration, _load
+from ._request import GatewayRequest, Handler
+from ._responses import GatewayResponse, error
 from .authorizers._base import Authorizer as GatewayAuthorizer
 from .authorizers._cognito import CognitoAuthorizer
 from .authorizers._jwt_authorizer import JwtAuthorizer
@@ -405,14 +418,17 @@ def build_gateway(
         )
     for warning in api.warnings:
         logger.warning("gateway: %s: %s", api.source, warning)
+    validating = api.kind == "rest" and _jsonschema_available()
     for op in api.operations:
-        if op.request_validator is not None:
+        validator = op.request_validator
+        if validator is not None and (validator.body or validator.parameters) and not validating:
             logger.warning(
-                "gateway: %s: request validator %r of %s is not emulated: the handler "
+                "gateway: %s: request validator %r of %s is not emulated (%s): the handler "
                 "receives calls API Gateway would answer 400",
                 api.source,
-                op.request_validator.name,
+                validator.name,
                 op.route_key,
+                "install jsonschema" if api.kind == "rest" else "not an HTTP API feature",
             )
     if not isinstance(handlers, Mapping):
         raise InvalidConfigError("handlers maps Lambda function names to handlers")
@@ -481,10 +497,14 @@ def build_gateway(
     )
     try:
         for op, integration, authorizer in routes:
+            validator = op.request_validator
+            served: LambdaIntegration | Handler = integration
+            if validating and validator is not None and (validator.body or validator.parameters):
+                served = _validated(op, validator, integration, region, account_id)
             gateway.route(
                 op.method,
                 op.path,
-                integration,
+                served,
                 authorizer=authorizer,
                 api_key_required=op.auth.api_key_required,
             )
@@ -499,6 +519,81 @@ def build_gateway(
         len(routes),
     )
     return gateway
+
+
+def _jsonschema_available() -> bool:
+    try:
+        import jsonschema  # noqa: F401  (the apiclient extra)
+    except ImportError:
+        return False
+    return True
+
+
+_BAD_REQUEST = 400, "BadRequestException"
+
+
+def _validated(
+    op: Operation,
+    validator: RequestValidator,
+    integration: LambdaIntegration,
+    region: str,
+    account_id: str,
+) -> Handler:
+    """The integration behind API Gateway's request validator (REST APIs).
+
+    ``validateRequestParameters``: the required query string parameters and
+    headers must be present, else 400 ``Missing required request parameters:
+    [a, b]``; ``validateRequestBody``: the body must match the model of its
+    content type (JSON Schema draft 4), else 400 ``Invalid request body``.
+    Both are checked after authorization, before the integration.
+    """
+    from ..apiclient._validation import check
+
+    required = [
+        p
+        for p in op.parameters
+        if validator.parameters and p.required and p.location in ("query", "header")
+    ]
+    body = op.request_body if validator.body else None
+
+    def serve(request: GatewayRequest) -> GatewayResponse:
+        headers = {name.lower() for name, _ in request.headers}
+        query = {name for name, _ in request.query}
+        missing = [
+            p.name
+            for p in required
+            if (p.name.lower() not in headers if p.location == "header" else p.name not in query)
+        ]
+        if missing:
+            message = f"Missing required request parameters: [{', '.join(missing)}]"
+            return error((*_BAD_REQUEST, message))
+        if body is not None and not _body_valid(body, request, op, check):
+            return error((*_BAD_REQUEST, "Invalid request body"))
+        return integration.invoke(request, region=region, account_id=account_id)
+
+    return serve
+
+
+def _body_valid(
+    body: RequestBody, request: GatewayRequest, op: Operation, check: Callable[..., None]
+) -> bool:
+    content_type = next(
+        (v for k, v in request.headers if k.lower() == "content-type"), "application/json"
+    )
+    media = body.media_type(content_type) or body.media_type("application/json")
+    if media is None or media.schema is None:
+        return True  # no model for this content type: API Gateway passes it through
+    if not request.body:
+        return not body.required
+    try:
+        value = json.loads(request.body)
+    except ValueError:
+        return False
+    try:
+        check(media.schema, value, base="/body", operation=op.operation_id)
+    except RequestValidationError:
+        return False
+    return True
 
 
 def _policy(policy: object) -> Mapping[str, object]:
