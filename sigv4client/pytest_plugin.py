@@ -32,12 +32,9 @@ Fixtures (all session-scoped but the clients):
 
 from __future__ import annotations
 
-import importlib
 import secrets
-import sys
-from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -47,7 +44,7 @@ if TYPE_CHECKING:
 
     from .apidef import ApiDefinition
     from .cognito import CognitoUser
-    from .local import HandlerRef, LocalGateway, LocalUserPool
+    from .local import LocalGateway, LocalUserPool
     from .local.cognito import DemoSetup, LocalCognito
     from .models import Credentials
 
@@ -134,21 +131,6 @@ def _pools_named(api: ApiDefinition) -> set[str]:
     return names
 
 
-def _handlers(module_name: str | None, root: Path) -> Mapping[str, HandlerRef]:
-    if module_name is None:
-        return {}
-    sys.path.insert(0, str(root))
-    try:
-        module = importlib.import_module(module_name)
-    finally:
-        sys.path.remove(str(root))
-    table = getattr(module, "HANDLERS", None)
-    if not isinstance(table, Mapping):
-        raise pytest.UsageError(f"sigv4client_handlers: {module_name} has no HANDLERS dict")
-    # Each value is checked when the gateway is built (a callable or 'module:function').
-    return cast("Mapping[str, HandlerRef]", table)
-
-
 @pytest.fixture(scope="session")
 def sigv4client_gateway(
     pytestconfig: pytest.Config,
@@ -159,6 +141,7 @@ def sigv4client_gateway(
     """Your API (``sigv4client_sam`` or ``sigv4client_openapi``) on a started local gateway."""
     from .apidef import load_openapi, load_sam
     from .local import LocalGateway, LocalUserPool
+    from .local._definition import handlers_module
 
     root = pytestconfig.inipath.parent if pytestconfig.inipath else pytestconfig.rootpath
     openapi = _setting(pytestconfig, "sigv4client_openapi")
@@ -167,7 +150,8 @@ def sigv4client_gateway(
         raise pytest.UsageError(
             "set one of sigv4client_openapi or sigv4client_sam in your pytest configuration"
         )
-    handlers = _handlers(_setting(pytestconfig, "sigv4client_handlers"), root)
+    module = _setting(pytestconfig, "sigv4client_handlers")
+    handlers = {} if module is None else handlers_module(module, str(root))
     api_name = _setting(pytestconfig, "sigv4client_sam_api")
     if sam is not None:
         app = load_sam(root / sam)

@@ -118,3 +118,20 @@ def test_serve_needs_a_definition() -> None:
     with pytest.raises(SystemExit) as exited:
         main(["local", "serve"], stdout=io.StringIO(), stderr=io.StringIO())
     assert exited.value.code == 2
+
+
+def test_a_handlers_module_that_cannot_be_imported_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "no_table.py").write_text("x = 1\n", encoding="utf-8")
+    openapi = str(DATA / "notes-http.oas30.yaml")
+    for module, said in [
+        ("missing_module_xyz", "cannot import the handlers module 'missing_module_xyz'"),
+        ("no_table", "module 'no_table' has no HANDLERS dict"),
+    ]:
+        err = io.StringIO()
+        argv = ["local", "serve", "--openapi", openapi, "--handlers", module]
+        assert main(argv, stdout=io.StringIO(), stderr=err) == 2
+        assert said in err.getvalue()
+    assert str(tmp_path) not in sys.path

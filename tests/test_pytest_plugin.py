@@ -11,6 +11,18 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "pytest-plugin"
 
 
+def _pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
+    """pytest run in ``folder`` as a user runs it: the plugin found by its entry point."""
+    return subprocess.run(  # our own argument list
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def test_the_plugin_is_a_pytest11_entry_point() -> None:
     import tomllib  # Python 3.11+, as in test_examples.py
 
@@ -26,14 +38,7 @@ def test_the_plugin_is_a_pytest11_entry_point() -> None:
 
 def test_the_example_projects_tests_pass_with_the_fixtures() -> None:
     # As a user runs them: in the project's folder, the plugin found by its entry point.
-    done = subprocess.run(  # our own argument list
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=EXAMPLE,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _pytest_in(EXAMPLE)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "5 passed" in done.stdout
 
@@ -43,14 +48,7 @@ def test_a_project_without_an_api_setting_is_told_what_to_set(tmp_path: Path) ->
     (tmp_path / "test_x.py").write_text(
         "def test_x(sigv4client_gateway):\n    pass\n", encoding="utf-8"
     )
-    done = subprocess.run(  # our own argument list
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _pytest_in(tmp_path)
     assert done.returncode != 0
     assert "set one of sigv4client_openapi or sigv4client_sam" in done.stdout + done.stderr
 
@@ -96,13 +94,6 @@ def test_an_openapi_project_with_a_handlers_module(tmp_path: Path) -> None:
         "    assert requests.post(url + '/notes', json={'title': 'x'}).status_code == 403\n",
         encoding="utf-8",
     )
-    done = subprocess.run(  # our own argument list
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _pytest_in(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout

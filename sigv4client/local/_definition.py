@@ -39,7 +39,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ..apidef import (
     ApiDefinition,
@@ -63,7 +63,13 @@ from .authorizers._lambda import AuthorizerFunction, LambdaAuthorizer, Unauthori
 if TYPE_CHECKING:
     from .gateway import AuthorizationType, LocalGateway
 
-__all__ = ["HandlerRef", "LocalUserPool", "build_gateway", "import_sam_handlers"]
+__all__ = [
+    "HandlerRef",
+    "LocalUserPool",
+    "build_gateway",
+    "handlers_module",
+    "import_sam_handlers",
+]
 
 logger = logging.getLogger("sigv4client.local.gateway")
 
@@ -617,6 +623,28 @@ def _on_path(directory: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(directory)
+
+
+def handlers_module(module_name: str, folder: str) -> Mapping[str, HandlerRef]:
+    """The ``HANDLERS`` dict of ``module_name``, imported with ``folder`` on ``sys.path``.
+
+    How the command line (``--handlers``) and the pytest plugin
+    (``sigv4client_handlers``) find a project's handlers; each value is checked
+    when the gateway is built (a callable or a ``"module:function"`` string).
+    """
+    try:
+        with _on_path(folder):
+            module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InvalidConfigError(
+            f"cannot import the handlers module {module_name!r} (from {folder}): {exc}"
+        ) from exc
+    table = getattr(module, "HANDLERS", None)
+    if not isinstance(table, Mapping):
+        raise InvalidConfigError(
+            f"module {module_name!r} has no HANDLERS dict mapping Lambda function names to handlers"
+        )
+    return cast("Mapping[str, HandlerRef]", table)
 
 
 def _import_handler(spec: FunctionSpec, handler_ref: str, code_dir: str) -> LambdaFunction:

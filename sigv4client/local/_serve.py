@@ -8,15 +8,14 @@ the API keys given with ``--api-key``. It serves until interrupted (Ctrl-C).
 from __future__ import annotations
 
 import argparse
-import importlib
+import os
 import secrets
-import sys
 import threading
 from collections.abc import Mapping, Sequence
 from typing import IO
 
 from ..exceptions import InvalidConfigError
-from ._definition import HandlerRef, LocalUserPool
+from ._definition import HandlerRef, LocalUserPool, handlers_module
 from .gateway import LocalGateway
 
 __all__ = ["main"]
@@ -80,24 +79,8 @@ def _user_pools(args: argparse.Namespace) -> dict[str, LocalUserPool]:
 
 
 def _handlers(module_name: str | None) -> Mapping[str, HandlerRef]:
-    if module_name is None:
-        return {}
     # The current folder is importable while the module loads, as with `python -m`.
-    sys.path.insert(0, "")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise InvalidConfigError(
-            f"cannot import the handlers module {module_name!r}: {exc}"
-        ) from exc
-    finally:
-        sys.path.remove("")
-    table = getattr(module, "HANDLERS", None)
-    if not isinstance(table, Mapping):
-        raise InvalidConfigError(
-            f"module {module_name!r} has no HANDLERS dict mapping Lambda function names to handlers"
-        )
-    return table
+    return {} if module_name is None else handlers_module(module_name, os.getcwd())
 
 
 def main(argv: Sequence[str], out: IO[str], *, stop: threading.Event | None = None) -> int:
