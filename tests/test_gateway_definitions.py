@@ -514,3 +514,21 @@ def test_required_parameters_are_checked_when_the_validator_says_so() -> None:
             {"message": "Missing required request parameters: [day, X-Trace]"},
         )
         assert _get(f"{url}?day=mon", headers={**key, "X-Trace": "t"}) == (200, {"notes": 1})
+
+
+def test_rest_api_called_by_awscurl(pool: LocalPool) -> None:
+    # awscurl signs for eu-west-1 (test_gateway_clients' REGION): the SAM REST API
+    # served in that region, its resource policy's short form expanded there.
+    with LocalGateway.from_sam(
+        SAM,
+        api="NotesApi",
+        region="eu-west-1",
+        credentials={KEY: SECRET},
+        user_pools={"NotesUserPool": _local(pool)},
+    ) as gateway:
+        url = f"{gateway.url}/notes/7"
+        answer = _awscurl("GET", url, b"", CREDS)
+        assert (answer.status, answer.body) == (200, {"id": "7", "title": "seven"})
+        assert _awscurl("GET", url, b"", WRONG).status == 403
+        created = _awscurl("POST", f"{gateway.url}/notes", b'{"title": "curl"}', CREDS)
+        assert created.status == 201
