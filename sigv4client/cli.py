@@ -6,6 +6,7 @@
     sigv4client login --user-pool-id us-east-1_Abc --client-id 123 --username alice
     sigv4client --cognito-identity-pool-id us-east-1:uuid URL   # uses the cached login
     sigv4client demo
+    sigv4client local serve --openapi notes.json --handlers handlers
 
 Credentials come from, in order: ``--profile`` (botocore's chain for that
 profile), the Cognito options (a cached ``sigv4client login`` session, or
@@ -53,7 +54,7 @@ EXIT_READ = 26
 EXIT_TIMEOUT = 28
 EXIT_ERROR = 1
 
-_SUBCOMMANDS = ("demo", "generate-client", "login", "request")
+_SUBCOMMANDS = ("demo", "generate-client", "local", "login", "request")
 
 
 def _default_cache() -> Path:
@@ -80,7 +81,8 @@ def _request_parser() -> argparse.ArgumentParser:
         description="Send an AWS SigV4-signed HTTP request (like curl), or print a presigned URL.",
         epilog=(
             "Other commands: 'sigv4client login --help', 'sigv4client demo --help', "
-            "'sigv4client generate-client --help', 'sigv4client local explain --help'."
+            "'sigv4client generate-client --help', 'sigv4client local serve --help', "
+            "'sigv4client local explain --help'."
         ),
     )
     p.add_argument("--version", action="version", version=f"sigv4client {__version__}")
@@ -622,6 +624,10 @@ def main(
             return _run_demo(argv[1:], stdout)
         if argv[:2] == ["local", "explain"]:
             return _run_local_explain(argv[2:], stdout)
+        if argv and argv[0] == "local":
+            from .local._serve import main as local_main
+
+            return local_main(argv[1:], stdout)
         if argv and argv[0] == "generate-client":
             from .apiclient._generate import main as generate_main
 

@@ -102,6 +102,7 @@ from sigv4client.local import (
     LambdaContext,
     LambdaIntegration,
     LocalGateway,
+    LocalUserPool,
     MotoIdentityResolver,
     ResourcePolicy,
     Unauthorized,
@@ -732,6 +733,14 @@ def _local_values(s: Secrets, probe: Probe) -> None:
     )
     probe.obj("MotoIdentityResolver", MotoIdentityResolver("http://127.0.0.1:1", "us-east-1:uuid"))
     probe.obj(
+        "LocalUserPool",
+        LocalUserPool(
+            user_pool_id="us-east-1_AbC123",
+            endpoint_url="http://127.0.0.1:1",
+            app_client_ids=("c",),
+        ),
+    )
+    probe.obj(
         "DemoSetup",
         DemoSetup(
             region=REGION,
@@ -1022,7 +1031,9 @@ def _local_servers(
     setup_pool = alice.user_pool_id
     resolver = MotoIdentityResolver(moto.endpoint_url, setup.identity_pool_id)
     probe.obj("MotoIdentityResolver", resolver)
-    gateway = LocalGateway(resolve_secret=resolver, identity_fields=resolver.identity_fields)
+    gateway = LocalGateway(
+        resolve_secret=resolver, identity_fields=resolver.identity_fields, api_keys=[s.api_key]
+    )
 
     def hello(request: GatewayRequest) -> dict[str, object]:
         probe.obj("GatewayRequest (served)", request)
@@ -1037,6 +1048,7 @@ def _local_servers(
         setup_pool, endpoint_url=moto.endpoint_url, app_client_ids=[alice.client_id]
     )
     gateway.route("GET", "/cognito/hello", hello, authorizer=authorizer)
+    gateway.route("GET", "/keyed/hello", hello, authorizer="NONE", api_key_required=True)
     with gateway as api:
         probe.obj("LocalGateway", api)
         client = SigV4Client(credentials=provider, endpoint=f"{api.url}/prod", region=REGION)
@@ -1055,6 +1067,11 @@ def _local_servers(
             auth=CognitoTokenAuth(alice), endpoint=f"{api.url}/cognito"
         )
         probe.obj("answer (Cognito authorizer)", by_token.invoke(path="/hello"))
+        keyed = f"{api.url}/keyed/hello"
+        assert requests.get(keyed, headers={"x-api-key": s.api_key}, timeout=30).ok
+        refused = requests.get(keyed, headers={"x-api-key": s.api_key[:-1]}, timeout=30)
+        assert refused.status_code == 403
+        probe.texts.append(("API key 403 body", refused.text))
         with SigV4Session() as session:
             session.auth = SigV4Auth(provider, region=REGION)
             assert session.get(f"{api.url}/prod/hello", timeout=30).status_code == 200

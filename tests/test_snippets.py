@@ -35,8 +35,12 @@ What this test stands in for, on the reader's side (and nothing else):
   ``AWS_DEFAULT_REGION=eu-west-1``, a shared-credentials file holding a
   ``default`` and a ``dev`` profile (the example key), and
   ``COGNITO_CLIENT_SECRET``.
+- **The reader's local Cognito URL**: ``http://127.0.0.1:5000`` (moto's
+  default) is replaced by the local Cognito's.
 - **The reader's files**: blocks run in an empty temporary folder holding
-  ``report.pdf`` (a few bytes).
+  ``report.pdf`` (a few bytes) and ``template.yaml``, the SAM template of
+  ``tests/data/apidefs`` (its ``CodeUri`` made absolute: the handlers are
+  those of that folder).
 
 ``SUBSTITUTIONS`` lists the text replacements; ``_reader_environment`` the rest.
 """
@@ -72,6 +76,8 @@ EXAMPLE_KEYS: dict[str, str | tuple[str, str | None]] = {
     "ASIAEXAMPLE": ("...", "..."),
 }
 COGNITO_REGION = "eu-west-1"
+MOTO_DEFAULT_URL = "http://127.0.0.1:5000"
+APIDEFS = ROOT / "tests" / "data" / "apidefs"
 # The docs' Cognito placeholders -> the DemoSetup field that replaces each.
 COGNITO_PLACEHOLDERS = {
     "eu-west-1_AbC123": "user_pool_id",
@@ -82,7 +88,8 @@ COGNITO_PLACEHOLDERS = {
 API_URL = re.compile(r"\b(https|wss)://[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 SUBSTITUTIONS = (
     f"{API_URL.pattern} -> the local gateway for that region; "
-    f"{', '.join(COGNITO_PLACEHOLDERS)} -> the local Cognito's ids"
+    f"{', '.join(COGNITO_PLACEHOLDERS)} -> the local Cognito's ids; "
+    f"{MOTO_DEFAULT_URL} -> the local Cognito's URL"
 )
 
 _FENCE = re.compile(
@@ -213,6 +220,12 @@ def _reader_environment(
     work = tmp_path / "work"
     work.mkdir()
     (work / "report.pdf").write_bytes(b"%PDF-1.4 example report\n")
+    template = (APIDEFS / "template.yaml").read_text(encoding="utf-8")
+    code_uri = "CodeUri: src/"
+    assert code_uri in template
+    (work / "template.yaml").write_text(
+        template.replace(code_uri, f"CodeUri: {APIDEFS / 'src'}"), encoding="utf-8"
+    )
     monkeypatch.chdir(work)
 
 
@@ -260,7 +273,7 @@ def test_page_snippets_run(
             continue
         for placeholder, field in COGNITO_PLACEHOLDERS.items():
             code = code.replace(placeholder, getattr(setup, field))
-        code = api.substitute(code)
+        code = api.substitute(code).replace(MOTO_DEFAULT_URL, local.endpoint_url)
         try:
             _run(block, code, namespace)
         except Exception as exc:

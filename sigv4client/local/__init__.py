@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._definition import HandlerRef, LocalUserPool
     from ._lambda_proxy import LambdaContext, LambdaFunction, LambdaIntegration, PayloadVersion
     from ._moto_identity import MotoIdentityResolver
     from ._request import GatewayRequest, Handler
@@ -49,6 +50,7 @@ __all__ = [
     "GatewayRequest",
     "GatewayResponse",
     "Handler",
+    "HandlerRef",
     "IamAuthorizer",
     "IdentityFields",
     "JwtAuthorizer",
@@ -57,6 +59,7 @@ __all__ = [
     "LambdaFunction",
     "LambdaIntegration",
     "LocalGateway",
+    "LocalUserPool",
     "MotoIdentityResolver",
     "PayloadVersion",
     "ResolveSecret",
@@ -66,6 +69,8 @@ __all__ = [
 ]
 
 _WHERE = {
+    "HandlerRef": "._definition",
+    "LocalUserPool": "._definition",
     "LambdaContext": "._lambda_proxy",
     "LambdaFunction": "._lambda_proxy",
     "LambdaIntegration": "._lambda_proxy",

@@ -39,22 +39,26 @@ the API does not have is 403 ``Forbidden`` (REST) or 404 (HTTP).
 
 from __future__ import annotations
 
+import hmac
 import io
 import logging
+import os
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ..apidef import ApiDefinition
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
 from ..verification import SecretResolver
+from ._definition import HandlerRef, LocalUserPool, build_gateway, import_sam_handlers
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
 from ._lambda_proxy import LambdaIntegration
@@ -214,6 +218,13 @@ class LocalGateway(BackgroundServer):
     ``max_connections`` connections are served at once; past it a new connection
     is answered 503 and closed. An unknown route is also listed (the routes there
     are) in the ``x-local-gateway-routes`` header and a warning log.
+
+    ``api_keys``: the API keys a REST API accepts on the routes registered with
+    ``api_key_required=True`` (in the ``x-api-key`` header, compared in
+    constant time); without a known key such a route answers 403
+    ``{"message": "Forbidden"}`` after its authorizer, as API Gateway does.
+    :meth:`from_openapi` and :meth:`from_sam` build a gateway from your API
+    definition.
     """
 
     _thread_name = "local-gateway"
@@ -237,6 +248,7 @@ class LocalGateway(BackgroundServer):
         api_type: ApiType = "REST",
         resource_policy: Mapping[str, object] | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        api_keys: Collection[str] = (),
     ) -> None:
         resolver: SecretResolver
         if resolve_secret is not None:
@@ -269,8 +281,156 @@ class LocalGateway(BackgroundServer):
         self._counts = {"requests": 0, "denied": 0, "errors": 0}
         if not isinstance(max_connections, int) or max_connections < 1:
             raise InvalidConfigError(f"max_connections must be 1 or more, got {max_connections!r}")
+        if isinstance(api_keys, str) or not all(isinstance(k, str) and k for k in api_keys):
+            raise InvalidConfigError("api_keys is a collection of non-empty strings")
+        if api_keys and api_type == "HTTP":
+            raise InvalidConfigError(
+                "HTTP APIs have no API keys (API Gateway has them on REST APIs)"
+            )
+        self._api_keys = tuple(k.encode() for k in api_keys)
         self._httpd = _Server(self, port, max_connections)
         super().__init__()
+
+    # --- from an API definition ------------------------------------------------------
+
+    @classmethod
+    def from_openapi(
+        cls,
+        definition: str | os.PathLike[str] | Mapping[str, object] | ApiDefinition,
+        *,
+        handlers: Mapping[str, HandlerRef],
+        stage: str | None = None,
+        region: str | None = None,
+        account_id: str = "123456789012",
+        user_pools: Mapping[str, LocalUserPool] | None = None,
+        api_keys: Collection[str] = (),
+        credentials: Mapping[str, str | tuple[str, str | None] | Credentials] | None = None,
+        resolve_secret: SecretResolver | None = None,
+        stage_variables: Mapping[str, str] | None = None,
+        **gateway_options: Any,
+    ) -> LocalGateway:
+        """A gateway serving an OpenAPI 3.0 / Swagger 2.0 export as API Gateway would.
+
+        ``definition``: a file path, the parsed document, or an
+        :class:`~sigv4client.apidef.ApiDefinition`. Each operation becomes a
+        route (REST: its resource path; HTTP: its route key) behind its
+        authorizer: ``awsSigv4`` -> IAM (signatures checked against
+        ``credentials`` or ``resolve_secret``), ``cognito_user_pools`` ->
+        :class:`~sigv4client.local.authorizers.CognitoAuthorizer`, ``jwt`` ->
+        :class:`~sigv4client.local.authorizers.JwtAuthorizer`, ``token`` /
+        ``request`` -> :class:`~sigv4client.local.authorizers.LambdaAuthorizer`;
+        API-key routes require one of ``api_keys``; the file's resource policy
+        applies (REST). ``aws_proxy`` integrations call a
+        :class:`LambdaIntegration` with the file's payload version.
+
+        ``handlers`` maps each Lambda function name found in an integration's
+        or authorizer's URI (``...:function:NAME/invocations`` -> ``NAME``) to
+        ``handler(event, context)`` or a ``"module:function"`` string. An
+        operation whose integration is not ``aws_proxy`` is refused unless
+        ``handlers`` serves it by its route key or ``operationId``.
+        ``user_pools`` maps a user-pool id or ARN the file names (or the pool
+        in a JWT issuer) to a :class:`LocalUserPool`, so that its authorizer
+        verifies the local pool's tokens.
+
+        ``stage``: default the stage in the file's server URL, else ``"prod"``
+        (REST) or ``"$default"`` (HTTP); ``region`` and the API id likewise
+        come from the server URL (else ``us-east-1`` and ``local``);
+        ``stage_variables`` add to the file's. Other keywords go to
+        :class:`LocalGateway`.
+
+        Nothing is ignored in silence: the definition's errors
+        (:attr:`~sigv4client.apidef.ApiDefinition.errors`), a missing handler or
+        an integration that cannot be served raise
+        :class:`~sigv4client.exceptions.InvalidConfigError` naming each; its
+        warnings are logged (logger ``sigv4client.local.gateway``).
+        """
+        from ..apidef import load_openapi
+
+        api = definition if isinstance(definition, ApiDefinition) else load_openapi(definition)
+        return build_gateway(
+            cls,
+            api,
+            handlers=handlers,
+            stage=stage,
+            region=region,
+            account_id=account_id,
+            user_pools=user_pools,
+            api_keys=api_keys,
+            stage_variables=stage_variables,
+            gateway_options={
+                **gateway_options,
+                "credentials": credentials,
+                "resolve_secret": resolve_secret,
+            },
+        )
+
+    @classmethod
+    def from_sam(
+        cls,
+        template_path: str | os.PathLike[str],
+        *,
+        api: str | None = None,
+        handlers: Mapping[str, HandlerRef] | None = None,
+        stage: str | None = None,
+        region: str | None = None,
+        account_id: str = "123456789012",
+        user_pools: Mapping[str, LocalUserPool] | None = None,
+        api_keys: Collection[str] = (),
+        credentials: Mapping[str, str | tuple[str, str | None] | Credentials] | None = None,
+        resolve_secret: SecretResolver | None = None,
+        stage_variables: Mapping[str, str] | None = None,
+        **gateway_options: Any,
+    ) -> LocalGateway:
+        """A gateway serving one API of an AWS SAM template (see :meth:`from_openapi`).
+
+        ``api`` is the ``AWS::Serverless::Api`` / ``HttpApi`` logical id
+        (``ServerlessRestApi`` / ``ServerlessHttpApi`` for the implicit ones);
+        it may be left out when the template has one API. Each function the API
+        calls is imported from its ``CodeUri`` and ``Handler`` when its runtime
+        is Python (``CodeUri`` is on ``sys.path`` only while the handler module
+        is imported); ``handlers``, keyed by function name, override them and
+        are needed for other runtimes. ``user_pools`` keys may be the
+        template's ``AWS::Cognito::UserPool`` logical ids. The template's
+        errors refuse to start, its warnings are logged.
+        """
+        from ..apidef import load_sam
+
+        app = load_sam(template_path)
+        if app.unsupported:
+            errors = [u for u in app.unsupported if u.severity == "error"]
+            if errors:
+                listed = "\n  ".join(str(u) for u in errors)
+                raise InvalidConfigError(f"{app.source} cannot be emulated safely:\n  {listed}")
+            for warning in app.unsupported:
+                logger.warning("gateway: %s: %s", app.source, warning)
+        if api is None:
+            if len(app.apis) != 1:
+                names = ", ".join(a.title for a in app.apis) or "none"
+                raise InvalidConfigError(
+                    f"{app.source} has {len(app.apis)} APIs ({names}): pass api= one of them"
+                )
+            chosen = app.apis[0]
+        else:
+            try:
+                chosen = app.api(api)
+            except KeyError as exc:
+                raise InvalidConfigError(str(exc.args[0])) from None
+        return build_gateway(
+            cls,
+            chosen,
+            handlers=import_sam_handlers(app, chosen, handlers or {}),
+            stage=stage,
+            region=region,
+            account_id=account_id,
+            user_pools=user_pools,
+            api_keys=api_keys,
+            stage_variables=stage_variables,
+            gateway_options={
+                **gateway_options,
+                "credentials": credentials,
+                "resolve_secret": resolve_secret,
+            },
+        )
 
     # --- configuration -----------------------------------------------------------
 
@@ -357,6 +517,7 @@ class LocalGateway(BackgroundServer):
         handler: Handler | LambdaIntegration,
         *,
         authorizer: AuthorizationType = "AWS_IAM",
+        api_key_required: bool = False,
     ) -> None:
         """Serve ``method`` (or ``"ANY"``) on the resource ``path_pattern`` with ``handler``.
 
@@ -372,8 +533,12 @@ class LocalGateway(BackgroundServer):
         :class:`~sigv4client.local.authorizers.CognitoAuthorizer` on REST APIs,
         :class:`~sigv4client.local.authorizers.JwtAuthorizer` on HTTP APIs,
         :class:`~sigv4client.local.authorizers.LambdaAuthorizer`).
+        ``api_key_required`` (REST APIs): the call must carry one of the
+        gateway's ``api_keys`` in ``x-api-key``, else 403 ``Forbidden``.
         """
         chosen = self._authorizer(authorizer)
+        if api_key_required and self.api_type == "HTTP":
+            raise InvalidConfigError("HTTP APIs have no API keys: drop api_key_required")
         if path_pattern == DEFAULT_ROUTE and self.api_type != "HTTP":
             raise InvalidConfigError("$default is an HTTP API route; a REST API uses '/{proxy+}'")
         invoke: Callable[[GatewayRequest], GatewayResponse]
@@ -390,6 +555,8 @@ class LocalGateway(BackgroundServer):
             raise InvalidConfigError(
                 "handler must be a callable taking a GatewayRequest, or a LambdaIntegration"
             )
+        if api_key_required:
+            invoke = self._key_checked(invoke)
         # An immutable snapshot replaced whole: serving threads never see it half-built.
         with self._lock:
             self._routes = self._routes.add(method, path_pattern, invoke, chosen)
@@ -400,10 +567,13 @@ class LocalGateway(BackgroundServer):
         handler: Handler | LambdaIntegration,
         *,
         authorizer: AuthorizationType = "AWS_IAM",
+        api_key_required: bool = False,
     ) -> None:
         """:meth:`route` by an HTTP API's route key: ``"GET /items/{id}"``, ``"$default"``."""
         method, path_pattern = parse_route_key(route_key)
-        self.route(method, path_pattern, handler, authorizer=authorizer)
+        self.route(
+            method, path_pattern, handler, authorizer=authorizer, api_key_required=api_key_required
+        )
 
     def proxy(
         self,
@@ -466,6 +636,27 @@ class LocalGateway(BackgroundServer):
                     "or payload_version"
                 )
         return authorizer
+
+    def _key_checked(
+        self, invoke: Callable[[GatewayRequest], GatewayResponse]
+    ) -> Callable[[GatewayRequest], GatewayResponse]:
+        # Called once the authorizer and the resource policy have allowed the call:
+        # API Gateway checks the API key (usage plans) after authorization.
+        def checked(request: GatewayRequest) -> GatewayResponse:
+            given = [v for k, v in request.headers if k.lower() == "x-api-key"]
+            if len(given) != 1 or not self._known_key(given[0].encode()):
+                return error(FORBIDDEN)
+            return invoke(request)
+
+        return checked
+
+    def _known_key(self, given: bytes) -> bool:
+        # Every key is compared, each in constant time: the answer's timing tells
+        # nothing about which key, or how much of one, matched.
+        found = False
+        for key in self._api_keys:
+            found |= hmac.compare_digest(key, given)
+        return found
 
     def _lambda(
         self, integration: LambdaIntegration

@@ -1,0 +1,211 @@
+"""pytest fixtures to test your signed API offline: your API on a local gateway, a local Cognito.
+
+Installed with sigv4client (a ``pytest11`` entry point named ``sigv4client``);
+the fixtures need the ``local`` extra. Say which API to serve in your pytest
+configuration (``pytest.ini``, or ``[tool.pytest.ini_options]`` in
+``pyproject.toml``), paths relative to the configuration file::
+
+    [pytest]
+    sigv4client_sam = template.yaml        # or: sigv4client_openapi = notes.json
+    sigv4client_sam_api = NotesApi         # when the template has several APIs
+    sigv4client_handlers = tests.handlers  # a module whose HANDLERS dict maps
+                                           # function names to handlers (OpenAPI)
+    sigv4client_api_keys = key-1 key-2
+
+Fixtures (all session-scoped but the clients):
+
+- ``sigv4client_cognito``: a :class:`~sigv4client.local.cognito.LocalCognito`
+  (moto on loopback);
+- ``sigv4client_user``: its :class:`~sigv4client.local.cognito.DemoSetup`: a
+  user pool, an app client, a confirmed user and her password;
+- ``sigv4client_cognito_user``: that user, logged in
+  (:class:`~sigv4client.cognito.CognitoUser`);
+- ``sigv4client_credentials``: the :class:`~sigv4client.Credentials` the
+  gateway accepts (made for the session);
+- ``sigv4client_gateway``: your API on a started
+  :class:`~sigv4client.local.LocalGateway` (``from_sam`` or ``from_openapi``),
+  every user pool it names played by the local pool;
+- ``sigv4client_session``: a ``requests.Session`` signing for the gateway;
+- ``sigv4client_httpx``: an ``httpx.Client`` signing for it, ``base_url`` its
+  stage URL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    import httpx
+    import requests
+
+    from .apidef import ApiDefinition
+    from .cognito import CognitoUser
+    from .local import LocalGateway, LocalUserPool
+    from .local.cognito import DemoSetup, LocalCognito
+    from .models import Credentials
+
+__all__ = [
+    "pytest_addoption",
+    "sigv4client_cognito",
+    "sigv4client_cognito_user",
+    "sigv4client_credentials",
+    "sigv4client_gateway",
+    "sigv4client_httpx",
+    "sigv4client_session",
+    "sigv4client_user",
+]
+
+_INI = {
+    "sigv4client_openapi": "an API Gateway export (OpenAPI 3.0 / Swagger 2.0) to serve",
+    "sigv4client_sam": "an AWS SAM template to serve",
+    "sigv4client_sam_api": "the SAM API's logical id, when the template has several",
+    "sigv4client_handlers": "a module whose HANDLERS dict maps Lambda function names to handlers",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ``sigv4client_*`` settings of the pytest configuration."""
+    for name, text in _INI.items():
+        parser.addini(name, text, default=None)
+    parser.addini("sigv4client_api_keys", "API keys the gateway accepts", type="args", default=[])
+
+
+def _setting(config: pytest.Config, name: str) -> str | None:
+    value = config.getini(name)
+    return str(value) if value else None
+
+
+@pytest.fixture(scope="session")
+def sigv4client_cognito() -> Iterator[LocalCognito]:
+    """A local Cognito (moto's server on 127.0.0.1)."""
+    from .local.cognito import LocalCognito
+
+    with LocalCognito() as cognito:
+        yield cognito
+
+
+@pytest.fixture(scope="session")
+def sigv4client_user(sigv4client_cognito: LocalCognito) -> DemoSetup:
+    """A user pool, an app client and a confirmed user (``username``, ``password``)."""
+    return sigv4client_cognito.create_demo(username="alice")
+
+
+@pytest.fixture(scope="session")
+def sigv4client_cognito_user(
+    sigv4client_cognito: LocalCognito, sigv4client_user: DemoSetup
+) -> CognitoUser:
+    """The local user, logged in: ``get_tokens()`` gives her ID and access tokens."""
+    from .cognito import CognitoUser
+
+    user = CognitoUser(
+        user_pool_id=sigv4client_user.user_pool_id,
+        client_id=sigv4client_user.client_id,
+        endpoint_url=sigv4client_cognito.endpoint_url,
+    )
+    user.login(sigv4client_user.username, sigv4client_user.password)
+    return user
+
+
+@pytest.fixture(scope="session")
+def sigv4client_credentials() -> Credentials:
+    """Credentials made for this session: the only ones the gateway accepts."""
+    from .models import Credentials
+
+    return Credentials(
+        access_key_id="AKIDLOCAL" + secrets.token_hex(6).upper(),
+        secret_access_key=secrets.token_urlsafe(24),
+    )
+
+
+def _pools_named(api: ApiDefinition) -> set[str]:
+    names: set[str] = set()
+    for authorizer in api.authorizers:
+        for arn in authorizer.provider_arns:
+            names |= {arn, arn.rpartition("/")[2]}
+        if authorizer.type == "jwt" and authorizer.issuer:
+            names.add(authorizer.issuer.rstrip("/").rpartition("/")[2])
+    return names
+
+
+@pytest.fixture(scope="session")
+def sigv4client_gateway(
+    pytestconfig: pytest.Config,
+    sigv4client_cognito: LocalCognito,
+    sigv4client_user: DemoSetup,
+    sigv4client_credentials: Credentials,
+) -> Iterator[LocalGateway]:
+    """Your API (``sigv4client_sam`` or ``sigv4client_openapi``) on a started local gateway."""
+    from .apidef import load_openapi, load_sam
+    from .local import LocalGateway, LocalUserPool
+    from .local._definition import handlers_module
+
+    root = pytestconfig.inipath.parent if pytestconfig.inipath else pytestconfig.rootpath
+    openapi = _setting(pytestconfig, "sigv4client_openapi")
+    sam = _setting(pytestconfig, "sigv4client_sam")
+    if (openapi is None) == (sam is None):
+        raise pytest.UsageError(
+            "set one of sigv4client_openapi or sigv4client_sam in your pytest configuration"
+        )
+    module = _setting(pytestconfig, "sigv4client_handlers")
+    handlers = {} if module is None else handlers_module(module, str(root))
+    api_name = _setting(pytestconfig, "sigv4client_sam_api")
+    if sam is not None:
+        app = load_sam(root / sam)
+        api = app.api(api_name) if api_name else app.apis[0]
+    else:
+        api = load_openapi(root / str(openapi))
+    local = LocalUserPool(
+        user_pool_id=sigv4client_user.user_pool_id,
+        endpoint_url=sigv4client_cognito.endpoint_url,
+        app_client_ids=(sigv4client_user.client_id,),
+    )
+    pools: dict[str, LocalUserPool] = dict.fromkeys(_pools_named(api), local)
+    credentials = {sigv4client_credentials.access_key_id: sigv4client_credentials.secret_access_key}
+    api_keys = tuple(str(k) for k in pytestconfig.getini("sigv4client_api_keys"))
+    if sam is not None:
+        gateway = LocalGateway.from_sam(
+            root / sam,
+            api=api_name,
+            handlers=handlers,
+            credentials=credentials,
+            user_pools=pools,
+            api_keys=api_keys,
+        )
+    else:
+        gateway = LocalGateway.from_openapi(
+            api, handlers=handlers, credentials=credentials, user_pools=pools, api_keys=api_keys
+        )
+    with gateway:
+        yield gateway
+
+
+@pytest.fixture
+def sigv4client_session(
+    sigv4client_gateway: LocalGateway, sigv4client_credentials: Credentials
+) -> Iterator[requests.Session]:
+    """A ``requests.Session`` that signs every call for the gateway's region."""
+    import requests
+
+    from .integrations.requests import SigV4Auth
+
+    with requests.Session() as session:
+        session.auth = SigV4Auth(sigv4client_credentials, region=sigv4client_gateway.region)
+        yield session
+
+
+@pytest.fixture
+def sigv4client_httpx(
+    sigv4client_gateway: LocalGateway, sigv4client_credentials: Credentials
+) -> Iterator[httpx.Client]:
+    """An ``httpx.Client`` signing every call, ``base_url`` the gateway's stage URL."""
+    import httpx
+
+    from .integrations.httpx import SigV4HttpxAuth
+
+    auth = SigV4HttpxAuth(sigv4client_credentials, sigv4client_gateway.region)
+    with httpx.Client(base_url=sigv4client_gateway.url, auth=auth) as client:
+        yield client

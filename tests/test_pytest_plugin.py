@@ -1,0 +1,99 @@
+"""The pytest plugin: a pytest11 entry point, whose fixtures the example project's tests use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "pytest-plugin"
+
+
+def _pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
+    """pytest run in ``folder`` as a user runs it: the plugin found by its entry point."""
+    return subprocess.run(  # our own argument list
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_plugin_is_a_pytest11_entry_point() -> None:
+    import tomllib  # Python 3.11+, as in test_examples.py
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert declared["project"]["entry-points"]["pytest11"] == {
+        "sigv4client": "sigv4client.pytest_plugin"
+    }
+    installed = {e.name: e.value for e in entry_points(group="pytest11")}
+    assert installed.get("sigv4client") == "sigv4client.pytest_plugin", (
+        "reinstall the package (pip install -e .) to register the entry point"
+    )
+
+
+def test_the_example_projects_tests_pass_with_the_fixtures() -> None:
+    # As a user runs them: in the project's folder, the plugin found by its entry point.
+    done = _pytest_in(EXAMPLE)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "5 passed" in done.stdout
+
+
+def test_a_project_without_an_api_setting_is_told_what_to_set(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_x.py").write_text(
+        "def test_x(sigv4client_gateway):\n    pass\n", encoding="utf-8"
+    )
+    done = _pytest_in(tmp_path)
+    assert done.returncode != 0
+    assert "set one of sigv4client_openapi or sigv4client_sam" in done.stdout + done.stderr
+
+
+def test_an_openapi_project_with_a_handlers_module(tmp_path: Path) -> None:
+    # The HTTP API export of tests/data/apidefs, its handlers named in a module of
+    # the project: the JWT route accepts the local user's ID token once its scope
+    # is dropped (moto's tokens carry no custom scopes), the IAM route a signature.
+    import yaml
+
+    data = ROOT / "tests" / "data" / "apidefs"
+    document = yaml.safe_load((data / "notes-http.oas30.yaml").read_text(encoding="utf-8"))
+    document["paths"]["/notes"]["get"]["security"] = [{"NotesJwt": []}]
+    del document["paths"]["/$default"]
+    (tmp_path / "notes.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    app_file = str(data / "src" / "app.py")
+    (tmp_path / "project_handlers.py").write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('notes_app', {app_file!r})\n"
+        "app = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(app)\n"
+        "HANDLERS = {'ListNotesFunction': app.list_notes, 'CreateNoteFunction': app.create_note,\n"
+        "            'GetNoteFunction': app.get_note, 'HealthFunction': app.health,\n"
+        "            'RequestAuthorizerFunction': lambda event, ctx: {'isAuthorized': False}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nsigv4client_openapi = notes.yaml\nsigv4client_handlers = project_handlers\n"
+        "asyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "test_notes.py").write_text(
+        "import requests\n\n"
+        "def test_routes(sigv4client_gateway, sigv4client_httpx, sigv4client_cognito_user):\n"
+        "    url = sigv4client_gateway.url\n"
+        "    assert sigv4client_gateway.region == 'eu-west-1'\n"
+        "    token = sigv4client_cognito_user.get_tokens().id_token\n"
+        "    ok = requests.get(url + '/notes', headers={'Authorization': 'Bearer ' + token})\n"
+        "    assert ok.status_code == 200, ok.text\n"
+        "    assert requests.get(url + '/notes').status_code == 401\n"
+        "    created = sigv4client_httpx.post('/notes', json={'title': 'x'})\n"
+        "    assert created.status_code == 201, created.text\n"
+        "    assert requests.post(url + '/notes', json={'title': 'x'}).status_code == 403\n",
+        encoding="utf-8",
+    )
+    done = _pytest_in(tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
