@@ -19,7 +19,11 @@ REQUESTS: list[dict[str, Any]] = [
     *(c["request"] for c in CASES),
 ]
 STATEMENTS: list[dict[str, Any]] = [
-    s for doc in TABLE["policies"].values() for s in doc["Statement"] if "Principal" not in s
+    s
+    for doc in TABLE["policies"].values()
+    for s in doc["Statement"]
+    # An identity policy names no principal: it applies to whom it is attached to.
+    if "Principal" not in s and "NotPrincipal" not in s
 ]
 
 

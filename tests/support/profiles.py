@@ -1,8 +1,10 @@
 """The hypothesis profiles, chosen from the environment by tests/conftest.py.
 
 ``ci`` (selected by ``CI=true``, as ``.ci/run`` sets it) runs each property
-test's full example count; ``dev`` (anything else) a twentieth of it, at least
-10: quick while you work, the full search in CI.
+test's full example count, derandomized: the same examples on every run, so a
+submission's CI result does not depend on the draw; ``dev`` (anything else)
+runs a twentieth of it, at least 10, drawn afresh each time: quick while you
+work, and it keeps exploring.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 
 from hypothesis import settings
 
-settings.register_profile("ci", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
 settings.register_profile("dev", deadline=None, max_examples=10)
 
 #: True when the environment says ``CI=true`` (as CI services and ``.ci/run`` set it).
