@@ -7,13 +7,17 @@ cannot pass by refusing everything.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from sigv4client.local import LocalGateway
+from sigv4client.cognito import CognitoUser
+from sigv4client.exceptions import InvalidConfigError
+from sigv4client.local import LocalGateway, LocalUserPool
+from tests.support.cognito import add_user, admin, make_pool
 
 _SIGV4 = {
     "type": "apiKey",
@@ -101,3 +105,103 @@ def test_sam_event_api_key_and_body_sigv4_are_both_required(tmp_path: Path) -> N
         template, handlers={"Fn": _handler}, api_keys=["k" * 20], credentials=_CREDS
     ) as gw:
         assert _status(gw.url + "/admin", headers={"x-api-key": "k" * 20}) == 403
+
+
+# -- 2. a JWT authorizer's audience is not widened to every local client --------
+
+_REAL = "us-east-1_Real"
+
+
+@dataclass(frozen=True)
+class _TwoClients:
+    endpoint: str
+    pool_id: str
+    admin_id: str
+    public_id: str
+    public_user: CognitoUser
+
+
+@pytest.fixture(scope="module")
+def two_clients(moto_endpoint: str) -> _TwoClients:
+    idp = admin("cognito-idp", moto_endpoint)
+    made = make_pool(idp, clients=("admin", "public"))
+    username, password = add_user(idp, made.pool_id)
+    public_id = made.clients["public"].client_id
+    user = CognitoUser(user_pool_id=made.pool_id, client_id=public_id, endpoint_url=moto_endpoint)
+    user.login(username, password)
+    return _TwoClients(
+        moto_endpoint, made.pool_id, made.clients["admin"].client_id, public_id, user
+    )
+
+
+def _jwt_api(admin_audience: str, public_audience: str) -> dict[str, Any]:
+    def scheme(audience: str) -> dict[str, Any]:
+        return {
+            "type": "oauth2",
+            "x-amazon-apigateway-authorizer": {
+                "type": "jwt",
+                "identitySource": "$request.header.Authorization",
+                "jwtConfiguration": {
+                    "issuer": f"https://cognito-idp.us-east-1.amazonaws.com/{_REAL}",
+                    "audience": [audience],
+                },
+            },
+        }
+
+    def op(scheme_name: str) -> dict[str, Any]:
+        integration = {"type": "aws_proxy", "payloadFormatVersion": "2.0", "uri": _URI}
+        return {
+            "get": {
+                "security": [{scheme_name: []}],
+                "x-amazon-apigateway-integration": integration,
+            }
+        }
+
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {
+            "securitySchemes": {
+                "adminJwt": scheme(admin_audience),
+                "publicJwt": scheme(public_audience),
+            }
+        },
+        "paths": {"/admin": op("adminJwt"), "/public": op("publicJwt")},
+    }
+
+
+def test_jwt_audiences_of_one_pool_are_not_merged(two_clients: _TwoClients) -> None:
+    c = two_clients
+    local = LocalUserPool(
+        user_pool_id=c.pool_id, endpoint_url=c.endpoint, app_client_ids=(c.admin_id, c.public_id)
+    )
+    with pytest.raises(InvalidConfigError, match="cannot be mapped to the local app clients"):
+        LocalGateway.from_openapi(
+            _jwt_api("ADMIN_CLIENT", "PUBLIC_CLIENT"),
+            handlers={"Fn": _handler},
+            user_pools={_REAL: local},
+        )
+    token = "Bearer " + c.public_user.get_tokens().access_token
+    with LocalGateway.from_openapi(
+        _jwt_api(c.admin_id, c.public_id), handlers={"Fn": _handler}, user_pools={_REAL: local}
+    ) as gw:
+        assert _status(gw.url + "/admin", headers={"Authorization": token}) == 401
+        assert _status(gw.url + "/public", headers={"Authorization": token}) == 200
+
+
+def test_one_local_client_stands_in_for_one_audience(two_clients: _TwoClients) -> None:
+    c = two_clients
+    local = LocalUserPool(
+        user_pool_id=c.pool_id, endpoint_url=c.endpoint, app_client_ids=(c.public_id,)
+    )
+    token = "Bearer " + c.public_user.get_tokens().access_token
+    with LocalGateway.from_openapi(
+        _jwt_api("SAME", "SAME"), handlers={"Fn": _handler}, user_pools={_REAL: local}
+    ) as gw:
+        assert _status(gw.url + "/public", headers={"Authorization": token}) == 200
+    with pytest.raises(InvalidConfigError, match="2 distinct audiences"):
+        LocalGateway.from_openapi(
+            _jwt_api("ADMIN_CLIENT", "PUBLIC_CLIENT"),
+            handlers={"Fn": _handler},
+            user_pools={_REAL: local},
+        )

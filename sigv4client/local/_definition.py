@@ -88,9 +88,11 @@ class LocalUserPool:
     ``endpoint_url`` the moto server serving it (its JWKS is read at
     ``{endpoint_url}/{user_pool_id}/.well-known/jwks.json``);
     ``app_client_ids`` the local app clients whose tokens are accepted: they
-    replace a JWT authorizer's ``audience`` and restrict a Cognito
-    authorizer's (empty: a Cognito authorizer accepts any client of the pool,
-    and a JWT authorizer keeps the audience written in the file).
+    restrict a Cognito authorizer (empty: any client of the pool). A JWT
+    authorizer keeps the audience written in the file when it names a local
+    client; otherwise a single local client stands in for it when all the
+    pool's JWT authorizers share one audience, and the gateway refuses to
+    start in any other case.
 
     >>> pool = LocalUserPool(user_pool_id="us-east-1_abc", endpoint_url="http://127.0.0.1:5000")
     >>> pool.issuer
@@ -355,10 +357,47 @@ class _Builder:
             local = self._pool(issuer.rstrip("/").rpartition("/")[2])
             if local is not None:
                 issuer, jwks_url = local.issuer, local.jwks_url
-                audience = local.app_client_ids or audience
+                mapped = self._local_audience(spec, local, where)
+                if mapped is None:
+                    return None
+                audience = mapped
         return JwtAuthorizer(
             issuer, audience, scopes=scopes, identity_source=source, jwks_url=jwks_url
         )
+
+    def _local_audience(
+        self, spec: Authorizer, local: LocalUserPool, where: str
+    ) -> tuple[str, ...] | None:
+        """The audience a JWT authorizer checks when its pool is a local one.
+
+        The file's audience is kept when it names a local client (or the pool lists
+        none). Otherwise the pool's one local client stands in for it, and only when
+        every JWT authorizer of that pool has the same audience: two authorizers that
+        AWS tells apart by audience must not both accept one local client's tokens.
+        """
+        if not local.app_client_ids or set(spec.audience) & set(local.app_client_ids):
+            return spec.audience
+
+        def pool_of(issuer: str | None) -> str:
+            return (issuer or "").rstrip("/").rpartition("/")[2]
+
+        audiences = {
+            op.auth.authorizer.audience
+            for op in self.api.operations
+            if op.auth.authorizer is not None
+            and op.auth.authorizer.type == "jwt"
+            and pool_of(op.auth.authorizer.issuer) == pool_of(spec.issuer)
+        }
+        if len(local.app_client_ids) == 1 and len(audiences) == 1:
+            return local.app_client_ids
+        self.problems.append(
+            f"{where}: the JWT audience {list(spec.audience)} cannot be mapped to the local "
+            f"app clients {list(local.app_client_ids)} of {local.user_pool_id} "
+            f"({len(audiences)} distinct audiences on this pool): write the local client "
+            "ids in the audience, or give the local pool exactly one app client when all "
+            "the pool's JWT authorizers share one audience"
+        )
+        return None
 
     def _lambda(self, spec: Authorizer, where: str) -> LambdaAuthorizer | None:
         if spec.function is None or spec.function.function_name is None:
