@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 import requests
 
+from sigv4client.apidef import ApiDefinition, load_openapi
 from sigv4client.cognito import CognitoUser
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import LocalGateway, LocalUserPool
+from sigv4client.pytest_plugin import _demo_pools
 from tests.support.cognito import add_user, admin, make_pool
 
 _SIGV4 = {
@@ -205,3 +207,56 @@ def test_one_local_client_stands_in_for_one_audience(two_clients: _TwoClients) -
             handlers={"Fn": _handler},
             user_pools={_REAL: local},
         )
+
+
+# -- 3. the pytest plugin maps one user pool, one audience, to its demo pool ----
+
+
+def _cognito_api(*pool_ids: str, audiences: tuple[str, ...] = ()) -> ApiDefinition:
+    schemes: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for i, pool_id in enumerate(pool_ids):
+        schemes[f"jwt{i}"] = {
+            "type": "oauth2",
+            "x-amazon-apigateway-authorizer": {
+                "type": "jwt",
+                "identitySource": "$request.header.Authorization",
+                "jwtConfiguration": {
+                    "issuer": f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}",
+                    "audience": [audiences[i] if audiences else "aud"],
+                },
+            },
+        }
+        integration = {"type": "aws_proxy", "payloadFormatVersion": "2.0", "uri": _URI}
+        paths[f"/r{i}"] = {
+            "get": {"security": [{f"jwt{i}": []}], "x-amazon-apigateway-integration": integration}
+        }
+    return load_openapi(
+        {
+            "openapi": "3.0.1",
+            "info": {"title": "t", "version": "1"},
+            "components": {"securitySchemes": schemes},
+            "paths": paths,
+        }
+    )
+
+
+_DEMO = LocalUserPool(
+    user_pool_id="us-east-1_demo", endpoint_url="http://127.0.0.1:1", app_client_ids=("c",)
+)
+
+
+def test_the_plugin_refuses_to_map_several_pools_to_its_demo_pool() -> None:
+    two = _cognito_api("us-east-1_A", "us-east-1_B")
+    with pytest.raises(pytest.UsageError, match="set sigv4client_user_pool"):
+        _demo_pools(two, None, _DEMO)
+    assert _demo_pools(two, "us-east-1_B", _DEMO) == {"us-east-1_B": _DEMO}
+    assert _demo_pools(_cognito_api("us-east-1_A"), None, _DEMO) == {"us-east-1_A": _DEMO}
+
+
+def test_the_plugin_refuses_several_audiences_on_its_demo_pool() -> None:
+    split = _cognito_api("us-east-1_A", "us-east-1_A", audiences=("admin", "public"))
+    with pytest.raises(pytest.UsageError, match="2 distinct audiences"):
+        _demo_pools(split, None, _DEMO)
+    same = _cognito_api("us-east-1_A", "us-east-1_A", audiences=("one", "one"))
+    assert _demo_pools(same, None, _DEMO) == {"us-east-1_A": _DEMO}
