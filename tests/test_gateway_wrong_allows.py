@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from sigv4client.apidef import ApiDefinition, load_openapi
+from sigv4client.apidef import ApiDefinition, load_openapi, load_sam
 from sigv4client.cognito import CognitoUser
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import LocalGateway, LocalUserPool
@@ -121,6 +121,7 @@ class _TwoClients:
     admin_id: str
     public_id: str
     public_user: CognitoUser
+    admin_user: CognitoUser
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +132,12 @@ def two_clients(moto_endpoint: str) -> _TwoClients:
     public_id = made.clients["public"].client_id
     user = CognitoUser(user_pool_id=made.pool_id, client_id=public_id, endpoint_url=moto_endpoint)
     user.login(username, password)
-    return _TwoClients(
-        moto_endpoint, made.pool_id, made.clients["admin"].client_id, public_id, user
+    admin_id = made.clients["admin"].client_id
+    admin_user = CognitoUser(
+        user_pool_id=made.pool_id, client_id=admin_id, endpoint_url=moto_endpoint
     )
+    admin_user.login(username, password)
+    return _TwoClients(moto_endpoint, made.pool_id, admin_id, public_id, user, admin_user)
 
 
 def _jwt_api(admin_audience: str, public_audience: str) -> dict[str, Any]:
@@ -260,3 +264,98 @@ def test_the_plugin_refuses_several_audiences_on_its_demo_pool() -> None:
         _demo_pools(split, None, _DEMO)
     same = _cognito_api("us-east-1_A", "us-east-1_A", audiences=("one", "one"))
     assert _demo_pools(same, None, _DEMO) == {"us-east-1_A": _DEMO}
+
+
+# -- 4. a Cognito authorizer's identityValidationExpression is enforced ----------
+
+
+def _cognito_rest(expression: str) -> dict[str, Any]:
+    authorizer = {
+        "type": "cognito_user_pools",
+        "providerARNs": [f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{_REAL}"],
+        "identityValidationExpression": expression,
+    }
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": _URI}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {
+            "securitySchemes": {
+                "cog": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "cognito_user_pools",
+                    "x-amazon-apigateway-authorizer": authorizer,
+                }
+            }
+        },
+        "paths": {
+            "/admin": {
+                "get": {"security": [{"cog": []}], "x-amazon-apigateway-integration": integration}
+            }
+        },
+    }
+
+
+def test_cognito_identity_validation_expression_is_matched_against_aud(
+    two_clients: _TwoClients,
+) -> None:
+    c = two_clients
+    local = LocalUserPool(
+        user_pool_id=c.pool_id, endpoint_url=c.endpoint, app_client_ids=(c.admin_id, c.public_id)
+    )
+    definition = _cognito_rest(f"^{c.admin_id}$")
+    with LocalGateway.from_openapi(
+        definition, handlers={"Fn": _handler}, user_pools={_REAL: local}
+    ) as gw:
+        public = c.public_user.get_tokens().id_token
+        assert _status(gw.url + "/admin", headers={"Authorization": public}) == 401
+        admin_token = c.admin_user.get_tokens().id_token
+        assert _status(gw.url + "/admin", headers={"Authorization": admin_token}) == 200
+
+
+def test_sam_carries_a_cognito_validation_expression(tmp_path: Path) -> None:
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Api": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {
+                    "StageName": "prod",
+                    "Auth": {
+                        "DefaultAuthorizer": "Cog",
+                        "Authorizers": {
+                            "Cog": {
+                                "UserPoolArn": "arn:aws:cognito-idp:us-east-1:123456789012:"
+                                f"userpool/{_REAL}",
+                                "Identity": {"ValidationExpression": "^ADMIN$"},
+                            }
+                        },
+                    },
+                },
+            },
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Handler": "app.h",
+                    "Runtime": "python3.12",
+                    "CodeUri": ".",
+                    "Events": {
+                        "Get": {
+                            "Type": "Api",
+                            "Properties": {
+                                "RestApiId": {"Ref": "Api"},
+                                "Path": "/admin",
+                                "Method": "get",
+                            },
+                        }
+                    },
+                },
+            },
+        },
+    }
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+    api = load_sam(path).api("Api")
+    assert [a.identity_validation_expression for a in api.authorizers] == ["^ADMIN$"]

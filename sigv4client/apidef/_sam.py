@@ -549,6 +549,8 @@ class _Sam:
                 note(f"{where}/UserPoolArn", "user pool ARN", "error", "cannot be resolved")
             header = identity.get("Header", "Authorization")
             authorizer = {"type": "cognito_user_pools", "providerARNs": [a for a in arns if a]}
+            if identity.get("ValidationExpression"):
+                authorizer["identityValidationExpression"] = identity["ValidationExpression"]
             if ttl is not None:
                 authorizer["authorizerResultTtlInSeconds"] = ttl
             return {

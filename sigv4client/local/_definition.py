@@ -329,13 +329,19 @@ class _Builder:
                     f"pool with user_pools={{{pool_id!r}: LocalUserPool(...)}}"
                 )
                 return None
-            return CognitoAuthorizer(pool_id, scopes=scopes or None, identity_source=header)
+            return CognitoAuthorizer(
+                pool_id,
+                scopes=scopes or None,
+                identity_source=header,
+                aud_validation=spec.identity_validation_expression,
+            )
         return CognitoAuthorizer(
             local.user_pool_id,
             endpoint_url=local.endpoint_url,
             app_client_ids=local.app_client_ids,
             scopes=scopes or None,
             identity_source=header,
+            aud_validation=spec.identity_validation_expression,
         )
 
     def _jwt(
