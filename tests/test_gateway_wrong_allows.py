@@ -18,6 +18,7 @@ from sigv4client.apidef import ApiDefinition, load_openapi, load_sam
 from sigv4client.cognito import CognitoUser
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import LocalGateway, LocalUserPool
+from sigv4client.local._routes import RouteTable
 from sigv4client.pytest_plugin import _demo_pools
 from tests.support.cognito import add_user, admin, make_pool
 
@@ -359,3 +360,55 @@ def test_sam_carries_a_cognito_validation_expression(tmp_path: Path) -> None:
     path.write_text(json.dumps(template))
     api = load_sam(path).api("Api")
     assert [a.identity_validation_expression for a in api.authorizers] == ["^ADMIN$"]
+
+
+# -- 5. two resources for one path are refused, not served first-come ----------
+
+
+def _two_routes(a: str, b: str, method_a: str = "get", method_b: str = "get") -> dict[str, Any]:
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": _URI}
+    paths: dict[str, Any] = {
+        a: {method_a: {"security": [], "x-amazon-apigateway-integration": integration}}
+    }
+    paths.setdefault(b, {})[method_b] = {
+        "security": [{"sigv4": []}],
+        "x-amazon-apigateway-integration": integration,
+    }
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {"securitySchemes": {"sigv4": _SIGV4}},
+        "paths": paths,
+    }
+
+
+@pytest.mark.parametrize(("a", "b"), [("/items/{itemId}", "/items/{id}"), ("/admin/", "/admin")])
+def test_two_resources_for_one_path_are_refused(a: str, b: str) -> None:
+    with pytest.raises(InvalidConfigError, match="matches the same paths as"):
+        LocalGateway.from_openapi(_two_routes(a, b), handlers={"Fn": _handler}, credentials=_CREDS)
+
+
+def test_one_resource_with_two_methods_is_served() -> None:
+    # The twin: an open ANY and an IAM GET on one resource; GET is the GET's,
+    # whatever the order they are written in.
+    for first, second in (("x-amazon-apigateway-any-method", "get"),):
+        doc = _two_routes("/admin", "/admin", first, second)
+        with LocalGateway.from_openapi(doc, handlers={"Fn": _handler}, credentials=_CREDS) as gw:
+            assert _status(gw.url + "/admin") == 403
+            assert _status(gw.url + "/admin", "POST") == 200
+
+
+def test_a_methods_own_route_beats_any_on_one_resource() -> None:
+    def invoke() -> None:
+        return None
+
+    for order in (("ANY", "GET"), ("GET", "ANY")):
+        table = RouteTable()
+        for method in order:
+            table = table.add(method, "/admin", invoke, None)
+        route, _ = table.match("GET", "/admin")
+        assert route is not None
+        assert route.method == "GET"
+        route, _ = table.match("POST", "/admin")
+        assert route is not None
+        assert route.method == "ANY"
