@@ -412,3 +412,38 @@ def test_a_methods_own_route_beats_any_on_one_resource() -> None:
         route, _ = table.match("POST", "/admin")
         assert route is not None
         assert route.method == "ANY"
+
+
+# -- 6. security: null under a global security is refused ------------------------
+
+
+def _global_sigv4(operation_security: object) -> dict[str, Any]:
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": _URI}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {"securitySchemes": {"sigv4": _SIGV4}},
+        "security": [{"sigv4": []}],
+        "paths": {
+            "/admin": {
+                "get": {
+                    "security": operation_security,
+                    "x-amazon-apigateway-integration": integration,
+                }
+            }
+        },
+    }
+
+
+def test_security_null_under_a_global_security_is_refused() -> None:
+    api = load_openapi(_global_sigv4(None))
+    assert [e.pointer for e in api.errors] == ["/paths/~1admin/get/security"]
+    with pytest.raises(InvalidConfigError, match="security: null"):
+        LocalGateway.from_openapi(
+            _global_sigv4(None), handlers={"Fn": _handler}, credentials=_CREDS
+        )
+    # The twin: [] opens the operation explicitly, as in API Gateway.
+    with LocalGateway.from_openapi(
+        _global_sigv4([]), handlers={"Fn": _handler}, credentials=_CREDS
+    ) as gw:
+        assert _status(gw.url + "/admin") == 200
