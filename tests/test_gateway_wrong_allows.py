@@ -447,3 +447,46 @@ def test_security_null_under_a_global_security_is_refused() -> None:
         _global_sigv4([]), handlers={"Fn": _handler}, credentials=_CREDS
     ) as gw:
         assert _status(gw.url + "/admin") == 200
+
+
+# -- 7. request validators are emulated, or the gateway refuses to start ---------
+
+
+def _validated_api(validator: str) -> dict[str, Any]:
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": _URI}
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "x-amazon-apigateway-request-validators": {
+            "all": {"validateRequestBody": True, "validateRequestParameters": True},
+            "params": {"validateRequestBody": False, "validateRequestParameters": True},
+        },
+        "paths": {
+            "/items": {
+                "post": {
+                    "x-amazon-apigateway-request-validator": validator,
+                    "parameters": [
+                        {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"type": "object", "required": ["name"]}}
+                        }
+                    },
+                    "x-amazon-apigateway-integration": integration,
+                }
+            }
+        },
+    }
+
+
+def test_request_validators_without_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sigv4client.local import _definition
+
+    monkeypatch.setattr(_definition, "_jsonschema_available", lambda: False)
+    with pytest.raises(InvalidConfigError, match=r"sigv4client\[apiclient\]"):
+        LocalGateway.from_openapi(_validated_api("all"), handlers={"Fn": _handler})
+    # Parameters need no jsonschema: checked, not skipped.
+    with LocalGateway.from_openapi(_validated_api("params"), handlers={"Fn": _handler}) as gw:
+        assert _status(gw.url + "/items", "POST", json={}) == 400
+        assert _status(gw.url + "/items?q=1", "POST", json={}) == 200

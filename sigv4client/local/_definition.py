@@ -5,7 +5,7 @@ an OpenAPI export or a SAM template) and registers on a new
 :class:`~sigv4client.local.LocalGateway` one route per operation (REST: the
 resource path; HTTP: the route key), its authorizer, its API-key requirement,
 the resource policy, each Lambda proxy integration with its payload version,
-and (REST APIs, with ``jsonschema`` installed) the request validators.
+and (REST APIs) the request validators (a body model needs ``jsonschema``).
 
 Nothing is dropped in silence. The definition's errors (what could make the
 gateway allow what AWS denies) stop the build; its warnings are logged; and
@@ -37,7 +37,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -469,17 +469,26 @@ def build_gateway(
         )
     for warning in api.warnings:
         logger.warning("gateway: %s: %s", api.source, warning)
-    validating = api.kind == "rest" and _jsonschema_available()
+    # REST request validators are always emulated: parameters need nothing, a body
+    # model needs jsonschema, and without it the gateway refuses to start rather
+    # than pass bodies API Gateway would answer 400.
+    validating = api.kind == "rest"
     for op in api.operations:
         validator = op.request_validator
-        if validator is not None and (validator.body or validator.parameters) and not validating:
+        if validator is None or not (validator.body or validator.parameters):
+            continue
+        if not validating:
             logger.warning(
-                "gateway: %s: request validator %r of %s is not emulated (%s): the handler "
-                "receives calls API Gateway would answer 400",
+                "gateway: %s: request validator %r of %s is not emulated (not an HTTP API feature)",
                 api.source,
                 validator.name,
                 op.route_key,
-                "install jsonschema" if api.kind == "rest" else "not an HTTP API feature",
+            )
+        elif validator.body and op.request_body is not None and not _jsonschema_available():
+            raise InvalidConfigError(
+                f"{api.source}: request validator {validator.name!r} of {op.route_key} "
+                "checks the body against its model, which needs jsonschema: install "
+                "the apiclient extra (pip install 'sigv4client[apiclient]')"
             )
     if not isinstance(handlers, Mapping):
         raise InvalidConfigError("handlers maps Lambda function names to handlers")
@@ -598,8 +607,6 @@ def _validated(
     content type (JSON Schema draft 4), else 400 ``Invalid request body``.
     Both are checked after authorization, before the integration.
     """
-    from ..apiclient._validation import check
-
     required = [
         p
         for p in op.parameters
@@ -618,16 +625,16 @@ def _validated(
         if missing:
             message = f"Missing required request parameters: [{', '.join(missing)}]"
             return error((*_BAD_REQUEST, message))
-        if body is not None and not _body_valid(body, request, op, check):
+        if body is not None and not _body_valid(body, request, op):
             return error((*_BAD_REQUEST, "Invalid request body"))
         return integration.invoke(request, region=region, account_id=account_id)
 
     return serve
 
 
-def _body_valid(
-    body: RequestBody, request: GatewayRequest, op: Operation, check: Callable[..., None]
-) -> bool:
+def _body_valid(body: RequestBody, request: GatewayRequest, op: Operation) -> bool:
+    from ..apiclient._validation import check
+
     content_type = next(
         (v for k, v in request.headers if k.lower() == "content-type"), "application/json"
     )
