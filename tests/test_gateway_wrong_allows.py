@@ -490,3 +490,51 @@ def test_request_validators_without_jsonschema(monkeypatch: pytest.MonkeyPatch) 
     with LocalGateway.from_openapi(_validated_api("params"), handlers={"Fn": _handler}) as gw:
         assert _status(gw.url + "/items", "POST", json={}) == 400
         assert _status(gw.url + "/items?q=1", "POST", json={}) == 200
+
+
+# -- 8. REST: the resource first, then the method --------------------------------
+
+
+def _admin_and_proxy(http: bool) -> dict[str, Any]:
+    integration: dict[str, Any] = {"type": "aws_proxy", "httpMethod": "POST", "uri": _URI}
+    if http:
+        integration["payloadFormatVersion"] = "2.0"
+    doc: dict[str, Any] = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {"securitySchemes": {"sigv4": _SIGV4}},
+        "paths": {
+            "/admin": {
+                "get": {
+                    "security": [{"sigv4": []}],
+                    "x-amazon-apigateway-integration": integration,
+                }
+            },
+            "/{proxy+}": {
+                "x-amazon-apigateway-any-method": {
+                    "security": [],
+                    "x-amazon-apigateway-integration": integration,
+                }
+            },
+        },
+    }
+    return doc
+
+
+def test_rest_method_missing_on_a_resource_does_not_fall_to_a_greedy_route() -> None:
+    doc = _admin_and_proxy(http=False)
+    with LocalGateway.from_openapi(doc, handlers={"Fn": _handler}, credentials=_CREDS) as gw:
+        response = requests.post(gw.url + "/admin", timeout=10)
+        assert response.status_code == 403
+        assert response.json() == {"message": "Missing Authentication Token"}
+        assert _status(gw.url + "/admin") == 403
+        # The twin: a path no other resource claims is the greedy route's.
+        assert _status(gw.url + "/other", "POST") == 200
+
+
+def test_http_api_routes_keep_the_route_key_rule() -> None:
+    doc = _admin_and_proxy(http=True)
+    with LocalGateway.from_openapi(doc, handlers={"Fn": _handler}, credentials=_CREDS) as gw:
+        assert gw.api_type == "HTTP"
+        assert _status(gw.url + "/admin", "POST") == 200
+        assert _status(gw.url + "/admin") == 403

@@ -179,9 +179,22 @@ class RouteTable:
                 )
         return RouteTable((*self.routes, new))
 
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
-        """The most specific route for ``method path`` and its path parameters, decoded."""
+    def match(
+        self, method: str, path: str, *, resource_first: bool = False
+    ) -> tuple[Route | None, dict[str, str]]:
+        """The most specific route for ``method path`` and its path parameters, decoded.
+
+        ``resource_first`` (REST APIs): the most specific resource matching ``path``
+        is chosen first, then the method on it; a method that resource lacks is no
+        route, even where a less specific resource (``ANY /{proxy+}``) has it.
+        """
+        resource: str | None = None
         for route in self.routes:
+            if resource_first and route.regex is not None:
+                if resource is None and route.regex.fullmatch(path) is not None:
+                    resource = route.resource
+                if route.resource != resource:
+                    continue
             if route.method not in ("ANY", method):
                 continue
             if route.regex is None:
