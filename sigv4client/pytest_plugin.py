@@ -11,6 +11,8 @@ configuration (``pytest.ini``, or ``[tool.pytest.ini_options]`` in
     sigv4client_handlers = tests.handlers  # a module whose HANDLERS dict maps
                                            # function names to handlers (OpenAPI)
     sigv4client_api_keys = key-1 key-2
+    sigv4client_user_pool = us-east-1_Abc  # the pool the local one plays, when
+                                           # the definition names several
 
 Fixtures (all session-scoped but the clients):
 
@@ -64,6 +66,8 @@ _INI = {
     "sigv4client_sam": "an AWS SAM template to serve",
     "sigv4client_sam_api": "the SAM API's logical id, when the template has several",
     "sigv4client_handlers": "a module whose HANDLERS dict maps Lambda function names to handlers",
+    "sigv4client_user_pool": "the user pool (id or ARN, as the definition names it) the "
+    "local demo pool stands in for, when the definition names several",
 }
 
 
@@ -131,6 +135,49 @@ def _pools_named(api: ApiDefinition) -> set[str]:
     return names
 
 
+def _demo_pools(
+    api: ApiDefinition, chosen: str | None, local: LocalUserPool
+) -> dict[str, LocalUserPool]:
+    """The definition's user pools the one local demo pool stands in for.
+
+    One demo pool with one app client cannot tell several pools, or authorizers
+    told apart by audience, from each other: mapping them all to it would let
+    one token through where AWS refuses it. Such a definition needs
+    ``sigv4client_user_pool``; the pools it does not name stay unmapped (their
+    tokens are checked against the real pool's keys, so local tokens are refused).
+    """
+    names = _pools_named(api)
+    pool_ids = {name.rpartition("/")[2] for name in names}
+    if chosen is not None:
+        wanted = chosen.rpartition("/")[2]
+        if wanted not in pool_ids:
+            raise pytest.UsageError(
+                f"sigv4client_user_pool = {chosen}: the definition names no such user pool "
+                f"(it names {sorted(pool_ids) or 'none'})"
+            )
+        pool_ids = {wanted}
+    elif len(pool_ids) > 1:
+        raise pytest.UsageError(
+            f"the definition names {len(pool_ids)} user pools ({', '.join(sorted(pool_ids))}) "
+            "and the plugin has one local pool: set sigv4client_user_pool to the one it "
+            "stands in for"
+        )
+    audiences = {
+        authorizer.audience
+        for authorizer in api.authorizers
+        if authorizer.type == "jwt"
+        and (authorizer.issuer or "").rstrip("/").rpartition("/")[2] in pool_ids
+    }
+    if len(audiences) > 1:
+        raise pytest.UsageError(
+            f"the definition's JWT authorizers of one user pool have {len(audiences)} "
+            "distinct audiences and the plugin's local pool has one app client: serve it "
+            "with LocalGateway.from_openapi/from_sam and a LocalUserPool whose app clients "
+            "are written in each audience"
+        )
+    return {name: local for name in names if name.rpartition("/")[2] in pool_ids}
+
+
 @pytest.fixture(scope="session")
 def sigv4client_gateway(
     pytestconfig: pytest.Config,
@@ -163,7 +210,7 @@ def sigv4client_gateway(
         endpoint_url=sigv4client_cognito.endpoint_url,
         app_client_ids=(sigv4client_user.client_id,),
     )
-    pools: dict[str, LocalUserPool] = dict.fromkeys(_pools_named(api), local)
+    pools = _demo_pools(api, _setting(pytestconfig, "sigv4client_user_pool"), local)
     credentials = {sigv4client_credentials.access_key_id: sigv4client_credentials.secret_access_key}
     api_keys = tuple(str(k) for k in pytestconfig.getini("sigv4client_api_keys"))
     if sam is not None:

@@ -528,6 +528,15 @@ class _Reader:
     def _auth(self, op: dict[str, Any], pointer: str) -> Auth:
         security = op.get("security", self.doc.get("security", []))
         where = f"{pointer}/security" if "security" in op else "/security"
+        if "security" in op and security is None and self.doc.get("security"):
+            # Whether API Gateway reads null as "open" or as "inherit the global
+            # security" is not documented: the stricter reading refuses to guess.
+            self.note(
+                where,
+                "security: null under a global security",
+                "error",
+                "write the operation's security (or [] to open it) explicitly",
+            )
         kind = "none"
         authorizer: Authorizer | None = None
         scopes: list[str] = []

@@ -549,6 +549,8 @@ class _Sam:
                 note(f"{where}/UserPoolArn", "user pool ARN", "error", "cannot be resolved")
             header = identity.get("Header", "Authorization")
             authorizer = {"type": "cognito_user_pools", "providerARNs": [a for a in arns if a]}
+            if identity.get("ValidationExpression"):
+                authorizer["identityValidationExpression"] = identity["ValidationExpression"]
             if ttl is not None:
                 authorizer["authorizerResultTtlInSeconds"] = ttl
             return {
@@ -651,10 +653,15 @@ class _Sam:
                 own = (api_auth.get("Authorizers") or {})[authorizer].get("AuthorizationScopes")
                 scopes = own if own is not None else default_scopes
             requirement[authorizer] = [str(s) for s in scopes or []]
-        if event_auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False)) is True:
+        api_key_required = event_auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired"))
+        if api_key_required is True:
             requirement["api_key"] = []
         if requirement:
             security.append(requirement)
+        # Only an authorizer or an API key requirement decided by SAM (the event's Auth or
+        # the API's defaults) replaces what DefinitionBody says; the body's own security
+        # (operation or global) is kept and, when both apply, both are required.
+        decided = bool(security)
         function = self.functions[fn_logical]
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{function.function_name}"
         integration: dict[str, Any] = {
@@ -676,7 +683,16 @@ class _Sam:
         operation: dict[str, Any] = dict(existing) if isinstance(existing, dict) else {}
         operation.setdefault("operationId", event_name)
         operation.setdefault("parameters", params)
-        operation["security"] = security
+        if decided:
+            body_security = operation.get("security", doc.get("security"))
+            if isinstance(body_security, list) and body_security:
+                security = [
+                    {**dict(theirs), **ours}
+                    for theirs in body_security
+                    if isinstance(theirs, dict)
+                    for ours in security
+                ]
+            operation["security"] = security
         operation[f"{_X}integration"] = integration
         used = {
             op.get("operationId")

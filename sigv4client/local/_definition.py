@@ -5,7 +5,7 @@ an OpenAPI export or a SAM template) and registers on a new
 :class:`~sigv4client.local.LocalGateway` one route per operation (REST: the
 resource path; HTTP: the route key), its authorizer, its API-key requirement,
 the resource policy, each Lambda proxy integration with its payload version,
-and (REST APIs, with ``jsonschema`` installed) the request validators.
+and (REST APIs) the request validators (a body model needs ``jsonschema``).
 
 Nothing is dropped in silence. The definition's errors (what could make the
 gateway allow what AWS denies) stop the build; its warnings are logged; and
@@ -37,7 +37,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -88,9 +88,11 @@ class LocalUserPool:
     ``endpoint_url`` the moto server serving it (its JWKS is read at
     ``{endpoint_url}/{user_pool_id}/.well-known/jwks.json``);
     ``app_client_ids`` the local app clients whose tokens are accepted: they
-    replace a JWT authorizer's ``audience`` and restrict a Cognito
-    authorizer's (empty: a Cognito authorizer accepts any client of the pool,
-    and a JWT authorizer keeps the audience written in the file).
+    restrict a Cognito authorizer (empty: any client of the pool). A JWT
+    authorizer keeps the audience written in the file when it names a local
+    client; otherwise a single local client stands in for it when all the
+    pool's JWT authorizers share one audience, and the gateway refuses to
+    start in any other case.
 
     >>> pool = LocalUserPool(user_pool_id="us-east-1_abc", endpoint_url="http://127.0.0.1:5000")
     >>> pool.issuer
@@ -327,13 +329,19 @@ class _Builder:
                     f"pool with user_pools={{{pool_id!r}: LocalUserPool(...)}}"
                 )
                 return None
-            return CognitoAuthorizer(pool_id, scopes=scopes or None, identity_source=header)
+            return CognitoAuthorizer(
+                pool_id,
+                scopes=scopes or None,
+                identity_source=header,
+                aud_validation=spec.identity_validation_expression,
+            )
         return CognitoAuthorizer(
             local.user_pool_id,
             endpoint_url=local.endpoint_url,
             app_client_ids=local.app_client_ids,
             scopes=scopes or None,
             identity_source=header,
+            aud_validation=spec.identity_validation_expression,
         )
 
     def _jwt(
@@ -355,10 +363,47 @@ class _Builder:
             local = self._pool(issuer.rstrip("/").rpartition("/")[2])
             if local is not None:
                 issuer, jwks_url = local.issuer, local.jwks_url
-                audience = local.app_client_ids or audience
+                mapped = self._local_audience(spec, local, where)
+                if mapped is None:
+                    return None
+                audience = mapped
         return JwtAuthorizer(
             issuer, audience, scopes=scopes, identity_source=source, jwks_url=jwks_url
         )
+
+    def _local_audience(
+        self, spec: Authorizer, local: LocalUserPool, where: str
+    ) -> tuple[str, ...] | None:
+        """The audience a JWT authorizer checks when its pool is a local one.
+
+        The file's audience is kept when it names a local client (or the pool lists
+        none). Otherwise the pool's one local client stands in for it, and only when
+        every JWT authorizer of that pool has the same audience: two authorizers that
+        AWS tells apart by audience must not both accept one local client's tokens.
+        """
+        if not local.app_client_ids or set(spec.audience) & set(local.app_client_ids):
+            return spec.audience
+
+        def pool_of(issuer: str | None) -> str:
+            return (issuer or "").rstrip("/").rpartition("/")[2]
+
+        audiences = {
+            op.auth.authorizer.audience
+            for op in self.api.operations
+            if op.auth.authorizer is not None
+            and op.auth.authorizer.type == "jwt"
+            and pool_of(op.auth.authorizer.issuer) == pool_of(spec.issuer)
+        }
+        if len(local.app_client_ids) == 1 and len(audiences) == 1:
+            return local.app_client_ids
+        self.problems.append(
+            f"{where}: the JWT audience {list(spec.audience)} cannot be mapped to the local "
+            f"app clients {list(local.app_client_ids)} of {local.user_pool_id} "
+            f"({len(audiences)} distinct audiences on this pool): write the local client "
+            "ids in the audience, or give the local pool exactly one app client when all "
+            "the pool's JWT authorizers share one audience"
+        )
+        return None
 
     def _lambda(self, spec: Authorizer, where: str) -> LambdaAuthorizer | None:
         if spec.function is None or spec.function.function_name is None:
@@ -424,17 +469,26 @@ def build_gateway(
         )
     for warning in api.warnings:
         logger.warning("gateway: %s: %s", api.source, warning)
-    validating = api.kind == "rest" and _jsonschema_available()
+    # REST request validators are always emulated: parameters need nothing, a body
+    # model needs jsonschema, and without it the gateway refuses to start rather
+    # than pass bodies API Gateway would answer 400.
+    validating = api.kind == "rest"
     for op in api.operations:
         validator = op.request_validator
-        if validator is not None and (validator.body or validator.parameters) and not validating:
+        if validator is None or not (validator.body or validator.parameters):
+            continue
+        if not validating:
             logger.warning(
-                "gateway: %s: request validator %r of %s is not emulated (%s): the handler "
-                "receives calls API Gateway would answer 400",
+                "gateway: %s: request validator %r of %s is not emulated (not an HTTP API feature)",
                 api.source,
                 validator.name,
                 op.route_key,
-                "install jsonschema" if api.kind == "rest" else "not an HTTP API feature",
+            )
+        elif validator.body and op.request_body is not None and not _jsonschema_available():
+            raise InvalidConfigError(
+                f"{api.source}: request validator {validator.name!r} of {op.route_key} "
+                "checks the body against its model, which needs jsonschema: install "
+                "the apiclient extra (pip install 'sigv4client[apiclient]')"
             )
     if not isinstance(handlers, Mapping):
         raise InvalidConfigError("handlers maps Lambda function names to handlers")
@@ -553,8 +607,6 @@ def _validated(
     content type (JSON Schema draft 4), else 400 ``Invalid request body``.
     Both are checked after authorization, before the integration.
     """
-    from ..apiclient._validation import check
-
     required = [
         p
         for p in op.parameters
@@ -573,16 +625,16 @@ def _validated(
         if missing:
             message = f"Missing required request parameters: [{', '.join(missing)}]"
             return error((*_BAD_REQUEST, message))
-        if body is not None and not _body_valid(body, request, op, check):
+        if body is not None and not _body_valid(body, request, op):
             return error((*_BAD_REQUEST, "Invalid request body"))
         return integration.invoke(request, region=region, account_id=account_id)
 
     return serve
 
 
-def _body_valid(
-    body: RequestBody, request: GatewayRequest, op: Operation, check: Callable[..., None]
-) -> bool:
+def _body_valid(body: RequestBody, request: GatewayRequest, op: Operation) -> bool:
+    from ..apiclient._validation import check
+
     content_type = next(
         (v for k, v in request.headers if k.lower() == "content-type"), "application/json"
     )

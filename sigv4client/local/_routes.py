@@ -51,13 +51,28 @@ class Route:
         return DEFAULT_ROUTE if self.regex is None else f"{self.method} {self.resource}"
 
     @property
-    def rank(self) -> tuple[bool, int, bool, int, tuple[int, ...]]:
+    def shape(self) -> str | None:
+        """The paths this route matches, placeholder names left out (None: $default)."""
+        if self.regex is None:
+            return None
+        return re.sub(r"\(\?P<[^>]+>", "(", self.regex.pattern)
+
+    @property
+    def rank(self) -> tuple[bool, int, bool, int, tuple[int, ...], bool]:
         # The most specific route wins, as in API Gateway: more literal segments
         # first (so "/admin/{proxy+}" is never hidden by "/{proxy+}", whatever the
         # order they were registered in), then a route without a greedy {proxy+},
         # then fewer {param}s; last, position by position, literal over {param}
-        # over {param+}, so no two distinct patterns tie. $default comes last.
-        return (self.regex is None, -self.literals, self.greedy, self.params, self.kinds)
+        # over {param+}, so no two distinct patterns tie. $default comes last. On one
+        # resource, a method's own route comes before ANY.
+        return (
+            self.regex is None,
+            -self.literals,
+            self.greedy,
+            self.params,
+            self.kinds,
+            self.method == "ANY",
+        )
 
 
 def parse_route_key(route_key: str) -> tuple[str, str]:
@@ -153,11 +168,33 @@ class RouteTable:
         for old in self.routes:
             if (old.method, old.resource) == (new.method, new.resource):
                 raise InvalidConfigError(f"{new.route_key} is already a route")
+            if new.shape is not None and old.shape == new.shape and old.resource != new.resource:
+                # API Gateway refuses such a definition ('/items/{itemId}' beside
+                # '/items/{id}', '/admin/' beside '/admin'); served, the first one
+                # registered would silently win.
+                raise InvalidConfigError(
+                    f"{new.route_key} matches the same paths as {old.route_key}: API Gateway "
+                    "refuses two resources for one path (rename the path variables alike, "
+                    "drop the trailing slash)"
+                )
         return RouteTable((*self.routes, new))
 
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
-        """The most specific route for ``method path`` and its path parameters, decoded."""
+    def match(
+        self, method: str, path: str, *, resource_first: bool = False
+    ) -> tuple[Route | None, dict[str, str]]:
+        """The most specific route for ``method path`` and its path parameters, decoded.
+
+        ``resource_first`` (REST APIs): the most specific resource matching ``path``
+        is chosen first, then the method on it; a method that resource lacks is no
+        route, even where a less specific resource (``ANY /{proxy+}``) has it.
+        """
+        resource: str | None = None
         for route in self.routes:
+            if resource_first and route.regex is not None:
+                if resource is None and route.regex.fullmatch(path) is not None:
+                    resource = route.resource
+                if route.resource != resource:
+                    continue
             if route.method not in ("ANY", method):
                 continue
             if route.regex is None:

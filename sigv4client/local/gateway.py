@@ -766,7 +766,7 @@ class LocalGateway(BackgroundServer):
             return no_route("HTTP") if self.api_type == "HTTP" else error(FORBIDDEN)
         stage, path = split
         routes = self._routes
-        route, params = routes.match(method, path)
+        route, params = routes.match(method, path, resource_first=self.api_type == "REST")
         if route is None:
             return self._no_route(routes, method, raw_path)
         request = HttpRequest(

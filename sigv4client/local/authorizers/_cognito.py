@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -28,6 +29,9 @@ class CognitoAuthorizer:
     that issuer too), be unexpired at ``clock()`` (epoch seconds), and be of an
     accepted ``token_use``. ``app_client_ids`` (empty: any) is checked against
     the ID token's ``aud`` or the access token's ``client_id``.
+    ``aud_validation`` (the API's ``identityValidationExpression``), a regular
+    expression the token's ``aud`` claim must match in full, as API Gateway
+    matches it; a token without ``aud`` (an access token) is then refused.
 
     ``scopes``: the method's OAuth scopes. As in API Gateway, without scopes
     only ID tokens are accepted, with scopes only access tokens whose
@@ -47,6 +51,7 @@ class CognitoAuthorizer:
         scopes: Sequence[str] | None = None,
         token_use: Sequence[Literal["id", "access"]] | None = None,
         identity_source: str = "Authorization",
+        aud_validation: str | None = None,
         clock: Callable[[], float] = time.time,
         timeout: float = 10.0,
     ) -> None:
@@ -73,6 +78,12 @@ class CognitoAuthorizer:
             raise InvalidConfigError(f"token_use must name 'id' and/or 'access', got {uses!r}")
         self.token_use = frozenset(uses)
         self.identity_source = identity_source
+        try:
+            self.aud_validation = re.compile(aud_validation) if aud_validation else None
+        except re.error as exc:
+            raise InvalidConfigError(
+                f"aud_validation is a regular expression, got {aud_validation!r}: {exc}"
+            ) from None
         self._clock = clock
         self._keys = new_key_cache(url, timeout)
 
@@ -114,6 +125,10 @@ class CognitoAuthorizer:
             raise unauthorized()
         if self.app_client_ids and client not in self.app_client_ids:
             raise unauthorized()
+        if self.aud_validation is not None:
+            aud = claims.get("aud")
+            if not isinstance(aud, str) or not self.aud_validation.fullmatch(aud):
+                raise unauthorized()
         if self.scopes and use == "access":
             scope = claims.get("scope")
             if scope is not None and not isinstance(scope, str):
