@@ -538,3 +538,30 @@ def test_http_api_routes_keep_the_route_key_rule() -> None:
         assert gw.api_type == "HTTP"
         assert _status(gw.url + "/admin", "POST") == 200
         assert _status(gw.url + "/admin") == 403
+
+
+# -- 9. REST: the resource tree prefers a literal segment from the left ----------
+
+
+def test_rest_resource_tree_prefers_a_literal_segment_from_the_left() -> None:
+    # Regression: routes were ranked by their count of literal segments, so
+    # /{any}/public/info (two literals, open) took GET /users/public/info from
+    # /users/{id}/{field} (one literal, IAM): an unsigned call got 200.
+    integration: dict[str, Any] = {"type": "aws_proxy", "httpMethod": "POST", "uri": _URI}
+    doc: dict[str, Any] = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {"securitySchemes": {"sigv4": _SIGV4}},
+        "paths": {
+            "/users/{id}/{field}": {
+                "get": {"security": [{"sigv4": []}], "x-amazon-apigateway-integration": integration}
+            },
+            "/{any}/public/info": {
+                "get": {"security": [], "x-amazon-apigateway-integration": integration}
+            },
+        },
+    }
+    with LocalGateway.from_openapi(doc, handlers={"Fn": _handler}, credentials=_CREDS) as gw:
+        assert _status(gw.url + "/users/public/info") == 403
+        # The twin: a path the /users resource does not claim is the open one's.
+        assert _status(gw.url + "/groups/public/info") == 200

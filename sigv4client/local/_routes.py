@@ -189,12 +189,18 @@ class RouteTable:
         route, even where a less specific resource (``ANY /{proxy+}``) has it.
         """
         resource: str | None = None
+        if resource_first:
+            # API Gateway walks a REST API's resource tree from the left, a
+            # literal segment before a {param} before a {param+}: of the
+            # resources matching the path, the one whose segments rank lowest,
+            # position by position, is the resource (so /users/{id}/{field}
+            # takes /users/public/info, not /{any}/public/info).
+            matching = [r for r in self.routes if r.regex and r.regex.fullmatch(path)]
+            if matching:
+                resource = min(matching, key=lambda r: r.kinds).resource
         for route in self.routes:
-            if resource_first and route.regex is not None:
-                if resource is None and route.regex.fullmatch(path) is not None:
-                    resource = route.resource
-                if route.resource != resource:
-                    continue
+            if resource_first and route.regex is not None and route.resource != resource:
+                continue
             if route.method not in ("ANY", method):
                 continue
             if route.regex is None:
