@@ -403,3 +403,31 @@ def test_the_route_listing_of_an_unknown_path_is_json_safe(gateway: LocalGateway
     assert answer.status_code == 403
     assert json.loads(answer.text) == {"message": "Missing Authentication Token"}
     assert answer.headers["x-local-gateway-routes"] == "ANY /notes/{id}, GET /open/{proxy+}"
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "execute-api:/prod",
+        "execute-api:/prod/",
+        f"arn:aws:execute-api:us-east-1:{ACCOUNT}:api/prod",
+        f"arn:aws:execute-api:us-east-1:{ACCOUNT}:api",
+    ],
+)
+def test_a_deny_naming_only_a_stage_or_an_api_covers_everything_beneath_it(
+    resource: str,
+) -> None:
+    # A Resource that stops at the stage or the API names no method ARN exactly;
+    # whether API Gateway reads it as everything beneath is not documented, so a
+    # Deny is read that way (stricter) and an Allow exactly (never wider).
+    scope = {"region": "us-east-1", "account_id": ACCOUNT, "api_id": "api"}
+    arn = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:api/prod/DELETE/notes/7"
+    deny = ResourcePolicy(_policy(_statement("Deny", resource)), **scope)
+    assert deny.evaluate(arn, source_ip="127.0.0.1") == "Deny"
+    # Twins: another stage is not beneath /prod (unless the API itself was named),
+    # and an Allow is never widened.
+    other_stage = arn.replace("/prod/", "/dev/")
+    expected = "Deny" if resource.endswith(":api") else "Neither"
+    assert deny.evaluate(other_stage, source_ip="127.0.0.1") == expected
+    allow = ResourcePolicy(_policy(_statement("Allow", resource)), **scope)
+    assert allow.evaluate(arn, source_ip="127.0.0.1") == "Neither"

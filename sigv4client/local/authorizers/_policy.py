@@ -97,6 +97,26 @@ def _arn_pattern(resource: str, what: str, expand: tuple[str, str, str] | None) 
     return _ArnPattern(tuple(_wildcard(c) for c in components))
 
 
+def _denied_resources(resource: str, effect: str) -> tuple[str, ...]:
+    """``resource``, and for a Deny that names an API or a stage only, all beneath it.
+
+    A method ARN is ``api-id/stage/METHOD/path``: a ``Resource`` that stops at
+    the API or the stage (``execute-api:/prod``, ``...:abc123/prod``) names no
+    method ARN exactly. Whether API Gateway reads it as the whole stage is not
+    documented; a Deny is read that way here (the stricter reading) and an
+    Allow exactly, so the local gateway never allows what AWS might deny.
+    """
+    if effect != "Deny" or resource == "*":
+        return (resource,)
+    tail = resource.rsplit(":", 1)[-1].strip("/")
+    if resource.startswith(_SHORT_FORM):
+        depth = len(tail.split("/")) if tail else 0  # stage only: 1
+        whole = depth <= 1
+    else:
+        whole = len(tail.split("/")) <= 2  # api-id, or api-id/stage
+    return (resource, resource.rstrip("/") + "/*") if whole else (resource,)
+
+
 def _strings(value: object, what: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
@@ -194,7 +214,8 @@ def parse_statements(
         actions = _strings(item.get("Action"), f"Statement[{i}].Action")
         resources = tuple(
             _arn_pattern(r, f"Statement[{i}].Resource", expand)
-            for r in _strings(item.get("Resource"), f"Statement[{i}].Resource")
+            for resource in _strings(item.get("Resource"), f"Statement[{i}].Resource")
+            for r in _denied_resources(resource, effect)
         )
         principals: tuple[str, ...] | None = None
         conditions: list[tuple[str, str, tuple[str, ...]]] = []
