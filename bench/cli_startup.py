@@ -1,19 +1,17 @@
 """What ``sigv4client --presign`` loads that it does not use, and what deferring it saves.
 
 ``python bench/cli_startup.py [--rounds N]`` copies the package into a
-temporary directory three times and edits each copy's command line, then
-times, in fresh interpreters, interleaved (median of N runs each, credentials
-in the environment, no config files):
+temporary directory twice and edits one copy's command line, then times, in
+fresh interpreters, interleaved (median of N runs each, credentials in the
+environment, no config files):
 
-- ``as it is``: the command line of this checkout;
-- ``requests deferred``: ``import requests`` and the requests plugin moved
-  from the top of ``_run_request`` to after the presign branch has returned
-  (sending still imports them);
-- ``requests deferred, credentials without botocore``: the same, and the
-  credentials read from the three environment variables instead of
-  botocore's chain. Not a proposal (botocore's chain has precedence rules,
-  such as a profile named in ``AWS_PROFILE`` winning over the variables): it
-  shows how much of the rest is botocore.
+- ``as it is``: the command line of this checkout (``requests`` is imported
+  only after the presign branch has returned);
+- ``credentials without botocore``: the credentials read from the three
+  environment variables instead of botocore's chain. Not a proposal
+  (botocore's chain has precedence rules, such as a profile named in
+  ``AWS_PROFILE`` winning over the variables): it shows how much of the rest
+  is botocore.
 
 It also times ``import requests`` and ``import botocore.session`` alone and
 prints one JSON object (seconds). The edits are plain text replacements of
@@ -35,40 +33,19 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sigv4client"
 
-_REQUESTS_AT_TOP = """    import requests
-
-    from .integrations.requests import SigV4Auth, SigV4Session
-    from .signing import presign_result, sign
-"""
-_PRESIGN_RETURN = """        if args.presign:
-            print(result.url, file=stdout)
-            return 0
-"""
-_BOTOCORE_CHAIN = """    from .credentials import BotocoreSessionProvider
-
-    return BotocoreSessionProvider(profile_name=args.profile).get_credentials()"""
-_FROM_ENVIRONMENT = """    return Credentials(
-        access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
-        secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
-        session_token=os.environ.get("AWS_SESSION_TOKEN"),
-    )"""
+_BOTOCORE_CHAIN = """    try:
+        return BotocoreSessionProvider(profile_name=args.profile).get_credentials()"""
+_FROM_ENVIRONMENT = """    try:
+        return Credentials(
+            access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+            secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+            session_token=os.environ.get("AWS_SESSION_TOKEN"),
+        )"""
 
 EDITS: dict[str, list[tuple[str, str]]] = {
     "as it is": [],
-    "requests deferred": [
-        (_REQUESTS_AT_TOP, "    from .signing import presign_result, sign\n"),
-        (
-            _PRESIGN_RETURN,
-            _PRESIGN_RETURN
-            + "        import requests\n\n"
-            + "        from .integrations.requests import SigV4Auth, SigV4Session\n",
-        ),
-    ],
+    "credentials without botocore": [(_BOTOCORE_CHAIN, _FROM_ENVIRONMENT)],
 }
-EDITS["requests deferred, credentials without botocore"] = [
-    *EDITS["requests deferred"],
-    (_BOTOCORE_CHAIN, _FROM_ENVIRONMENT),
-]
 
 PRESIGN = (
     "import sys; from sigv4client.cli import _entry; sys.argv = ['sigv4client', '--presign', "

@@ -357,9 +357,6 @@ def _region(args: argparse.Namespace, url: str) -> str:
 
 
 def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
-    import requests
-
-    from .integrations.requests import SigV4Auth, SigV4Session
     from .signing import presign_result, sign
 
     creds = _credentials(args, stdin)
@@ -397,6 +394,11 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
         if args.presign:
             print(result.url, file=stdout)
             return 0
+        # requests is loaded only to send: --presign starts without it.
+        import requests
+
+        from .integrations.requests import SigV4Auth, SigV4Session
+
         # One header per name, repeated values joined with "," exactly as they
         # were signed (requests cannot send a name twice).
         headers: dict[str, str] = {}

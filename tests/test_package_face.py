@@ -75,3 +75,21 @@ def test_verify_is_the_function_not_a_module() -> None:
     assert sigv4client.verify is verification.verify
     assert callable(sigv4client.verify)
     assert sigv4client.verification is verification
+
+
+def test_the_command_line_presigns_without_loading_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # --presign sends nothing: requests (about 50 ms of start-up) is imported
+    # only on the path that sends.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example/secret")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    code = (
+        "import contextlib, io; from sigv4client.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['--presign', '--region', 'us-east-1',"
+        " 'https://abc.execute-api.us-east-1.amazonaws.com/prod/x']) == 0\n"
+        "assert 'X-Amz-Signature=' in out.getvalue()"
+    )
+    assert "requests" not in _loaded_after(code)
