@@ -16,7 +16,7 @@ from typing import Protocol
 from ..exceptions import InvalidCredentialsError
 from ..models import Credentials
 from ._base import AsyncCredentialsProvider, CredentialsProvider
-from ._botocore import BotocoreSessionProvider
+from ._botocore import BotocoreSessionProvider, BotoFrozenCredentialsLike
 
 #: What the signer and the adapters take a snapshot from.
 CredentialsSource = Credentials | CredentialsProvider | AsyncCredentialsProvider
@@ -32,19 +32,6 @@ class BotoCredentialsLike(Protocol):
     """botocore's ``Credentials`` and ``RefreshableCredentials``, as far as we call them."""
 
     def get_frozen_credentials(self) -> object: ...
-
-
-class BotoFrozenCredentialsLike(Protocol):
-    """botocore's ``ReadOnlyCredentials`` named tuple."""
-
-    @property
-    def access_key(self) -> str | None: ...
-
-    @property
-    def secret_key(self) -> str | None: ...
-
-    @property
-    def token(self) -> str | None: ...
 
 
 #: What every ``credentials=`` accepts (see :func:`as_source`).

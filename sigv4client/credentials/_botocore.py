@@ -17,7 +17,7 @@ _HOW_TO_CONFIGURE = (
 )
 
 
-class _FrozenCredentials(Protocol):
+class BotoFrozenCredentialsLike(Protocol):
     """botocore's ``ReadOnlyCredentials`` named tuple, as far as we read it."""
 
     @property
@@ -33,7 +33,7 @@ class _FrozenCredentials(Protocol):
 class _BotocoreCredentials(Protocol):
     """botocore's ``Credentials`` and ``RefreshableCredentials``, as far as we call them."""
 
-    def get_frozen_credentials(self) -> _FrozenCredentials | None: ...
+    def get_frozen_credentials(self) -> BotoFrozenCredentialsLike | None: ...
 
 
 class _Session(Protocol):
@@ -146,7 +146,9 @@ class BotocoreSessionProvider:
         return f"{type(self).__name__}(profile={self._profile()!r})"
 
 
-def _read_frozen(found: _BotocoreCredentials) -> tuple[_FrozenCredentials | None, datetime | None]:
+def _read_frozen(
+    found: _BotocoreCredentials,
+) -> tuple[BotoFrozenCredentialsLike | None, datetime | None]:
     """One frozen snapshot and the expiry that goes with it.
 
     botocore keeps the expiry outside the frozen tuple and, on refresh,
