@@ -33,6 +33,7 @@ from ..exceptions import (
     UsernameExistsError,
     UserNotConfirmedError,
 )
+from ..models import redact_secrets
 
 __all__ = ["AUTHENTICATION_FAILED", "CallContext", "ServiceErrorCause", "map_error", "redact"]
 
@@ -57,10 +58,12 @@ class CallContext:
 
 
 def redact(message: str, secrets: Iterable[str]) -> str:
-    """``message`` with every occurrence of each secret replaced, and bounded in length."""
-    # Longest first, so a secret that contains another is cut out whole.
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        message = message.replace(secret, "<redacted>")
+    """``message`` with each secret redacted, and bounded in length.
+
+    The redaction is the package's one (:func:`sigv4client.models.redact_secrets`):
+    each secret as sent, percent-encoded and JSON-escaped, longest first.
+    """
+    message = redact_secrets(message, secrets)
     if len(message) > _MAX_QUOTED:
         message = message[:_MAX_QUOTED] + "..."
     return message
