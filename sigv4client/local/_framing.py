@@ -26,20 +26,19 @@ logger = logging.getLogger("sigv4client.local")
 
 _MAX_LINE = 65536
 _MAX_FIELDS = 100
+# RFC 9110 5.6.2: a token (a method, a field name, a chunk extension's name).
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # RFC 9112 3: request-line = method SP request-target SP HTTP-version CRLF, with the
 # method a token and, here, the target printable ASCII (what it is checked against later).
-_REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([!-~]+) (HTTP/1\.[01])\r?\n")
+_REQUEST_LINE = re.compile(rb"(%s) ([!-~]+) (HTTP/1\.[01])\r?\n" % _TOKEN)
 # RFC 9112 5: field-line = field-name ":" OWS field-value OWS; a name is a token (no
 # space before the colon), a value has no control character but HTAB (no bare CR,
 # no obs-fold: a line starting with whitespace is not a field line).
-_FIELD_LINE = re.compile(
-    rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x1f\x7f]|\t)*?)[ \t]*\r?\n"
-)
+_FIELD_LINE = re.compile(rb"(%s):[ \t]*((?:[^\x00-\x1f\x7f]|\t)*?)[ \t]*\r?\n" % _TOKEN)
 # RFC 9112 7.1 and 7.1.1: chunk-size [ chunk-ext ] CRLF, where
 #   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
 # a name is a token, a value a token or a quoted-string. Nothing else: no
 # space around the size, no control character, no bare LF.
-_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'
 _CHUNK_LINE = re.compile(
     rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[ \t]*%s(?:[ \t]*=[ \t]*(?:%s|%s))?)*\r\n"
