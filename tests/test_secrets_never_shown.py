@@ -109,7 +109,7 @@ from sigv4client.local import (
     VerifyingServer,
 )
 from sigv4client.local.cognito import DemoSetup, LocalCognito
-from sigv4client.local.iam import evaluate
+from sigv4client.local.iam import IamDirectory, evaluate
 from sigv4client.tokens import CognitoTokenAuth, HeaderTokenAuth
 
 KEY = "AKIDPROPERTYTEST"
@@ -731,6 +731,18 @@ def _local_values(s: Secrets, probe: Probe) -> None:
             context={"aws:CurrentTime": s.id_token},
         ),
     )
+    directory = IamDirectory()
+    user = directory.add_user("alice", tags={"team": "a"})
+    role = directory.add_role("reader")
+    session = directory.assume_role(role.arn, "alice-session")
+    probe.obj("IamDirectory", directory)
+    probe.obj("IamUser", user)
+    probe.obj("IamRole", role)
+    probe.obj("IamIdentity", directory.identity(session.access_key_id))
+    for minted in (user.credentials, session):
+        for shown in (repr(directory), repr(user), repr(directory.identity(minted.access_key_id))):
+            assert minted.secret_access_key not in shown
+            assert minted.session_token is None or minted.session_token not in shown
     probe.obj("MotoIdentityResolver", MotoIdentityResolver("http://127.0.0.1:1", "us-east-1:uuid"))
     probe.obj(
         "LocalUserPool",

@@ -18,10 +18,22 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._directory import IamDirectory, IamIdentity, IamRole, IamUser
     from ._evaluate import ContextValue, Decision, Outcome, PolicyInput, evaluate
     from ._match import PolicyError
 
-__all__ = ["ContextValue", "Decision", "Outcome", "PolicyError", "PolicyInput", "evaluate"]
+__all__ = [
+    "ContextValue",
+    "Decision",
+    "IamDirectory",
+    "IamIdentity",
+    "IamRole",
+    "IamUser",
+    "Outcome",
+    "PolicyError",
+    "PolicyInput",
+    "evaluate",
+]
 
 _HOME = {
     "ContextValue": "._evaluate",
@@ -29,6 +41,10 @@ _HOME = {
     "Outcome": "._evaluate",
     "PolicyInput": "._evaluate",
     "evaluate": "._evaluate",
+    "IamDirectory": "._directory",
+    "IamIdentity": "._directory",
+    "IamRole": "._directory",
+    "IamUser": "._directory",
     "PolicyError": "._match",
 }
 
