@@ -10,6 +10,7 @@ one show the error path. Cognito is moto's server on loopback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -120,6 +121,20 @@ class LockedForWrites(MemoryKeyring):
 
 def _locked_for_writes() -> KeyringSessionStore:
     return KeyringSessionStore(keyring=LockedForWrites())
+
+
+class CredWriteError(Exception):
+    """What pywin32's CredWrite raises for a value over the limit (not a keyring error)."""
+
+
+class WinVaultKeyring(MemoryKeyring):
+    """Windows Credential Manager's limit, as keyring's backend of that name meets it:
+    at most 2,560 bytes of UTF-16 per entry, and an error that is not keyring's."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if len(password.encode("utf-16-le")) > 2560:
+            raise CredWriteError(1783, "CredWrite", "The stub received bad data.")
+        super().set_password(service, username, password)
 
 
 def _tokens(tag: str) -> Tokens:
@@ -249,6 +264,97 @@ def test_an_entry_deleted_outside_the_store_is_skipped() -> None:
     assert store.load() == _session("alice")
     store.save(_session("carol"))
     assert store.load() == _session("carol")
+
+
+# -- Windows Credential Manager: values in parts -------------------------------------
+
+
+def test_on_windows_a_session_is_kept_in_parts_within_the_limit() -> None:
+    backend = WinVaultKeyring()
+    store = KeyringSessionStore(keyring=backend)
+    long = "x" * 1500  # a real session's tokens are over 1,280 characters together
+    saved = dataclasses.replace(
+        _full_session(),
+        tokens=dataclasses.replace(_tokens("alice"), id_token=f"id.{long}.secret"),
+    )
+    store.save(saved)
+    assert KeyringSessionStore(keyring=backend).load() == saved
+    names = {name for _, name in backend.entries}
+    assert names == {
+        "us-east-1_P/c/alice",
+        "us-east-1_P/c/alice#1",
+        "us-east-1_P/c/alice#2",
+        "sessions",
+    }
+    head = json.loads(backend.entries[("sigv4client", "us-east-1_P/c/alice")])
+    assert head.keys() == {"format", "parts", "sha256"}
+    joined = "".join(backend.entries[("sigv4client", f"us-east-1_P/c/alice#{n}")] for n in (1, 2))
+    assert json.loads(joined)["session"]["tokens"]["id_token"] == f"id.{long}.secret"
+
+    # Saved again, smaller: in one entry, and the old parts are gone.
+    store.save(_session("alice"))
+    assert {name for _, name in backend.entries} == {"us-east-1_P/c/alice", "sessions"}
+    assert store.load() == _session("alice")
+    store.save(saved)
+    store.delete("us-east-1_P", "c", "alice")
+    assert backend.entries == {}
+
+
+class Chain(MemoryKeyring):
+    """keyring's chainer in miniature: its ``backends``, the first one that takes a value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backends = [WinVaultKeyring()]
+        self.entries = self.backends[0].entries
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.backends[0].set_password(service, username, password)
+
+
+def test_on_windows_behind_keyrings_chainer_too() -> None:
+    backend = Chain()
+    store = KeyringSessionStore(keyring=backend)
+    saved = dataclasses.replace(
+        _session("alice"), tokens=dataclasses.replace(_tokens("alice"), id_token="i" * 3000)
+    )
+    store.save(saved)
+    assert store.load() == saved
+    assert ("sigv4client", "us-east-1_P/c/alice#3") in backend.entries
+
+
+def test_on_windows_the_list_of_many_sessions_is_kept_in_parts() -> None:
+    backend = WinVaultKeyring()
+    store = KeyringSessionStore(keyring=backend)
+    users = [f"user-{n:02d}-{'u' * 40}" for n in range(40)]
+    for user in users:
+        store.save(_session(user))
+    assert ("sigv4client", "sessions#2") in backend.entries
+    assert store.load() == _session(users[-1])
+    store.save(_session(users[0]))
+    assert store.load() == _session(users[0])
+    for user in users:
+        store.delete("us-east-1_P", "c", user)
+    assert backend.entries == {}
+
+
+def test_a_part_missing_or_left_by_another_save_is_damage() -> None:
+    backend = WinVaultKeyring()
+    store = KeyringSessionStore(keyring=backend)
+    big = dataclasses.replace(
+        _session("alice"), tokens=dataclasses.replace(_tokens("alice"), id_token="i" * 3000)
+    )
+    store.save(big)
+    part = ("sigv4client", "us-east-1_P/c/alice#2")
+    kept = backend.entries.pop(part)
+    with pytest.raises(SessionStoreError, match=r"us-east-1_P/c/alice#<n>\) and log in again"):
+        store.load()
+    backend.entries[part] = kept.replace("i", "j")  # as if another save stopped half-way
+    with pytest.raises(SessionStoreError, match="damaged") as caught:
+        store.load("us-east-1_P", "c", "alice")
+    assert caught.value.__context__ is None
+    store.save(big)  # logging in again mends it
+    assert store.load() == big
 
 
 # -- damaged entries: a clear error, nothing lost -----------------------------------

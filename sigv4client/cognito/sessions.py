@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -330,19 +331,59 @@ def _import_keyring() -> None:
 
 
 def _entry_name(key: tuple[str, str, str]) -> str:
-    """``pool/client/user``, each part with ``%`` and ``/`` escaped: one name per key."""
-    return "/".join(part.replace("%", "%25").replace("/", "%2F") for part in key)
+    """``pool/client/user``, each part with ``%``, ``/`` and ``#`` escaped: one name per key.
+
+    (``#`` is the separator of an entry's parts: ``<name>#1``, ``<name>#2``...)
+    """
+    escaped = (p.replace("%", "%25").replace("/", "%2F").replace("#", "%23") for p in key)
+    return "/".join(escaped)
+
+
+#: Windows Credential Manager keeps at most 2,560 bytes per entry
+#: (CRED_MAX_CREDENTIAL_BLOB_SIZE), written as UTF-16: 1,280 ASCII characters,
+#: fewer than a Cognito session's three tokens. keyring's backend for it
+#: (WinVaultKeyring, alone or inside keyring's chainer) passes the value
+#: through, and CredWrite refuses it. Values are split below this size there.
+_PART_SIZES = {"WinVaultKeyring": 1024}
+
+
+def _part_size(backend: KeyringBackend) -> int | None:
+    """The largest value ``backend`` keeps in one entry, if it has a known limit."""
+    backends = [backend, *getattr(backend, "backends", ())]  # keyring's ChainerBackend
+    sizes = [_PART_SIZES[type(b).__name__] for b in backends if type(b).__name__ in _PART_SIZES]
+    return min(sizes) if sizes else None
+
+
+def _split_head(raw: str) -> tuple[int, str] | None:
+    """The number of parts and their SHA-256 if ``raw`` is a split value's head entry."""
+    if not raw.startswith('{"parts"'):
+        return None
+    try:
+        head = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.keys() != {"parts", "sha256", "format"}:
+        return None
+    parts, digest = head["parts"], head["sha256"]
+    if head["format"] != _FORMAT or not isinstance(parts, int) or not isinstance(digest, str):
+        return None
+    return parts, digest
 
 
 class KeyringSessionStore:
     """Sessions in the system's keyring, through the ``keyring`` package (the ``keyring`` extra).
 
     Each session is one keyring entry under ``service`` (default
-    ``"sigv4client"``), named ``<user pool>/<app client>/<username>`` (``%``
-    and ``/`` in a part written ``%25``, ``%2F``), holding the same JSON as a
-    session in a :class:`FileSessionStore`. One more entry, ``sessions``,
-    lists which sessions are kept and in which order, so that :meth:`load`
-    can find the one saved last; it holds no secret.
+    ``"sigv4client"``), named ``<user pool>/<app client>/<username>`` (``%``,
+    ``/`` and ``#`` in a part written ``%25``, ``%2F``, ``%23``), holding the
+    same JSON as a session in a :class:`FileSessionStore`. One more entry,
+    ``sessions``, lists which sessions are kept and in which order, so that
+    :meth:`load` can find the one saved last; it holds no secret.
+
+    Windows Credential Manager keeps at most 2,560 bytes per entry, less than
+    a session: there a value is written in parts (``<name>#1``, ``<name>#2``...),
+    and the entry ``<name>`` holds their number and SHA-256, checked when they
+    are read back together.
 
     ``keyring=`` takes a :class:`keyring.backend.KeyringBackend` to use
     instead of the system's default (``keyring.get_keyring()``, resolved on
@@ -417,22 +458,71 @@ class KeyringSessionStore:
                 (),
             )
 
+    # -- a value, in one entry or in parts --------------------------------------------
+
+    def _parts_of(self, entry: str) -> int:
+        """How many parts the value now in ``entry`` was written in (0: none)."""
+        raw = self._get(entry)
+        head = _split_head(raw) if raw is not None else None
+        return head[0] if head is not None else 0
+
+    def _read_value(self, entry: str) -> str | None:
+        raw = self._get(entry)
+        head = _split_head(raw) if raw is not None else None
+        if raw is None or head is None:
+            return raw
+        count, digest = head
+        value = "".join(self._get(f"{entry}#{n}") or "" for n in range(1, count + 1))
+        # A part missing, or left by another save (one that stopped half-way).
+        if hashlib.sha256(value.encode()).hexdigest() != digest:
+            raise SessionStoreError(self._damaged(entry))
+        return value
+
+    def _write_value(self, entry: str, value: str, secrets: Iterable[str]) -> None:
+        size = self._call(f"write the entry {entry!r}", _part_size, ())
+        before = self._parts_of(entry)
+        if size is None or len(value) <= size:
+            self._set(entry, value, secrets)
+            count = 0
+        else:
+            parts = [value[i : i + size] for i in range(0, len(value), size)]
+            count = len(parts)
+            for n, part in enumerate(parts, 1):
+                self._set(f"{entry}#{n}", part, secrets)
+            digest = hashlib.sha256(value.encode()).hexdigest()
+            # The head last: until it is written, the value read back is the old one.
+            head = {"parts": count, "sha256": digest, "format": _FORMAT}
+            self._set(entry, json.dumps(head), ())
+        for n in range(count + 1, before + 1):
+            self._remove(f"{entry}#{n}")
+
+    def _remove_value(self, entry: str) -> None:
+        count = self._parts_of(entry)
+        self._remove(entry)
+        for n in range(1, count + 1):
+            self._remove(f"{entry}#{n}")
+
     # -- the list of sessions, and one session ------------------------------------
 
     def _damaged(self, entry: str) -> str:
         return (
             f"the keyring entry {entry!r} (service {self.service!r}) is damaged or of another "
-            f"format; delete it (keyring del {self.service} {entry}) and log in again"
+            f"format; delete it (keyring del {self.service} {entry}, and any {entry}#<n>) "
+            "and log in again"
         )
 
     def _index(self) -> list[tuple[str, str, str]]:
-        raw = self._get(_INDEX_ENTRY)
+        raw = self._read_value(_INDEX_ENTRY)
         if raw is None:
             return []
         data = _decode(raw, self._damaged(_INDEX_ENTRY))
         keys: list[tuple[str, str, str]] = []
-        if isinstance(data, dict) and data.get("format") == _FORMAT:
-            for item in data.get("sessions") or ():
+        if (
+            isinstance(data, dict)
+            and data.get("format") == _FORMAT
+            and isinstance(data.get("sessions"), list)
+        ):
+            for item in data["sessions"]:
                 if not (
                     isinstance(item, list)
                     and len(item) == 3
@@ -447,13 +537,13 @@ class KeyringSessionStore:
     def _write_index(self, keys: list[tuple[str, str, str]]) -> None:
         if keys:
             value = json.dumps({"format": _FORMAT, "sessions": [list(k) for k in keys]})
-            self._set(_INDEX_ENTRY, value, ())
+            self._write_value(_INDEX_ENTRY, value, ())
         else:
-            self._remove(_INDEX_ENTRY)
+            self._remove_value(_INDEX_ENTRY)
 
     def _read(self, key: tuple[str, str, str]) -> StoredSession | None:
         entry = _entry_name(key)
-        raw = self._get(entry)
+        raw = self._read_value(entry)
         if raw is None:
             return None
         damaged = self._damaged(entry)
@@ -490,7 +580,7 @@ class KeyringSessionStore:
         with self._lock:
             # The list first: a damaged one stops the save before anything is written.
             keys = [k for k in self._index() if k != _key(session)]
-            self._set(_entry_name(_key(session)), entry, secrets)
+            self._write_value(_entry_name(_key(session)), entry, secrets)
             self._write_index([*keys, _key(session)])
 
     def delete(self, user_pool_id: str, client_id: str, username: str) -> None:
@@ -498,7 +588,7 @@ class KeyringSessionStore:
         key = (user_pool_id, client_id, username)
         with self._lock:
             keys = self._index()
-            self._remove(_entry_name(key))
+            self._remove_value(_entry_name(key))
             if key in keys:
                 self._write_index([k for k in keys if k != key])
 
