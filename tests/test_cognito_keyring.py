@@ -353,6 +353,10 @@ def test_a_part_missing_or_left_by_another_save_is_damage() -> None:
     with pytest.raises(SessionStoreError, match="damaged") as caught:
         store.load("us-east-1_P", "c", "alice")
     assert caught.value.__context__ is None
+    name = ("sigv4client", "us-east-1_P/c/alice")
+    backend.entries[name] = backend.entries[name].replace('"parts": 3', '"parts": 1000000000')
+    with pytest.raises(SessionStoreError, match="damaged"):
+        store.load()  # read as what it is not, at once: not a billion parts
     store.save(big)  # logging in again mends it
     assert store.load() == big
 

@@ -345,6 +345,8 @@ def _entry_name(key: tuple[str, str, str]) -> str:
 #: (WinVaultKeyring, alone or inside keyring's chainer) passes the value
 #: through, and CredWrite refuses it. Values are split below this size there.
 _PART_SIZES = {"WinVaultKeyring": 1024}
+#: More parts than a session (or a list of sessions) ever needs.
+_MAX_PARTS = 64
 
 
 def _part_size(backend: KeyringBackend) -> int | None:
@@ -365,7 +367,10 @@ def _split_head(raw: str) -> tuple[int, str] | None:
     if not isinstance(head, dict) or head.keys() != {"parts", "sha256", "format"}:
         return None
     parts, digest = head["parts"], head["sha256"]
-    if head["format"] != _FORMAT or not isinstance(parts, int) or not isinstance(digest, str):
+    if head["format"] != _FORMAT or not isinstance(digest, str):
+        return None
+    # Bounded: a damaged head must not send the store reading millions of entries.
+    if not isinstance(parts, int) or not 1 < parts <= _MAX_PARTS:
         return None
     return parts, digest
 
