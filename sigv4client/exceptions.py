@@ -33,6 +33,7 @@ The tree::
     │   │   ├── ExpiredCodeError     the code has expired: request a new one
     │   │   └── InvalidPasswordError the new password breaks the pool's password policy
     │   ├── RefreshTokenError        the refresh token was rejected (log in again)
+    │   ├── SessionStoreError        a session store failed (keyring locked, entry damaged)
     │   ├── IdentityPoolError        the identity pool refused the token or role
     │   └── ThrottledError           still throttled after retrying with backoff
     │       └── LimitExceededError   a per-user limit (codes sent, attempts): wait, then retry
@@ -75,6 +76,7 @@ __all__ = [
     "RefreshTokenError",
     "RequestValidationError",
     "SigV4ClientError",
+    "SessionStoreError",
     "SignatureMismatchError",
     "ThrottledError",
     "UserDisabledError",
@@ -204,6 +206,14 @@ class ChallengeError(CognitoError):
 
 class RefreshTokenError(CognitoError):
     """The refresh token was rejected (expired or revoked): log in again."""
+
+
+class SessionStoreError(CognitoError):
+    """A session store cannot keep or read a session (a locked keyring, a damaged entry).
+
+    The keyring is locked or has no backend, or a stored session is damaged;
+    the message says what to do (unlock, configure a backend, log in again).
+    """
 
 
 class IdentityPoolError(CognitoError):

@@ -43,6 +43,9 @@ import pytest
 import requests
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from keyring.backend import KeyringBackend
+from keyring.compat import properties
+from keyring.errors import KeyringLocked
 
 import sigv4client
 from sigv4client import (
@@ -654,6 +657,52 @@ def _cognito_account(s: Secrets, probe: Probe) -> None:
         files = FileSessionStore(Path(folder) / "sessions.json")
         files.save(stored)
         probe.obj("FileSessionStore", files)
+    _keyring_store(stored, probe)
+
+
+class _InMemoryKeyring(KeyringBackend):
+    """A keyring backend (keyring's plug point) in memory that, once locked,
+    refuses writes quoting what it was given, as some backends do."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("passed as keyring=, never chosen as a default")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.locked = False
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if self.locked:
+            raise KeyringLocked(f"cannot store {username}: {password}")
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        del self.entries[(service, username)]
+
+
+def _keyring_store(stored: Any, probe: Probe) -> None:
+    from sigv4client.cognito import KeyringSessionStore
+
+    backend = _InMemoryKeyring()
+    store = KeyringSessionStore(keyring=backend)
+    store.save(stored)
+    probe.obj("KeyringSessionStore", store)
+    probe.obj("StoredSession (from the keyring)", store.load())
+    backend.locked = True
+    probe.raises("KeyringSessionStore.save (locked)", lambda: store.save(stored))
+    # A damaged entry, a token where a date should be: the parser's error quotes it.
+    for name, value in backend.entries.items():
+        entry = json.loads(value)
+        if "session" in entry:
+            tokens = entry["session"]["tokens"]
+            tokens["expires_at"] = tokens["refresh_token"]
+            backend.entries[name] = json.dumps(entry)
+    probe.raises("KeyringSessionStore.load (damaged)", store.load)
 
 
 def _local_values(s: Secrets, probe: Probe) -> None:

@@ -57,6 +57,7 @@ from .identity import (
 )
 from .sessions import (
     FileSessionStore,
+    KeyringSessionStore,
     MemorySessionStore,
     RememberedDevice,
     SessionStore,
@@ -74,6 +75,7 @@ __all__ = [
     "developer_identity_token",
     "federated_credentials",
     "FileSessionStore",
+    "KeyringSessionStore",
     "MemorySessionStore",
     "RememberedDevice",
     "SessionStore",

@@ -7,7 +7,9 @@ saved last (Amplify's "current user"). Two stores come with the library:
 - :class:`FileSessionStore` (``path``): a JSON file only its owner may read
   (0600 in a 0700 folder, written atomically through a fresh temp file and a
   rename, never through a planted symlink: :mod:`sigv4client._private_files`);
-- :class:`MemorySessionStore`: a dict, for tests and short-lived processes.
+- :class:`MemorySessionStore`: a dict, for tests and short-lived processes;
+- :class:`KeyringSessionStore` (the ``keyring`` extra): the system's keyring
+  (macOS Keychain, Windows Credential Manager, the Secret Service on Linux).
 
 A :class:`~sigv4client.cognito.CognitoUser` given ``session_store=`` saves
 its session after every login and refresh and forgets it on sign-out;
@@ -21,20 +23,26 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .._private_files import read_private_file, write_private_file
-from ..exceptions import CognitoError
+from ..exceptions import InvalidConfigError, SessionStoreError
+from ._errors import redact
 from .tokens import Tokens
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 __all__ = [
     "FileSessionStore",
+    "KeyringSessionStore",
     "MemorySessionStore",
     "RememberedDevice",
     "SessionStore",
@@ -84,13 +92,10 @@ class SessionStore(Protocol):
 
 
 def _matches(
-    session: StoredSession, user_pool_id: str | None, client_id: str | None, username: str | None
+    key: tuple[str, str, str], user_pool_id: str | None, client_id: str | None, username: str | None
 ) -> bool:
-    return (
-        (user_pool_id is None or session.user_pool_id == user_pool_id)
-        and (client_id is None or session.client_id == client_id)
-        and (username is None or session.username == username)
-    )
+    wanted = (user_pool_id, client_id, username)
+    return all(w is None or w == k for w, k in zip(wanted, key, strict=True))
 
 
 def _latest(
@@ -100,7 +105,7 @@ def _latest(
     username: str | None,
 ) -> StoredSession | None:
     # Sessions are kept in the order saved: the last match is the latest.
-    found = [s for s in sessions if _matches(s, user_pool_id, client_id, username)]
+    found = [s for s in sessions if _matches(_key(s), user_pool_id, client_id, username)]
     return found[-1] if found else None
 
 
@@ -165,6 +170,21 @@ def _to_json(session: StoredSession) -> dict[str, object]:
     return entry
 
 
+# What a damaged entry raises while it is read back.
+_DAMAGED = (AttributeError, KeyError, TypeError, ValueError)
+
+
+def _decode(raw: bytes | str, damaged: str) -> object:
+    """``raw`` as JSON, or :class:`SessionStoreError` with ``damaged`` as its message."""
+    try:
+        return json.loads(raw)
+    except _DAMAGED:
+        pass
+    # Raised here, outside the handler: neither chained nor carrying the
+    # parser's error as its context, which could quote a token.
+    raise SessionStoreError(damaged)
+
+
 def _opt(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -205,7 +225,7 @@ class FileSessionStore:
     another user owns, that others may read, or that is a symlink is refused
     with :class:`PermissionError` (its message says what to do), and saving
     replaces such a file without reading it; a damaged one is refused with
-    :class:`CognitoError` ("log in again").
+    :class:`~sigv4client.exceptions.SessionStoreError` ("log in again").
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -219,17 +239,11 @@ class FileSessionStore:
         raw = read_private_file(self.path)
         if raw is None:
             return []
-        try:
-            data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict) or data.get("format") != _FORMAT:
-                raise ValueError("not a session file of this format")
-            return [_from_json(entry) for entry in data["sessions"]]
-        except (KeyError, TypeError, ValueError, UnicodeDecodeError):
-            # Not chained: the cause could quote a token from the file.
-            raise CognitoError(
-                f"the session file {self.path} is damaged or of another format; delete it "
-                "and log in again"
-            ) from None
+        damaged = (
+            f"the session file {self.path} is damaged or of another format; delete it "
+            "and log in again"
+        )
+        return _decode_sessions(raw, "sessions", damaged)
 
     def _read_to_replace(self) -> list[StoredSession]:
         # Before a write: a file refused for reading (a planted symlink or hard
@@ -267,3 +281,328 @@ class FileSessionStore:
             kept = [s for s in sessions if _key(s) != (user_pool_id, client_id, username)]
             if len(kept) != len(sessions):
                 self._write(kept)
+
+
+def _decode_sessions(raw: bytes | str, member: str, damaged: str) -> list[StoredSession]:
+    """The sessions in ``raw`` (``{"format": 1, member: ...}``: a list, or one session).
+
+    Anything else raises :class:`SessionStoreError` with ``damaged``, neither
+    chained nor with a context: the parser's error could quote a token.
+    """
+    data = _decode(raw, damaged)
+    sessions: list[StoredSession] | None = None
+    if isinstance(data, dict) and data.get("format") == _FORMAT:
+        entries = data.get(member)
+        try:
+            if isinstance(entries, list):
+                sessions = [_from_json(entry) for entry in entries]
+            elif isinstance(entries, dict):
+                sessions = [_from_json(entries)]
+        except _DAMAGED:
+            sessions = None
+    if sessions is None:
+        raise SessionStoreError(damaged)
+    return sessions
+
+
+# -- the keyring ---------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+#: The keyring entry (under the store's service name) that lists the sessions
+#: kept, in the order saved. Holds no secret: pools, clients and usernames.
+_INDEX_ENTRY = "sessions"
+
+_KEYRING_HELP = (
+    "unlock the keyring, or choose a backend that works here "
+    "(`keyring --list-backends`; https://pypi.org/project/keyring/#configuring), "
+    "or keep sessions in a FileSessionStore"
+)
+
+
+def _import_keyring() -> None:
+    try:
+        import keyring  # noqa: F401  (only to say what is missing)
+    except ImportError as exc:
+        raise ImportError(
+            "KeyringSessionStore needs keyring, which is not installed: "
+            'pip install "sigv4client[keyring]"'
+        ) from exc
+
+
+def _entry_name(key: tuple[str, str, str]) -> str:
+    """``pool/client/user``, each part with ``%``, ``/`` and ``#`` escaped: one name per key.
+
+    (``#`` is the separator of an entry's parts: ``<name>#1``, ``<name>#2``...)
+    """
+    escaped = (p.replace("%", "%25").replace("/", "%2F").replace("#", "%23") for p in key)
+    return "/".join(escaped)
+
+
+#: Windows Credential Manager keeps at most 2,560 bytes per entry
+#: (CRED_MAX_CREDENTIAL_BLOB_SIZE), written as UTF-16: 1,280 ASCII characters,
+#: fewer than a Cognito session's three tokens. keyring's backend for it
+#: (WinVaultKeyring, alone or inside keyring's chainer) passes the value
+#: through, and CredWrite refuses it. Values are split below this size there.
+_PART_SIZES = {"WinVaultKeyring": 1024}
+#: More parts than a session (or a list of sessions) ever needs.
+_MAX_PARTS = 64
+
+
+def _part_size(backend: KeyringBackend) -> int | None:
+    """The largest value ``backend`` keeps in one entry, if it has a known limit."""
+    backends = [backend, *getattr(backend, "backends", ())]  # keyring's ChainerBackend
+    sizes = [_PART_SIZES[type(b).__name__] for b in backends if type(b).__name__ in _PART_SIZES]
+    return min(sizes) if sizes else None
+
+
+def _split_head(raw: str) -> tuple[int, str] | None:
+    """The number of parts and their SHA-256 if ``raw`` is a split value's head entry."""
+    if not raw.startswith('{"parts"'):
+        return None
+    try:
+        head = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.keys() != {"parts", "sha256", "format"}:
+        return None
+    parts, digest = head["parts"], head["sha256"]
+    if head["format"] != _FORMAT or not isinstance(digest, str):
+        return None
+    # Bounded: a damaged head must not send the store reading millions of entries.
+    if not isinstance(parts, int) or not 1 < parts <= _MAX_PARTS:
+        return None
+    return parts, digest
+
+
+class KeyringSessionStore:
+    """Sessions in the system's keyring, through the ``keyring`` package (the ``keyring`` extra).
+
+    Each session is one keyring entry under ``service`` (default
+    ``"sigv4client"``), named ``<user pool>/<app client>/<username>`` (``%``,
+    ``/`` and ``#`` in a part written ``%25``, ``%2F``, ``%23``), holding the
+    same JSON as a session in a :class:`FileSessionStore`. One more entry,
+    ``sessions``, lists which sessions are kept and in which order, so that
+    :meth:`load` can find the one saved last; it holds no secret.
+
+    Windows Credential Manager keeps at most 2,560 bytes per entry, less than
+    a session: there a value is written in parts (``<name>#1``, ``<name>#2``...),
+    and the entry ``<name>`` holds their number and SHA-256, checked when they
+    are read back together.
+
+    ``keyring=`` takes a :class:`keyring.backend.KeyringBackend` to use
+    instead of the system's default (``keyring.get_keyring()``, resolved on
+    first use). A backend that fails (a locked keyring, no backend available)
+    raises :class:`~sigv4client.exceptions.SessionStoreError`, as does a
+    damaged entry; their messages say what to do and quote no secret. Without
+    the ``keyring`` package installed, building the store raises
+    :class:`ImportError` naming the extra.
+    """
+
+    def __init__(
+        self, service: str = "sigv4client", *, keyring: KeyringBackend | None = None
+    ) -> None:
+        _import_keyring()
+        from keyring.backend import KeyringBackend
+
+        if not isinstance(service, str) or not service:
+            raise InvalidConfigError(
+                f"service must be a non-empty name for the keyring entries, not {service!r}"
+            )
+        if keyring is not None and not isinstance(keyring, KeyringBackend):
+            raise InvalidConfigError(
+                "keyring must be a keyring.backend.KeyringBackend (such as "
+                f"keyring.get_keyring()), not {type(keyring).__name__}"
+            )
+        self.service = service
+        self._backend = keyring
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        backend = "default" if self._backend is None else type(self._backend).__name__
+        return f"KeyringSessionStore(service={self.service!r}, keyring={backend})"
+
+    # -- the backend calls: each failure becomes a SessionStoreError ---------------
+
+    def _call(self, what: str, call: Callable[[KeyringBackend], _T], secrets: Iterable[str]) -> _T:
+        import keyring
+        from keyring.errors import KeyringError
+
+        backend_name = "the default backend"
+        try:
+            backend = self._backend if self._backend is not None else keyring.get_keyring()
+            backend_name = type(backend).__name__
+            return call(backend)
+        except KeyringError as exc:
+            # The backend's words, with whatever secret was being written cut out.
+            detail = f"{type(exc).__name__}: {redact(str(exc), secrets)}"
+        # Raised outside the handler: the backend's own error is neither the
+        # cause nor the context, so nothing it quoted is kept.
+        raise SessionStoreError(
+            f"the keyring ({backend_name}, service {self.service!r}) could not {what} ({detail}); "
+            + _KEYRING_HELP
+        )
+
+    def _get(self, entry: str) -> str | None:
+        return self._call(
+            f"read the entry {entry!r}", lambda b: b.get_password(self.service, entry), ()
+        )
+
+    def _set(self, entry: str, value: str, secrets: Iterable[str]) -> None:
+        self._call(
+            f"write the entry {entry!r}",
+            lambda b: b.set_password(self.service, entry, value),
+            (value, *secrets),
+        )
+
+    def _remove(self, entry: str) -> None:
+        if self._get(entry) is not None:  # deleting what is not there is an error in keyring
+            self._call(
+                f"delete the entry {entry!r}",
+                lambda b: b.delete_password(self.service, entry),
+                (),
+            )
+
+    # -- a value, in one entry or in parts --------------------------------------------
+
+    def _parts_of(self, entry: str) -> int:
+        """How many parts the value now in ``entry`` was written in (0: none)."""
+        raw = self._get(entry)
+        head = _split_head(raw) if raw is not None else None
+        return head[0] if head is not None else 0
+
+    def _read_value(self, entry: str) -> str | None:
+        raw = self._get(entry)
+        head = _split_head(raw) if raw is not None else None
+        if raw is None or head is None:
+            return raw
+        count, digest = head
+        value = "".join(self._get(f"{entry}#{n}") or "" for n in range(1, count + 1))
+        # A part missing, or left by another save (one that stopped half-way).
+        if hashlib.sha256(value.encode()).hexdigest() != digest:
+            raise SessionStoreError(self._damaged(entry))
+        return value
+
+    def _write_value(self, entry: str, value: str, secrets: Iterable[str]) -> None:
+        size = self._call(f"write the entry {entry!r}", _part_size, ())
+        before = self._parts_of(entry)
+        if size is None or len(value) <= size:
+            self._set(entry, value, secrets)
+            count = 0
+        else:
+            parts = [value[i : i + size] for i in range(0, len(value), size)]
+            count = len(parts)
+            for n, part in enumerate(parts, 1):
+                self._set(f"{entry}#{n}", part, secrets)
+            digest = hashlib.sha256(value.encode()).hexdigest()
+            # The head last: until it is written, the value read back is the old one.
+            head = {"parts": count, "sha256": digest, "format": _FORMAT}
+            self._set(entry, json.dumps(head), ())
+        for n in range(count + 1, before + 1):
+            self._remove(f"{entry}#{n}")
+
+    def _remove_value(self, entry: str) -> None:
+        count = self._parts_of(entry)
+        self._remove(entry)
+        for n in range(1, count + 1):
+            self._remove(f"{entry}#{n}")
+
+    # -- the list of sessions, and one session ------------------------------------
+
+    def _damaged(self, entry: str) -> str:
+        return (
+            f"the keyring entry {entry!r} (service {self.service!r}) is damaged or of another "
+            f"format; delete it (keyring del {self.service} {entry}, and any {entry}#<n>) "
+            "and log in again"
+        )
+
+    def _index(self) -> list[tuple[str, str, str]]:
+        raw = self._read_value(_INDEX_ENTRY)
+        if raw is None:
+            return []
+        data = _decode(raw, self._damaged(_INDEX_ENTRY))
+        keys: list[tuple[str, str, str]] = []
+        if (
+            isinstance(data, dict)
+            and data.get("format") == _FORMAT
+            and isinstance(data.get("sessions"), list)
+        ):
+            for item in data["sessions"]:
+                if not (
+                    isinstance(item, list)
+                    and len(item) == 3
+                    and all(isinstance(part, str) for part in item)
+                ):
+                    break
+                keys.append((item[0], item[1], item[2]))
+            else:
+                return keys
+        raise SessionStoreError(self._damaged(_INDEX_ENTRY))
+
+    def _write_index(self, keys: list[tuple[str, str, str]]) -> None:
+        if keys:
+            value = json.dumps({"format": _FORMAT, "sessions": [list(k) for k in keys]})
+            self._write_value(_INDEX_ENTRY, value, ())
+        else:
+            self._remove_value(_INDEX_ENTRY)
+
+    def _read(self, key: tuple[str, str, str]) -> StoredSession | None:
+        entry = _entry_name(key)
+        raw = self._read_value(entry)
+        if raw is None:
+            return None
+        damaged = self._damaged(entry)
+        (session,) = _decode_sessions(raw, "session", damaged)
+        if _key(session) != key:  # an entry moved or written by hand
+            raise SessionStoreError(damaged)
+        return session
+
+    def load(
+        self,
+        user_pool_id: str | None = None,
+        client_id: str | None = None,
+        username: str | None = None,
+    ) -> StoredSession | None:
+        """The session saved last that matches every argument given, or ``None``.
+
+        With all three given, the session's own entry is read, whatever the
+        list of sessions says.
+        """
+        with self._lock:
+            if user_pool_id is not None and client_id is not None and username is not None:
+                return self._read((user_pool_id, client_id, username))
+            for key in reversed(self._index()):
+                if _matches(key, user_pool_id, client_id, username):
+                    session = self._read(key)
+                    if session is not None:  # else deleted outside this store: skip it
+                        return session
+            return None
+
+    def save(self, session: StoredSession) -> None:
+        """Keep ``session`` (it becomes the one saved last)."""
+        entry = json.dumps({"format": _FORMAT, "session": _to_json(session)})
+        secrets = _secrets_of(session)
+        with self._lock:
+            # The list first: a damaged one stops the save before anything is written.
+            keys = [k for k in self._index() if k != _key(session)]
+            self._write_value(_entry_name(_key(session)), entry, secrets)
+            self._write_index([*keys, _key(session)])
+
+    def delete(self, user_pool_id: str, client_id: str, username: str) -> None:
+        """Forget the session of this pool, client and user."""
+        key = (user_pool_id, client_id, username)
+        with self._lock:
+            keys = self._index()
+            self._remove_value(_entry_name(key))
+            if key in keys:
+                self._write_index([k for k in keys if k != key])
+
+
+def _secrets_of(session: StoredSession) -> tuple[str, ...]:
+    found: list[str | None] = []
+    if session.tokens is not None:
+        t = session.tokens
+        found += [t.id_token, t.access_token, t.refresh_token]
+    if session.device is not None:
+        found.append(session.device.device_password)
+    return tuple(s for s in found if s)
