@@ -6,9 +6,15 @@ loopback; each allow has its deny twin.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import re
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +29,7 @@ from sigv4client.local import (
     Network,
     ResourcePolicy,
 )
+from sigv4client.local._serve import main as serve_main
 from sigv4client.local.iam import ANONYMOUS, IamDirectory, evaluate
 
 ACCOUNT = "111122223333"
@@ -623,3 +630,58 @@ def test_the_body_has_no_explanation_unless_asked(gateway: LocalGateway, iam: Ia
     answer = requests.get(f"{gateway.url}/pets/1", auth=_auth(bob.credentials), timeout=10)
     assert answer.status_code == 403
     assert set(answer.json()) == {"message"}
+
+
+def test_local_serve_explains_denials_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "explain_handlers.py").write_text(
+        "HANDLERS = {'Hello': lambda event, context: {'statusCode': 200, 'body': 'hi'}}\n",
+        encoding="utf-8",
+    )
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:Hello/invocations"
+    )
+    deny = _doc(
+        {"Sid": "Closed", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*"}
+    )  # fmt: skip
+    definition = {
+        "openapi": "3.0.1",
+        "info": {"title": "closed", "version": "1"},
+        "x-amazon-apigateway-policy": deny,
+        "paths": {
+            "/hello": {
+                "get": {
+                    "responses": {"200": {"description": "ok"}},
+                    "x-amazon-apigateway-integration": {
+                        "type": "aws_proxy", "httpMethod": "POST", "uri": uri,
+                    },
+                }
+            }
+        },
+    }  # fmt: skip
+    (tmp_path / "closed.json").write_text(json.dumps(definition), encoding="utf-8")
+    bodies = []
+    for flag in ([], ["--explain-denials"]):
+        out, stop = io.StringIO(), threading.Event()
+        argv = ["serve", "--openapi", "closed.json", "--handlers", "explain_handlers", *flag]
+        server = threading.Thread(target=serve_main, args=(argv, out), kwargs={"stop": stop})
+        server.start()
+        try:
+            for _ in range(200):
+                found = re.search(r"at (http://127\.0\.0\.1:\d+/\w+)\n", out.getvalue())
+                if found and "Press Ctrl-C" in out.getvalue():
+                    break
+                time.sleep(0.02)
+            assert found, out.getvalue()
+            answer = requests.get(f"{found[1]}/hello", timeout=10)
+        finally:
+            stop.set()
+            server.join(timeout=30)
+        assert answer.status_code == 403
+        bodies.append(answer.json())
+    assert set(bodies[0]) == {"message"}
+    assert "denied explicitly by statement 1 (Sid 'Closed')" in bodies[1]["explanation"]
