@@ -865,10 +865,11 @@ class LocalGateway(BackgroundServer):
         # The resource policy is read first for an explicit deny of the anonymous
         # caller: the authorizer (a Lambda function) is then never called. An IAM
         # caller is judged after the signature, as the principal it proves.
+        anonymous: Decision | None = None  # the policy's decision for an anonymous caller
         if policy is not None and not isinstance(authorizer, IamAuthorizer):
-            first = policy.decide(arn, context=keys)
-            if first.outcome == "explicit-deny":
-                return self._denied(first, arn, None)
+            anonymous = policy.decide(arn, context=keys)
+            if anonymous.outcome == "explicit-deny":
+                return self._denied(anonymous, arn, None)
         decision = None
         if authorizer is not None:
             try:
@@ -902,8 +903,10 @@ class LocalGateway(BackgroundServer):
                 return self._denied(judged, arn, decision.caller_arn)
             verdict = "Allow"
         elif policy is not None:
-            # Cognito, Lambda, NONE: the caller is anonymous to IAM.
-            judged = policy.decide(arn, context=keys)
+            # Cognito, Lambda, NONE: the caller is anonymous to IAM, judged once above
+            # (a custom authorizer that verified a signature without an IamAuthorizer
+            # is judged here).
+            judged = anonymous or policy.decide(arn, context=keys)
             if judged.outcome == "explicit-deny":
                 return self._denied(judged, arn, None)
             if decision is None and not judged.allowed:
@@ -941,12 +944,16 @@ class LocalGateway(BackgroundServer):
         :attr:`network`; a nested block's end restores the outer one. Applies to
         every request the gateway serves meanwhile, from any thread.
 
+        >>> import requests
         >>> from sigv4client.local import LocalGateway
-        >>> gateway = LocalGateway({"AKIDLOCAL": "local-secret"})
-        >>> with gateway.simulate_network(source_ip="203.0.113.7", vpce_id="vpce-1a2b3c4d") as n:
-        ...     n.source_ip, n.vpce_id
-        ('203.0.113.7', 'vpce-1a2b3c4d')
-        >>> gateway.close()
+        >>> with LocalGateway({"AKIDLOCAL": "local-secret"}, stage="prod") as gateway:
+        ...     gateway.route("GET", "/ip", lambda r: r.request_context["identity"]["sourceIp"],
+        ...                   authorizer="NONE")
+        ...     with gateway.simulate_network(source_ip="203.0.113.7", vpce_id="vpce-1a2b3c4d"):
+        ...         inside = requests.get(f"{gateway.url}/ip").text
+        ...     outside = requests.get(f"{gateway.url}/ip").text
+        >>> inside, outside
+        ('203.0.113.7', '127.0.0.1')
         """
         given = Network(source_ip=source_ip, vpc_id=vpc_id, vpce_id=vpce_id)
         with self._lock:
