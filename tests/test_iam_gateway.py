@@ -23,6 +23,8 @@ import requests
 from sigv4client import Credentials, SigV4Auth
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import (
+    AuthorizerRequest,
+    AuthorizerResult,
     GatewayRequest,
     LambdaAuthorizer,
     LocalGateway,
@@ -685,3 +687,69 @@ def test_local_serve_explains_denials_when_asked(
         bodies.append(answer.json())
     assert set(bodies[0]) == {"message"}
     assert "denied explicitly by statement 1 (Sid 'Closed')" in bodies[1]["explanation"]
+
+
+def test_without_a_directory_only_a_deny_refuses_a_signed_caller() -> None:
+    # Today's behaviour, kept: a verified signature stands for an identity policy that
+    # allows, even for a userArn of another account; a Deny naming it refuses it.
+    partner = f"arn:aws:iam::{PARTNER}:user/job"
+    key, secret = "AKIDLEGACY", "legacy/secret"
+    auth = SigV4Auth(Credentials(access_key_id=key, secret_access_key=secret), region=REGION)
+    with LocalGateway(
+        {key: secret}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        identity_fields=lambda _key: {"userArn": partner},
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/pets/{id}", _echo)
+        allowed = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+        gw.resource_policy = _doc(
+            {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*"}
+        )  # fmt: skip
+        still = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+        gw.resource_policy = _doc(
+            {"Effect": "Deny", "Principal": {"AWS": PARTNER}, "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*"}
+        )  # fmt: skip
+        denied = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+    assert allowed.status_code == 200
+    assert still.status_code == 200
+    assert denied.status_code == 403
+    assert denied.json()["message"].startswith(f"User: {partner} is not authorized")
+
+
+def test_simulated_networks_of_two_threads_end_in_any_order(iam: IamDirectory) -> None:
+    seen: list[str] = []
+
+    class Recording:
+        def authorize(self, request: AuthorizerRequest) -> AuthorizerResult:
+            seen.append(request.source_ip)
+            return AuthorizerResult(effect="Allow", context=None)
+
+    with LocalGateway(iam=iam, stage="prod") as gw:
+        gw.route("GET", "/x", _echo, authorizer=Recording())
+
+        def call() -> None:
+            assert requests.get(f"{gw.url}/x", timeout=10).ok
+
+        a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+        def thread_a() -> None:
+            with gw.simulate_network(source_ip="192.0.2.1"):
+                a_in.set()
+                b_in.wait(10)
+            a_out.set()
+
+        def thread_b() -> None:
+            a_in.wait(10)
+            with gw.simulate_network(source_ip="192.0.2.2"):
+                b_in.set()
+                a_out.wait(10)
+                call()  # a's block ended first: b's still applies
+
+        threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        call()  # both ended: the peer's address again
+    assert seen == ["192.0.2.2", "127.0.0.1"]

@@ -103,7 +103,6 @@ from .authorizers._jwt_authorizer import JwtAuthorizer
 from .authorizers._lambda import LambdaAuthorizer
 from .authorizers._policy import (
     INVOKE,
-    SIGNATURE_STANDS_FOR,
     ResourcePolicy,
     method_arn,
     policy_denial,
@@ -1016,39 +1015,45 @@ class LocalGateway(BackgroundServer):
                 resource_policy=None if policy is None else policy.policy_input(),
                 context={**keys, **principal.request_context()},
             )
-        # No IamDirectory: a verified signature stands for an identity policy that allows.
+        # No IamDirectory: a verified signature stands for an identity policy that allows,
+        # so only a Deny of the resource policy refuses (same account or not, as before).
         caller = decision.caller_arn
+        denied = None
         if caller is not None:
             try:
-                return evaluate(
+                denied = evaluate(
                     action=INVOKE,
                     resource=arn,
                     principal_arn=caller,
-                    identity_policies=[SIGNATURE_STANDS_FOR],
                     resource_policy=None if policy is None else policy.policy_input(),
                     context=keys,
                 )
             except PolicyError:
                 # identity_fields gave a userArn IAM cannot read: judged as unknown below.
                 logger.warning("gateway: the userArn %r is no principal ARN", caller)
-        # The caller's ARN is unknown: every Deny of the resource policy applies to it
-        # (it may be any principal named), and nothing else refuses it.
-        unknown = evaluate(
-            action=INVOKE,
-            resource=arn,
-            principal_arn=ANONYMOUS,
-            resource_policy=None if policy is None else policy.policy_input(unknown_caller=True),
-            context=keys,
-        )
-        if unknown.outcome == "explicit-deny":
-            return unknown
+                caller = None
+        if caller is None:
+            # The caller's ARN is unknown: every Deny applies to it (it may be any
+            # principal a Deny names).
+            denied = evaluate(
+                action=INVOKE,
+                resource=arn,
+                principal_arn=ANONYMOUS,
+                resource_policy=None
+                if policy is None
+                else policy.policy_input(unknown_caller=True),
+                context=keys,
+            )
+        if denied is not None and denied.outcome == "explicit-deny":
+            return denied
+        who = caller or "a principal the gateway does not know (no userArn)"
         return Decision(
             allowed=True,
             outcome="allow",
             explanation=(
-                f"allow: a verified signature by an IAM principal the gateway does not know "
-                f"(no IamDirectory, no userArn) stands for an identity policy that allows; "
-                f"no Deny of the resource policy applies to {arn}"
+                f"allow: without an IamDirectory, the verified signature of {who} stands for "
+                f"an identity policy that allows; no Deny of the resource policy applies "
+                f"to {arn}"
             ),
         )
 
