@@ -753,3 +753,46 @@ def test_simulated_networks_of_two_threads_end_in_any_order(iam: IamDirectory) -
             t.join(30)
         call()  # both ended: the peer's address again
     assert seen == ["192.0.2.2", "127.0.0.1"]
+
+
+def test_an_api_definition_served_with_a_directory(iam: IamDirectory) -> None:
+    uri = (
+        "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:Pets/invocations"
+    )
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    operation = {
+        "security": [{"sigv4": []}],
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": integration,
+    }
+    definition = {
+        "openapi": "3.0.1",
+        "info": {"title": "pets", "version": "1"},
+        "servers": [{"url": "https://a1b2c3.execute-api.eu-west-1.amazonaws.com/prod"}],
+        "components": {
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            }
+        },
+        "paths": {"/pets/{id}": {"get": operation, "delete": operation}},
+    }
+
+    def pets(event: dict[str, object], context: object) -> dict[str, object]:
+        return {"statusCode": 200, "body": "ok"}
+
+    role = iam.add_role("reader", policies=[GET_ONLY, NO_DELETE])
+    session = iam.assume_role(role.arn, "ana")
+    with LocalGateway.from_openapi(
+        definition, handlers={"Pets": pets}, account_id=ACCOUNT, iam=iam, clock=lambda: NOW
+    ) as gw:
+        got = requests.get(f"{gw.url}/pets/1", auth=_auth(session), timeout=10)
+        deleted = requests.delete(f"{gw.url}/pets/1", auth=_auth(session), timeout=10)
+    assert got.status_code == 200
+    assert deleted.status_code == 403
+    assert deleted.json()["message"].endswith("/prod/DELETE/pets/1 with an explicit deny")
