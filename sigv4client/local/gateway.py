@@ -371,7 +371,8 @@ class LocalGateway(BackgroundServer):
         :class:`~sigv4client.apidef.ApiDefinition`. Each operation becomes a
         route (REST: its resource path; HTTP: its route key) behind its
         authorizer: ``awsSigv4`` -> IAM (signatures checked against
-        ``credentials`` or ``resolve_secret``), ``cognito_user_pools`` ->
+        ``credentials`` or ``resolve_secret``, or decided by an ``iam=``
+        :class:`~sigv4client.local.iam.IamDirectory`), ``cognito_user_pools`` ->
         :class:`~sigv4client.local.authorizers.CognitoAuthorizer`, ``jwt`` ->
         :class:`~sigv4client.local.authorizers.JwtAuthorizer`, ``token`` /
         ``request`` -> :class:`~sigv4client.local.authorizers.LambdaAuthorizer`;
