@@ -796,3 +796,34 @@ def test_an_api_definition_served_with_a_directory(iam: IamDirectory) -> None:
     assert got.status_code == 200
     assert deleted.status_code == 403
     assert deleted.json()["message"].endswith("/prod/DELETE/pets/1 with an explicit deny")
+
+
+def test_an_authorizer_of_your_own_may_name_the_iam_caller(iam: IamDirectory) -> None:
+    # AuthorizerResult.caller_arn is the principal a resource policy's Principal matches.
+    ana = f"arn:aws:iam::{ACCOUNT}:user/ana"
+
+    class Naming:
+        def authorize(self, request: AuthorizerRequest) -> AuthorizerResult:
+            who = request.header("x-who")
+            return AuthorizerResult(effect="Allow", context=None, caller_arn=who)
+
+    deny_ana = _doc(
+        {"Effect": "Deny", "Principal": {"AWS": ana}, "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*"}
+    )  # fmt: skip
+    with LocalGateway(
+        iam=iam, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        resource_policy=deny_ana,
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/x", _echo, authorizer=Naming())
+        named = requests.get(f"{gw.url}/x", headers={"x-who": ana}, timeout=10)
+        other = requests.get(
+            f"{gw.url}/x", headers={"x-who": ana.replace("ana", "bob")}, timeout=10
+        )
+        unreadable = requests.get(f"{gw.url}/x", headers={"x-who": "ana"}, timeout=10)
+        anonymous = requests.get(f"{gw.url}/x", timeout=10)
+    assert named.status_code == 403
+    assert named.json()["message"].startswith(f"User: {ana} is not")
+    assert other.status_code == 200
+    assert unreadable.status_code == 403  # no principal IAM can read: every Deny applies
+    assert anonymous.status_code == 200  # a Deny naming ana does not name anonymous

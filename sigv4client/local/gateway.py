@@ -903,12 +903,14 @@ class LocalGateway(BackgroundServer):
                 return self._denied(judged, arn, decision.caller_arn)
             verdict = "Allow"
         elif policy is not None:
-            # Cognito, Lambda, NONE: the caller is anonymous to IAM, judged once above
-            # (a custom authorizer that verified a signature without an IamAuthorizer
-            # is judged here).
-            judged = anonymous or policy.decide(arn, context=keys)
+            # Cognito, Lambda, NONE: the caller is anonymous to IAM, judged once above;
+            # an authorizer of your own may name an IAM principal (caller_arn).
+            if decision is not None and decision.caller_arn is not None:
+                judged = self._named_caller(policy, arn, decision.caller_arn, keys)
+            else:
+                judged = anonymous or policy.decide(arn, context=keys)
             if judged.outcome == "explicit-deny":
-                return self._denied(judged, arn, None)
+                return self._denied(judged, arn, None if decision is None else decision.caller_arn)
             if decision is None and not judged.allowed:
                 # NONE: only the resource policy can allow.
                 return self._denied(judged, arn, None)
@@ -1020,6 +1022,9 @@ class LocalGateway(BackgroundServer):
         # so only a Deny of the resource policy refuses (same account or not, as before).
         caller = decision.caller_arn
         denied = None
+        if caller is not None and not caller.startswith("arn:"):
+            logger.warning("gateway: the userArn %r is no principal ARN", caller)
+            caller = None
         if caller is not None:
             try:
                 denied = evaluate(
@@ -1057,6 +1062,20 @@ class LocalGateway(BackgroundServer):
                 f"to {arn}"
             ),
         )
+
+    @staticmethod
+    def _named_caller(
+        policy: ResourcePolicy, arn: str, caller: str, keys: Mapping[str, ContextValue]
+    ) -> Decision:
+        """The resource policy's decision for the IAM principal an authorizer named."""
+        if caller.startswith("arn:"):
+            try:
+                return policy.decide(arn, principal_arn=caller, context=keys)
+            except PolicyError:
+                pass
+        # Not a principal IAM can read: it may be any, so every Deny applies to it.
+        logger.warning("gateway: the caller ARN %r is no principal ARN", caller)
+        return policy.decide(arn, context=keys, unknown_caller=True)
 
     def _denied(self, decision: Decision, arn: str, principal: str | None) -> GatewayResponse:
         """API Gateway's 403 for an IAM or resource-policy denial; the explanation logged."""
