@@ -34,7 +34,6 @@ from ._base import AuthorizerError, Effect
 
 __all__ = [
     "INVOKE",
-    "SIGNATURE_STANDS_FOR",
     "ResourcePolicy",
     "lambda_effect",
     "lambda_policy",
@@ -45,15 +44,15 @@ __all__ = [
 _SHORT_FORM = "execute-api:"
 #: The action API Gateway authorizes a call of a REST or HTTP API with.
 INVOKE = "execute-api:Invoke"
-#: What a verified signature stands for when the gateway knows no IAM identity
-#: (no ``iam=`` directory): an identity policy that allows the call.
-SIGNATURE_STANDS_FOR: tuple[str, Mapping[str, object]] = (
-    "verified signature",
+# An identity policy that allows the call: asked with it, IAM says whether the
+# resource policy's side lets a principal of another account in.
+_IDENTITY_ALLOWS: tuple[str, Mapping[str, object]] = (
+    "an identity policy that allows",
     MappingProxyType(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Sid": "VerifiedSignature", "Effect": "Allow", "Action": INVOKE, "Resource": "*"}
+                {"Sid": "IdentityAllows", "Effect": "Allow", "Action": INVOKE, "Resource": "*"}
             ],
         }
     ),
@@ -266,18 +265,16 @@ class ResourcePolicy:
             if value is not None:
                 context[key] = value
         who = principal or ANONYMOUS
-        decision = self.decide(arn, principal_arn=who, context=context)
-        if decision.outcome == "explicit-deny":
-            return "Deny"
-        if decision.allowed:
-            return "Allow"
+        effect = _effect(self.decide(arn, principal_arn=who, context=context))
+        if effect != "Neither":
+            return effect
         fields = who.split(":", 5)
         across = len(fields) == 6 and fields[4] != arn.split(":", 5)[4]
         # Across accounts the resource side is one of two: ask with an identity side.
         if (
             across
             and self.decide(
-                arn, principal_arn=who, identity_policies=[SIGNATURE_STANDS_FOR], context=context
+                arn, principal_arn=who, identity_policies=[_IDENTITY_ALLOWS], context=context
             ).allowed
         ):
             return "Allow"
@@ -333,6 +330,10 @@ def lambda_effect(policy: Mapping[str, object], arn: str) -> Effect:
     decision = evaluate(
         action=INVOKE, resource=arn, principal_arn=ANONYMOUS, resource_policy=(_LAMBDA_NAME, policy)
     )
+    return _effect(decision)
+
+
+def _effect(decision: Decision) -> Effect:
     if decision.outcome == "explicit-deny":
         return "Deny"
     return "Allow" if decision.allowed else "Neither"
