@@ -107,6 +107,7 @@ from sigv4client.local import (
     LocalGateway,
     LocalUserPool,
     MotoIdentityResolver,
+    Network,
     ResourcePolicy,
     Unauthorized,
     VerifyingServer,
@@ -793,6 +794,9 @@ def _local_values(s: Secrets, probe: Probe) -> None:
             assert minted.secret_access_key not in shown
             assert minted.session_token is None or minted.session_token not in shown
     probe.obj("MotoIdentityResolver", MotoIdentityResolver("http://127.0.0.1:1", "us-east-1:uuid"))
+    probe.obj(
+        "Network", Network(source_ip="203.0.113.7", vpc_id="vpc-1a2b3c4d", vpce_id="vpce-1a2b3c4d")
+    )
     probe.obj(
         "LocalUserPool",
         LocalUserPool(

@@ -5,7 +5,10 @@
   with stages and stage variables, routes served by Python handlers, Lambda
   proxy integrations (:class:`LambdaIntegration`) or backends, each behind an
   authorizer (:class:`IamAuthorizer`, :class:`CognitoAuthorizer`,
-  :class:`JwtAuthorizer`, :class:`LambdaAuthorizer`) and a resource policy.
+  :class:`JwtAuthorizer`, :class:`LambdaAuthorizer`) and a resource policy,
+  judged by IAM's evaluator (:mod:`sigv4client.local.iam`) for the callers of
+  an :class:`~sigv4client.local.iam.IamDirectory` and from a simulated
+  :class:`Network`.
 
 Names are imported on first use (PEP 562): importing this package loads no
 HTTP server, JWT library or boto3.
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from ._definition import HandlerRef, LocalUserPool
     from ._lambda_proxy import LambdaContext, LambdaFunction, LambdaIntegration, PayloadVersion
     from ._moto_identity import MotoIdentityResolver
+    from ._network import Network
     from ._request import GatewayRequest, Handler
     from ._responses import GatewayResponse
     from .authorizers import (
@@ -61,6 +65,7 @@ __all__ = [
     "LocalGateway",
     "LocalUserPool",
     "MotoIdentityResolver",
+    "Network",
     "PayloadVersion",
     "ResolveSecret",
     "ResourcePolicy",
@@ -76,6 +81,7 @@ _WHERE = {
     "LambdaIntegration": "._lambda_proxy",
     "PayloadVersion": "._lambda_proxy",
     "MotoIdentityResolver": "._moto_identity",
+    "Network": "._network",
     "GatewayRequest": "._request",
     "Handler": "._request",
     "GatewayResponse": "._responses",

@@ -513,11 +513,11 @@ def build_gateway(
     variables = {**api.stage_variables, **(stage_variables or {})}
     stages = {stage: variables}
     needs_iam = any(op.auth.kind == "aws_iam" for op in api.operations)
-    if options.get("credentials") is None and options.get("resolve_secret") is None:
+    if all(options.get(k) is None for k in ("credentials", "resolve_secret", "iam")):
         if needs_iam:
             raise InvalidConfigError(
                 f"{api.source} has IAM (awsSigv4) routes: pass credentials={{access_key_id: "
-                "secret}} or resolve_secret= to say which signatures to accept"
+                "secret}}, resolve_secret= or iam= to say which signatures to accept"
             )
         options["credentials"] = {}
     if api.api_key_source == "AUTHORIZER" and any(

@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="a local app client whose tokens are accepted (repeatable)",
     )
+    parser.add_argument(
+        "--explain-denials",
+        action="store_true",
+        help="add IAM's explanation to the body of every 403 of the resource policy",
+    )
     return parser
 
 
@@ -99,6 +104,7 @@ def main(argv: Sequence[str], out: IO[str], *, stop: threading.Event | None = No
         "credentials": {access_key: secret_key},
         "port": args.port,
         "user_pools": _user_pools(args),
+        "explain_denials": args.explain_denials,
     }
     handlers = _handlers(args.handlers)
     if args.openapi is not None:

@@ -47,9 +47,10 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -63,6 +64,14 @@ from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
 from ._lambda_proxy import LambdaIntegration
 from ._moto_identity import MotoIdentityResolver
+from ._network import (
+    NETWORK_HEADERS,
+    BadNetworkHeader,
+    Network,
+    layered,
+    network_from_headers,
+    source_keys,
+)
 from ._proxy import forward
 from ._request import GatewayRequest, Handler
 from ._responses import (
@@ -93,11 +102,14 @@ from .authorizers._iam import IamAuthorizer, IdentityFields, secret_table
 from .authorizers._jwt_authorizer import JwtAuthorizer
 from .authorizers._lambda import LambdaAuthorizer
 from .authorizers._policy import (
-    SOME_IAM_PRINCIPAL,
+    INVOKE,
     ResourcePolicy,
     method_arn,
     policy_denial,
 )
+from .iam._directory import IamDirectory
+from .iam._evaluate import ANONYMOUS, ContextValue, Decision, evaluate
+from .iam._match import PolicyError
 
 __all__ = [
     "ROUTES_HEADER",
@@ -219,6 +231,31 @@ class LocalGateway(BackgroundServer):
     is answered 503 and closed. An unknown route is also listed (the routes there
     are) in the ``x-local-gateway-routes`` header and a warning log.
 
+    ``iam``: an :class:`~sigv4client.local.iam.IamDirectory`, the gateway's
+    only key source (not with ``credentials``, ``resolve_secret`` or
+    ``identity_fields``). An ``AWS_IAM`` call is then decided as IAM does, by
+    :func:`sigv4client.local.iam.evaluate` on ``execute-api:Invoke`` and the
+    method ARN: the caller's identity policies and the resource policy (same
+    account: either allows and neither denies; another account: both allow),
+    with the context keys ``aws:SourceIp``/``aws:SourceVpc``/``aws:SourceVpce``
+    (the network), ``aws:CurrentTime``/``aws:EpochTime`` (``clock``),
+    ``aws:SecureTransport`` ``"true"`` (API Gateway's endpoints are HTTPS
+    only) and the principal's own (``aws:userid``, ``aws:PrincipalTag/...``,
+    an identity-pool session's ``cognito-identity.amazonaws.com:*``). Without
+    it, a verified signature stands for an identity policy that allows: only
+    a resource policy's Deny (naming any principal, when the caller's ARN is
+    unknown) refuses it. ``execute-api:ManageConnections`` (WebSocket APIs) can
+    be evaluated with ``evaluate()``; the gateway serves ``Invoke``.
+
+    ``network``: the :class:`~sigv4client.local.Network` calls come from
+    (default: the TCP peer's address, no VPC); :meth:`simulate_network`
+    changes it for a block. Only with ``trust_network_headers=True`` may a
+    request choose its own, in ``X-Local-Source-Ip``, ``X-Local-Source-Vpc``
+    and ``X-Local-Source-Vpce`` (a bad value is a 400); otherwise those
+    headers are ignored (logged at debug). ``explain_denials``: every 403 of
+    IAM or the resource policy carries the decision's ``"explanation"`` in its
+    JSON body (it is always logged at warning level).
+
     ``api_keys``: the API keys a REST API accepts on the routes registered with
     ``api_key_required=True`` (in the ``x-api-key`` header, compared in
     constant time); without a known key such a route answers 403
@@ -249,27 +286,46 @@ class LocalGateway(BackgroundServer):
         resource_policy: Mapping[str, object] | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         api_keys: Collection[str] = (),
+        iam: IamDirectory | None = None,
+        network: Network | None = None,
+        trust_network_headers: bool = False,
+        explain_denials: bool = False,
     ) -> None:
-        resolver: SecretResolver
-        if resolve_secret is not None:
+        resolver: SecretResolver | None = None
+        if iam is not None:
+            if credentials is not None or resolve_secret is not None or identity_fields is not None:
+                raise InvalidConfigError(
+                    "pass iam (an IamDirectory) alone: it is the gateway's only key source, so "
+                    "credentials, resolve_secret and identity_fields cannot be given with it"
+                )
+        elif resolve_secret is not None:
             if credentials is not None:
                 raise InvalidConfigError("pass credentials (a mapping) or resolve_secret, not both")
             resolver = resolve_secret
         elif credentials is None:
-            raise InvalidConfigError("pass credentials (a mapping) or resolve_secret")
+            raise InvalidConfigError("pass credentials (a mapping), resolve_secret or iam")
         else:
             resolver = secret_table(credentials)
         if api_type not in ("REST", "HTTP"):
             raise InvalidConfigError(f"api_type is 'REST' or 'HTTP', got {api_type!r}")
+        if network is not None and not isinstance(network, Network):
+            raise InvalidConfigError(f"network is a Network(source_ip=..., ...), got {network!r}")
         self.api_type: ApiType = api_type
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
         self.iam_authorizer = IamAuthorizer(
             resolver,
+            iam=iam,
             region=region,
             service=service,
             max_skew=max_skew,
-            clock=clock,
+            clock=self._clock,
             identity_fields=identity_fields,
         )
+        self.iam = iam
+        self.network = network or Network()
+        self.trust_network_headers = bool(trust_network_headers)
+        self.explain_denials = bool(explain_denials)
+        self._simulated: list[Network] = []
         self._max_body = max_body
         self.account_id = account_id
         self.api_id = api_id
@@ -315,7 +371,8 @@ class LocalGateway(BackgroundServer):
         :class:`~sigv4client.apidef.ApiDefinition`. Each operation becomes a
         route (REST: its resource path; HTTP: its route key) behind its
         authorizer: ``awsSigv4`` -> IAM (signatures checked against
-        ``credentials`` or ``resolve_secret``), ``cognito_user_pools`` ->
+        ``credentials`` or ``resolve_secret``, or decided by an ``iam=``
+        :class:`~sigv4client.local.iam.IamDirectory`), ``cognito_user_pools`` ->
         :class:`~sigv4client.local.authorizers.CognitoAuthorizer`, ``jwt`` ->
         :class:`~sigv4client.local.authorizers.JwtAuthorizer`, ``token`` /
         ``request`` -> :class:`~sigv4client.local.authorizers.LambdaAuthorizer`;
@@ -776,7 +833,12 @@ class LocalGateway(BackgroundServer):
             body=body,
         )
         arn = self.method_arn(method, path, stage=stage)
-        source_ip = h.client_address[0]
+        try:
+            network = self._network_of(h)
+        except BadNetworkHeader as bad:
+            logger.warning("gateway: refused %s %s: %s", method, raw_path, bad)
+            return GatewayResponse.json({"message": str(bad)}, status=400)
+        source_ip = network.source_ip or h.client_address[0]
         variables = self._stages[stage]
         call = GatewayRequest(
             method=method,
@@ -796,18 +858,18 @@ class LocalGateway(BackgroundServer):
             request_context=MappingProxyType({}),
         )
         now = time.time()
-        context = self._context(h, call, host, request_id, None, now)
+        context = self._context(h, call, host, request_id, None, now, network)
+        keys = self._condition_keys(network)
         policy = self._policy
         authorizer = route.authorizer
         # The resource policy is read first for an explicit deny of the anonymous
         # caller: the authorizer (a Lambda function) is then never called. An IAM
         # caller is judged after the signature, as the principal it proves.
-        if (
-            policy is not None
-            and not isinstance(authorizer, IamAuthorizer)
-            and policy.evaluate(arn, source_ip=source_ip) == "Deny"
-        ):
-            return refusal(policy_denial(arn, None, explicit=True))
+        anonymous: Decision | None = None  # the policy's decision for an anonymous caller
+        if policy is not None and not isinstance(authorizer, IamAuthorizer):
+            anonymous = policy.decide(arn, context=keys)
+            if anonymous.outcome == "explicit-deny":
+                return self._denied(anonymous, arn, None)
         decision = None
         if authorizer is not None:
             try:
@@ -833,19 +895,26 @@ class LocalGateway(BackgroundServer):
                 )
             except AuthorizerError as err:
                 return refusal(err, self.api_type)
-        caller = None if decision is None else decision.caller_arn
-        if policy is not None:
-            judged = caller
-            if caller is None and decision is not None and decision.iam_identity is not None:
-                judged = SOME_IAM_PRINCIPAL  # signed, but by an IAM principal not known here
-            verdict = policy.evaluate(arn, source_ip=source_ip, principal=judged)
-            if verdict == "Deny":
-                return refusal(policy_denial(arn, caller, explicit=True))
-            if decision is None and verdict != "Allow":
+        verdict = "Neither"
+        if decision is not None and decision.iam_identity is not None:
+            # AWS_IAM: IAM decides, the identity policies and the resource policy together.
+            judged = self._iam_decision(decision, arn, keys, policy)
+            if not judged.allowed:
+                return self._denied(judged, arn, decision.caller_arn)
+            verdict = "Allow"
+        elif policy is not None:
+            # Cognito, Lambda, NONE: the caller is anonymous to IAM, judged once above;
+            # an authorizer of your own may name an IAM principal (caller_arn).
+            if decision is not None and decision.caller_arn is not None:
+                judged = self._named_caller(policy, arn, decision.caller_arn, keys)
+            else:
+                judged = anonymous or policy.decide(arn, context=keys)
+            if judged.outcome == "explicit-deny":
+                return self._denied(judged, arn, None if decision is None else decision.caller_arn)
+            if decision is None and not judged.allowed:
                 # NONE: only the resource policy can allow.
-                return refusal(policy_denial(arn, None, explicit=False))
-        else:
-            verdict = "Neither"
+                return self._denied(judged, arn, None)
+            verdict = "Allow" if judged.allowed else "Neither"
         # Allowed when the authorizer or the resource policy allows and neither denies
         # explicitly (the developer guide's outcome tables); a signature, a valid token
         # or an HTTP API's Lambda verdict is the authorizer's Allow.
@@ -857,8 +926,166 @@ class LocalGateway(BackgroundServer):
             replace(
                 call,
                 iam_identity=None if decision is None else decision.iam_identity,
-                request_context=self._context(h, call, host, request_id, decision, now),
+                request_context=self._context(h, call, host, request_id, decision, now, network),
             )
+        )
+
+    # --- IAM ----------------------------------------------------------------------------
+
+    @contextmanager
+    def simulate_network(
+        self,
+        *,
+        source_ip: str | None = None,
+        vpc_id: str | None = None,
+        vpce_id: str | None = None,
+    ) -> Iterator[Network]:
+        """Serve the calls made while the block runs as coming from this network.
+
+        Fields left out keep the enclosing block's, else the gateway's
+        :attr:`network`; a nested block's end restores the outer one. Applies to
+        every request the gateway serves meanwhile, from any thread.
+
+        >>> import requests
+        >>> from sigv4client.local import LocalGateway
+        >>> with LocalGateway({"AKIDLOCAL": "local-secret"}, stage="prod") as gateway:
+        ...     gateway.route("GET", "/ip", lambda r: r.request_context["identity"]["sourceIp"],
+        ...                   authorizer="NONE")
+        ...     with gateway.simulate_network(source_ip="203.0.113.7", vpce_id="vpce-1a2b3c4d"):
+        ...         inside = requests.get(f"{gateway.url}/ip").text
+        ...     outside = requests.get(f"{gateway.url}/ip").text
+        >>> inside, outside
+        ('203.0.113.7', '127.0.0.1')
+        """
+        given = Network(source_ip=source_ip, vpc_id=vpc_id, vpce_id=vpce_id)
+        with self._lock:
+            chosen = layered(given, self._simulated[-1] if self._simulated else self.network)
+            self._simulated.append(chosen)
+        try:
+            yield chosen
+        finally:
+            with self._lock:
+                # Removed by identity: blocks on other threads may end in any order.
+                for i in range(len(self._simulated) - 1, -1, -1):
+                    if self._simulated[i] is chosen:
+                        del self._simulated[i]
+                        break
+
+    def _network_of(self, h: _Handler) -> Network:
+        """The network of one request: the simulated one, then trusted headers, else the peer's."""
+        with self._lock:
+            network = self._simulated[-1] if self._simulated else self.network
+        present = [n for _, n in NETWORK_HEADERS if h.headers.get(n) is not None]
+        if present:
+            if self.trust_network_headers:
+                network = network_from_headers(list(h.headers.items()), network)
+            else:
+                logger.debug(
+                    "gateway: ignored %s: start the gateway with trust_network_headers=True "
+                    "to let a request choose its network",
+                    ", ".join(present),
+                )
+        if network.source_ip is None:
+            network = replace(network, source_ip=h.client_address[0])
+        return network
+
+    def _condition_keys(self, network: Network) -> dict[str, ContextValue]:
+        """The request context keys the gateway sets: the network, the time, HTTPS."""
+        when = self._clock().astimezone(timezone.utc)
+        return {
+            **source_keys(network),
+            "aws:CurrentTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:EpochTime": str(int(when.timestamp())),
+            # API Gateway's endpoints are HTTPS only: every call it judges came over TLS.
+            "aws:SecureTransport": "true",
+        }
+
+    def _iam_decision(
+        self,
+        decision: AuthorizerResult,
+        arn: str,
+        keys: Mapping[str, ContextValue],
+        policy: ResourcePolicy | None,
+    ) -> Decision:
+        """IAM's decision for a verified SigV4 caller."""
+        principal = decision.iam_principal
+        if principal is not None:
+            return evaluate(
+                action=INVOKE,
+                resource=arn,
+                principal_arn=principal.arn,
+                identity_policies=principal.policies,
+                resource_policy=None if policy is None else policy.policy_input(),
+                context={**keys, **principal.request_context()},
+            )
+        # No IamDirectory: a verified signature stands for an identity policy that allows,
+        # so only a Deny of the resource policy refuses (same account or not, as before).
+        caller = decision.caller_arn
+        denied = None
+        if caller is not None and not caller.startswith("arn:"):
+            logger.warning("gateway: the userArn %r is no principal ARN", caller)
+            caller = None
+        if caller is not None:
+            try:
+                denied = evaluate(
+                    action=INVOKE,
+                    resource=arn,
+                    principal_arn=caller,
+                    resource_policy=None if policy is None else policy.policy_input(),
+                    context=keys,
+                )
+            except PolicyError:
+                # identity_fields gave a userArn IAM cannot read: judged as unknown below.
+                logger.warning("gateway: the userArn %r is no principal ARN", caller)
+                caller = None
+        if caller is None:
+            # The caller's ARN is unknown: every Deny applies to it (it may be any
+            # principal a Deny names).
+            denied = evaluate(
+                action=INVOKE,
+                resource=arn,
+                principal_arn=ANONYMOUS,
+                resource_policy=None
+                if policy is None
+                else policy.policy_input(unknown_caller=True),
+                context=keys,
+            )
+        if denied is not None and denied.outcome == "explicit-deny":
+            return denied
+        who = caller or "a principal the gateway does not know (no userArn)"
+        return Decision(
+            allowed=True,
+            outcome="allow",
+            explanation=(
+                f"allow: without an IamDirectory, the verified signature of {who} stands for "
+                f"an identity policy that allows; no Deny of the resource policy applies "
+                f"to {arn}"
+            ),
+        )
+
+    @staticmethod
+    def _named_caller(
+        policy: ResourcePolicy, arn: str, caller: str, keys: Mapping[str, ContextValue]
+    ) -> Decision:
+        """The resource policy's decision for the IAM principal an authorizer named."""
+        if caller.startswith("arn:"):
+            try:
+                return policy.decide(arn, principal_arn=caller, context=keys)
+            except PolicyError:
+                pass
+        # Not a principal IAM can read: it may be any, so every Deny applies to it.
+        logger.warning("gateway: the caller ARN %r is no principal ARN", caller)
+        return policy.decide(arn, context=keys, unknown_caller=True)
+
+    def _denied(self, decision: Decision, arn: str, principal: str | None) -> GatewayResponse:
+        """API Gateway's 403 for an IAM or resource-policy denial; the explanation logged."""
+        err = policy_denial(arn, principal, explicit=decision.outcome == "explicit-deny")
+        logger.warning("gateway: 403 %s\n%s", err.message, decision.explanation)
+        body: dict[str, object] = {"message": err.message}
+        if self.explain_denials:
+            body["explanation"] = decision.explanation
+        return GatewayResponse.json(
+            body, status=403, headers=(("x-amzn-ErrorType", err.error_type),)
         )
 
     def _no_route(self, routes: RouteTable, method: str, path: str) -> GatewayResponse:
@@ -884,6 +1111,7 @@ class LocalGateway(BackgroundServer):
         request_id: str,
         result: AuthorizerResult | None,
         now: float,
+        network: Network,
     ) -> Mapping[str, object]:
         """``requestContext`` of payload 1.0 (REST) or 2.0 (HTTP), authorizer included."""
         when = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
@@ -907,7 +1135,7 @@ class LocalGateway(BackgroundServer):
                             "method": h.command,
                             "path": raw_path,
                             "protocol": h.request_version,
-                            "sourceIp": h.client_address[0],
+                            "sourceIp": network.source_ip,
                             "userAgent": h.headers.get("User-Agent") or "",
                         }
                     ),
@@ -927,10 +1155,12 @@ class LocalGateway(BackgroundServer):
             "cognitoIdentityId": None,
             "cognitoIdentityPoolId": None,
             "principalOrgId": None,
-            "sourceIp": h.client_address[0],
+            "sourceIp": network.source_ip,
             "user": key,
             "userAgent": h.headers.get("User-Agent"),
             "userArn": None,
+            "vpcId": network.vpc_id,
+            "vpceId": network.vpce_id,
         }
         if result is not None:
             who.update(result.identity)

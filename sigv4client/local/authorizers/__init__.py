@@ -32,8 +32,10 @@ Resource policy denies explicitly                 403     ``User: anonymous is n
 Resource policy does not allow (no authorizer)    403     the same, without the last five words
 ================================================  ======  ==========================================
 
-For IAM routes the ``User:`` is the caller's ``userArn`` when the gateway's
-``identity_fields`` give one, else ``anonymous``.
+For IAM routes the ``User:`` is the caller's ARN (from the gateway's
+``IamDirectory``, or the ``userArn`` its ``identity_fields`` give), else
+``anonymous``. Callers of Cognito, JWT and Lambda authorizers, and of routes
+with none, are anonymous to IAM: only ``Principal: "*"`` names them.
 
 How the resource policy combines with the authorizer (the developer guide's
 "How API Gateway resource policies affect authorization workflow" and its
@@ -42,10 +44,12 @@ How the resource policy combines with the authorizer (the developer guide's
 - the resource policy is read first for an *explicit deny*: if one matches, the
   caller is refused and the authorizer (the Lambda function) is never called;
 - ``NONE``: the policy must explicitly allow;
-- ``AWS_IAM`` (same account): allowed unless explicitly denied. The local
-  gateway has no IAM identity policies: a verified signature stands for "the
-  caller's IAM policy allows", so only an explicit deny refuses. (Cross-account
-  callers, who need both, are not modelled.)
+- ``AWS_IAM``: with an :class:`~sigv4client.local.iam.IamDirectory`
+  (``LocalGateway(iam=...)``), IAM's own combination
+  (:func:`sigv4client.local.iam.evaluate`): same account, the caller's
+  identity policies or the resource policy allow and neither denies; another
+  account, both allow. Without one, a verified signature stands for "the
+  caller's IAM policy allows", so only an explicit deny refuses.
 - Lambda: allowed when the authorizer's policy or the resource policy allows
   and neither denies explicitly;
 - Cognito: the token must be valid (else 401) and the resource policy must not

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from ...models import HttpRequest
     from ...verification import VerifiedIdentity
+    from ..iam import IamIdentity
 
 __all__ = [
     "ApiType",
@@ -105,6 +106,9 @@ class AuthorizerResult:
     ``caller_arn`` is the IAM principal a resource policy's ``Principal`` is
     matched against (None: anonymous); ``iam_identity`` what a SigV4 check
     established and ``identity`` extra ``requestContext.identity`` fields.
+    ``iam_principal``: the IAM identity behind the access key, when an
+    :class:`~sigv4client.local.iam.IamDirectory` knows it; the gateway then
+    decides the call with its identity policies and the resource policy.
     """
 
     effect: Effect
@@ -113,6 +117,7 @@ class AuthorizerResult:
     caller_arn: str | None = None
     iam_identity: VerifiedIdentity | None = None
     identity: Mapping[str, str | None] = field(default_factory=dict)
+    iam_principal: IamIdentity | None = field(default=None, repr=False)
 
 
 @runtime_checkable

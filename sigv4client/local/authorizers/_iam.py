@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ...exceptions import InvalidConfigError
 from ...models import Credentials
 from ...verification import SecretResolver, VerificationError, verify
 from ._base import AuthorizerError, AuthorizerRequest, AuthorizerResult
+
+if TYPE_CHECKING:
+    from ..iam import IamDirectory, IamIdentity
 
 __all__ = ["IamAuthorizer", "IdentityFields", "secret_table"]
 
@@ -64,6 +68,61 @@ def secret_table(
     return table.get
 
 
+_COGNITO = "cognito-identity.amazonaws.com:"
+
+
+def _amr(principal: IamIdentity) -> list[str]:
+    value = principal.context.get(_COGNITO + "amr")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return []
+
+
+def _identity_fields(principal: IamIdentity) -> dict[str, str | None]:
+    """``requestContext.identity`` as API Gateway fills it for this IAM principal.
+
+    ``caller`` and ``user`` are ``aws:userid`` (``AIDA…`` or ``AROA…:session``);
+    an identity-pool session (its ``cognito-identity.amazonaws.com:*`` keys) adds
+    the identity id, pool id, ``authenticated``/``unauthenticated`` and, when
+    authenticated, the providers (the ``amr`` entries after the first, joined by ',').
+    """
+    fields: dict[str, str | None] = {
+        "accountId": principal.account_id,
+        "caller": principal.user_id,
+        "user": principal.user_id,
+        "userArn": principal.arn,
+    }
+    sub = principal.context.get(_COGNITO + "sub")
+    pool = principal.context.get(_COGNITO + "aud")
+    if isinstance(sub, str) and isinstance(pool, str):
+        amr = _amr(principal)
+        fields["cognitoIdentityId"] = sub
+        fields["cognitoIdentityPoolId"] = pool
+        fields["cognitoAuthenticationType"] = amr[0] if amr else None
+        fields["cognitoAuthenticationProvider"] = (
+            ",".join(amr[1:]) if amr[:1] == ["authenticated"] and amr[1:] else None
+        )
+    return fields
+
+
+def _cognito_identity(principal: IamIdentity | None) -> Mapping[str, object] | None:
+    """An HTTP API's ``requestContext.authorizer.iam.cognitoIdentity``, or None."""
+    if principal is None:
+        return None
+    fields = _identity_fields(principal)
+    if "cognitoIdentityId" not in fields:
+        return None
+    return MappingProxyType(
+        {
+            "amr": _amr(principal),
+            "identityId": fields["cognitoIdentityId"],
+            "identityPoolId": fields["cognitoIdentityPoolId"],
+        }
+    )
+
+
 class IamAuthorizer:
     """``AWS_IAM``: the request must carry a valid SigV4 signature.
 
@@ -76,21 +135,40 @@ class IamAuthorizer:
     default ``caller`` and ``user`` are the access key id: the local gateway
     knows no IAM principal, and a verified signature stands for an IAM
     identity policy that allows the call (same account).
+
+    ``iam``: an :class:`~sigv4client.local.iam.IamDirectory`, instead of
+    ``resolve_secret`` and ``identity_fields``: it resolves the keys, and each
+    verified call carries the :class:`~sigv4client.local.iam.IamIdentity`
+    behind its key (:attr:`AuthorizerResult.iam_principal`), whose policies the
+    gateway evaluates. ``requestContext.identity`` (REST) and
+    ``requestContext.authorizer.iam`` (HTTP) then hold its ARN, account and
+    user id, and for an identity-pool session its ``cognito*`` fields.
     """
 
     def __init__(
         self,
-        resolve_secret: SecretResolver,
+        resolve_secret: SecretResolver | None = None,
         *,
+        iam: IamDirectory | None = None,
         region: str | None = "us-east-1",
         service: str | None = "execute-api",
         max_skew: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] | None = None,
         identity_fields: IdentityFields | None = None,
     ) -> None:
+        if iam is not None:
+            if resolve_secret is not None or identity_fields is not None:
+                raise InvalidConfigError(
+                    "pass iam (an IamDirectory) or resolve_secret/identity_fields, not both: "
+                    "the directory resolves the keys and knows who they stand for"
+                )
+            resolve_secret = iam.resolve_secret
         if not callable(resolve_secret):
-            raise InvalidConfigError("resolve_secret must be a callable: access key id -> secret")
-        self.resolve_secret = resolve_secret
+            raise InvalidConfigError(
+                "resolve_secret must be a callable: access key id -> secret (or pass iam=)"
+            )
+        self.resolve_secret: SecretResolver = resolve_secret
+        self.iam = iam
         self.region = region
         self.service = service
         self.max_skew = max_skew
@@ -116,7 +194,16 @@ class IamAuthorizer:
                 message = "Forbidden"  # HTTP APIs' answer to an unsigned request
             raise AuthorizerError(status, error_type, message) from None
         key = identity.access_key_id
-        extra = dict(self.identity_fields(key)) if self.identity_fields is not None else {}
+        principal = None
+        if self.iam is not None:
+            principal = self.iam.identity(key)
+            if principal is None:  # resolved a moment ago, so never in practice
+                raise AuthorizerError(*_INVALID_TOKEN)
+            extra = _identity_fields(principal)
+        elif self.identity_fields is not None:
+            extra = dict(self.identity_fields(key))
+        else:
+            extra = {}
         user_arn = extra.get("userArn")
         context: Mapping[str, object] | None = None
         if request.api_type == "HTTP":
@@ -127,7 +214,7 @@ class IamAuthorizer:
                             "accessKey": key,
                             "accountId": extra.get("accountId"),
                             "callerId": extra.get("caller", key),
-                            "cognitoIdentity": None,
+                            "cognitoIdentity": _cognito_identity(principal),
                             "principalOrgId": extra.get("principalOrgId"),
                             "userArn": user_arn,
                             "userId": extra.get("user", key),
@@ -142,6 +229,7 @@ class IamAuthorizer:
             caller_arn=user_arn,
             iam_identity=identity,
             identity=MappingProxyType(extra),
+            iam_principal=principal,
         )
 
     def _denial(self, err: VerificationError) -> tuple[int, str, str]:

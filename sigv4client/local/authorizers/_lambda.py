@@ -21,7 +21,7 @@ from ._base import (
     configuration_error,
     unauthorized,
 )
-from ._policy import _Statement, evaluate, parse_statements
+from ._policy import lambda_effect, lambda_policy
 
 __all__ = ["AuthorizerFunction", "LambdaAuthorizer", "Unauthorized", "lambda_denial"]
 
@@ -41,7 +41,7 @@ class Unauthorized(Exception):  # the name a Lambda authorizer answers with in A
 @dataclass(frozen=True, slots=True)
 class _Policy:
     principal_id: str | None
-    statements: tuple[_Statement, ...] | None  # None: a simple response
+    document: Mapping[str, object] | None  # None: a simple response
     authorized: bool  # a simple response's isAuthorized
     context: Mapping[str, object]
 
@@ -182,10 +182,10 @@ class LambdaAuthorizer:
                     cache[digest] = (self._clock(), policy)
                     self._cache = MappingProxyType(cache)  # replaced whole: readers see a snapshot
         effect: Effect
-        if policy.statements is None:
+        if policy.document is None:
             effect = "Allow" if policy.authorized else "Deny"
         else:
-            effect = evaluate(policy.statements, request.method_arn, {}, None)
+            effect = lambda_effect(policy.document, request.method_arn)
         context: Mapping[str, object]
         if request.api_type == "HTTP":
             context = {"lambda": MappingProxyType(dict(policy.context))}
@@ -242,7 +242,7 @@ def _read_output(output: object) -> _Policy:
     principal = output.get("principalId")
     if not isinstance(principal, str) or not principal:
         raise ValueError("principalId must be a non-empty string")
-    statements = parse_statements(output.get("policyDocument"), resource_policy=False)
+    statements = lambda_policy(output.get("policyDocument"))
     context = output.get("context") or {}
     if not isinstance(context, Mapping):
         raise ValueError("context must be an object")

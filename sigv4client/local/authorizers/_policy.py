@@ -1,40 +1,62 @@
-"""Resource policies and the IAM policy language they share with Lambda authorizers.
+"""Resource policies: an API's policy document, read once and judged by IAM's evaluator.
 
 A call is judged on its method ARN,
 ``arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{METHOD}/{resource-path}``
-(:func:`method_arn`). A ``Resource`` is matched against it one ARN component at a
-time, as IAM does: ``*`` (any run of characters) and ``?`` (one character) never
-match across the ``:`` between components. In a resource policy, the console's
-short form ``execute-api:/{stage}/{METHOD}/{path}`` stands for the full ARN with
-the gateway's region, account and API id (API Gateway expands it on save:
-"API Gateway resource policy examples" in the developer guide).
+(:func:`method_arn`), by :func:`sigv4client.local.iam.evaluate`: the one
+evaluator of the policy language (per-field ARN matching with ``*`` and ``?``,
+``NotPrincipal``, ``NotAction``, ``NotResource``, every condition operator).
+Before it reads a resource policy, two of API Gateway's readings are applied:
+
+- the console's short form ``execute-api:/{stage}/{METHOD}/{path}`` stands for
+  the full ARN with the gateway's region, account and API id (API Gateway
+  expands it on save: "API Gateway resource policy examples" in the developer
+  guide);
+- a ``Deny`` whose ``Resource`` names only an API or a stage covers every
+  method beneath it (:func:`_denied_resources`).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from types import MappingProxyType
 
 from ...exceptions import InvalidConfigError
+from ..iam._evaluate import (
+    ANONYMOUS,
+    ContextValue,
+    Decision,
+    PolicyInput,
+    _parse_document,
+    evaluate,
+)
+from ..iam._match import PolicyError, split_arn
 from ._base import AuthorizerError, Effect
 
 __all__ = [
-    "SOME_IAM_PRINCIPAL",
+    "INVOKE",
     "ResourcePolicy",
-    "evaluate",
+    "lambda_effect",
+    "lambda_policy",
     "method_arn",
-    "parse_statements",
     "policy_denial",
 ]
 
 _SHORT_FORM = "execute-api:"
-#: The principal of a verified SigV4 caller whose IAM ARN is unknown (no ``userArn``).
-SOME_IAM_PRINCIPAL = "<a signed IAM principal>"
-_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Principal", "Action", "Resource", "Condition"})
-_LAMBDA_STATEMENT_KEYS = _STATEMENT_KEYS - {"Principal", "Condition"}
+#: The action API Gateway authorizes a call of a REST or HTTP API with.
+INVOKE = "execute-api:Invoke"
+# An identity policy that allows the call: asked with it, IAM says whether the
+# resource policy's side lets a principal of another account in.
+_IDENTITY_ALLOWS: tuple[str, Mapping[str, object]] = (
+    "an identity policy that allows",
+    MappingProxyType(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "IdentityAllows", "Effect": "Allow", "Action": INVOKE, "Resource": "*"}
+            ],
+        }
+    ),
+)
 
 
 def method_arn(
@@ -51,32 +73,10 @@ def method_arn(
     return f"arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{method}/{resource}"
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    # IAM: '*' any run of characters, '?' exactly one.
-    return re.compile(
-        "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern),
-        re.DOTALL,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _ArnPattern:
-    """A ``Resource``: ``"*"``, or six ARN components each matched on its own."""
-
-    parts: tuple[re.Pattern[str], ...]  # empty: "*", every resource
-
-    def matches(self, arn: str) -> bool:
-        if not self.parts:
-            return True
-        components = arn.split(":", 5)
-        return len(components) == 6 and all(
-            p.fullmatch(c) for p, c in zip(self.parts, components, strict=True)
-        )
-
-
-def _arn_pattern(resource: str, what: str, expand: tuple[str, str, str] | None) -> _ArnPattern:
+def _expanded(resource: str, what: str, expand: tuple[str, str, str] | None) -> str:
+    """``resource`` with the short form written out; ValueError for what is no ARN."""
     if resource == "*":
-        return _ArnPattern(())
+        return resource
     if resource.startswith(_SHORT_FORM):
         if expand is None:
             raise ValueError(
@@ -87,107 +87,44 @@ def _arn_pattern(resource: str, what: str, expand: tuple[str, str, str] | None) 
         if not rest.startswith("/"):
             raise ValueError(f"{what}: write the short form as 'execute-api:/stage/METHOD/path'")
         region, account_id, api_id = expand
-        resource = f"arn:aws:execute-api:{region}:{account_id}:{api_id}{rest}"
-    components = resource.split(":", 5)
-    if len(components) != 6 or components[0] != "arn":
+        return f"arn:aws:execute-api:{region}:{account_id}:{api_id}{rest}"
+    if split_arn(resource, variables=True) is None:
         raise ValueError(
             f"{what}: {resource!r} is not '*', an ARN (arn:aws:execute-api:region:account:"
             "api-id/stage/METHOD/path) or the short form execute-api:/stage/METHOD/path"
         )
-    return _ArnPattern(tuple(_wildcard(c) for c in components))
+    return resource
 
 
-def _denied_resources(resource: str, effect: str) -> tuple[str, ...]:
-    """``resource``, and for a Deny that names an API or a stage only, all beneath it.
+def _denied_resources(resource: str, effect: object) -> tuple[str, ...]:
+    """``resource`` (expanded), and for a Deny that names an API or a stage only, all beneath it.
 
     A method ARN is ``api-id/stage/METHOD/path``: a ``Resource`` that stops at
     the API or the stage (``execute-api:/prod``, ``...:abc123/prod``) names no
     method ARN exactly. Whether API Gateway reads it as the whole stage is not
     documented; a Deny is read that way here (the stricter reading) and an
     Allow exactly, so the local gateway never allows what AWS might deny.
+    (``NotResource`` is read exactly: widening it would narrow a Deny.)
     """
     if effect != "Deny" or resource == "*":
         return (resource,)
-    tail = resource.rsplit(":", 1)[-1].strip("/")
-    if resource.startswith(_SHORT_FORM):
-        depth = len(tail.split("/")) if tail else 0  # stage only: 1
-        whole = depth <= 1
-    else:
-        whole = len(tail.split("/")) <= 2  # api-id, or api-id/stage
+    fields = resource.split(":", 5)
+    if len(fields) != 6:
+        return (resource,)
+    tail = fields[5].strip("/")
+    whole = len(tail.split("/")) <= 2  # api-id, or api-id/stage
     return (resource, resource.rstrip("/") + "/*") if whole else (resource,)
 
 
-def _strings(value: object, what: str) -> tuple[str, ...]:
+def _strings(value: object, what: str) -> list[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
         raise ValueError(f"{what} must be a string or a non-empty list of strings")
-    return tuple(items)
+    return list(items)
 
 
-def _action_matches(actions: tuple[str, ...]) -> bool:
-    return any(_wildcard(a.lower()).fullmatch("execute-api:invoke") for a in actions)
-
-
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    effect: Literal["Allow", "Deny"]
-    actions: tuple[str, ...]
-    resources: tuple[_ArnPattern, ...]
-    principals: tuple[str, ...] | None  # None: Principal "*"
-    conditions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-
-    def applies(self, arn: str, context: Mapping[str, str | None], principal: str | None) -> bool:
-        if not _action_matches(self.actions):
-            return False
-        if not any(r.matches(arn) for r in self.resources):
-            return False
-        if self.principals is not None:
-            if principal == SOME_IAM_PRINCIPAL:
-                # A signed caller whose ARN the gateway does not know may be any
-                # principal named: a Deny applies to it, an Allow never does.
-                if self.effect == "Allow":
-                    return False
-            elif not _principal_matches(self.principals, principal):
-                return False
-        return all(_condition(op, key, values, context) for op, key, values in self.conditions)
-
-
-def _principal_matches(principals: tuple[str, ...], principal: str | None) -> bool:
-    if principal is None:  # anonymous: only '*' names it
-        return "*" in principals
-    account = principal.split(":")[4] if principal.count(":") >= 5 else None
-    root = f"arn:aws:iam::{account}:root"
-    return any(p in ("*", principal, account, root) for p in principals)
-
-
-def _condition(
-    op: str, key: str, values: tuple[str, ...], context: Mapping[str, str | None]
-) -> bool:
-    actual = context.get(key.lower())
-    if op in ("IpAddress", "NotIpAddress"):
-        if actual is None:
-            return op == "NotIpAddress"
-        ip = ipaddress.ip_address(actual)
-        inside = any(ip in ipaddress.ip_network(v, strict=False) for v in values)
-        return inside if op == "IpAddress" else not inside
-    # StringEquals / StringNotEquals: an absent key never equals (IAM's rule).
-    equal = actual is not None and actual in values
-    return equal if op == "StringEquals" else not equal
-
-
-_OPERATORS = frozenset({"IpAddress", "NotIpAddress", "StringEquals", "StringNotEquals"})
-_KEYS = {
-    "IpAddress": ("aws:sourceip",),
-    "NotIpAddress": ("aws:sourceip",),
-    "StringEquals": ("aws:sourcevpce", "aws:sourcevpc"),
-    "StringNotEquals": ("aws:sourcevpce", "aws:sourcevpc"),
-}
-
-
-def parse_statements(
-    document: object, *, resource_policy: bool, expand: tuple[str, str, str] | None = None
-) -> tuple[_Statement, ...]:
-    """The statements of an IAM policy document; ValueError says what is wrong."""
+def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, object]:
+    """The document :func:`~sigv4client.local.iam.evaluate` reads for an API's policy."""
     if not isinstance(document, Mapping):
         raise ValueError("a policy document must be a JSON object")
     raw = document.get("Statement")
@@ -195,94 +132,68 @@ def parse_statements(
         raw = [raw]
     if not isinstance(raw, list):
         raise ValueError("a policy document needs a 'Statement' list")
-    statements: list[_Statement] = []
+    statements: list[object] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
             raise ValueError(f"Statement[{i}] must be an object")
-        allowed = _STATEMENT_KEYS if resource_policy else _LAMBDA_STATEMENT_KEYS
-        unknown = sorted(str(k) for k in item if k not in allowed)
-        if unknown:
-            # NotResource, NotPrincipal, NotAction...: ignoring one would widen what
-            # the statement allows, so the whole policy is refused.
-            raise ValueError(
-                f"Statement[{i}]: unsupported key(s) {', '.join(unknown)}; the local gateway "
-                f"reads {', '.join(sorted(allowed))}"
-            )
-        effect = item.get("Effect")
-        if effect not in ("Allow", "Deny"):
-            raise ValueError(f"Statement[{i}].Effect must be 'Allow' or 'Deny', got {effect!r}")
-        actions = _strings(item.get("Action"), f"Statement[{i}].Action")
-        resources = tuple(
-            _arn_pattern(r, f"Statement[{i}].Resource", expand)
-            for resource in _strings(item.get("Resource"), f"Statement[{i}].Resource")
-            for r in _denied_resources(resource, effect)
-        )
-        principals: tuple[str, ...] | None = None
-        conditions: list[tuple[str, str, tuple[str, ...]]] = []
-        if resource_policy:
-            principal = item.get("Principal")
-            if principal == "*":
-                principals = None
-            elif isinstance(principal, Mapping) and set(principal) == {"AWS"}:
-                principals = _strings(principal["AWS"], f"Statement[{i}].Principal.AWS")
-                if "*" in principals:
-                    principals = None
-            else:
-                raise ValueError(
-                    f"Statement[{i}].Principal must be '*' or {{'AWS': [account ids or ARNs]}}"
-                )
-            condition = item.get("Condition", {})
-            if not isinstance(condition, Mapping):
-                raise ValueError(f"Statement[{i}].Condition must be an object")
-            for op, block in condition.items():
-                if op not in _OPERATORS or not isinstance(block, Mapping):
-                    raise ValueError(
-                        f"Statement[{i}].Condition: supported operators are "
-                        f"{', '.join(sorted(_OPERATORS))}, got {op!r}"
-                    )
-                for key, value in block.items():
-                    if str(key).lower() not in _KEYS[op]:
-                        raise ValueError(f"Statement[{i}].Condition.{op}: unsupported key {key!r}")
-                    values = _strings(value, f"Statement[{i}].Condition.{op}.{key}")
-                    if op.endswith("IpAddress"):
-                        for v in values:
-                            ipaddress.ip_network(v, strict=False)  # ValueError if not a CIDR
-                    conditions.append((op, str(key), values))
-        statements.append(_Statement(effect, actions, resources, principals, tuple(conditions)))
-    return tuple(statements)
+        out = dict(item)
+        present = [k for k in ("Resource", "NotResource") if k in item]
+        if not present:
+            # A statement without a resource would apply to every method of the API.
+            raise ValueError(f"Statement[{i}]: give Resource or NotResource")
+        for key in present:
+            resources = [
+                _expanded(r, f"Statement[{i}].{key}", expand)
+                for r in _strings(item[key], f"Statement[{i}].{key}")
+            ]
+            if key == "Resource":
+                resources = [w for r in resources for w in _denied_resources(r, item.get("Effect"))]
+            out[key] = resources
+        statements.append(out)
+    return {**document, "Statement": statements}
 
 
-def evaluate(
-    statements: Sequence[_Statement],
-    arn: str,
-    context: Mapping[str, str | None],
-    principal: str | None,
-) -> Effect:
-    # IAM: an explicit Deny wins over any Allow; no match is an implicit deny.
-    matched = [s.effect for s in statements if s.applies(arn, context, principal)]
-    if "Deny" in matched:
-        return "Deny"
-    return "Allow" if "Allow" in matched else "Neither"
+def _for_unknown_caller(document: Mapping[str, object]) -> dict[str, object]:
+    """The policy as it reads for a signed caller whose ARN the gateway does not know.
+
+    That caller may be any principal a statement names: every ``Deny`` applies
+    to it (its ``Principal``/``NotPrincipal`` read as ``"*"``), an ``Allow``
+    naming principals never does (only ``Principal: "*"`` stays).
+    """
+    statements = document["Statement"]
+    assert isinstance(statements, list)  # _read made it one
+    out: list[object] = []
+    for item in statements:
+        assert isinstance(item, Mapping)
+        if item.get("Effect") == "Deny":
+            widened = {k: v for k, v in item.items() if k != "NotPrincipal"}
+            widened["Principal"] = "*"
+            out.append(widened)
+        else:
+            out.append(item)
+    return {**document, "Statement": out}
 
 
 class ResourcePolicy:
-    """An API's resource policy, parsed once and evaluated per call.
+    """An API's resource policy, read once and judged per call by IAM's evaluator.
 
-    Supports ``Effect`` Allow/Deny, ``Principal`` ``"*"`` or ``{"AWS": [account
-    ids or ARNs]}``, ``Action`` ``execute-api:Invoke`` (wildcards allowed),
-    ``Resource`` ARNs with ``*`` and ``?``, and the conditions
-    ``IpAddress``/``NotIpAddress`` on ``aws:SourceIp`` (CIDRs) and
-    ``StringEquals``/``StringNotEquals`` on ``aws:SourceVpce`` (never present
-    on loopback). Anything else is an :class:`~sigv4client.InvalidConfigError`.
+    Everything :func:`sigv4client.local.iam.evaluate` reads is read:
+    ``Principal``/``NotPrincipal``, ``Action``/``NotAction``,
+    ``Resource``/``NotResource`` (ARNs matched field by field with ``*`` and
+    ``?``, or the short form ``execute-api:/{stage}/{METHOD}/{path}`` when
+    ``region``, ``account_id`` and ``api_id`` are given), and every condition
+    operator. A document it cannot read exactly is an
+    :class:`~sigv4client.InvalidConfigError` naming the element.
 
     >>> policy = ResourcePolicy({"Version": "2012-10-17", "Statement": [
     ...     {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
     ...      "Resource": "arn:aws:execute-api:*:*:*/*/DELETE/*"}]})
-    >>> policy.evaluate("arn:aws:execute-api:us-east-1:1:api/prod/DELETE/x", source_ip="127.0.0.1")
+    >>> policy.evaluate("arn:aws:execute-api:us-east-1:111122223333:api/prod/DELETE/x",
+    ...                 source_ip="127.0.0.1")
     'Deny'
     """
 
-    __slots__ = ("_statements", "document")
+    __slots__ = ("_read", "_unknown", "document")
 
     def __init__(
         self,
@@ -296,28 +207,139 @@ class ResourcePolicy:
         if region is not None and account_id is not None and api_id is not None:
             expand = (region, account_id, api_id)
         try:
-            self._statements = parse_statements(document, resource_policy=True, expand=expand)
-        except ValueError as exc:
+            read = _read(document, expand)
+            _parse_document(read, "the resource policy", resource_policy=True)
+        except (ValueError, PolicyError) as exc:
             raise InvalidConfigError(f"invalid resource policy: {exc}") from None
         self.document = document
+        self._read: Mapping[str, object] = read
+        self._unknown: Mapping[str, object] = _for_unknown_caller(read)
+
+    def policy_input(self, *, unknown_caller: bool = False) -> Mapping[str, object]:
+        """The document :func:`~sigv4client.local.iam.evaluate` reads (short form expanded).
+
+        ``unknown_caller``: as it reads for a signed caller whose ARN is unknown.
+        """
+        return self._unknown if unknown_caller else self._read
+
+    def decide(
+        self,
+        arn: str,
+        *,
+        principal_arn: str = ANONYMOUS,
+        identity_policies: Sequence[PolicyInput] = (),
+        context: Mapping[str, ContextValue] | None = None,
+        unknown_caller: bool = False,
+    ) -> Decision:
+        """IAM's decision on invoking ``arn``, this policy being the resource's."""
+        return evaluate(
+            action=INVOKE,
+            resource=arn,
+            principal_arn=principal_arn,
+            identity_policies=identity_policies,
+            resource_policy=self.policy_input(unknown_caller=unknown_caller),
+            context=context,
+        )
 
     def evaluate(
         self,
         arn: str,
         *,
-        source_ip: str,
+        source_ip: str | None = None,
         principal: str | None = None,
         source_vpce: str | None = None,
+        source_vpc: str | None = None,
     ) -> Effect:
-        """``"Deny"`` (explicit), ``"Allow"``, or ``"Neither"`` for one call.
+        """This policy's own verdict on one call: ``"Deny"``, ``"Allow"`` or ``"Neither"``.
 
-        ``principal``: the caller's IAM ARN; None for an anonymous caller.
+        ``principal``: the caller's IAM ARN; None for an anonymous caller. A
+        principal from another account is ``"Allow"``-ed when a statement names
+        it (its identity policies must allow too, which the gateway checks).
         """
-        context = {"aws:sourceip": source_ip, "aws:sourcevpce": source_vpce, "aws:sourcevpc": None}
-        return evaluate(self._statements, arn, context, principal)
+        context: dict[str, ContextValue] = {}
+        for key, value in (
+            ("aws:SourceIp", source_ip),
+            ("aws:SourceVpce", source_vpce),
+            ("aws:SourceVpc", source_vpc),
+        ):
+            if value is not None:
+                context[key] = value
+        who = principal or ANONYMOUS
+        effect = _effect(self.decide(arn, principal_arn=who, context=context))
+        if effect != "Neither":
+            return effect
+        fields = who.split(":", 5)
+        across = len(fields) == 6 and fields[4] != arn.split(":", 5)[4]
+        # Across accounts the resource side is one of two: ask with an identity side.
+        if (
+            across
+            and self.decide(
+                arn, principal_arn=who, identity_policies=[_IDENTITY_ALLOWS], context=context
+            ).allowed
+        ):
+            return "Allow"
+        return "Neither"
 
 
-# --- Cognito user pools ---------------------------------------------------------------
+# --- a Lambda authorizer's policy ------------------------------------------------------
+
+_LAMBDA_NAME = "Lambda authorizer"
+_LAMBDA_STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource"})
+
+
+def lambda_policy(document: object) -> Mapping[str, object]:
+    """A Lambda authorizer's ``policyDocument``, read; ValueError says what is wrong.
+
+    Its statements hold ``Effect``, ``Action`` and ``Resource`` (full ARNs,
+    ``*`` and ``?`` per field) and apply to the caller the function judged:
+    they are read as statements naming ``Principal: "*"``, for the anonymous
+    caller of :func:`lambda_effect`. Any other element (``NotResource``,
+    ``Condition``...) is refused: ignoring one could widen what it allows.
+    """
+    if not isinstance(document, Mapping):
+        raise ValueError("a policy document must be a JSON object")
+    raw = document.get("Statement")
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise ValueError("a policy document needs a 'Statement' list")
+    statements: list[object] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise ValueError(f"Statement[{i}] must be an object")
+        unknown = sorted(str(k) for k in item if k not in _LAMBDA_STATEMENT_KEYS)
+        if unknown or "Resource" not in item:
+            raise ValueError(
+                f"Statement[{i}]: unsupported key(s) {', '.join(unknown) or '(none)'}; a Lambda "
+                f"authorizer's statement has {', '.join(sorted(_LAMBDA_STATEMENT_KEYS))}, "
+                "Resource included"
+            )
+        for r in _strings(item["Resource"], f"Statement[{i}].Resource"):
+            _expanded(r, f"Statement[{i}].Resource", None)
+        statements.append({**item, "Principal": "*"})
+    read = {**document, "Statement": statements}
+    try:
+        _parse_document(read, _LAMBDA_NAME, resource_policy=True)
+    except PolicyError as exc:
+        raise ValueError(str(exc)) from None
+    return MappingProxyType(read)
+
+
+def lambda_effect(policy: Mapping[str, object], arn: str) -> Effect:
+    """The verdict of a :func:`lambda_policy` on invoking ``arn``."""
+    decision = evaluate(
+        action=INVOKE, resource=arn, principal_arn=ANONYMOUS, resource_policy=(_LAMBDA_NAME, policy)
+    )
+    return _effect(decision)
+
+
+def _effect(decision: Decision) -> Effect:
+    if decision.outcome == "explicit-deny":
+        return "Deny"
+    return "Allow" if decision.allowed else "Neither"
+
+
+# --- the answer ------------------------------------------------------------------------
 
 
 def policy_denial(arn: str, principal: str | None, *, explicit: bool) -> AuthorizerError:

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._directory import IamDirectory, IamIdentity, IamRole, IamUser
-    from ._evaluate import ContextValue, Decision, Outcome, PolicyInput, evaluate
+    from ._evaluate import ANONYMOUS, ContextValue, Decision, Outcome, PolicyInput, evaluate
     from ._match import PolicyError
 
 __all__ = [
+    "ANONYMOUS",
     "ContextValue",
     "Decision",
     "IamDirectory",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 _HOME = {
+    "ANONYMOUS": "._evaluate",
     "ContextValue": "._evaluate",
     "Decision": "._evaluate",
     "Outcome": "._evaluate",

@@ -20,7 +20,13 @@ from typing import Literal
 from ._conditions import Condition, parse_conditions
 from ._match import PolicyError, action_matches, arn_matches, split_arn
 
-__all__ = ["ContextValue", "Decision", "Outcome", "PolicyInput", "evaluate"]
+__all__ = ["ANONYMOUS", "ContextValue", "Decision", "Outcome", "PolicyInput", "evaluate"]
+
+#: The ``principal_arn`` of a caller who signed nothing IAM knows (an API called
+#: with no authorization, a Cognito token or a Lambda authorizer). Only a
+#: ``Principal`` of ``"*"`` (or ``{"AWS": "*"}``) names it; it has no account
+#: and no identity policies.
+ANONYMOUS = "anonymous"
 
 #: How a request is decided: allowed, denied by a Deny statement, or allowed by none.
 Outcome = Literal["allow", "explicit-deny", "implicit-deny"]
@@ -73,9 +79,12 @@ class _Principal:
     account: str | None  # None: a service or federated principal
     role: str | None = None  # the role name of an assumed-role session or role ARN
     user: str | None = None
+    anonymous: bool = False
 
     @classmethod
     def parse(cls, arn: str) -> _Principal:
+        if arn == ANONYMOUS:
+            return cls(arn, None, anonymous=True)
         fields = arn.split(":", 5)
         if len(fields) != 6 or fields[0] != "arn":
             return cls(arn, None)  # e.g. "cognito-identity.amazonaws.com"
@@ -275,6 +284,9 @@ def _principal_matches(
     for ``Principal``). Not for ``NotPrincipal``, where IAM asks for the session
     ARN itself: a Deny with NotPrincipal keeps applying to the sessions.
     """
+    if who.anonymous:
+        # Only "*" names everyone, the anonymous caller included.
+        return "*" in principals.get("AWS", ()), False
     via_account = False
     for kind, names in principals.items():
         for name in names:
@@ -386,7 +398,9 @@ def evaluate(
     Pure: no clock, no I/O; ``aws:CurrentTime`` and ``aws:EpochTime`` come
     from ``context`` like every other key. ``aws:PrincipalArn``,
     ``aws:PrincipalAccount`` and (for an IAM user) ``aws:username`` are set
-    from ``principal_arn`` unless ``context`` gives them. Any element the
+    from ``principal_arn`` unless ``context`` gives them. ``principal_arn``
+    :data:`ANONYMOUS` (``"anonymous"``) is a caller IAM does not know: only a
+    resource policy's ``Principal: "*"`` names it. Any element the
     evaluator cannot read raises :class:`PolicyError`, never a silent allow.
 
     >>> policy = {"Version": "2012-10-17", "Statement": [
