@@ -126,7 +126,8 @@ def test_session_carries_the_pool_context_keys(chain: Chain) -> None:
     assert isinstance(amr, tuple)
     assert amr[:2] == ("authenticated", chain.login_key)
     assert amr[2].startswith(f"{chain.login_key}:CognitoSignIn:")
-    assert creds.expiration is not None and creds.session_token
+    assert creds.expiration is not None
+    assert creds.session_token
 
 
 def test_identity_id_is_stable_per_login_subject(chain: Chain) -> None:
@@ -156,7 +157,8 @@ def test_custom_role_arn_among_the_token_roles_is_honoured(chain: Chain) -> None
     key = answer["Credentials"]["AccessKeyId"]
     assert answer["IdentityId"] == identity_id
     identity = chain.iam.identity(key)
-    assert identity is not None and identity.arn == session_arn("Readers")
+    assert identity is not None
+    assert identity.arn == session_arn("Readers")
 
 
 def test_custom_role_arn_not_in_the_token_roles_is_refused(chain: Chain) -> None:
@@ -389,7 +391,7 @@ def _keys(chain: Chain) -> Any:
 
     from joserfc.jwk import KeySet
 
-    with urllib.request.urlopen(chain.user_pool.jwks_url) as answer:  # noqa: S310  # loopback
+    with urllib.request.urlopen(chain.user_pool.jwks_url) as answer:  # loopback
         return KeySet.import_key_set(json.loads(answer.read()))
 
 

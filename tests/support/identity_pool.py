@@ -1,4 +1,4 @@
-"""The identity-pool chain in a few lines: moto user pool, groups, users, IAM roles, LocalIdentityPool.
+"""The identity-pool chain in a few lines: moto user pool, groups, users, roles, the pool.
 
 Use::
 
@@ -10,7 +10,7 @@ Use::
         authenticated_role="Default",
     ) as chain:
         creds = chain.credentials("ana")  # sigv4client's client against the local pool
-        chain.identity(creds).arn  # arn:aws:sts::...:assumed-role/Readers/CognitoIdentityCredentials
+        chain.identity(creds).arn  # ...:assumed-role/Readers/CognitoIdentityCredentials
         chain.decide(creds, "DELETE").outcome  # "explicit-deny"
 
 Roles get the trust policy AWS documents for the pool (``standard_trust_policy``,
@@ -51,7 +51,7 @@ def invoke_arn(method: str, path: str = "notes", account: str = ACCOUNT) -> str:
 def invoke_policy(
     *, allow: Sequence[str] = ("GET",), deny: Sequence[str] = ()
 ) -> dict[str, object]:
-    """An identity policy: ``execute-api:Invoke`` allowed for ``allow`` methods, denied for ``deny``."""
+    """An identity policy: ``execute-api:Invoke`` allowed for ``allow``, denied for ``deny``."""
     statements: list[dict[str, object]] = []
     if allow:
         statements.append(
