@@ -17,11 +17,11 @@ directory whose policies allow it); the pool's token keys at
 
 >>> from sigv4client.local.iam import IamDirectory
 >>> iam = IamDirectory("111122223333")
->>> role = iam.add_role("Reader")
->>> pool = LocalIdentityPool(iam, authenticated_role=role.arn,
-...                          identity_pool_id="us-east-1:00000000")
->>> pool.identity_pool_id
-'us-east-1:00000000'
+>>> role = iam.add_role("Reader", trust_policy=standard_trust_policy("us-east-1:0a1b"))
+>>> with LocalIdentityPool(iam, authenticated_role=role.arn,
+...                        identity_pool_id="us-east-1:0a1b") as pool:
+...     pool.url.startswith("http://127.0.0.1:")
+True
 """
 
 from __future__ import annotations
@@ -360,6 +360,17 @@ class LocalIdentityPool(BackgroundServer):
     def login_key(user_pool: LocalUserPool) -> str:
         """A user pool's ``Logins`` key: ``cognito-idp.{region}.amazonaws.com/{pool id}``."""
         return _login_key(user_pool)
+
+    def stop(self) -> None:
+        """Stop serving (as every local server does) and close the user pools' admin clients."""
+        super().stop()
+        with self._lock:
+            clients = list(self._groups_clients.values())
+            self._groups_clients.clear()
+        for client in clients:
+            close = getattr(client, "close", None)  # botocore 1.33+
+            if close is not None:
+                close()
 
     def __repr__(self) -> str:
         with self._lock:
