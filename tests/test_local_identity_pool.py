@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from sigv4client.cognito import IdentityPoolCredentials
 from sigv4client.exceptions import IdentityPoolError
 from sigv4client.local import MappingRule, RoleMapping
 from sigv4client.local.identity_pool import SESSION_NAME, standard_trust_policy
@@ -403,3 +404,63 @@ def _unsigned(claims: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+# --- the basic (classic) flow: GetOpenIdToken, then STS at the same URL -------------------
+
+
+def test_basic_flow_assumes_the_named_role_if_its_trust_policy_allows(moto_endpoint: str) -> None:
+    pool_id = f"{REGION}:{uuid.uuid4()}"
+    with identity_pool_chain(
+        moto_endpoint,
+        roles=ROLES,
+        users={"rita": []},
+        authenticated_role="Default",
+        identity_pool_id=pool_id,
+        trust_policies={"Writers": standard_trust_policy("us-east-1:another-pool-0000")},
+        allow_classic_flow=True,
+    ) as chain:
+        user = chain.user("rita")
+        source = IdentityPoolCredentials(
+            pool_id, user=user, role_arn=role_arn("Readers"), endpoint_url=chain.pool.url
+        )
+        creds = source.fetch()
+        assert source.calls["AssumeRoleWithWebIdentity"] == 1
+        who = chain.identity(creds)
+        # No role mapping in the basic flow: the client names the role, its trust policy decides.
+        assert who.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/Readers/sigv4client"
+        assert chain.decide(creds, "GET").allowed
+        assert chain.decide(creds, "DELETE").outcome == "explicit-deny"
+        assert creds.expiration is not None
+        refused = IdentityPoolCredentials(
+            pool_id, user=user, role_arn=role_arn("Writers"), endpoint_url=chain.pool.url
+        )
+        with pytest.raises(IdentityPoolError) as caught:
+            refused.fetch()
+        assert caught.value.code == "AccessDenied"
+        sts = boto3.session.Session().client(
+            "sts",
+            region_name=REGION,
+            endpoint_url=chain.pool.url,
+            aws_access_key_id="unused",
+            aws_secret_access_key="unused",  # the call is sent unsigned
+        )
+        with pytest.raises(ClientError) as forged:
+            sts.assume_role_with_web_identity(
+                RoleArn=role_arn("Readers"),
+                RoleSessionName="s1",
+                WebIdentityToken=chain.id_token("rita"),  # a user-pool token, not the pool's
+            )
+        assert forged.value.response["Error"]["Code"] == "InvalidIdentityToken"
+
+
+def test_basic_flow_is_off_unless_enabled(chain: Chain) -> None:
+    source = IdentityPoolCredentials(
+        chain.pool.identity_pool_id,
+        user=chain.user("rita"),
+        role_arn=role_arn("Readers"),
+        endpoint_url=chain.pool.url,
+    )
+    with pytest.raises(IdentityPoolError) as caught:
+        source.fetch()
+    assert caught.value.code == "InvalidParameterException"

@@ -107,6 +107,7 @@ def setup(provider: Provider) -> Iterator[tuple[LocalIdentityPool, IamDirectory]
         allow_unauthenticated=True,
         oidc_providers=[oidc],
         developer_provider_name=DEVELOPER,
+        allow_classic_flow=True,
         role_mappings={
             oidc.name: RoleMapping(
                 type="Rules",

@@ -1,11 +1,17 @@
-"""The identity pool's wire protocol: AWS JSON 1.1 requests, checked against botocore's model.
+"""The identity pool's wire protocols, with requests checked against botocore's models.
 
-A call is ``POST /`` with ``X-Amz-Target: AWSCognitoIdentityService.<Operation>``,
-``Content-Type: application/x-amz-json-1.1`` and a JSON object body. Its
-parameters are checked against botocore's service model for ``cognito-identity``
-(required members, unknown members, types, lengths, patterns, map sizes) before
-any operation sees them; what fails is :class:`Fault` ``InvalidParameterException``,
-answered ``{"__type": ..., "message": ...}`` as Cognito answers.
+- Cognito (AWS JSON 1.1): ``POST /`` with ``X-Amz-Target:
+  AWSCognitoIdentityService.<Operation>``, ``Content-Type:
+  application/x-amz-json-1.1`` and a JSON object body; errors are
+  ``{"__type": ..., "message": ...}``.
+- STS (the query protocol), for the basic flow's ``AssumeRoleWithWebIdentity``:
+  a form-encoded ``POST /`` with ``Action`` and ``Version``; answers and errors
+  are STS's XML.
+
+Parameters are checked against botocore's service model (required members,
+unknown members, types, lengths, patterns, map sizes) before any operation
+sees them; what fails is a :class:`Fault` (``InvalidParameterException``,
+STS's ``ValidationError``).
 """
 
 from __future__ import annotations
@@ -14,12 +20,25 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
-__all__ = ["CONTENT_TYPE", "TARGET_PREFIX", "Fault", "parse_call"]
+__all__ = [
+    "CONTENT_TYPE",
+    "FORM",
+    "TARGET_PREFIX",
+    "Fault",
+    "parse_call",
+    "parse_sts_call",
+    "sts_answer",
+]
 
 TARGET_PREFIX = "AWSCognitoIdentityService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+FORM = "application/x-www-form-urlencoded"
+_STS_VERSION = "2011-06-15"
+_STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 
 class Fault(Exception):
@@ -28,15 +47,28 @@ class Fault(Exception):
     The message never holds what the caller sent as a secret (a token).
     """
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        protocol: Literal["json", "query"] = "json",
+    ) -> None:
         super().__init__(code, message)
         self.code = code
         self.message = message
         self.status = status
+        self.protocol = protocol
 
-    def body(self) -> bytes:
-        """The JSON error body."""
-        return json.dumps({"__type": self.code, "message": self.message}).encode()
+    def body(self, request_id: str = "") -> bytes:
+        """The error body: Cognito's JSON, or STS's XML ``ErrorResponse``."""
+        if self.protocol == "json":
+            return json.dumps({"__type": self.code, "message": self.message}).encode()
+        return (
+            f'<ErrorResponse xmlns="{_STS_NS}"><Error><Type>Sender</Type>'
+            f"<Code>{escape(self.code)}</Code><Message>{escape(self.message)}</Message>"
+            f"</Error><RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
+        ).encode()
 
 
 def invalid(message: str) -> Fault:
@@ -44,11 +76,11 @@ def invalid(message: str) -> Fault:
     return Fault("InvalidParameterException", message)
 
 
-@lru_cache(maxsize=1)
-def _model() -> Any:
+@lru_cache(maxsize=2)
+def _model(service: str) -> Any:
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("cognito-identity")
+    return botocore.session.get_session().get_service_model(service)
 
 
 def parse_call(
@@ -75,9 +107,68 @@ def parse_call(
         raise Fault("SerializationException", "the body is not a JSON object") from None
     if not isinstance(params, dict):
         raise Fault("SerializationException", "the body is not a JSON object")
-    shape = _model().operation_model(operation).input_shape
+    shape = _model("cognito-identity").operation_model(operation).input_shape
     _check(params, shape, "")
     return operation, params
+
+
+def parse_sts_call(body: bytes, operations: frozenset[str]) -> tuple[str, dict[str, object]]:
+    """An STS query call's operation and parameters, checked; a query :class:`Fault` else."""
+
+    def refuse(code: str, message: str) -> Fault:
+        return Fault(code, message, 400, "query")
+
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        raise refuse("MalformedQueryString", "the body is not a form") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise refuse("MalformedQueryString", f"{name} is given twice")
+        fields[name] = value
+    operation = fields.pop("Action", "")
+    if operation not in operations:
+        raise refuse(
+            "InvalidAction",
+            f"the local identity pool serves the STS actions {', '.join(sorted(operations))}",
+        )
+    if fields.pop("Version", None) != _STS_VERSION:
+        raise refuse("InvalidParameterValue", f"send Version={_STS_VERSION}")
+    shape = _model("sts").operation_model(operation).input_shape
+    params: dict[str, object] = {}
+    for name, value in fields.items():
+        member = shape.members.get(name)
+        if member is None or member.type_name not in ("string", "integer"):
+            # PolicyArns.member.N...: session policies are not modelled; refuse, never ignore.
+            raise refuse("ValidationError", f"{name} is not a parameter served locally")
+        if member.type_name == "integer":
+            if not value.isascii() or not value.isdigit():
+                raise refuse("ValidationError", f"{name} must be an integer")
+            params[name] = int(value)
+        else:
+            params[name] = value
+    try:
+        _check(params, shape, "")
+    except Fault as fault:
+        raise refuse("ValidationError", fault.message) from None
+    return operation, params
+
+
+def sts_answer(operation: str, result: Mapping[str, object], request_id: str) -> bytes:
+    """STS's XML answer: ``result`` (nested mappings of text) as ``<{operation}Result>``."""
+
+    def xml(value: Mapping[str, object]) -> str:
+        return "".join(
+            f"<{k}>{xml(v) if isinstance(v, Mapping) else escape(str(v))}</{k}>"
+            for k, v in value.items()
+        )
+
+    return (
+        f'<{operation}Response xmlns="{_STS_NS}"><{operation}Result>{xml(result)}'
+        f"</{operation}Result><ResponseMetadata><RequestId>{escape(request_id)}</RequestId>"
+        f"</ResponseMetadata></{operation}Response>"
+    ).encode()
 
 
 def _check(value: object, shape: Any, where: str) -> None:
@@ -116,7 +207,7 @@ def _check(value: object, shape: Any, where: str) -> None:
             raise invalid(f"{label} must be a string")
         _bounds(len(value), meta, label)
         pattern = meta.get("pattern")
-        if pattern is not None and not re.fullmatch(pattern, value):
+        if pattern is not None and not _matches(pattern, value):
             raise invalid(f"{label} must match {pattern}")
         if shape.enum and value not in shape.enum:
             raise invalid(f"{label} must be one of {', '.join(shape.enum)}")
@@ -131,6 +222,14 @@ def _check(value: object, shape: Any, where: str) -> None:
             raise invalid(f"{label} must be true or false")
         return
     raise invalid(f"{label}: a {kind} parameter is not served locally")
+
+
+def _matches(pattern: str, value: str) -> bool:
+    # A model's pattern written for another regex dialect (Java's \\u10000) is not checked.
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return True
 
 
 def _bounds(size: int, meta: Mapping[str, Any], label: str) -> None:

@@ -12,8 +12,9 @@ role mappings by token or by rules) and only if the role's trust policy lets
 
 Served: ``GetId``, ``GetCredentialsForIdentity``, ``GetOpenIdToken``,
 ``GetOpenIdTokenForDeveloperIdentity`` (signed with SigV4 by a key of the
-directory whose policies allow it); the pool's token keys at
-``/.well-known/jwks_uri``. Needs the ``local`` extra (joserfc, boto3).
+directory whose policies allow it), STS ``AssumeRoleWithWebIdentity`` for the
+pool's own OpenID tokens (the basic flow, at the same URL); the pool's token
+keys at ``/.well-known/jwks_uri``. Needs the ``local`` extra (joserfc, boto3).
 
 >>> from sigv4client.local.iam import IamDirectory
 >>> iam = IamDirectory("111122223333")
@@ -36,7 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
@@ -56,7 +57,15 @@ from ._identity_roles import (
     choose_role,
     role_arn,
 )
-from ._identity_wire import CONTENT_TYPE, Fault, invalid, parse_call
+from ._identity_wire import (
+    CONTENT_TYPE,
+    FORM,
+    Fault,
+    invalid,
+    parse_call,
+    parse_sts_call,
+    sts_answer,
+)
 from ._target import HOST
 from .authorizers._base import AuthorizerError
 from .authorizers._jwt import KeyCache, check_times, decode, new_key_cache, require_joserfc
@@ -177,6 +186,10 @@ class LocalIdentityPool(BackgroundServer):
       logins go under.
     - ``role_mappings``: by provider (``cognito-idp.{region}.amazonaws.com/{pool}:{client id}``
       for a user pool's app client, the provider name for OIDC), a :class:`RoleMapping`.
+    - ``allow_classic_flow``: serve the basic flow (``GetOpenIdToken``, then STS
+      ``AssumeRoleWithWebIdentity`` at the same URL for a role the client names;
+      no role mapping applies, the role's trust policy decides). Off by
+      default, as in Cognito.
     - ``identity_pool_id``: default ``{region}:{uuid4}``.
     - ``clock``: epoch seconds, for token times and signature skew.
 
@@ -199,6 +212,7 @@ class LocalIdentityPool(BackgroundServer):
         oidc_providers: Sequence[OidcProvider] = (),
         developer_provider_name: str | None = None,
         role_mappings: Mapping[str, RoleMapping] | None = None,
+        allow_classic_flow: bool = False,
         identity_pool_id: str | None = None,
         region: str = "us-east-1",
         port: int = 0,
@@ -227,6 +241,7 @@ class LocalIdentityPool(BackgroundServer):
         self.region = region
         self.identity_pool_id = pool_id
         self.allow_unauthenticated = bool(allow_unauthenticated)
+        self.allow_classic_flow = bool(allow_classic_flow)
         self.authenticated_role = self._known_role(authenticated_role, "authenticated_role")
         self.unauthenticated_role = (
             None
@@ -397,8 +412,7 @@ class LocalIdentityPool(BackgroundServer):
                     self.close_connection = True
                     self._send(bad.status, json.dumps({"message": bad.message}).encode())
                     return
-                status, data = pool._answer(self, body.getvalue())
-                self._send(status, data, CONTENT_TYPE)
+                self._send(*pool._answer(self, body.getvalue()))
 
             def do_GET(self) -> None:
                 if self.target == "/.well-known/jwks_uri":
@@ -421,11 +435,20 @@ class LocalIdentityPool(BackgroundServer):
 
         return Handler
 
-    def _answer(self, h: StrictRequestHandler, body: bytes) -> tuple[int, bytes]:
+    def _answer(self, h: StrictRequestHandler, body: bytes) -> tuple[int, bytes, str]:
+        """(status, body, Content-Type): Cognito's JSON, or STS's XML for the basic flow."""
         operation = "?"
+        request_id = str(uuid.uuid4())
+        kind = (h.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        sts = h.headers.get("X-Amz-Target") is None and kind == FORM
         try:
             if h.target != "/":
                 raise Fault("UnknownOperationException", "send Cognito calls to POST /", 404)
+            if sts:
+                operation, params = parse_sts_call(body, _STS_OPERATIONS)
+                result = self._assume_role_with_web_identity(params)
+                logger.debug("identity pool: %s answered", operation)
+                return 200, sts_answer(operation, result, request_id), "text/xml"
             operation, params = parse_call(
                 h.headers.get("X-Amz-Target"), h.headers.get("Content-Type"), body, _OPERATIONS
             )
@@ -435,12 +458,15 @@ class LocalIdentityPool(BackgroundServer):
                 result = _HANDLERS[operation](self, params)
         except Fault as fault:
             logger.info("identity pool: %s refused: %s: %s", operation, fault.code, fault.message)
-            return fault.status, fault.body()
+            return fault.status, fault.body(request_id), "text/xml" if sts else CONTENT_TYPE
         except Exception:  # one call never takes the server down
             logger.exception("identity pool: %s failed", operation)
-            return 500, Fault("InternalErrorException", "internal error", 500).body()
+            internal = Fault(
+                "InternalErrorException", "internal error", 500, "query" if sts else "json"
+            )
+            return 500, internal.body(request_id), "text/xml" if sts else CONTENT_TYPE
         logger.debug("identity pool: %s answered", operation)
-        return 200, json.dumps(result).encode()
+        return 200, json.dumps(result).encode(), CONTENT_TYPE
 
     # --- operations -----------------------------------------------------------------------
 
@@ -507,6 +533,8 @@ class LocalIdentityPool(BackgroundServer):
         }
 
     def _get_open_id_token(self, params: Mapping[str, object]) -> dict[str, object]:
+        if not self.allow_classic_flow:
+            raise invalid("Basic (classic) flow is not enabled, please use enhanced flow.")
         identity_id = str(params["IdentityId"])
         login = self._login_for(identity_id, params)
         if login is None:
@@ -562,6 +590,69 @@ class LocalIdentityPool(BackgroundServer):
         assert isinstance(duration, int)  # checked against the model
         amr = ("authenticated", name, f"{name}:{self.identity_pool_id}:{user}")
         return {"IdentityId": identity_id, "Token": self._open_id_token(identity_id, amr, duration)}
+
+    def _assume_role_with_web_identity(self, params: Mapping[str, object]) -> dict[str, object]:
+        """STS ``AssumeRoleWithWebIdentity`` for this pool's OpenID tokens (the basic flow)."""
+
+        def refuse(code: str, message: str, status: int = 400) -> Fault:
+            return Fault(code, message, status, "query")
+
+        for name in ("ProviderId", "Policy"):
+            if name in params:
+                raise refuse("ValidationError", f"{name} is not modelled locally; leave it out")
+        try:
+            claims = self._claims(COGNITO_IDENTITY_ISSUER, str(params["WebIdentityToken"]))
+        except Fault as fault:
+            expired = fault.message.endswith("Token expired.")
+            raise refuse(
+                "ExpiredTokenException" if expired else "InvalidIdentityToken",
+                "Token expired"
+                if expired
+                else "the web identity token is not an OpenID token of this identity pool",
+            ) from None
+        amr = claims.get("amr")
+        if claims.get("aud") != self.identity_pool_id or not isinstance(amr, list):
+            raise refuse(
+                "InvalidIdentityToken",
+                "the web identity token is not an OpenID token of this identity pool",
+            )
+        arn, session = str(params["RoleArn"]), str(params["RoleSessionName"])
+        context: dict[str, str | tuple[str, ...]] = {
+            "cognito-identity.amazonaws.com:aud": self.identity_pool_id,
+            "cognito-identity.amazonaws.com:amr": tuple(str(a) for a in amr),
+            "cognito-identity.amazonaws.com:sub": str(claims["sub"]),
+        }
+        try:
+            self._check_trust(arn, context)
+        except Fault as fault:
+            raise refuse(
+                "AccessDenied",
+                f"Not authorized to perform sts:AssumeRoleWithWebIdentity. {fault.message}",
+                403,
+            ) from None
+        duration = params.get("DurationSeconds", 3600)
+        assert isinstance(duration, int)  # checked against the model
+        role = self.iam.role(arn)
+        assert role is not None  # _check_trust found it
+        credentials = self.iam.assume_role(
+            arn, session, duration=timedelta(seconds=duration), context=context
+        )
+        assert credentials.expiration is not None  # a role session always expires
+        return {
+            "Credentials": {
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key,
+                "SessionToken": credentials.session_token,
+                "Expiration": credentials.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            "SubjectFromWebIdentityToken": str(claims["sub"]),
+            "AssumedRoleUser": {
+                "Arn": f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{session}",
+                "AssumedRoleId": f"{role.role_id}:{session}",
+            },
+            "Provider": _PRINCIPAL,
+            "Audience": self.identity_pool_id,
+        }
 
     # --- logins and identities ------------------------------------------------------------
 
@@ -919,3 +1010,4 @@ _HANDLERS: Mapping[str, Callable[[LocalIdentityPool, Mapping[str, object]], dict
     "GetOpenIdToken": LocalIdentityPool._get_open_id_token,
 }
 _OPERATIONS = frozenset({*_HANDLERS, "GetOpenIdTokenForDeveloperIdentity"})
+_STS_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity"})
