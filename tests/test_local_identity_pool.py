@@ -223,8 +223,18 @@ def test_ambiguous_role_resolution_deny_refuses(moto_endpoint: str) -> None:
     with identity_pool_chain(
         moto_endpoint,
         roles=ROLES,
-        groups={"readers": ("Readers", None), "writers": ("Writers", None)},
-        users={"tied": ["readers", "writers"], "nobody": [], "rita": ["readers"]},
+        groups={
+            "readers": ("Readers", None),
+            "writers": ("Writers", None),
+            "night": ("Readers", 3),
+            "day": ("Readers", 3),
+        },
+        users={
+            "tied": ["readers", "writers"],
+            "nobody": [],
+            "rita": ["readers"],
+            "twin": ["night", "day"],
+        },
         authenticated_role="Default",
         role_mapping=RoleMapping(type="Token", ambiguous_role_resolution="Deny"),
     ) as chain:
@@ -234,6 +244,8 @@ def test_ambiguous_role_resolution_deny_refuses(moto_endpoint: str) -> None:
                 chain.credentials(username)
             assert caught.value.code == "NotAuthorizedException"
         assert chain.identity(chain.credentials("rita")).arn == session_arn("Readers")
+        # Tied at the lowest precedence with the same role: that role is preferred.
+        assert chain.identity(chain.credentials("twin")).arn == session_arn("Readers")
 
 
 # --- trust policies -----------------------------------------------------------------------

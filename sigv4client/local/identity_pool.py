@@ -39,14 +39,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import Any
 
+from ..cognito.identity import DEVELOPER_LOGIN_KEY
 from ..exceptions import InvalidConfigError, VerificationError
 from ..models import HttpRequest
 from ..verification import verify
 from ._definition import LocalUserPool
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
+from ._identity_logins import Login, LoginVerifier, login_key
 from ._identity_roles import (
     AmbiguousRoleResolution,
     MappingRule,
@@ -67,8 +68,7 @@ from ._identity_wire import (
     sts_answer,
 )
 from ._target import HOST
-from .authorizers._base import AuthorizerError
-from .authorizers._jwt import KeyCache, check_times, decode, new_key_cache, require_joserfc
+from .authorizers._jwt import require_joserfc
 from .iam import IamDirectory, evaluate
 
 __all__ = [
@@ -87,11 +87,11 @@ logger = logging.getLogger("sigv4client.local")
 
 #: The ``iss`` of the pool's OpenID tokens, and the ``Federated`` principal of a
 #: role's trust policy; also the ``Logins`` key a developer-authenticated token goes under.
-COGNITO_IDENTITY_ISSUER = "https://cognito-identity.amazonaws.com"
+COGNITO_IDENTITY_ISSUER = f"https://{DEVELOPER_LOGIN_KEY}"
 #: The role session name of the credentials ``GetCredentialsForIdentity`` hands out.
 SESSION_NAME = "CognitoIdentityCredentials"
 
-_PRINCIPAL = "cognito-identity.amazonaws.com"
+_PRINCIPAL = DEVELOPER_LOGIN_KEY  # the Federated principal of a trust policy
 _ASSUME = "sts:AssumeRoleWithWebIdentity"
 _POOL_ID = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d:[0-9a-f-]{1,40}$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
@@ -137,34 +137,10 @@ def standard_trust_policy(identity_pool_id: str, amr: str = "authenticated") -> 
     }
 
 
-@dataclass(frozen=True, slots=True)
-class _Login:
-    """A verified login: who (``subject``), how (``amr``), and how the role is chosen."""
-
-    subject: str  # "<provider>|<sub>": one identity per pool and subject
-    amr: tuple[str, ...]
-    claims: Mapping[str, object]
-    mapping_key: str | None  # the RoleMappings key of its provider, None: no mapping
-    user_pool: LocalUserPool | None = None
-    developer: bool = False
-
-
 @dataclass(slots=True)
 class _Identity:
     identity_id: str
     logins: set[str]
-
-
-class _StaticKeys(KeyCache):
-    """A JWK set given as a value (an OIDC provider's, or the pool's own): never fetched."""
-
-    def __init__(self, key_set: object) -> None:
-        super().__init__("static:", 0.0, time.monotonic)
-        self._key_set = key_set
-
-    def get(self, kid: str | None) -> object:
-        """The one key set, whatever ``kid``."""
-        return self._key_set
 
 
 class LocalIdentityPool(BackgroundServer):
@@ -265,26 +241,25 @@ class LocalIdentityPool(BackgroundServer):
         self.developer_provider_name = developer_provider_name
         self.role_mappings = self._check_mappings(role_mappings or {})
         self._clock = clock
-        self._timeout = timeout
         self._lock = threading.Lock()
         self._identities: dict[str, _Identity] = {}
         self._by_subject: dict[str, str] = {}
-        self._groups_clients: dict[str, Any] = {}
-        self._keys: dict[str, KeyCache] = {}
-        for user_pool in self._user_pools.values():
-            self._keys[user_pool.issuer] = new_key_cache(user_pool.jwks_url, timeout)
-        for provider in self._oidc.values():
-            self._keys[provider.issuer] = (
-                new_key_cache(provider.jwks_url, timeout)
-                if provider.jwks_url is not None
-                else _StaticKeys(KeySet.import_key_set(dict(provider.jwks or {})))  # type: ignore[arg-type]  # a JWK set dict
-            )
         # The pool's own signing key: its OpenID tokens, checked again when they come back.
         self._signing_key = RSAKey.generate_key(
             2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "RS256"}
         )
         self._public_keys = KeySet([self._signing_key]).as_dict(private=False)
-        self._keys[COGNITO_IDENTITY_ISSUER] = _StaticKeys(KeySet.import_key_set(self._public_keys))
+        self._logins = LoginVerifier(
+            identity_pool_id=pool_id,
+            user_pools=self._user_pools,
+            oidc=self._oidc,
+            developer_provider_name=developer_provider_name,
+            developer_key=DEVELOPER_LOGIN_KEY,
+            own_issuer=COGNITO_IDENTITY_ISSUER,
+            own_keys=KeySet.import_key_set(self._public_keys),
+            clock=clock,
+            timeout=timeout,
+        )
         if not isinstance(max_connections, int) or max_connections < 1:
             raise InvalidConfigError(f"max_connections must be 1 or more, got {max_connections!r}")
         self._httpd = LoopbackHTTPServer(("127.0.0.1", port), self._handler_class(timeout))
@@ -316,7 +291,7 @@ class LocalIdentityPool(BackgroundServer):
                     f"user pool {user_pool.user_pool_id}: name its app client ids "
                     "(app_client_ids=...): an identity pool trusts a user pool's app clients"
                 )
-            found[_login_key(user_pool)] = user_pool
+            found[login_key(user_pool)] = user_pool
         return found
 
     def _check_oidc(self, providers: Sequence[OidcProvider]) -> dict[str, OidcProvider]:
@@ -374,18 +349,12 @@ class LocalIdentityPool(BackgroundServer):
     @staticmethod
     def login_key(user_pool: LocalUserPool) -> str:
         """A user pool's ``Logins`` key: ``cognito-idp.{region}.amazonaws.com/{pool id}``."""
-        return _login_key(user_pool)
+        return login_key(user_pool)
 
     def stop(self) -> None:
         """Stop serving (as every local server does) and close the user pools' admin clients."""
         super().stop()
-        with self._lock:
-            clients = list(self._groups_clients.values())
-            self._groups_clients.clear()
-        for client in clients:
-            close = getattr(client, "close", None)  # botocore 1.33+
-            if close is not None:
-                close()
+        self._logins.close()
 
     def __repr__(self) -> str:
         with self._lock:
@@ -482,12 +451,12 @@ class LocalIdentityPool(BackgroundServer):
         account = params.get("AccountId")
         if account is not None and account != self.iam.account_id:
             raise Fault("NotAuthorizedException", f"Access to account {account} is forbidden.")
-        logins = self._logins(params)
+        logins = self._logins_of(params)
         if not logins:
             if not self.allow_unauthenticated:
                 raise Fault("NotAuthorizedException", _UNAUTH_REFUSED)
             return {"IdentityId": self._new_identity(None)}
-        login = self._verify_login(logins)
+        login = self._logins.verify(*_one(logins))
         if login.developer:
             raise Fault(
                 "NotAuthorizedException",
@@ -551,7 +520,7 @@ class LocalIdentityPool(BackgroundServer):
         self._authorize_developer(h, body, "GetOpenIdTokenForDeveloperIdentity")
         self._pool(params)
         name = self.developer_provider_name
-        logins = self._logins(params)
+        logins = self._logins_of(params)
         if name is None:
             raise Fault(
                 "NotAuthorizedException",
@@ -601,7 +570,7 @@ class LocalIdentityPool(BackgroundServer):
             if name in params:
                 raise refuse("ValidationError", f"{name} is not modelled locally; leave it out")
         try:
-            claims = self._claims(COGNITO_IDENTITY_ISSUER, str(params["WebIdentityToken"]))
+            claims = self._logins.claims(COGNITO_IDENTITY_ISSUER, str(params["WebIdentityToken"]))
         except Fault as fault:
             expired = fault.message.endswith("Token expired.")
             raise refuse(
@@ -656,7 +625,7 @@ class LocalIdentityPool(BackgroundServer):
 
     # --- logins and identities ------------------------------------------------------------
 
-    def _logins(self, params: Mapping[str, object]) -> dict[str, str]:
+    def _logins_of(self, params: Mapping[str, object]) -> dict[str, str]:
         logins = params.get("Logins")
         if logins is None:
             return {}
@@ -683,20 +652,20 @@ class LocalIdentityPool(BackgroundServer):
             self._by_subject[subject] = identity_id
         return identity_id
 
-    def _login_for(self, identity_id: str, params: Mapping[str, object]) -> _Login | None:
+    def _login_for(self, identity_id: str, params: Mapping[str, object]) -> Login | None:
         """The verified login of this call for ``identity_id`` (None: a guest), or a Fault."""
         with self._lock:
             identity = self._identities.get(identity_id)
         if identity is None:
             raise Fault("ResourceNotFoundException", f"Identity '{identity_id}' not found.")
-        logins = self._logins(params)
+        logins = self._logins_of(params)
         if not logins:
             if identity.logins:
                 raise Fault(
                     "NotAuthorizedException", f"Access to Identity '{identity_id}' is forbidden."
                 )
             return None
-        login = self._verify_login(logins, identity_id=identity_id)
+        login = self._logins.verify(*_one(logins), identity_id)
         with self._lock:
             linked = self._by_subject.get(login.subject)
             if linked is not None and linked != identity_id:
@@ -706,105 +675,6 @@ class LocalIdentityPool(BackgroundServer):
             self._by_subject[login.subject] = identity_id
         return login
 
-    def _verify_login(self, logins: Mapping[str, str], identity_id: str | None = None) -> _Login:
-        ((key, token),) = logins.items()
-        if key in self._user_pools:
-            return self._user_pool_login(self._user_pools[key], key, token)
-        if key in self._oidc:
-            return self._oidc_login(self._oidc[key], token)
-        if key == _PRINCIPAL and self.developer_provider_name is not None:
-            return self._developer_login(token, identity_id)
-        raise Fault(
-            "NotAuthorizedException",
-            "Token is not from a supported provider of this identity pool.",
-        )
-
-    def _claims(self, issuer: str, token: str) -> dict[str, object]:
-        try:
-            claims = decode(token, self._keys[issuer])
-        except AuthorizerError as err:
-            if err.status == 500:
-                raise Fault(
-                    "ExternalServiceException",
-                    f"the keys of {issuer} could not be read; is its local server running?",
-                ) from None
-            raise Fault(
-                "NotAuthorizedException", "Invalid login token. Couldn't verify signed token."
-            ) from None
-        if claims.get("iss") != issuer:
-            raise Fault(
-                "NotAuthorizedException", "Invalid login token. Issuer doesn't match providerName"
-            )
-        verdict = check_times(claims, self._clock())
-        if verdict == "expired":
-            raise Fault("NotAuthorizedException", "Invalid login token. Token expired.")
-        if verdict != "ok":
-            raise Fault(
-                "NotAuthorizedException",
-                "Invalid login token. Token is not valid yet or has no expiry.",
-            )
-        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-            raise Fault("NotAuthorizedException", "Invalid login token. The token has no subject.")
-        return claims
-
-    def _user_pool_login(self, user_pool: LocalUserPool, key: str, token: str) -> _Login:
-        claims = self._claims(user_pool.issuer, token)
-        if claims.get("token_use") != "id":
-            raise Fault(
-                "NotAuthorizedException",
-                "Invalid login token. Not a valid OpenId Connect identity token.",
-            )
-        client = claims.get("aud")
-        if not isinstance(client, str) or client not in user_pool.app_client_ids:
-            raise Fault("NotAuthorizedException", "Invalid login token. Incorrect token audience.")
-        sub = str(claims["sub"])
-        return _Login(
-            subject=f"{key}|{sub}",
-            amr=("authenticated", key, f"{key}:CognitoSignIn:{sub}"),
-            claims=MappingProxyType(claims),
-            mapping_key=f"{key}:{client}",
-            user_pool=user_pool,
-        )
-
-    def _oidc_login(self, provider: OidcProvider, token: str) -> _Login:
-        claims = self._claims(provider.issuer, token)
-        aud = claims.get("aud")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if not any(isinstance(a, str) and a in provider.audiences for a in audiences):
-            raise Fault("NotAuthorizedException", "Invalid login token. Incorrect token audience.")
-        sub = str(claims["sub"])
-        return _Login(
-            subject=f"{provider.name}|{sub}",
-            amr=("authenticated", provider.name, f"{provider.name}:{sub}"),
-            claims=MappingProxyType(claims),
-            mapping_key=provider.name,
-        )
-
-    def _developer_login(self, token: str, identity_id: str | None) -> _Login:
-        claims = self._claims(COGNITO_IDENTITY_ISSUER, token)
-        amr = claims.get("amr")
-        name = self.developer_provider_name
-        # Only a token GetOpenIdTokenForDeveloperIdentity made for this identity is a login.
-        if (
-            claims.get("aud") != self.identity_pool_id
-            or (identity_id is not None and claims.get("sub") != identity_id)
-            or not isinstance(amr, list)
-            or len(amr) != 3
-            or amr[:2] != ["authenticated", name]
-        ):
-            raise Fault(
-                "NotAuthorizedException",
-                "Invalid login token. Not a developer identity token of this pool.",
-            )
-        user = str(amr[2]).removeprefix(f"{name}:{self.identity_pool_id}:")
-        return _Login(
-            subject=f"{name}|{user}",
-            amr=tuple(str(a) for a in amr),
-            claims=MappingProxyType(claims),
-            mapping_key=None,
-            developer=True,
-        )
-
     # --- roles ----------------------------------------------------------------------------
 
     def _guest_role(self) -> str:
@@ -812,13 +682,13 @@ class LocalIdentityPool(BackgroundServer):
             raise Fault("NotAuthorizedException", _UNAUTH_REFUSED)
         return self.unauthenticated_role
 
-    def _role_for(self, login: _Login, custom: str | None) -> str:
+    def _role_for(self, login: Login, custom: str | None) -> str:
         mapping = None if login.mapping_key is None else self.role_mappings.get(login.mapping_key)
         claims: Mapping[str, object] = login.claims
         roles = _strings(claims.get("cognito:roles"))
         preferred = claims.get("cognito:preferred_role")
         if login.user_pool is not None and "cognito:roles" not in claims:
-            roles, preferred = self._group_roles(
+            roles, preferred = self._logins.group_roles(
                 login.user_pool, _strings(claims.get("cognito:groups"))
             )
             claims = {**claims, "cognito:roles": list(roles)}
@@ -835,67 +705,6 @@ class LocalIdentityPool(BackgroundServer):
             )
         except RoleRefused as refused:
             raise Fault(refused.code, refused.message) from None
-
-    def _group_roles(
-        self, user_pool: LocalUserPool, groups: Sequence[str]
-    ) -> tuple[tuple[str, ...], str | None]:
-        """``cognito:roles`` and ``cognito:preferred_role`` as Cognito derives them from groups.
-
-        moto's ID token names the user's groups but not their roles: each group
-        is read (admin ``GetGroup``) for its ``RoleArn`` and ``Precedence``. The
-        preferred role is that of the group with the lowest precedence (a group
-        without one comes last); a tie leaves it unset, as Cognito does.
-        """
-        if not groups:
-            return (), None
-        client = self._groups_client(user_pool)
-        ranked: list[tuple[float, str]] = []
-        for name in groups:
-            try:
-                group = client.get_group(GroupName=name, UserPoolId=user_pool.user_pool_id)["Group"]
-            except client.exceptions.ResourceNotFoundException:
-                continue  # deleted since the token was issued
-            except Exception as exc:
-                logger.warning(
-                    "identity pool: could not read group %r of %s: %s",
-                    name,
-                    user_pool.user_pool_id,
-                    type(exc).__name__,
-                )
-                raise Fault(
-                    "ExternalServiceException",
-                    f"the groups of user pool {user_pool.user_pool_id} could not be read at "
-                    f"{user_pool.endpoint_url}",
-                ) from None
-            arn = group.get("RoleArn")
-            if isinstance(arn, str):
-                precedence = group.get("Precedence")
-                ranked.append((float("inf") if precedence is None else float(precedence), arn))
-        roles = tuple(dict.fromkeys(arn for _, arn in ranked))
-        if not ranked:
-            return roles, None
-        best = min(rank for rank, _ in ranked)
-        top = {arn for rank, arn in ranked if rank == best}
-        return roles, (top.pop() if len(top) == 1 else None)
-
-    def _groups_client(self, user_pool: LocalUserPool) -> Any:
-        with self._lock:
-            client = self._groups_clients.get(user_pool.user_pool_id)
-            if client is None:
-                import boto3
-                from botocore.config import Config
-
-                # The local Cognito takes any signature: dummy keys, never the machine's own.
-                client = boto3.session.Session().client(
-                    "cognito-idp",
-                    region_name=user_pool.user_pool_id.partition("_")[0],
-                    endpoint_url=user_pool.endpoint_url,
-                    aws_access_key_id="local",
-                    aws_secret_access_key="local",  # noqa: S106  # a local server's dummy key
-                    config=Config(retries={"max_attempts": 1}, read_timeout=self._timeout),
-                )
-                self._groups_clients[user_pool.user_pool_id] = client
-            return client
 
     def _check_trust(self, arn: str, context: Mapping[str, str | tuple[str, ...]]) -> None:
         role = self.iam.role(arn)
@@ -994,8 +803,9 @@ class LocalIdentityPool(BackgroundServer):
             )
 
 
-def _login_key(user_pool: LocalUserPool) -> str:
-    return user_pool.issuer.removeprefix("https://")
+def _one(logins: Mapping[str, str]) -> tuple[str, str]:
+    ((key, token),) = logins.items()
+    return key, token
 
 
 def _strings(value: object) -> tuple[str, ...]:
