@@ -193,7 +193,7 @@ def _check(value: object, shape: Any, where: str) -> None:
         _bounds(len(value), meta, f"{label} (entries)")
         for key, item in value.items():
             _check(key, shape.key, f"a key of {label}")
-            _check(item, shape.value, f"{label}[{key!r}]" if kind != "map" else f"{label} value")
+            _check(item, shape.value, f"a value of {label}")
         return
     if kind == "list":
         if not isinstance(value, list):
