@@ -38,6 +38,7 @@ PUBLIC_MODULES = [
     "sigv4client.local",
     "sigv4client.local.cognito",
     "sigv4client.local.iam",
+    "sigv4client.local.identity_pool",
     "sigv4client.tokens",
     "sigv4client.verification",
     "sigv4client.compat",

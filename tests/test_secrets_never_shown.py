@@ -105,15 +105,20 @@ from sigv4client.local import (
     LambdaContext,
     LambdaIntegration,
     LocalGateway,
+    LocalIdentityPool,
     LocalUserPool,
+    MappingRule,
     MotoIdentityResolver,
     Network,
+    OidcProvider,
     ResourcePolicy,
+    RoleMapping,
     Unauthorized,
     VerifyingServer,
 )
 from sigv4client.local.cognito import DemoSetup, LocalCognito
 from sigv4client.local.iam import IamDirectory, evaluate
+from sigv4client.local.identity_pool import standard_trust_policy
 from sigv4client.tokens import CognitoTokenAuth, HeaderTokenAuth
 
 KEY = "AKIDPROPERTYTEST"
@@ -1176,6 +1181,103 @@ def _local_servers(
         probe.texts.append(("VerifyingServer 403 body", answer.text))
 
 
+def _identity_pool(s: Secrets, probe: Probe, moto: LocalCognito, alice: CognitoUser) -> None:
+    # The local identity pool: its values, the keys it mints, the tokens it refuses.
+    import uuid
+
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+    from joserfc.jwk import KeySet, RSAKey
+
+    from sigv4client.cognito import DeveloperIdentityToken, developer_identity_token
+
+    iam = IamDirectory()
+    pool_id = f"{REGION}:{uuid.uuid4()}"
+    role = iam.add_role("Reader", trust_policy=standard_trust_policy(pool_id))
+    iam.add_role("Guest", trust_policy=standard_trust_policy(pool_id, "unauthenticated"))
+    backend = iam.add_user(
+        "backend",
+        policies=[
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "cognito-identity:*", "Resource": "*"}],
+            }
+        ],
+    )
+    probe.secret(backend.credentials.secret_access_key)
+    oidc_key = RSAKey.generate_key(2048, parameters={"kid": "k"})
+    oidc = OidcProvider(
+        issuer="https://login.example.com",
+        audiences=("app",),
+        jwks=KeySet([oidc_key]).as_dict(private=False),
+    )
+    rule = MappingRule(claim="email", match_type="Equals", value="a@b.c", role_arn=role.arn)
+    mapping = RoleMapping(type="Rules", ambiguous_role_resolution="Deny", rules=(rule,))
+    user_pool = LocalUserPool(
+        user_pool_id=alice.user_pool_id,
+        endpoint_url=moto.endpoint_url,
+        app_client_ids=(alice.client_id,),
+    )
+    for where, value in (("OidcProvider", oidc), ("MappingRule", rule), ("RoleMapping", mapping)):
+        probe.obj(where, value)
+    with LocalIdentityPool(
+        iam,
+        identity_pool_id=pool_id,
+        authenticated_role=role.arn,
+        unauthenticated_role=f"arn:aws:iam::{iam.account_id}:role/Guest",
+        allow_unauthenticated=True,
+        user_pools=[user_pool],
+        oidc_providers=[oidc],
+        role_mappings={oidc.name: mapping},
+        developer_provider_name="login.example.app",
+    ) as pool:
+        probe.obj("LocalIdentityPool", pool)
+        source = IdentityPoolCredentials(pool_id, user=alice, endpoint_url=pool.url)
+        minted = source.fetch()
+        probe.secret(minted.secret_access_key, minted.session_token)
+        probe.obj("identity-pool credentials (local)", minted)
+        probe.obj("IdentityPoolCredentials (local)", source)
+        cognito_identity = boto3.session.Session().client(
+            "cognito-identity",
+            region_name=REGION,
+            endpoint_url=pool.url,
+            config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
+        )
+        for token in (s.id_token, s.access_token):
+            forged = IdentityPoolCredentials(
+                pool_id, logins=lambda t=token: {oidc.name: t}, endpoint_url=pool.url
+            )
+            probe.raises("LocalIdentityPool(forged OIDC token)", forged.fetch)
+            probe.raises(
+                "LocalIdentityPool(forged user-pool token)",
+                lambda t=token: cognito_identity.get_id(
+                    IdentityPoolId=pool_id, Logins={source.login_key: t}
+                ),
+            )
+        backend_session = boto3.session.Session(
+            aws_access_key_id=backend.credentials.access_key_id,
+            aws_secret_access_key=backend.credentials.secret_access_key,
+            region_name=REGION,
+        )
+        issued = developer_identity_token(
+            pool_id, "login.example.app", "user-1", admin=backend_session, endpoint_url=pool.url
+        )
+        probe.secret(issued.token)
+        developer = IdentityPoolCredentials(
+            pool_id, developer=lambda: issued, endpoint_url=pool.url
+        )
+        probe.secret(developer.fetch().secret_access_key)
+        stale = IdentityPoolCredentials(
+            pool_id,
+            developer=lambda: DeveloperIdentityToken(
+                identity_id=issued.identity_id, token=s.id_token
+            ),
+            endpoint_url=pool.url,
+        )
+        probe.raises("LocalIdentityPool(forged developer token)", stale.fetch)
+
+
 def _api_servers(s: Secrets, probe: Probe, moto: LocalCognito, alice: CognitoUser) -> None:
     creds = Credentials(
         access_key_id=KEY, secret_access_key=s.secret_key, session_token=s.session_token
@@ -1305,6 +1407,7 @@ def test_no_secret_in_any_repr_str_log_or_cause_online(
     probe = Probe(set(s.values()), {s.challenge_session})
     alice, provider, setup = _cognito_flow(s, probe, moto)
     _local_servers(s, probe, moto, alice, provider, setup)
+    _identity_pool(s, probe, moto, alice)
     _api_servers(s, probe, moto, alice)
     _all_loggers_at_debug()
     probe.check(debug_logs.records)
@@ -1332,6 +1435,7 @@ def test_every_public_type_and_exception_is_covered(
         exercise(s, probe)
     alice, provider, setup = _cognito_flow(s, probe, moto)
     _local_servers(s, probe, moto, alice, provider, setup)
+    _identity_pool(s, probe, moto, alice)
     _api_servers(s, probe, moto, alice)
     probe.check(debug_logs.records)
     assert any(r.levelno == logging.DEBUG for r in debug_logs.records)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         Unauthorized,
     )
     from .gateway import AuthorizationType, LocalGateway
+    from .identity_pool import LocalIdentityPool, MappingRule, OidcProvider, RoleMapping
     from .verifying_server import ResolveSecret, VerifyingServer
 
 __all__ = [
@@ -63,12 +64,16 @@ __all__ = [
     "LambdaFunction",
     "LambdaIntegration",
     "LocalGateway",
+    "LocalIdentityPool",
     "LocalUserPool",
+    "MappingRule",
     "MotoIdentityResolver",
     "Network",
+    "OidcProvider",
     "PayloadVersion",
     "ResolveSecret",
     "ResourcePolicy",
+    "RoleMapping",
     "Unauthorized",
     "VerifyingServer",
 ]
@@ -87,6 +92,10 @@ _WHERE = {
     "GatewayResponse": "._responses",
     "AuthorizationType": ".gateway",
     "LocalGateway": ".gateway",
+    "LocalIdentityPool": ".identity_pool",
+    "MappingRule": ".identity_pool",
+    "OidcProvider": ".identity_pool",
+    "RoleMapping": ".identity_pool",
     "ResolveSecret": ".verifying_server",
     "VerifyingServer": ".verifying_server",
 }
