@@ -336,6 +336,7 @@ def identity_credentials(
     user: IdTokenSource,
     identity_pool_id: str,
     *,
+    endpoint_url: str | None = None,
     client: IdentityClient | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> RefreshingCredentialsProvider:
@@ -345,8 +346,13 @@ def identity_credentials(
 
         provider = identity_credentials(user, "us-east-1:1234abcd-...")
         requests.get(url, auth=SigV4Auth(provider, region="us-east-1"))
+
+    ``endpoint_url``: the identity pool's endpoint (a local one, such as a
+    :class:`~sigv4client.local.LocalIdentityPool`); default: the user's.
     """
-    source = IdentityPoolCredentials(identity_pool_id, user=user, client=client)
+    source = IdentityPoolCredentials(
+        identity_pool_id, user=user, endpoint_url=endpoint_url, client=client
+    )
     return RefreshingCredentialsProvider(source.fetch, clock=clock)
 
 
@@ -357,17 +363,22 @@ def basic_identity_credentials(
     *,
     role_session_name: str = "sigv4client",
     duration_seconds: int = 3600,
+    endpoint_url: str | None = None,
     client: IdentityClient | None = None,
     sts_client: StsClient | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> RefreshingCredentialsProvider:
-    """Credentials through the basic (classic) flow: GetOpenIdToken + AssumeRoleWithWebIdentity."""
+    """Credentials through the basic (classic) flow: GetOpenIdToken + AssumeRoleWithWebIdentity.
+
+    ``endpoint_url`` serves both Cognito and STS (default: the user's).
+    """
     source = IdentityPoolCredentials(
         identity_pool_id,
         user=user,
         role_arn=role_arn,
         role_session_name=role_session_name,
         duration_seconds=duration_seconds,
+        endpoint_url=endpoint_url,
         client=client,
         sts_client=sts_client,
     )

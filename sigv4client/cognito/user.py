@@ -1076,6 +1076,7 @@ class CognitoUser:
         identity_pool_id: str,
         *,
         role_arn: str | None = None,
+        endpoint_url: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> RefreshingCredentialsProvider:
         """Identity-pool credentials for this user, as a refreshing provider.
@@ -1083,14 +1084,22 @@ class CognitoUser:
         ``GetId`` runs once; ``GetCredentialsForIdentity`` runs when the
         credentials near expiry, after refreshing the ID token if needed. With
         ``role_arn``, the basic flow (``GetOpenIdToken`` + STS
-        ``AssumeRoleWithWebIdentity``) is used instead. Log in first, then pass
-        the provider to ``SigV4Auth`` or ``SigV4Client``.
+        ``AssumeRoleWithWebIdentity``) is used instead. ``endpoint_url`` is the
+        identity pool's (a :class:`~sigv4client.local.LocalIdentityPool`'s
+        ``url``); default: this user's. Log in first, then pass the provider to
+        ``SigV4Auth`` or ``SigV4Client``.
         """
         if role_arn is not None:
             return basic_identity_credentials(
-                self, identity_pool_id, role_arn, clock=clock or self._clock
+                self,
+                identity_pool_id,
+                role_arn,
+                endpoint_url=endpoint_url,
+                clock=clock or self._clock,
             )
-        return identity_credentials(self, identity_pool_id, clock=clock or self._clock)
+        return identity_credentials(
+            self, identity_pool_id, endpoint_url=endpoint_url, clock=clock or self._clock
+        )
 
     def _associate_totp(self, challenge: MfaSetup) -> MfaSetup:
         if challenge.options and "SOFTWARE_TOKEN_MFA" not in challenge.options:
