@@ -8,7 +8,7 @@ from ..exceptions import InvalidCredentialsError
 from ..models import Credentials
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from ._accept import AcceptedCredentials
 
@@ -140,11 +140,25 @@ async def aget(provider: CredentialsProvider | AsyncCredentialsProvider) -> Cred
     >>> asyncio.run(aget(provider)).access_key_id
     'AKIDEXAMPLE'
     """
+    return await aget_call(provider)()
+
+
+def aget_call(
+    provider: CredentialsProvider | AsyncCredentialsProvider,
+) -> Callable[[], Awaitable[Credentials]]:
+    """The call :func:`aget` makes to ``provider``, chosen once for many snapshots.
+
+    A client that takes a snapshot for every request chooses here, at
+    construction: checking a runtime Protocol with ``isinstance()`` costs more
+    than signing. The call looks the method up on each use, as ``aget`` does.
+    """
     candidate: object = provider
     if isinstance(candidate, AsyncCredentialsProvider):
-        return await candidate.aget_credentials()
+        source = candidate
+        return lambda: source.aget_credentials()
     if isinstance(candidate, CredentialsProvider):
-        return await to_thread(candidate.get_credentials)
+        blocking = candidate
+        return lambda: to_thread(blocking.get_credentials)
     raise InvalidCredentialsError(
         "aget() expected a provider with aget_credentials() or get_credentials(), "
         f"got {type(candidate).__name__}"
