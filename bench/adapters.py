@@ -12,7 +12,10 @@
   ``sign()`` on the same request and drops the result (the signer's work alone,
   where the middleware does it). requests runs with ``trust_env=False`` (else a
   ``~/.netrc`` lookup on every request flatters the baseline).
-  With ``--before REV``, each client also sends the request signed by the
+  Each client signs twice: with a ``Credentials`` value, and with a
+  ``RefreshingCredentialsProvider`` holding credentials valid for hours (a
+  snapshot taken per request, as SigV4Client and the Cognito chain do).
+  With ``--before REV``, each client also sends the requests signed by the
   adapters of git revision REV (that revision's whole package, loaded from
   ``git archive`` under another name), interleaved with the others: a
   before/after comparison measured side by side, in one run.
@@ -37,6 +40,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -125,6 +129,39 @@ def _packages(before: Any, rev: str | None) -> dict[str, Any]:
     return out
 
 
+#: What each signed variant signs with, by the suffix of its name.
+SOURCES = ("", ", refreshing provider")
+
+
+def _sources(package: Any) -> dict[str, Any]:
+    # A value, and a refreshing provider whose credentials last for hours.
+    value = package.Credentials(
+        access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
+    )
+
+    def refresh() -> Any:
+        return package.Credentials(
+            access_key_id=ACCESS_KEY,
+            secret_access_key=SECRET_KEY,
+            session_token=SESSION_TOKEN,
+            expiration=datetime.now(timezone.utc) + timedelta(hours=6),
+        )
+
+    credentials = importlib.import_module(f"{package.__name__}.credentials")
+    provider = credentials.RefreshingCredentialsProvider(refresh)
+    return dict(zip(SOURCES, (value, provider), strict=True))
+
+
+def _signers(packages: dict[str, Any], module: str, cls: str) -> dict[str, Any]:
+    # One adapter per package and per credentials source, by variant name.
+    out: dict[str, Any] = {}
+    for name, package in packages.items():
+        adapter = getattr(importlib.import_module(f"{package.__name__}.{module}"), cls)
+        for suffix, source in _sources(package).items():
+            out[name + suffix] = adapter(source, region=REGION, service=SERVICE)
+    return out
+
+
 def adapters(
     url: str, rounds: int, before: Any = None, rev: str | None = None
 ) -> dict[str, dict[str, list[float]]]:
@@ -135,38 +172,18 @@ def adapters(
     out: dict[str, dict[str, list[float]]] = {}
     packages = _packages(before, rev)
 
-    def creds(package: Any) -> Any:
-        return package.Credentials(
-            access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
-        )
-
     session = requests.Session()
     session.trust_env = False
-    auths = {
-        name: importlib.import_module(f"{p.__name__}.integrations.requests").SigV4Auth(
-            creds(p), region=REGION, service=SERVICE
-        )
-        for name, p in packages.items()
-    }
+    auths = _signers(packages, "integrations.requests", "SigV4Auth")
     out["requests"] = _sync_client(session.get, url, baseline, auths, rounds)
     session.close()
 
     client = httpx.Client(trust_env=False)
-    auths = {
-        name: importlib.import_module(f"{p.__name__}.integrations.httpx").SigV4HttpxAuth(
-            creds(p), region=REGION, service=SERVICE
-        )
-        for name, p in packages.items()
-    }
+    auths = _signers(packages, "integrations.httpx", "SigV4HttpxAuth")
     out["httpx"] = _sync_client(client.get, url, baseline, auths, rounds)
     client.close()
 
-    middlewares = {
-        name: importlib.import_module(f"{p.__name__}.integrations.aiohttp").SigV4Middleware(
-            creds(p), region=REGION, service=SERVICE
-        )
-        for name, p in packages.items()
-    }
+    middlewares = _signers(packages, "integrations.aiohttp", "SigV4Middleware")
     out["aiohttp"] = asyncio.run(_aiohttp(url, baseline, rounds, middlewares))
     return out
 
