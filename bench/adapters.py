@@ -20,7 +20,7 @@
   ``git archive`` under another name), interleaved with the others: a
   before/after comparison measured side by side, in one run.
 - ``invoke``: ``SigV4Client.invoke()`` calls per second, without and with a
-  ``requests.Session``.
+  ``requests.Session`` (and those of REV's client, with ``--before``).
 - ``startup``: fresh interpreters, interleaved: ``pass``, ``import sigv4client``,
   importing the core names from it, ``import botocore.auth``, ``import
   requests``, and ``sigv4client --presign`` with credentials in the
@@ -237,26 +237,42 @@ async def _aiohttp(
     return samples
 
 
-def invoke(port: int, calls: int) -> dict[str, float]:
+def invoke(port: int, calls: int, before: Any = None, rev: str | None = None) -> dict[str, float]:
+    """``SigV4Client.invoke()`` calls per second, its own session and a given one.
+
+    With ``before``, that package's client too; the variants take turns in
+    blocks of 25 calls, so that they share the machine's ups and downs.
+    """
     import requests
 
-    client = sigv4client.SigV4Client.new_client(
-        endpoint=f"http://127.0.0.1:{port}/prod",
-        access_key=ACCESS_KEY,
-        secret_key=SECRET_KEY,
-        session_token=SESSION_TOKEN,
-        region=REGION,
-    )
-    out = {}
     session = requests.Session()
-    for name, kwargs in (("default", {}), ("with a requests.Session", {"session": session})):
-        client.invoke(path="/items/42", **kwargs)  # type: ignore[arg-type]
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            client.invoke(path="/items/42", **kwargs)  # type: ignore[arg-type]
-        out[name] = calls / (time.perf_counter() - t0)
+    sends: dict[str, Any] = {}
+    for name, package in _packages(before, rev).items():
+        client = package.SigV4Client.new_client(
+            endpoint=f"http://127.0.0.1:{port}/prod",
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            session_token=SESSION_TOKEN,
+            region=REGION,
+        )
+        suffix = name.removeprefix("signed")
+        sends["default" + suffix] = partial(client.invoke, path="/items/42")
+        sends["with a requests.Session" + suffix] = partial(
+            client.invoke, path="/items/42", session=session
+        )
+    spent = dict.fromkeys(sends, 0.0)
+    for send in sends.values():
+        send()  # the connection, the caches
+    block = 25
+    clock = time.perf_counter
+    for _ in range(max(1, calls // block)):
+        for name, send in sends.items():
+            t0 = clock()
+            for _ in range(block):
+                send()
+            spent[name] += clock() - t0
     session.close()
-    return out
+    return {name: max(1, calls // block) * block / seconds for name, seconds in spent.items()}
 
 
 STARTUP = {
@@ -318,7 +334,7 @@ def main() -> None:
         port = int(server.stdout.readline())
         url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
         results: dict[str, Any] = {"adapters": adapters(url, args.rounds, before, args.before)}
-        results["invoke"] = invoke(port, max(100, args.rounds // 4))
+        results["invoke"] = invoke(port, max(100, args.rounds // 4), before, args.before)
     finally:
         server.terminate()
         server.wait()
