@@ -6,19 +6,13 @@ when the credentials package is: the command line and sync clients go without.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.test_package_face import PRESIGN_CLI, loaded_after
 
 
 def _loads_asyncio(code: str) -> bool:
-    # A fresh interpreter: this one has loaded asyncio already.
-    probe = f"{code}\nimport sys\nprint('asyncio' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
-    ).stdout
-    return out.strip() == "True"
+    return loaded_after(code, ("asyncio",)) == ["asyncio"]
 
 
 def test_the_probe_sees_asyncio_when_it_is_loaded() -> None:
@@ -45,14 +39,7 @@ def test_the_command_line_presigns_without_asyncio(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example/secret")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    code = (
-        "import contextlib, io; from sigv4client.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-        "    assert main(['--presign', '--region', 'us-east-1',"
-        " 'https://abc.execute-api.us-east-1.amazonaws.com/prod/x']) == 0\n"
-        "assert 'X-Amz-Signature=' in out.getvalue()"
-    )
-    assert not _loads_asyncio(code)
+    assert not _loads_asyncio(PRESIGN_CLI)
 
 
 def test_a_sync_refreshing_provider_runs_without_asyncio() -> None:
