@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_package_face import PRESIGN_CLI, loaded_after
+from tests.test_package_face import PRESIGN_CLI, _loaded_after
 
 
 def _loads_asyncio(code: str) -> bool:
-    return loaded_after(code, ("asyncio",)) == ["asyncio"]
+    return _loaded_after(code, ("asyncio",)) == ["asyncio"]
 
 
 def test_the_probe_sees_asyncio_when_it_is_loaded() -> None:

@@ -22,7 +22,7 @@ PRESIGN_CLI = (
 )
 
 
-def loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
     """Which of ``modules`` a fresh interpreter has loaded after running ``code``."""
     # A fresh interpreter: this one has loaded everything already.
     probe = (
@@ -47,11 +47,11 @@ def loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
     ],
 )
 def test_the_core_loads_no_http_library(code: str) -> None:
-    assert loaded_after(code) == []
+    assert _loaded_after(code) == []
 
 
 def test_sigv4auth_loads_requests_when_touched() -> None:
-    assert "requests" in loaded_after("import sigv4client; sigv4client.SigV4Auth")
+    assert "requests" in _loaded_after("import sigv4client; sigv4client.SigV4Auth")
 
 
 def test_every_name_resolves_to_its_definition() -> None:
@@ -95,4 +95,4 @@ def test_the_command_line_presigns_without_loading_requests(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example/secret")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    assert "requests" not in loaded_after(PRESIGN_CLI)
+    assert "requests" not in _loaded_after(PRESIGN_CLI)
