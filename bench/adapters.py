@@ -9,15 +9,19 @@
   adds, precomputed, so that the difference is the adapter's and the
   signer's work, not the bytes. For aiohttp, two more unsigned variants
   send through a middleware: one that does nothing, and one that calls
-  ``sign()`` on the same request and drops the result (the signer's work alone,
-  where the middleware does it). requests runs with ``trust_env=False`` (else a
+  ``sign()`` on the request the adapter signs (aiohttp's headers, translated
+  once) and drops the result (the signer's work alone, where the middleware
+  does it). requests runs with ``trust_env=False`` (else a
   ``~/.netrc`` lookup on every request flatters the baseline).
-  With ``--before REV``, each client also sends the request signed by the
+  Each client signs twice: with a ``Credentials`` value, and with a
+  ``RefreshingCredentialsProvider`` holding credentials valid for hours (a
+  snapshot taken per request, as SigV4Client and the Cognito chain do).
+  With ``--before REV``, each client also sends the requests signed by the
   adapters of git revision REV (that revision's whole package, loaded from
   ``git archive`` under another name), interleaved with the others: a
   before/after comparison measured side by side, in one run.
 - ``invoke``: ``SigV4Client.invoke()`` calls per second, without and with a
-  ``requests.Session``.
+  ``requests.Session`` (and those of REV's client, with ``--before``).
 - ``startup``: fresh interpreters, interleaved: ``pass``, ``import sigv4client``,
   importing the core names from it, ``import botocore.auth``, ``import
   requests``, and ``sigv4client --presign`` with credentials in the
@@ -32,11 +36,13 @@ import importlib
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -62,13 +68,25 @@ def _signed_headers(url: str) -> dict[str, str]:
     return {**HEADERS, **{n: v for n, v in result.headers if n != "Host"}}
 
 
+def _orders(items: list[Any], rounds: int) -> Any:
+    """The order of the variants in each round: shuffled, the same for every run.
+
+    A rotation would leave each variant always after the same one, and which
+    code ran just before (warm in the CPU's caches, or not) shifts a variant
+    by about half a percent.
+    """
+    rng = random.Random(13)
+    for _ in range(rounds):
+        order = list(items)
+        rng.shuffle(order)
+        yield order
+
+
 def _interleave(variants: dict[str, Any], rounds: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in variants}
-    items = list(variants.items())
     clock = time.perf_counter
-    for r in range(rounds):
-        k = r % len(items)
-        for name, send in items[k:] + items[:k]:
+    for order in _orders(list(variants.items()), rounds):
+        for name, send in order:
             t0 = clock()
             send()
             samples[name].append(clock() - t0)
@@ -125,6 +143,39 @@ def _packages(before: Any, rev: str | None) -> dict[str, Any]:
     return out
 
 
+#: What each signed variant signs with, by the suffix of its name.
+SOURCES = ("", ", refreshing provider")
+
+
+def _sources(package: Any) -> dict[str, Any]:
+    # A value, and a refreshing provider whose credentials last for hours.
+    value = package.Credentials(
+        access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
+    )
+
+    def refresh() -> Any:
+        return package.Credentials(
+            access_key_id=ACCESS_KEY,
+            secret_access_key=SECRET_KEY,
+            session_token=SESSION_TOKEN,
+            expiration=datetime.now(timezone.utc) + timedelta(hours=6),
+        )
+
+    credentials = importlib.import_module(f"{package.__name__}.credentials")
+    provider = credentials.RefreshingCredentialsProvider(refresh)
+    return dict(zip(SOURCES, (value, provider), strict=True))
+
+
+def _signers(packages: dict[str, Any], module: str, cls: str) -> dict[str, Any]:
+    # One adapter per package and per credentials source, by variant name.
+    out: dict[str, Any] = {}
+    for name, package in packages.items():
+        adapter = getattr(importlib.import_module(f"{package.__name__}.{module}"), cls)
+        for suffix, source in _sources(package).items():
+            out[name + suffix] = adapter(source, region=REGION, service=SERVICE)
+    return out
+
+
 def adapters(
     url: str, rounds: int, before: Any = None, rev: str | None = None
 ) -> dict[str, dict[str, list[float]]]:
@@ -135,38 +186,18 @@ def adapters(
     out: dict[str, dict[str, list[float]]] = {}
     packages = _packages(before, rev)
 
-    def creds(package: Any) -> Any:
-        return package.Credentials(
-            access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN
-        )
-
     session = requests.Session()
     session.trust_env = False
-    auths = {
-        name: importlib.import_module(f"{p.__name__}.integrations.requests").SigV4Auth(
-            creds(p), region=REGION, service=SERVICE
-        )
-        for name, p in packages.items()
-    }
+    auths = _signers(packages, "integrations.requests", "SigV4Auth")
     out["requests"] = _sync_client(session.get, url, baseline, auths, rounds)
     session.close()
 
     client = httpx.Client(trust_env=False)
-    auths = {
-        name: importlib.import_module(f"{p.__name__}.integrations.httpx").SigV4HttpxAuth(
-            creds(p), region=REGION, service=SERVICE
-        )
-        for name, p in packages.items()
-    }
+    auths = _signers(packages, "integrations.httpx", "SigV4HttpxAuth")
     out["httpx"] = _sync_client(client.get, url, baseline, auths, rounds)
     client.close()
 
-    middlewares = {
-        name: importlib.import_module(f"{p.__name__}.integrations.aiohttp").SigV4Middleware(
-            creds(p), region=REGION, service=SERVICE
-        )
-        for name, p in packages.items()
-    }
+    middlewares = _signers(packages, "integrations.aiohttp", "SigV4Middleware")
     out["aiohttp"] = asyncio.run(_aiohttp(url, baseline, rounds, middlewares))
     return out
 
@@ -181,13 +212,19 @@ async def _aiohttp(
     async def no_op(request: Any, handler: Any) -> Any:
         return await handler(request)
 
-    same = sigv4client.HttpRequest(method="GET", url=url, headers=HEADERS)
     config = sigv4client.SigningConfig(region=REGION, service=SERVICE)
+    # What the adapter signs: the headers aiohttp sends (its Host, User-Agent,
+    # Accept-Encoding too), without those the signature adds. Translated once.
+    added = {"authorization", "x-amz-date", "x-amz-security-token"}
+    same: list[Any] = []
 
     async def sign_only(request: Any, handler: Any) -> Any:
         # The signer's own work, where the middleware does it, without the
         # adapter's: no translation, no redirect rule, the result unused.
-        sigv4client.sign(same, CREDS, config)
+        if not same:
+            headers = [(str(n), v) for n, v in request.headers.items() if n.lower() not in added]
+            same.append(sigv4client.HttpRequest(method="GET", url=url, headers=headers))
+        sigv4client.sign(same[0], CREDS, config)
         return await handler(request)
 
     no_op_name, sign_only_name = SIGN_ONLY_VARIANTS
@@ -208,9 +245,8 @@ async def _aiohttp(
             variants.append((name, session, HEADERS))
             samples[name] = []
         clock = time.perf_counter
-        for r in range(rounds + 30):
-            k = r % len(variants)
-            for name, session, headers in variants[k:] + variants[:k]:
+        for r, order in enumerate(_orders(variants, rounds + 30)):
+            for name, session, headers in order:
                 t0 = clock()
                 async with session.get(url, headers=headers) as response:
                     response.raise_for_status()
@@ -220,26 +256,42 @@ async def _aiohttp(
     return samples
 
 
-def invoke(port: int, calls: int) -> dict[str, float]:
+def invoke(port: int, calls: int, before: Any = None, rev: str | None = None) -> dict[str, float]:
+    """``SigV4Client.invoke()`` calls per second, its own session and a given one.
+
+    With ``before``, that package's client too; the variants take turns in
+    blocks of 25 calls, so that they share the machine's ups and downs.
+    """
     import requests
 
-    client = sigv4client.SigV4Client.new_client(
-        endpoint=f"http://127.0.0.1:{port}/prod",
-        access_key=ACCESS_KEY,
-        secret_key=SECRET_KEY,
-        session_token=SESSION_TOKEN,
-        region=REGION,
-    )
-    out = {}
     session = requests.Session()
-    for name, kwargs in (("default", {}), ("with a requests.Session", {"session": session})):
-        client.invoke(path="/items/42", **kwargs)  # type: ignore[arg-type]
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            client.invoke(path="/items/42", **kwargs)  # type: ignore[arg-type]
-        out[name] = calls / (time.perf_counter() - t0)
+    sends: dict[str, Any] = {}
+    for name, package in _packages(before, rev).items():
+        client = package.SigV4Client.new_client(
+            endpoint=f"http://127.0.0.1:{port}/prod",
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            session_token=SESSION_TOKEN,
+            region=REGION,
+        )
+        suffix = name.removeprefix("signed")
+        sends["default" + suffix] = partial(client.invoke, path="/items/42")
+        sends["with a requests.Session" + suffix] = partial(
+            client.invoke, path="/items/42", session=session
+        )
+    spent = dict.fromkeys(sends, 0.0)
+    for send in sends.values():
+        send()  # the connection, the caches
+    block = 25
+    clock = time.perf_counter
+    for _ in range(max(1, calls // block)):
+        for name, send in sends.items():
+            t0 = clock()
+            for _ in range(block):
+                send()
+            spent[name] += clock() - t0
     session.close()
-    return out
+    return {name: max(1, calls // block) * block / seconds for name, seconds in spent.items()}
 
 
 STARTUP = {
@@ -301,7 +353,7 @@ def main() -> None:
         port = int(server.stdout.readline())
         url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
         results: dict[str, Any] = {"adapters": adapters(url, args.rounds, before, args.before)}
-        results["invoke"] = invoke(port, max(100, args.rounds // 4))
+        results["invoke"] = invoke(port, max(100, args.rounds // 4), before, args.before)
     finally:
         server.terminate()
         server.wait()

@@ -13,6 +13,10 @@ environment, no config files):
   ``AWS_PROFILE`` winning over the variables): it shows how much of the rest
   is botocore.
 
+With ``--before REV``, the command line of git revision REV (that revision's
+whole package, from ``git archive``) is timed as well, interleaved with the
+others: a before/after comparison in one run.
+
 It also times ``import requests`` and ``import botocore.session`` alone and
 prints one JSON object (seconds). The edits are plain text replacements of
 the lines they move: if the command line has changed so that one no longer
@@ -22,11 +26,13 @@ applies, the script says which and stops.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -65,9 +71,24 @@ def _copy(root: Path, edits: list[tuple[str, str]]) -> Path:
     return root
 
 
+def _copy_of_revision(root: Path, rev: str) -> Path:
+    archive = subprocess.run(
+        ["git", "-C", str(PACKAGE.parent), "archive", rev, "sigv4client"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    root.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument(
+        "--before", metavar="REV", help="also time the command line of this git revision"
+    )
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -87,6 +108,9 @@ def main() -> None:
         for i, (name, edits) in enumerate(EDITS.items()):
             root = _copy(Path(tmp, str(i)), edits)
             commands[f"--presign, {name}"] = (["-c", PRESIGN], str(root))
+        if args.before:
+            root = _copy_of_revision(Path(tmp, "before"), args.before)
+            commands[f"--presign, before ({args.before})"] = (["-c", PRESIGN], str(root))
         samples: dict[str, list[float]] = {name: [] for name in commands}
         items = list(commands.items())
         for r in range(args.rounds):

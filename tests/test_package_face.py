@@ -12,12 +12,22 @@ import sigv4client
 
 HEAVY = ("requests", "httpx", "aiohttp", "botocore", "boto3", "urllib3")
 
+#: ``sigv4client --presign`` run in-process, with credentials in the environment.
+PRESIGN_CLI = (
+    "import contextlib, io; from sigv4client.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+    "    assert main(['--presign', '--region', 'us-east-1',"
+    " 'https://abc.execute-api.us-east-1.amazonaws.com/prod/x']) == 0\n"
+    "assert 'X-Amz-Signature=' in out.getvalue()"
+)
 
-def _loaded_after(code: str) -> list[str]:
+
+def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``code``."""
     # A fresh interpreter: this one has loaded everything already.
     probe = (
         f"{code}\nimport json, sys\n"
-        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
+        f"print(json.dumps([m for m in {list(modules)!r} if m in sys.modules]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
@@ -85,11 +95,4 @@ def test_the_command_line_presigns_without_loading_requests(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example/secret")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    code = (
-        "import contextlib, io; from sigv4client.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-        "    assert main(['--presign', '--region', 'us-east-1',"
-        " 'https://abc.execute-api.us-east-1.amazonaws.com/prod/x']) == 0\n"
-        "assert 'X-Amz-Signature=' in out.getvalue()"
-    )
-    assert "requests" not in _loaded_after(code)
+    assert "requests" not in _loaded_after(PRESIGN_CLI)

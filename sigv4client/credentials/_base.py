@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..exceptions import InvalidCredentialsError
 from ..models import Credentials
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from ._accept import AcceptedCredentials
 
 
@@ -113,6 +114,18 @@ def resolve_provider(source: AcceptedCredentials) -> CredentialsProvider:
     )
 
 
+async def to_thread(call: Callable[[], Credentials]) -> Credentials:
+    """``await asyncio.to_thread(call)``: a blocking provider, off the event loop.
+
+    asyncio is imported here, where an event loop already runs (and so has
+    loaded it), not when the module is: code that never awaits credentials
+    (the command line, a requests session) does not pay ~15 ms for it.
+    """
+    import asyncio
+
+    return await asyncio.to_thread(call)
+
+
 async def aget(provider: CredentialsProvider | AsyncCredentialsProvider) -> Credentials:
     """Get credentials from any provider without blocking the event loop.
 
@@ -127,11 +140,25 @@ async def aget(provider: CredentialsProvider | AsyncCredentialsProvider) -> Cred
     >>> asyncio.run(aget(provider)).access_key_id
     'AKIDEXAMPLE'
     """
+    return await aget_call(provider)()
+
+
+def aget_call(
+    provider: CredentialsProvider | AsyncCredentialsProvider,
+) -> Callable[[], Awaitable[Credentials]]:
+    """The call :func:`aget` makes to ``provider``, chosen once for many snapshots.
+
+    A client that takes a snapshot for every request chooses here, at
+    construction: checking a runtime Protocol with ``isinstance()`` costs more
+    than signing. The call looks the method up on each use, as ``aget`` does.
+    """
     candidate: object = provider
     if isinstance(candidate, AsyncCredentialsProvider):
-        return await candidate.aget_credentials()
+        source = candidate
+        return lambda: source.aget_credentials()
     if isinstance(candidate, CredentialsProvider):
-        return await asyncio.to_thread(candidate.get_credentials)
+        blocking = candidate
+        return lambda: to_thread(blocking.get_credentials)
     raise InvalidCredentialsError(
         "aget() expected a provider with aget_credentials() or get_credentials(), "
         f"got {type(candidate).__name__}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 from typing import Protocol
 
 from ..exceptions import CredentialsError, InvalidInputError
 from ..models import Credentials
+from ._base import to_thread
 
 _HOW_TO_CONFIGURE = (
     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
@@ -127,7 +127,7 @@ class BotocoreSessionProvider:
 
     async def aget_credentials(self) -> Credentials:
         """:meth:`get_credentials` in a worker thread: botocore may do file or network I/O."""
-        return await asyncio.to_thread(self.get_credentials)
+        return await to_thread(self.get_credentials)
 
     def _profile(self) -> str:
         """The profile name for messages; never raises."""

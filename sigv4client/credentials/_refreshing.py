@@ -34,7 +34,6 @@ loops, and no lock ever held across I/O or an ``await``):
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
@@ -44,7 +43,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..exceptions import (
     CredentialsError,
@@ -54,6 +53,11 @@ from ..exceptions import (
 )
 from ..models import Credentials
 from ._base import require_credentials
+
+if TYPE_CHECKING:
+    # At run time asyncio is imported where an event loop already runs (it has
+    # loaded it): a sync caller does not pay for it.
+    import asyncio
 
 logger = logging.getLogger("sigv4client.credentials")
 
@@ -317,6 +321,8 @@ class RefreshingCredentialsProvider:
 
     async def aget_credentials(self) -> Credentials:
         """Return current credentials, refreshing them first when due; never blocks the loop."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         me = threading.get_ident()
         stale: _Flight | None = None
@@ -608,6 +614,8 @@ async def _wait(flight: _Flight, loop: asyncio.AbstractEventLoop, timeout: float
     shared future, and a waiter whose loop has closed is simply skipped.
     Raises ``asyncio.TimeoutError`` after ``timeout`` seconds.
     """
+    import asyncio
+
     waiter: asyncio.Future[_Outcome] = loop.create_future()
 
     def fulfil(outcome: _Outcome) -> None:

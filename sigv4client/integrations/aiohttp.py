@@ -119,6 +119,16 @@ async def guarded_send(
     the same request object (a retry middleware before this one) gets the
     same answer as its first attempt.
     """
+    return await _guarded_send(request, handler, lambda r, _url: apply(r), names)
+
+
+async def _guarded_send(
+    request: aiohttp.ClientRequest,
+    handler: ClientHandlerType,
+    apply: Callable[[aiohttp.ClientRequest, str], Awaitable[None]],
+    names: tuple[str, ...],
+) -> aiohttp.ClientResponse:
+    """:func:`guarded_send`, handing ``apply`` the request's URL as text too (read once)."""
     url = str(request.url)
     call = getattr(request, "_traces", None)  # one list per session.request() call
     last = _LAST_HOP.get()
@@ -134,7 +144,7 @@ async def guarded_send(
         chain = RedirectChain(url)
         keeps = chain.keeps_credentials(url)
     if keeps:
-        await apply(request)
+        await apply(request, url)
     else:
         drop_headers(request.headers, names)
     ref = weakref.ref(request)
@@ -214,12 +224,15 @@ class SigV4Middleware:
         A hop that left the origin of its first request is passed on unsigned
         (see :func:`guarded_send`).
         """
-        return await guarded_send(request, handler, self._sign, self._signer.credential_headers)
+        return await _guarded_send(request, handler, self._sign, self._signer.credential_headers)
 
-    async def _sign(self, request: aiohttp.ClientRequest) -> None:
-        credentials = await self._signer.acredentials()
-        body, rewind = await self._body(request)
-        url = str(request.url)
+    async def _sign(self, request: aiohttp.ClientRequest, url: str) -> None:
+        """Sign ``request``, whose URL is ``url``, in place."""
+        signer = self._signer
+        credentials = await signer.acredentials()
+        body, rewind, unread = self._body(request)
+        if unread is not None:
+            body = await unread.as_bytes()
         translated = HttpRequest(
             method=request.method,
             url=url,
@@ -229,7 +242,7 @@ class SigV4Middleware:
         )
         result: SigningResult
         if rewind is None:
-            result = self._signer.sign(translated, credentials)
+            result = signer.sign(translated, credentials)
         else:
             # Hashing a file reads it: in a worker thread, as aiohttp reads it to send.
             result = await asyncio.to_thread(self._sign_file, rewind, translated, credentials)
@@ -237,8 +250,9 @@ class SigV4Middleware:
             # The query re-encoded as it was signed. An unchanged URL is left as
             # it is: the URL object it was read from is the one sent.
             request.url = URL(result.url, encoded=True)
+        headers = request.headers
         for name, value in result.headers:
-            request.headers[name] = value
+            headers[name] = value
 
     def _sign_file(
         self, rewind: Callable[[], object], request: HttpRequest, credentials: Credentials
@@ -246,12 +260,17 @@ class SigV4Middleware:
         rewind()
         return self._signer.sign(request, credentials)
 
-    async def _body(
+    def _body(
         self, request: aiohttp.ClientRequest
-    ) -> tuple[Body, Callable[[], object] | None]:
-        """What to hash, and for a file the call that puts it at its start first."""
+    ) -> tuple[Body, Callable[[], object] | None, aiohttp_payload.Payload | None]:
+        """What to hash: a body, a file and the call that puts it at its start, or a payload.
+
+        A payload returned third is read into memory with ``as_bytes()``
+        (aiohttp keeps it replayable). Decided without awaiting: most requests
+        have no body, or bytes.
+        """
         if self._signer.unsigned_payload:
-            return None, None
+            return None, None, None
         if request.compress:
             raise InvalidRequestError(
                 "the session compresses the body after it is signed (compress=...): sign "
@@ -260,7 +279,7 @@ class SigV4Middleware:
             )
         payload = request.body
         if not isinstance(payload, aiohttp_payload.Payload):
-            return payload, None  # b"": no body
+            return payload, None, None  # b"": no body
         if payload.consumed:
             raise NonReplayableBodyError(
                 f"the request body ({type(payload).__name__}) was already sent and cannot "
@@ -268,7 +287,7 @@ class SigV4Middleware:
                 "unsigned_payload=True if the service allows it"
             )
         if isinstance(payload, aiohttp_payload.BytesPayload):
-            return await payload.as_bytes(), None  # bytes, str, JSON, forms: in memory
+            return None, None, payload  # bytes, str, JSON, forms: in memory
         if isinstance(payload, aiohttp_payload.AsyncIterablePayload):
             raise NonReplayableBodyError(
                 f"the request body is an async iterable ({type(payload).__name__}): hashing "
@@ -281,10 +300,11 @@ class SigV4Middleware:
             found = _file_of(payload)
             if found is not None:
                 # The core hashes the file from where it stands and puts it back.
-                return found
+                file, rewind = found
+                return file, rewind, None
         # Text files, multipart, other payloads: aiohttp reads them into memory
         # and keeps them replayable.
-        return await payload.as_bytes(), None
+        return None, None, payload
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"

@@ -252,16 +252,18 @@ class SigV4Auth(requests.auth.AuthBase):
 
     def sign(self, r: requests.PreparedRequest) -> None:
         """Sign ``r`` in place for its current URL, method and body."""
+        signer = self._signer
         request = HttpRequest(
             method=r.method or "GET",
             url=r.url or "",
             headers=_headers_of(r.headers),
             body=r.body,
         )
-        result = self._signer.sign(request, self._signer.credentials())
+        result = signer.sign(request, signer.credentials())
         r.url = result.url
+        headers = r.headers
         for name, value in result.headers:
-            r.headers[name] = value
+            headers[name] = value
 
     def __repr__(self) -> str:
         return f"SigV4Auth(region={self.region!r}, service={self.service!r})"
@@ -273,14 +275,17 @@ def _headers_of(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     A ``CaseInsensitiveDict`` (what requests prepares) is read with
     ``lower_items()``, in one pass: its ``items()`` looks every name up again,
     which cost more than signing. The names come lowercase, as SigV4 signs them.
+    The pairs are taken as they are unless a value is bytes (rare).
     """
-    items = headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else headers.items()
-    return tuple(
-        [
-            (name, value.decode("latin-1") if isinstance(value, bytes) else value)
-            for name, value in items
-        ]
+    pairs = tuple(
+        headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else headers.items()
     )
+    for _, value in pairs:
+        if type(value) is not str:
+            return tuple(
+                [(n, v.decode("latin-1") if isinstance(v, bytes) else v) for n, v in pairs]
+            )
+    return pairs  # every value is str: checked above
 
 
 class SigV4Session(requests.Session):
