@@ -1,0 +1,123 @@
+"""Hostile cases for the local gateway's IAM decisions: what AWS would deny stays denied.
+
+Each test is one way a caller or a policy could have been allowed locally where
+AWS denies; each allow it checks has its deny twin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+
+import pytest
+import requests
+
+from sigv4client import Credentials, SigV4Auth
+from sigv4client.local import (
+    GatewayRequest,
+    LambdaAuthorizer,
+    LocalGateway,
+    ResourcePolicy,
+)
+from sigv4client.local.iam import ANONYMOUS, IamDirectory, evaluate
+
+ACCOUNT = "111122223333"
+PARTNER = "444455556666"
+REGION = "eu-west-1"
+API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:a1b2c3"
+GET = f"{API}/prod/GET/pets/1"
+NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
+SCOPE = {"region": REGION, "account_id": ACCOUNT, "api_id": "a1b2c3"}
+
+
+def _doc(*statements: Mapping[str, object]) -> dict[str, object]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+INVOKE_ALL = _doc({"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"})
+ANYONE = {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
+
+
+def _auth(credentials: Credentials) -> SigV4Auth:
+    return SigV4Auth(credentials, region=REGION, clock=lambda: NOW)
+
+
+def _ok(request: GatewayRequest) -> dict[str, str]:
+    return {"ok": "yes"}
+
+
+@pytest.fixture
+def iam() -> IamDirectory:
+    return IamDirectory(ACCOUNT, clock=lambda: NOW)
+
+
+@pytest.fixture
+def gateway(iam: IamDirectory) -> Iterator[LocalGateway]:
+    with LocalGateway(
+        iam=iam, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        clock=lambda: NOW,
+    ) as gw:  # fmt: skip
+        gw.route("ANY", "/pets/{id}", _ok)
+        yield gw
+
+
+def _get(gateway: LocalGateway, credentials: Credentials) -> requests.Response:
+    return requests.get(f"{gateway.url}/pets/1", auth=_auth(credentials), timeout=10)
+
+
+# --- NotPrincipal with Deny: every link of the caller's chain must be named ---------------
+
+
+def _not_principal(names: list[str], who: str) -> str:
+    return evaluate(
+        action="execute-api:Invoke", resource=GET, principal_arn=who,
+        identity_policies=[INVOKE_ALL],
+        resource_policy=_doc({"Effect": "Deny", "NotPrincipal": {"AWS": names},
+                              "Action": "execute-api:Invoke", "Resource": "*"}),
+    ).outcome  # fmt: skip
+
+
+def test_a_not_principal_deny_spares_a_user_only_with_its_account() -> None:
+    # IAM's NotPrincipal page: "you must also specify the account ARN of the
+    # not-denied principal. Otherwise, the policy might deny access to the entire
+    # account containing the principal" (AWS may check the account, then the user).
+    bob = f"arn:aws:iam::{ACCOUNT}:user/bob"
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    assert _not_principal([bob], bob) == "explicit-deny"
+    assert _not_principal([root], bob) == "explicit-deny"
+    assert _not_principal([ACCOUNT], bob) == "explicit-deny"
+    assert _not_principal([bob, root], bob) == "allow"
+    assert _not_principal([bob, ACCOUNT], bob) == "allow"
+    assert _not_principal([bob, root], f"arn:aws:iam::{ACCOUNT}:user/eve") == "explicit-deny"
+    assert _not_principal(["*"], bob) == "allow"
+
+
+def test_a_not_principal_deny_spares_a_session_only_with_its_role_and_account() -> None:
+    # The same page, for an assumed-role session: the session, the role and the account.
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/audit/app"
+    role = f"arn:aws:iam::{ACCOUNT}:role/audit"
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    assert _not_principal([session], session) == "explicit-deny"
+    assert _not_principal([session, role], session) == "explicit-deny"
+    assert _not_principal([session, root], session) == "explicit-deny"
+    assert _not_principal([role, root], session) == "explicit-deny"
+    assert _not_principal([session, role, root], session) == "allow"
+    assert _not_principal([f"arn:aws:iam::{ACCOUNT}:role/team/audit", session, root], session) == (
+        "allow"
+    )  # a role's path is not in its sessions' ARN
+
+
+def test_a_not_principal_deny_through_the_gateway(gateway: LocalGateway, iam: IamDirectory) -> None:
+    bob = iam.add_user("bob", policies=[INVOKE_ALL])
+    gateway.resource_policy = _doc(
+        {"Effect": "Deny", "NotPrincipal": {"AWS": bob.arn}, "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*"}
+    )  # fmt: skip
+    denied = _get(gateway, bob.credentials)
+    assert denied.status_code == 403
+    assert denied.json()["message"].endswith("with an explicit deny")
+    gateway.resource_policy = _doc(
+        {"Effect": "Deny", "NotPrincipal": {"AWS": [bob.arn, ACCOUNT]},
+         "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    )  # fmt: skip
+    assert _get(gateway, bob.credentials).status_code == 200
