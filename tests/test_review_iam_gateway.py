@@ -15,11 +15,9 @@ import requests
 from sigv4client import Credentials, SigV4Auth
 from sigv4client.local import (
     GatewayRequest,
-    LambdaAuthorizer,
     LocalGateway,
-    ResourcePolicy,
 )
-from sigv4client.local.iam import ANONYMOUS, IamDirectory, evaluate
+from sigv4client.local.iam import IamDirectory, evaluate
 
 ACCOUNT = "111122223333"
 PARTNER = "444455556666"
@@ -121,3 +119,54 @@ def test_a_not_principal_deny_through_the_gateway(gateway: LocalGateway, iam: Ia
          "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
     )  # fmt: skip
     assert _get(gateway, bob.credentials).status_code == 200
+
+
+# --- a session's context never overrides what the request and IAM establish --------------
+
+
+def test_a_session_context_cannot_choose_its_source_ip(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    gateway.resource_policy = _doc(
+        ANYONE,
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+         "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+    )  # fmt: skip
+    role = iam.add_role("reader", policies=[INVOKE_ALL])
+    for key in ("aws:SourceIp", "AWS:SOURCEIP"):
+        session = iam.assume_role(role.arn, "ana", context={key: "10.0.0.1"})
+        assert _get(gateway, session).status_code == 403, key  # the call came from 127.0.0.1
+        with gateway.simulate_network(source_ip="10.0.0.1"):
+            assert _get(gateway, session).status_code == 200, key
+
+
+def test_a_session_context_cannot_make_a_call_same_account(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    role = iam.add_role("partner", policies=[INVOKE_ALL], account_id=PARTNER)
+    session = iam.assume_role(role.arn, "job", context={"aws:ResourceAccount": PARTNER})
+    assert _get(gateway, session).status_code == 403  # across accounts: no resource policy
+    gateway.resource_policy = _doc(
+        {"Effect": "Allow", "Principal": {"AWS": PARTNER}, "Action": "execute-api:Invoke",
+         "Resource": "*"}
+    )  # fmt: skip
+    assert _get(gateway, session).status_code == 200
+
+
+def test_a_session_context_cannot_choose_its_principal_keys(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    admin = iam.add_role("admin", policies=[INVOKE_ALL])
+    reader = iam.add_role("reader", policies=[INVOKE_ALL])
+    gateway.resource_policy = _doc(
+        ANYONE,
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": admin.arn},
+                       "StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": admin.arn}}},
+    )  # fmt: skip
+    spoofed = {"aws:PrincipalArn": admin.arn, "aws:PrincipalAccount": ACCOUNT}
+    session = iam.assume_role(reader.arn, "eve", context=spoofed)
+    assert _get(gateway, session).status_code == 403
+    assert _get(gateway, iam.assume_role(admin.arn, "ana")).status_code == 200

@@ -994,6 +994,7 @@ class LocalGateway(BackgroundServer):
         when = self._clock().astimezone(timezone.utc)
         return {
             **source_keys(network),
+            "aws:ResourceAccount": self.account_id,
             "aws:CurrentTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "aws:EpochTime": str(int(when.timestamp())),
             # API Gateway's endpoints are HTTPS only: every call it judges came over TLS.
@@ -1016,7 +1017,7 @@ class LocalGateway(BackgroundServer):
                 principal_arn=principal.arn,
                 identity_policies=principal.policies,
                 resource_policy=None if policy is None else policy.policy_input(),
-                context={**keys, **principal.request_context()},
+                context=_request_wins(principal.request_context(), keys),
             )
         # No IamDirectory: a verified signature stands for an identity policy that allows,
         # so only a Deny of the resource policy refuses (same account or not, as before).
@@ -1177,6 +1178,19 @@ class LocalGateway(BackgroundServer):
             }
         )
         return MappingProxyType(context)
+
+
+def _request_wins(
+    session: Mapping[str, ContextValue], request: Mapping[str, ContextValue]
+) -> dict[str, ContextValue]:
+    """A caller's context keys, then the request's: a session cannot set what the call shows.
+
+    ``aws:SourceIp``, the time or ``aws:ResourceAccount`` come from the call as
+    the gateway sees it, whatever a session's context says (keys are
+    case-insensitive, so any spelling of them is dropped).
+    """
+    taken = {k.lower() for k in request}
+    return {**{k: v for k, v in session.items() if k.lower() not in taken}, **request}
 
 
 def _python(handler: Handler) -> Callable[[GatewayRequest], GatewayResponse]:
