@@ -15,7 +15,9 @@ import requests
 from sigv4client import Credentials, SigV4Auth
 from sigv4client.local import (
     GatewayRequest,
+    LambdaAuthorizer,
     LocalGateway,
+    ResourcePolicy,
 )
 from sigv4client.local.iam import IamDirectory, evaluate
 
@@ -170,3 +172,66 @@ def test_a_session_context_cannot_choose_its_principal_keys(
     session = iam.assume_role(reader.arn, "eve", context=spoofed)
     assert _get(gateway, session).status_code == 403
     assert _get(gateway, iam.assume_role(admin.arn, "ana")).status_code == 200
+
+
+# --- a Deny that names a stage only covers the stage, wherever it is written --------------
+
+
+@pytest.mark.parametrize("stage_only", [f"{API}/prod", f"{API}/prod/", f"{API}/*"])
+def test_a_lambda_authorizers_deny_of_a_whole_stage_applies(stage_only: str) -> None:
+    # As before IAM's evaluator read these policies: the stricter reading of a
+    # Resource that stops at the stage (the resource policy's rule, too).
+    def function(event: dict[str, object]) -> Mapping[str, object]:
+        return {
+            "principalId": "u",
+            "policyDocument": _doc(
+                {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"},
+                {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": stage_only},
+            ),
+        }
+
+    with LocalGateway(
+        {"AKID": "s"}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod"
+    ) as gw:
+        authorizer = LambdaAuthorizer(function, identity_source=["Authorization"], ttl=0)
+        gw.route("GET", "/pets/{id}", _ok, authorizer=authorizer)
+        answer = requests.get(f"{gw.url}/pets/1", headers={"Authorization": "t"}, timeout=10)
+    assert answer.status_code == 403
+
+
+def test_a_lambda_authorizers_allow_of_a_stage_only_is_read_exactly() -> None:
+    def function(event: dict[str, object]) -> Mapping[str, object]:
+        return {
+            "principalId": "u",
+            "policyDocument": _doc(
+                {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/prod"}
+            ),
+        }
+
+    with LocalGateway(
+        {"AKID": "s"}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod"
+    ) as gw:
+        authorizer = LambdaAuthorizer(function, identity_source=["Authorization"], ttl=0)
+        gw.route("GET", "/pets/{id}", _ok, authorizer=authorizer)
+        answer = requests.get(f"{gw.url}/pets/1", headers={"Authorization": "t"}, timeout=10)
+    assert answer.status_code == 403
+
+
+def test_an_allow_with_not_resource_of_a_stage_leaves_out_the_whole_stage() -> None:
+    # "Allow everything but the stage prod": a NotResource that stops at the stage
+    # is read as the whole stage for an Allow (the stricter reading, as a Deny's
+    # Resource is), so the local gateway never allows a prod call AWS may deny.
+    policy = ResourcePolicy(
+        _doc({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+              "NotResource": "execute-api:/prod"}),
+        **SCOPE,
+    )  # fmt: skip
+    assert policy.evaluate(GET) == "Neither"
+    assert policy.evaluate(f"{API}/test/GET/pets/1") == "Allow"
+    # A Deny's NotResource stays exact: widening it would narrow the Deny.
+    deny = ResourcePolicy(
+        _doc(ANYONE, {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+                      "NotResource": "execute-api:/prod"}),
+        **SCOPE,
+    )  # fmt: skip
+    assert deny.evaluate(GET) == "Deny"

@@ -11,8 +11,8 @@ Before it reads a resource policy, two of API Gateway's readings are applied:
   the full ARN with the gateway's region, account and API id (API Gateway
   expands it on save: "API Gateway resource policy examples" in the developer
   guide);
-- a ``Deny`` whose ``Resource`` names only an API or a stage covers every
-  method beneath it (:func:`_denied_resources`).
+- a ``Deny``'s ``Resource`` (an ``Allow``'s ``NotResource``) that names only
+  an API or a stage covers every method beneath it (:func:`_whole_stage`).
 """
 
 from __future__ import annotations
@@ -96,17 +96,18 @@ def _expanded(resource: str, what: str, expand: tuple[str, str, str] | None) -> 
     return resource
 
 
-def _denied_resources(resource: str, effect: object) -> tuple[str, ...]:
-    """``resource`` (expanded), and for a Deny that names an API or a stage only, all beneath it.
+def _whole_stage(resource: str) -> tuple[str, ...]:
+    """``resource`` (expanded), and when it names an API or a stage only, all beneath it.
 
     A method ARN is ``api-id/stage/METHOD/path``: a ``Resource`` that stops at
     the API or the stage (``execute-api:/prod``, ``...:abc123/prod``) names no
     method ARN exactly. Whether API Gateway reads it as the whole stage is not
-    documented; a Deny is read that way here (the stricter reading) and an
-    Allow exactly, so the local gateway never allows what AWS might deny.
-    (``NotResource`` is read exactly: widening it would narrow a Deny.)
+    documented; the stricter reading is taken, so the local gateway never
+    allows what AWS might deny: the whole stage for a Deny's ``Resource`` and
+    an Allow's ``NotResource`` (:func:`_widens`), exactly otherwise (widening an
+    Allow's ``Resource`` or a Deny's ``NotResource`` would allow more).
     """
-    if effect != "Deny" or resource == "*":
+    if resource == "*":
         return (resource,)
     fields = resource.split(":", 5)
     if len(fields) != 6:
@@ -114,6 +115,11 @@ def _denied_resources(resource: str, effect: object) -> tuple[str, ...]:
     tail = fields[5].strip("/")
     whole = len(tail.split("/")) <= 2  # api-id, or api-id/stage
     return (resource, resource.rstrip("/") + "/*") if whole else (resource,)
+
+
+def _widens(key: str, effect: object) -> bool:
+    """Whether ``key`` of a statement of ``effect`` is read with :func:`_whole_stage`."""
+    return (key, effect) in (("Resource", "Deny"), ("NotResource", "Allow"))
 
 
 def _strings(value: object, what: str) -> list[str]:
@@ -146,8 +152,8 @@ def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, ob
                 _expanded(r, f"Statement[{i}].{key}", expand)
                 for r in _strings(item[key], f"Statement[{i}].{key}")
             ]
-            if key == "Resource":
-                resources = [w for r in resources for w in _denied_resources(r, item.get("Effect"))]
+            if _widens(key, item.get("Effect")):
+                resources = [w for r in resources for w in _whole_stage(r)]
             out[key] = resources
         statements.append(out)
     return {**document, "Statement": statements}
@@ -293,7 +299,8 @@ def lambda_policy(document: object) -> Mapping[str, object]:
     Its statements hold ``Effect``, ``Action`` and ``Resource`` (full ARNs,
     ``*`` and ``?`` per field) and apply to the caller the function judged:
     they are read as statements naming ``Principal: "*"``, for the anonymous
-    caller of :func:`lambda_effect`. Any other element (``NotResource``,
+    caller of :func:`lambda_effect`; a Deny naming a stage only covers the
+    stage, as in a resource policy. Any other element (``NotResource``,
     ``Condition``...) is refused: ignoring one could widen what it allows.
     """
     if not isinstance(document, Mapping):
@@ -314,9 +321,13 @@ def lambda_policy(document: object) -> Mapping[str, object]:
                 f"authorizer's statement has {', '.join(sorted(_LAMBDA_STATEMENT_KEYS))}, "
                 "Resource included"
             )
-        for r in _strings(item["Resource"], f"Statement[{i}].Resource"):
+        resources = [
             _expanded(r, f"Statement[{i}].Resource", None)
-        statements.append({**item, "Principal": "*"})
+            for r in _strings(item["Resource"], f"Statement[{i}].Resource")
+        ]
+        if _widens("Resource", item.get("Effect")):
+            resources = [w for r in resources for w in _whole_stage(r)]
+        statements.append({**item, "Resource": resources, "Principal": "*"})
     read = {**document, "Statement": statements}
     try:
         _parse_document(read, _LAMBDA_NAME, resource_policy=True)
