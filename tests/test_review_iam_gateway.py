@@ -19,7 +19,7 @@ from sigv4client.local import (
     LocalGateway,
     ResourcePolicy,
 )
-from sigv4client.local.iam import IamDirectory, evaluate
+from sigv4client.local.iam import ANONYMOUS, IamDirectory, evaluate
 
 ACCOUNT = "111122223333"
 PARTNER = "444455556666"
@@ -235,3 +235,34 @@ def test_an_allow_with_not_resource_of_a_stage_leaves_out_the_whole_stage() -> N
         **SCOPE,
     )  # fmt: skip
     assert deny.evaluate(GET) == "Deny"
+
+
+# --- an IPv4 client seen through an IPv6 socket is the same client ------------------------
+
+
+def test_an_ipv4_mapped_source_is_in_the_ipv4_ranges(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    # ::ffff:10.0.0.1 is 10.0.0.1 as a dual-stack socket reports it; AWS sees the
+    # IPv4 address, so a Deny of 10.0.0.0/8 must apply to it.
+    blocked = {
+        "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+    }  # fmt: skip
+    for source, outcome in (
+        ("::ffff:10.0.0.1", "explicit-deny"),
+        ("10.0.0.1", "explicit-deny"),
+        ("::ffff:192.0.2.1", "allow"),
+        ("2001:db8::10.0.0.1", "allow"),  # not a mapped address
+    ):
+        decision = evaluate(
+            action="execute-api:Invoke", resource=GET, principal_arn=ANONYMOUS,
+            resource_policy=_doc(ANYONE, blocked), context={"aws:SourceIp": source},
+        )  # fmt: skip
+        assert decision.outcome == outcome, source
+    user = iam.add_user("ana", policies=[INVOKE_ALL])
+    gateway.resource_policy = _doc(blocked)
+    with gateway.simulate_network(source_ip="::ffff:10.0.0.1"):
+        assert _get(gateway, user.credentials).status_code == 403
+    with gateway.simulate_network(source_ip="::ffff:192.0.2.1"):
+        assert _get(gateway, user.credentials).status_code == 200
