@@ -13,10 +13,12 @@ import pytest
 import requests
 
 from sigv4client import Credentials, SigV4Auth
+from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import (
     GatewayRequest,
     LambdaAuthorizer,
     LocalGateway,
+    Network,
     ResourcePolicy,
 )
 from sigv4client.local.iam import ANONYMOUS, IamDirectory, evaluate
@@ -266,3 +268,25 @@ def test_an_ipv4_mapped_source_is_in_the_ipv4_ranges(
         assert _get(gateway, user.credentials).status_code == 403
     with gateway.simulate_network(source_ip="::ffff:192.0.2.1"):
         assert _get(gateway, user.credentials).status_code == 200
+
+
+# --- a source IP is an address: nothing a caller could write text into --------------------
+
+
+def test_a_scoped_ipv6_source_is_refused(iam: IamDirectory) -> None:
+    # "fe80::1%<anything>" parses as an address with a zone; API Gateway never
+    # reports one, and the zone is free text that reached requestContext and the
+    # explanation's context line ("aws:SourceIp=fe80::1%x; aws:SourceVpce=...").
+    forged = "fe80::1%x; aws:SourceVpce=vpce-1a2b3c4d"
+    with pytest.raises(InvalidConfigError, match="source_ip"):
+        Network(source_ip=forged)
+    with LocalGateway(
+        iam=iam, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        trust_network_headers=True,
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/open", _ok, authorizer="NONE")
+        bad = requests.get(f"{gw.url}/open", headers={"X-Local-Source-Ip": forged}, timeout=10)
+        good = requests.get(f"{gw.url}/open", headers={"X-Local-Source-Ip": "fe80::1"}, timeout=10)
+    assert bad.status_code == 400
+    assert "vpce" not in bad.text
+    assert good.status_code == 200
