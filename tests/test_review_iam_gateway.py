@@ -6,6 +6,7 @@ AWS denies; each allow it checks has its deny twin.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 
@@ -290,3 +291,29 @@ def test_a_scoped_ipv6_source_is_refused(iam: IamDirectory) -> None:
     assert bad.status_code == 400
     assert "vpce" not in bad.text
     assert good.status_code == 200
+
+
+# --- a condition IAM could not compare: never an allow, and the log says where ------------
+
+
+def test_a_condition_on_a_value_that_is_no_number_is_a_500_naming_the_statement(
+    gateway: LocalGateway, iam: IamDirectory, caplog: pytest.LogCaptureFixture
+) -> None:
+    # AWS reads such a condition as not matched, so this Deny would not apply and
+    # the call would pass; the emulator cannot tell a typo from intent and
+    # refuses to guess: a 500, never an allow.
+    deny = _doc(
+        {"Sid": "LowLevels", "Effect": "Deny", "Action": "execute-api:Invoke", "Resource": "*",
+         "Condition": {"NumericLessThan": {"aws:PrincipalTag/level": "3"}}}
+    )  # fmt: skip
+    user = iam.add_user("ana", tags={"level": "high-secret"}, policies=[INVOKE_ALL, deny])
+    with caplog.at_level(logging.ERROR, logger="sigv4client.local.gateway"):
+        answer = _get(gateway, user.credentials)
+    assert answer.status_code == 500
+    assert answer.json() == {"message": "Internal server error"}
+    logged = "\n".join(
+        f"{r.getMessage()} {r.exc_info[1] if r.exc_info else ''}" for r in caplog.records
+    )
+    assert "LowLevels" in logged
+    assert "aws:PrincipalTag/level" in logged
+    assert "high-secret" not in logged

@@ -381,7 +381,16 @@ def _applies(s: _Statement, request: _Request) -> tuple[bool, bool]:
             return False, False
     for c in s.conditions:
         request.used.setdefault(c.key, _shown(request.context.get(c.key.lower())))
-        if not c.holds(request.context, request.resolve, s.variables):
+        try:
+            holds = c.holds(request.context, request.resolve, s.variables)
+        except PolicyError as exc:
+            # AWS reads a condition it cannot compare as not matched; which side
+            # is wrong (the policy or the value) is for the author to say.
+            raise PolicyError(
+                f"{s.label}: {c.operator} on {c.key}: {exc}; AWS reads the condition as "
+                "not matched, the local evaluator refuses to guess: fix the policy or the value"
+            ) from exc
+        if not holds:
             return False, False
     return True, via_account
 
