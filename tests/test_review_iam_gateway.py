@@ -317,3 +317,47 @@ def test_a_condition_on_a_value_that_is_no_number_is_a_500_naming_the_statement(
     assert "LowLevels" in logged
     assert "aws:PrincipalTag/level" in logged
     assert "high-secret" not in logged
+
+
+# --- without a directory, a signed caller may be any principal a Deny's condition names ----
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/*"}},
+        {"StringLike": {"aws:userid": "AIDA*"}},
+        {"StringEquals": {"AWS:PrincipalTag/team": "blue"}},
+        {"ForAnyValue:StringEquals": {"aws:username": ["ana", "bob"]}},
+    ],
+)
+def test_an_unknown_signed_caller_meets_a_denys_principal_conditions(
+    condition: Mapping[str, object],
+) -> None:
+    # The caller's ARN is unknown (no userArn): it may be any principal, so a Deny
+    # that reads the principal's keys applies, as a Deny naming principals does.
+    # The anonymous caller of a NONE route has no such keys: the Deny skips it.
+    key, secret = "AKIDLEGACY", "legacy/secret"
+    auth = SigV4Auth(Credentials(access_key_id=key, secret_access_key=secret), region=REGION)
+    deny = {
+        "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+        "Condition": {**condition, "Bool": {"aws:SecureTransport": "true"}},
+    }  # fmt: skip
+    with LocalGateway(
+        {key: secret}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        resource_policy=_doc(ANYONE, deny),
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/pets/{id}", _ok)
+        gw.route("GET", "/open", _ok, authorizer="NONE")
+        signed = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+        anonymous = requests.get(f"{gw.url}/open", timeout=10)
+        # Twin: a condition that is not the principal's still decides.
+        gw.resource_policy = _doc(
+            ANYONE, {**deny, "Condition": {**condition, "Bool": {"aws:SecureTransport": "false"}}}
+        )
+        other = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+    assert signed.status_code == 403
+    assert signed.json()["message"].endswith("with an explicit deny")
+    assert anonymous.status_code == 200
+    assert other.status_code == 200

@@ -159,12 +159,30 @@ def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, ob
     return {**document, "Statement": statements}
 
 
+# The context keys the gateway sets from the call itself (LocalGateway._condition_keys):
+# the only ones known about a signed caller whose ARN is unknown.
+_CALL_KEYS = frozenset(
+    {
+        "aws:sourceip",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:securetransport",
+        "aws:resourceaccount",
+    }
+)
+
+
 def _for_unknown_caller(document: Mapping[str, object]) -> dict[str, object]:
     """The policy as it reads for a signed caller whose ARN the gateway does not know.
 
     That caller may be any principal a statement names: every ``Deny`` applies
-    to it (its ``Principal``/``NotPrincipal`` read as ``"*"``), an ``Allow``
-    naming principals never does (only ``Principal: "*"`` stays).
+    to it (its ``Principal``/``NotPrincipal`` read as ``"*"``, and its
+    conditions on keys of the principal, such as ``aws:PrincipalAccount``,
+    ``aws:PrincipalTag/...`` or a session's, read as met: only the keys of the
+    call itself still decide), an ``Allow`` naming principals never does (only
+    ``Principal: "*"`` stays).
     """
     statements = document["Statement"]
     assert isinstance(statements, list)  # _read made it one
@@ -172,8 +190,16 @@ def _for_unknown_caller(document: Mapping[str, object]) -> dict[str, object]:
     for item in statements:
         assert isinstance(item, Mapping)
         if item.get("Effect") == "Deny":
-            widened = {k: v for k, v in item.items() if k != "NotPrincipal"}
+            widened = {k: v for k, v in item.items() if k not in ("NotPrincipal", "Condition")}
             widened["Principal"] = "*"
+            condition = item.get("Condition")
+            if isinstance(condition, Mapping):
+                kept = {
+                    op: {k: v for k, v in block.items() if str(k).lower() in _CALL_KEYS}
+                    for op, block in condition.items()
+                    if isinstance(block, Mapping)
+                }
+                widened["Condition"] = {op: block for op, block in kept.items() if block}
             out.append(widened)
         else:
             out.append(item)
