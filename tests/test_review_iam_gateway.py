@@ -7,6 +7,7 @@ AWS denies; each allow it checks has its deny twin.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 
@@ -361,3 +362,49 @@ def test_an_unknown_signed_caller_meets_a_denys_principal_conditions(
     assert signed.json()["message"].endswith("with an explicit deny")
     assert anonymous.status_code == 200
     assert other.status_code == 200
+
+
+# --- a simulated network is its own thread's: another thread's block lends it nothing -----
+
+
+def test_a_threads_network_does_not_inherit_another_threads_vpc_endpoint(
+    iam: IamDirectory,
+) -> None:
+    # Thread a's block (through the VPC endpoint) is open when thread b opens its
+    # own (a source IP only); after a's ends, b's calls came through no endpoint, so
+    # a policy that allows only that endpoint must deny them.
+    endpoint_only = _doc(
+        ANYONE,
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}},
+    )  # fmt: skip
+    answers: list[int] = []
+    with LocalGateway(
+        iam=iam, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        resource_policy=endpoint_only,
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/open", _ok, authorizer="NONE")
+        a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+        def thread_a() -> None:
+            with gw.simulate_network(vpce_id="vpce-1a2b3c4d"):
+                a_in.set()
+                b_in.wait(10)
+            a_out.set()
+
+        def thread_b() -> None:
+            a_in.wait(10)
+            with gw.simulate_network(source_ip="192.0.2.2"):
+                b_in.set()
+                a_out.wait(10)
+                answers.append(requests.get(f"{gw.url}/open", timeout=10).status_code)
+                with gw.simulate_network(vpce_id="vpce-1a2b3c4d") as inner:
+                    assert inner.source_ip == "192.0.2.2"  # its own thread's block: kept
+                    answers.append(requests.get(f"{gw.url}/open", timeout=10).status_code)
+
+        threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert answers == [403, 200]
