@@ -10,11 +10,12 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
-from sigv4client import Credentials, SigV4Auth
+from sigv4client import Credentials, HttpRequest, SigningConfig, SigV4Auth, presign
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import (
     GatewayRequest,
@@ -408,3 +409,128 @@ def test_a_threads_network_does_not_inherit_another_threads_vpc_endpoint(
         for t in threads:
             t.join(30)
     assert answers == [403, 200]
+
+
+# --- what a 403 shows: never a secret of the call ------------------------------------------
+
+
+def test_an_explained_403_shows_no_signature_token_or_secret(
+    iam: IamDirectory, caplog: pytest.LogCaptureFixture
+) -> None:
+    role = iam.add_role("reader", policies=[INVOKE_ALL])
+    session = iam.assume_role(role.arn, "ana")
+    assert session.session_token is not None
+    deny_all = _doc({"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+                     "Resource": "execute-api:/*"})  # fmt: skip
+    with LocalGateway(
+        iam=iam, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        clock=lambda: NOW, resource_policy=deny_all, explain_denials=True,
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/pets/{id}", _ok)
+        url = presign(
+            HttpRequest(method="GET", url=f"{gw.url}/pets/1?q=1"),
+            session,
+            SigningConfig(region=REGION, service="execute-api"),
+            now=NOW,
+        )
+        with caplog.at_level(logging.DEBUG, logger="sigv4client"):
+            presigned = requests.get(url, timeout=10)
+            signed = _get(gw, session)
+    signature = dict(parse_qsl(urlsplit(url).query))["X-Amz-Signature"]
+    for answer in (presigned, signed):
+        assert answer.status_code == 403
+        body = answer.json()
+        assert body["message"].startswith(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/reader/ana")
+        assert "denied explicitly" in body["explanation"]
+        assert "X-Amz" not in answer.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (signature, session.session_token, session.secret_access_key):
+        for shown in (presigned.text, signed.text, logged):
+            assert secret not in shown
+
+
+# --- network headers: ignored everywhere unless trusted, and never twice ---------------------
+
+
+def _spoofing_headers() -> list[tuple[str, str]]:
+    return [
+        ("x-local-source-ip", "10.9.9.9"),
+        ("X-LOCAL-SOURCE-VPCE", "vpce-1a2b3c4d"),
+        ("X-Local-Source-Vpc", "vpc-0a1b2c3d"),
+        ("x-token", "t"),
+    ]
+
+
+def _send(url: str, headers: list[tuple[str, str]]) -> tuple[int, str]:
+    """A GET with exactly these header lines, duplicates and case kept (http.client)."""
+    import http.client
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        connection.putrequest("GET", parts.path)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("api_type", ["REST", "HTTP"])
+def test_untrusted_network_headers_reach_no_context_of_any_caller(
+    iam: IamDirectory, api_type: str
+) -> None:
+    events: list[Mapping[str, object]] = []
+
+    def function(event: dict[str, object]) -> Mapping[str, object]:
+        events.append(event["requestContext"])  # type: ignore[arg-type]
+        if api_type == "HTTP":
+            return {"isAuthorized": True}
+        return {"principalId": "u", "policyDocument": _doc(
+            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"})}  # fmt: skip
+
+    seen: list[Mapping[str, object]] = []
+
+    def handler(request: GatewayRequest) -> dict[str, str]:
+        seen.append(request.request_context)
+        return {"ok": "yes"}
+
+    with LocalGateway(
+        iam=iam, api_type=api_type, region=REGION, account_id=ACCOUNT, api_id="a1b2c3",
+        stage="prod",
+    ) as gw:  # fmt: skip
+        if api_type == "HTTP":
+            authorizer = LambdaAuthorizer(
+                function, mode="REQUEST", identity_source=["x-token"], ttl=0,
+                payload_version="2.0", simple_responses=True,
+            )  # fmt: skip
+        else:
+            authorizer = LambdaAuthorizer(
+                function, mode="REQUEST", identity_source=["x-token"], ttl=0
+            )
+        gw.route("GET", "/l", handler, authorizer=authorizer)
+        status, _ = _send(f"{gw.url}/l", _spoofing_headers())
+    assert status == 200
+    if api_type == "HTTP":
+        shown = [c["http"]["sourceIp"] for c in (*events, *seen)]  # type: ignore[index]
+        assert shown == ["127.0.0.1", "127.0.0.1"]
+    else:
+        for context in (*events, *seen):
+            identity = context["identity"]
+            assert identity["sourceIp"] == "127.0.0.1"  # type: ignore[index]
+            assert identity["vpceId"] is None  # type: ignore[index]
+            assert identity["vpcId"] is None  # type: ignore[index]
+
+
+def test_a_trusted_network_header_given_twice_in_any_case_is_a_400(iam: IamDirectory) -> None:
+    with LocalGateway(
+        iam=iam, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        trust_network_headers=True,
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/open", _ok, authorizer="NONE")
+        twice = [("X-Local-Source-Ip", "10.0.0.1"), ("x-local-source-ip", "10.0.0.2")]
+        status, body = _send(f"{gw.url}/open", twice)
+    assert status == 400
+    assert "given more than once" in body
