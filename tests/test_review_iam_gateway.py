@@ -534,3 +534,20 @@ def test_a_trusted_network_header_given_twice_in_any_case_is_a_400(iam: IamDirec
         status, body = _send(f"{gw.url}/open", twice)
     assert status == 400
     assert "given more than once" in body
+
+
+def test_an_allow_with_not_principal_is_refused() -> None:
+    # IAM's NotPrincipal page: "NotPrincipal must be used with Effect Deny. Using it
+    # with Allow is not supported"; read as IAM once did, it allowed everyone but
+    # the named, the anonymous caller included: refused, never read as an allow.
+    allow_but_eve = _doc(
+        {"Effect": "Allow", "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/eve"},
+         "Action": "execute-api:Invoke", "Resource": "*"}
+    )  # fmt: skip
+    with pytest.raises(InvalidConfigError, match=r"NotPrincipal.*Deny"):
+        ResourcePolicy(allow_but_eve, **SCOPE)
+    with pytest.raises(InvalidConfigError, match=r"NotPrincipal.*Deny"):
+        evaluate(
+            action="execute-api:Invoke", resource=GET, principal_arn=ANONYMOUS,
+            resource_policy=allow_but_eve,
+        )  # fmt: skip

@@ -254,6 +254,13 @@ def _parse_statement(
             f"{where}: an identity policy has no {principal_key}; it applies to the "
             "principal it is attached to"
         )
+    if principal_key == "NotPrincipal" and effect == "Allow":
+        # IAM: "NotPrincipal must be used with Effect Deny"; an Allow with it would
+        # allow everyone but the named, the anonymous caller included.
+        raise PolicyError(
+            f"{where}: NotPrincipal is used with Effect Deny only; to allow all but "
+            "some, write Principal '*' with an ArnNotEquals condition on aws:PrincipalArn"
+        )
     principals = (
         _parse_principal(item[principal_key], f"{where}.{principal_key}")
         if principal_key is not None
