@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -551,3 +551,44 @@ def test_an_allow_with_not_principal_is_refused() -> None:
             action="execute-api:Invoke", resource=GET, principal_arn=ANONYMOUS,
             resource_policy=allow_but_eve,
         )  # fmt: skip
+
+
+# --- keys: another directory's, an expired session's, another session's token -------------
+
+
+def test_keys_the_gateways_directory_did_not_issue_or_that_expired_are_refused(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    elsewhere = IamDirectory(PARTNER, clock=lambda: NOW)
+    stranger = elsewhere.add_user("job", policies=[INVOKE_ALL])
+    refused = _get(gateway, stranger.credentials)
+    assert refused.status_code == 403
+    assert refused.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
+    role = iam.add_role("reader", policies=[INVOKE_ALL])
+    clock = [NOW]
+    iam_later = IamDirectory(ACCOUNT, clock=lambda: clock[0])
+    short = iam_later.add_role("reader", policies=[INVOKE_ALL])
+    expired = iam_later.assume_role(short.arn, "ana", duration=timedelta(minutes=15))
+    with LocalGateway(
+        iam=iam_later, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        clock=lambda: NOW + timedelta(minutes=16),
+    ) as late:  # fmt: skip
+        late.route("GET", "/pets/{id}", _ok)
+        answer = requests.get(
+            f"{late.url}/pets/1",
+            auth=SigV4Auth(expired, region=REGION, clock=lambda: NOW + timedelta(minutes=16)),
+            timeout=10,
+        )
+    assert answer.status_code == 403
+    assert answer.headers["x-amzn-ErrorType"] == "ExpiredTokenException"
+    # A session's key with another session's token.
+    one, two = iam.assume_role(role.arn, "one"), iam.assume_role(role.arn, "two")
+    mixed = Credentials(
+        access_key_id=one.access_key_id,
+        secret_access_key=one.secret_access_key,
+        session_token=two.session_token,
+    )
+    answer = _get(gateway, mixed)
+    assert answer.status_code == 403
+    assert answer.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
+    assert _get(gateway, one).status_code == 200
