@@ -182,44 +182,34 @@ def test_a_session_context_cannot_choose_its_principal_keys(
 # --- a Deny that names a stage only covers the stage, wherever it is written --------------
 
 
+def _lambda_answer(*statements: Mapping[str, object]) -> int:
+    """The status of a call a Lambda authorizer answers with these statements."""
+
+    def function(event: dict[str, object]) -> Mapping[str, object]:
+        return {"principalId": "u", "policyDocument": _doc(*statements)}
+
+    with LocalGateway(
+        {"AKID": "s"}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod"
+    ) as gw:
+        authorizer = LambdaAuthorizer(function, identity_source=["Authorization"], ttl=0)
+        gw.route("GET", "/pets/{id}", _ok, authorizer=authorizer)
+        answer = requests.get(f"{gw.url}/pets/1", headers={"Authorization": "t"}, timeout=10)
+    return answer.status_code
+
+
 @pytest.mark.parametrize("stage_only", [f"{API}/prod", f"{API}/prod/", f"{API}/*"])
 def test_a_lambda_authorizers_deny_of_a_whole_stage_applies(stage_only: str) -> None:
     # As before IAM's evaluator read these policies: the stricter reading of a
     # Resource that stops at the stage (the resource policy's rule, too).
-    def function(event: dict[str, object]) -> Mapping[str, object]:
-        return {
-            "principalId": "u",
-            "policyDocument": _doc(
-                {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"},
-                {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": stage_only},
-            ),
-        }
-
-    with LocalGateway(
-        {"AKID": "s"}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod"
-    ) as gw:
-        authorizer = LambdaAuthorizer(function, identity_source=["Authorization"], ttl=0)
-        gw.route("GET", "/pets/{id}", _ok, authorizer=authorizer)
-        answer = requests.get(f"{gw.url}/pets/1", headers={"Authorization": "t"}, timeout=10)
-    assert answer.status_code == 403
+    invoke = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
+    assert _lambda_answer(invoke) == 200
+    assert _lambda_answer(invoke, {**invoke, "Effect": "Deny", "Resource": stage_only}) == 403
 
 
 def test_a_lambda_authorizers_allow_of_a_stage_only_is_read_exactly() -> None:
-    def function(event: dict[str, object]) -> Mapping[str, object]:
-        return {
-            "principalId": "u",
-            "policyDocument": _doc(
-                {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/prod"}
-            ),
-        }
-
-    with LocalGateway(
-        {"AKID": "s"}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod"
-    ) as gw:
-        authorizer = LambdaAuthorizer(function, identity_source=["Authorization"], ttl=0)
-        gw.route("GET", "/pets/{id}", _ok, authorizer=authorizer)
-        answer = requests.get(f"{gw.url}/pets/1", headers={"Authorization": "t"}, timeout=10)
-    assert answer.status_code == 403
+    stage = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/prod"}
+    assert _lambda_answer(stage) == 403
+    assert _lambda_answer({**stage, "Resource": f"{API}/prod/*"}) == 200
 
 
 def test_an_allow_with_not_resource_of_a_stage_leaves_out_the_whole_stage() -> None:
