@@ -582,3 +582,32 @@ def test_keys_the_gateways_directory_did_not_issue_or_that_expired_are_refused(
     assert answer.status_code == 403
     assert answer.headers["x-amzn-ErrorType"] == "UnrecognizedClientException"
     assert _get(gateway, one).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("condition", "status"),
+    [
+        ({"StringEquals": {"aws:PrincipalTag/team": "blue"}}, 403),  # its tags are unknown
+        ({"StringLike": {"aws:userid": "AIDA*"}}, 403),  # so is its user id
+        ({"StringEquals": {"aws:PrincipalAccount": PARTNER}}, 200),  # its ARN tells: not met
+        ({"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}, 403),
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:user/b*"}}, 200),
+    ],
+)
+def test_a_signed_caller_known_by_its_arn_only_meets_a_denys_other_principal_conditions(
+    condition: Mapping[str, object], status: int
+) -> None:
+    # identity_fields gives the userArn and nothing more: the keys its ARN tells
+    # (account, ARN, user name) decide; the principal's others may be anything.
+    key, secret = "AKIDLEGACY", "legacy/secret"
+    auth = SigV4Auth(Credentials(access_key_id=key, secret_access_key=secret), region=REGION)
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+            "Resource": "*", "Condition": condition}  # fmt: skip
+    with LocalGateway(
+        {key: secret}, region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        resource_policy=_doc(ANYONE, deny),
+        identity_fields=lambda _key: {"userArn": f"arn:aws:iam::{ACCOUNT}:user/ana"},
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/pets/{id}", _ok)
+        answer = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+    assert answer.status_code == status

@@ -1038,7 +1038,7 @@ class LocalGateway(BackgroundServer):
                     action=INVOKE,
                     resource=arn,
                     principal_arn=caller,
-                    resource_policy=None if policy is None else policy.policy_input(),
+                    resource_policy=None if policy is None else policy.policy_input(arn_only=True),
                     context=keys,
                 )
             except PolicyError:
@@ -1077,7 +1077,7 @@ class LocalGateway(BackgroundServer):
         """The resource policy's decision for the IAM principal an authorizer named."""
         if caller.startswith("arn:"):
             try:
-                return policy.decide(arn, principal_arn=caller, context=keys)
+                return policy.decide(arn, principal_arn=caller, context=keys, arn_only=True)
             except PolicyError:
                 pass
         # Not a principal IAM can read: it may be any, so every Deny applies to it.

@@ -174,35 +174,45 @@ _CALL_KEYS = frozenset(
 )
 
 
-def _for_unknown_caller(document: Mapping[str, object]) -> dict[str, object]:
-    """The policy as it reads for a signed caller whose ARN the gateway does not know.
+# The keys IAM derives from a principal's ARN alone (evaluate() sets them from it).
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:username"})
 
-    That caller may be any principal a statement names: every ``Deny`` applies
-    to it (its ``Principal``/``NotPrincipal`` read as ``"*"``, and its
-    conditions on keys of the principal, such as ``aws:PrincipalAccount``,
-    ``aws:PrincipalTag/...`` or a session's, read as met: only the keys of the
-    call itself still decide), an ``Allow`` naming principals never does (only
-    ``Principal: "*"`` stays).
+
+def _for_caller(document: Mapping[str, object], *, arn_known: bool) -> dict[str, object]:
+    """The policy as it reads for a signed caller the gateway knows little of.
+
+    The caller may be any principal (``arn_known`` False: its ARN is unknown) or
+    any principal with that ARN (its tags, user id, session keys unknown). So a
+    ``Deny``'s conditions on what is unknown of it (``aws:PrincipalAccount``,
+    ``aws:PrincipalTag/...``, ``aws:userid``, a session's keys; with the ARN
+    known, all but ``aws:PrincipalArn``, ``aws:PrincipalAccount`` and
+    ``aws:username``) are read as met: only the keys of the call itself and what
+    is known still decide it. With the ARN unknown, every ``Deny`` applies to it
+    (its ``Principal``/``NotPrincipal`` read as ``"*"``), an ``Allow`` naming
+    principals never does (only ``Principal: "*"`` stays).
     """
+    known = _CALL_KEYS | _ARN_KEYS if arn_known else _CALL_KEYS
     statements = document["Statement"]
     assert isinstance(statements, list)  # _read made it one
     out: list[object] = []
     for item in statements:
         assert isinstance(item, Mapping)
-        if item.get("Effect") == "Deny":
-            widened = {k: v for k, v in item.items() if k not in ("NotPrincipal", "Condition")}
-            widened["Principal"] = "*"
-            condition = item.get("Condition")
-            if isinstance(condition, Mapping):
-                kept = {
-                    op: {k: v for k, v in block.items() if str(k).lower() in _CALL_KEYS}
-                    for op, block in condition.items()
-                    if isinstance(block, Mapping)
-                }
-                widened["Condition"] = {op: block for op, block in kept.items() if block}
-            out.append(widened)
-        else:
+        if item.get("Effect") != "Deny":
             out.append(item)
+            continue
+        widened = {k: v for k, v in item.items() if k != "Condition"}
+        if not arn_known:
+            widened.pop("NotPrincipal", None)
+            widened["Principal"] = "*"
+        condition = item.get("Condition")
+        if isinstance(condition, Mapping):
+            kept = {
+                op: {k: v for k, v in block.items() if str(k).lower() in known}
+                for op, block in condition.items()
+                if isinstance(block, Mapping)
+            }
+            widened["Condition"] = {op: block for op, block in kept.items() if block}
+        out.append(widened)
     return {**document, "Statement": out}
 
 
@@ -225,7 +235,7 @@ class ResourcePolicy:
     'Deny'
     """
 
-    __slots__ = ("_read", "_unknown", "document")
+    __slots__ = ("_arn_only", "_read", "_unknown", "document")
 
     def __init__(
         self,
@@ -245,14 +255,22 @@ class ResourcePolicy:
             raise InvalidConfigError(f"invalid resource policy: {exc}") from None
         self.document = document
         self._read: Mapping[str, object] = read
-        self._unknown: Mapping[str, object] = _for_unknown_caller(read)
+        self._unknown: Mapping[str, object] = _for_caller(read, arn_known=False)
+        self._arn_only: Mapping[str, object] = _for_caller(read, arn_known=True)
 
-    def policy_input(self, *, unknown_caller: bool = False) -> Mapping[str, object]:
+    def policy_input(
+        self, *, unknown_caller: bool = False, arn_only: bool = False
+    ) -> Mapping[str, object]:
         """The document :func:`~sigv4client.local.iam.evaluate` reads (short form expanded).
 
-        ``unknown_caller``: as it reads for a signed caller whose ARN is unknown.
+        ``unknown_caller``: as it reads for a signed caller whose ARN is unknown;
+        ``arn_only``: for one known by its ARN alone (no tags, no user id).
         """
-        return self._unknown if unknown_caller else self._read
+        if unknown_caller and arn_only:
+            raise InvalidConfigError("unknown_caller or arn_only, not both")
+        if unknown_caller:
+            return self._unknown
+        return self._arn_only if arn_only else self._read
 
     def decide(
         self,
@@ -262,14 +280,18 @@ class ResourcePolicy:
         identity_policies: Sequence[PolicyInput] = (),
         context: Mapping[str, ContextValue] | None = None,
         unknown_caller: bool = False,
+        arn_only: bool = False,
     ) -> Decision:
-        """IAM's decision on invoking ``arn``, this policy being the resource's."""
+        """IAM's decision on invoking ``arn``, this policy being the resource's.
+
+        ``unknown_caller`` / ``arn_only``: as in :meth:`policy_input`.
+        """
         return evaluate(
             action=INVOKE,
             resource=arn,
             principal_arn=principal_arn,
             identity_policies=identity_policies,
-            resource_policy=self.policy_input(unknown_caller=unknown_caller),
+            resource_policy=self.policy_input(unknown_caller=unknown_caller, arn_only=arn_only),
             context=context,
         )
 
