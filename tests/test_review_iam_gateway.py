@@ -611,3 +611,42 @@ def test_a_signed_caller_known_by_its_arn_only_meets_a_denys_other_principal_con
         gw.route("GET", "/pets/{id}", _ok)
         answer = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
     assert answer.status_code == status
+
+
+# --- under iam=: the short form and the stage-only Deny; an HTTP API --------------------
+
+
+def test_a_short_form_stage_deny_refuses_a_directory_caller(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    user = iam.add_user("ana", policies=[INVOKE_ALL])
+    for resource in ("execute-api:/prod", "execute-api:/prod/", f"{API}/prod"):
+        gateway.resource_policy = _doc(
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": resource}
+        )  # fmt: skip
+        denied = _get(gateway, user.credentials)
+        assert denied.status_code == 403, resource
+        assert denied.json()["message"].endswith("with an explicit deny")
+    gateway.resource_policy = _doc(
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/test"}
+    )  # fmt: skip
+    assert _get(gateway, user.credentials).status_code == 200
+
+
+def test_an_http_api_decides_a_directory_caller_by_its_policies(iam: IamDirectory) -> None:
+    get_only = _doc(
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"{API}/*/GET/*"}
+    )
+    user = iam.add_user("ana", policies=[get_only])
+    with LocalGateway(
+        iam=iam, api_type="HTTP", region=REGION, account_id=ACCOUNT, api_id="a1b2c3",
+        stage="prod", clock=lambda: NOW,
+    ) as gw:  # fmt: skip
+        gw.route("ANY", "/pets/{id}", _ok)
+        auth = _auth(user.credentials)
+        got = requests.get(f"{gw.url}/pets/1", auth=auth, timeout=10)
+        deleted = requests.delete(f"{gw.url}/pets/1", auth=auth, timeout=10)
+    assert got.status_code == 200
+    assert deleted.status_code == 403
