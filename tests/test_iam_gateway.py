@@ -533,8 +533,8 @@ def test_resource_policies_read_not_elements() -> None:
     assert not_action.evaluate(get) == "Allow"
     bob = f"arn:aws:iam::{ACCOUNT}:user/bob"
     not_principal = ResourcePolicy(
-        _doc({"Effect": "Deny", "NotPrincipal": {"AWS": bob}, "Action": "execute-api:Invoke",
-              "Resource": "execute-api:/*"}),
+        _doc({"Effect": "Deny", "NotPrincipal": {"AWS": [bob, ACCOUNT]},
+              "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}),
         **scope,
     )  # fmt: skip
     assert not_principal.evaluate(get, principal=bob) == "Neither"

@@ -50,9 +50,12 @@ def _problem(field: str, value: object) -> str | None:
         return f"{field} must be a string or None"
     if field == "source_ip":
         try:
-            ipaddress.ip_address(value)
+            address = ipaddress.ip_address(value)
         except ValueError:
             return "source_ip must be an IPv4 or IPv6 address, such as '203.0.113.7'"
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+            # "fe80::1%zone": the zone is free text, and API Gateway never reports one.
+            return "source_ip must be an address without a '%zone'"
         return None
     pattern, example = (_VPC, "vpc-1a2b3c4d") if field == "vpc_id" else (_VPCE, "vpce-1a2b3c4d")
     if not pattern.match(value):

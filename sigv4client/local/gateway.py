@@ -325,7 +325,8 @@ class LocalGateway(BackgroundServer):
         self.network = network or Network()
         self.trust_network_headers = bool(trust_network_headers)
         self.explain_denials = bool(explain_denials)
-        self._simulated: list[Network] = []
+        # Open simulate_network blocks, oldest first: (the thread that opened it, network).
+        self._simulated: list[tuple[int, Network]] = []
         self._max_body = max_body
         self.account_id = account_id
         self.api_id = api_id
@@ -942,9 +943,10 @@ class LocalGateway(BackgroundServer):
     ) -> Iterator[Network]:
         """Serve the calls made while the block runs as coming from this network.
 
-        Fields left out keep the enclosing block's, else the gateway's
-        :attr:`network`; a nested block's end restores the outer one. Applies to
-        every request the gateway serves meanwhile, from any thread.
+        Fields left out keep the enclosing block's (of the same thread), else
+        the gateway's :attr:`network`; a nested block's end restores the outer
+        one. Applies to every request the gateway serves meanwhile, from any
+        thread: the block opened last wins.
 
         >>> import requests
         >>> from sigv4client.local import LocalGateway
@@ -958,23 +960,27 @@ class LocalGateway(BackgroundServer):
         ('203.0.113.7', '127.0.0.1')
         """
         given = Network(source_ip=source_ip, vpc_id=vpc_id, vpce_id=vpce_id)
+        thread = threading.get_ident()
         with self._lock:
-            chosen = layered(given, self._simulated[-1] if self._simulated else self.network)
-            self._simulated.append(chosen)
+            # The enclosing block is this thread's own: another thread's network is
+            # no part of this one (it may end first, and its VPC would linger here).
+            own = [n for t, n in self._simulated if t == thread]
+            entry = (thread, layered(given, own[-1] if own else self.network))
+            self._simulated.append(entry)
         try:
-            yield chosen
+            yield entry[1]
         finally:
             with self._lock:
                 # Removed by identity: blocks on other threads may end in any order.
                 for i in range(len(self._simulated) - 1, -1, -1):
-                    if self._simulated[i] is chosen:
+                    if self._simulated[i] is entry:
                         del self._simulated[i]
                         break
 
     def _network_of(self, h: _Handler) -> Network:
         """The network of one request: the simulated one, then trusted headers, else the peer's."""
         with self._lock:
-            network = self._simulated[-1] if self._simulated else self.network
+            network = self._simulated[-1][1] if self._simulated else self.network
         present = [n for _, n in NETWORK_HEADERS if h.headers.get(n) is not None]
         if present:
             if self.trust_network_headers:
@@ -994,6 +1000,7 @@ class LocalGateway(BackgroundServer):
         when = self._clock().astimezone(timezone.utc)
         return {
             **source_keys(network),
+            "aws:ResourceAccount": self.account_id,
             "aws:CurrentTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "aws:EpochTime": str(int(when.timestamp())),
             # API Gateway's endpoints are HTTPS only: every call it judges came over TLS.
@@ -1016,7 +1023,7 @@ class LocalGateway(BackgroundServer):
                 principal_arn=principal.arn,
                 identity_policies=principal.policies,
                 resource_policy=None if policy is None else policy.policy_input(),
-                context={**keys, **principal.request_context()},
+                context=_request_wins(principal.request_context(), keys),
             )
         # No IamDirectory: a verified signature stands for an identity policy that allows,
         # so only a Deny of the resource policy refuses (same account or not, as before).
@@ -1031,7 +1038,7 @@ class LocalGateway(BackgroundServer):
                     action=INVOKE,
                     resource=arn,
                     principal_arn=caller,
-                    resource_policy=None if policy is None else policy.policy_input(),
+                    resource_policy=None if policy is None else policy.policy_input(arn_only=True),
                     context=keys,
                 )
             except PolicyError:
@@ -1070,7 +1077,7 @@ class LocalGateway(BackgroundServer):
         """The resource policy's decision for the IAM principal an authorizer named."""
         if caller.startswith("arn:"):
             try:
-                return policy.decide(arn, principal_arn=caller, context=keys)
+                return policy.decide(arn, principal_arn=caller, context=keys, arn_only=True)
             except PolicyError:
                 pass
         # Not a principal IAM can read: it may be any, so every Deny applies to it.
@@ -1177,6 +1184,19 @@ class LocalGateway(BackgroundServer):
             }
         )
         return MappingProxyType(context)
+
+
+def _request_wins(
+    session: Mapping[str, ContextValue], request: Mapping[str, ContextValue]
+) -> dict[str, ContextValue]:
+    """A caller's context keys, then the request's: a session cannot set what the call shows.
+
+    ``aws:SourceIp``, the time or ``aws:ResourceAccount`` come from the call as
+    the gateway sees it, whatever a session's context says (keys are
+    case-insensitive, so any spelling of them is dropped).
+    """
+    taken = {k.lower() for k in request}
+    return {**{k: v for k, v in session.items() if k.lower() not in taken}, **request}
 
 
 def _python(handler: Handler) -> Callable[[GatewayRequest], GatewayResponse]:

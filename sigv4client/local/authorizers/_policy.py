@@ -11,8 +11,8 @@ Before it reads a resource policy, two of API Gateway's readings are applied:
   the full ARN with the gateway's region, account and API id (API Gateway
   expands it on save: "API Gateway resource policy examples" in the developer
   guide);
-- a ``Deny`` whose ``Resource`` names only an API or a stage covers every
-  method beneath it (:func:`_denied_resources`).
+- a ``Deny``'s ``Resource`` (an ``Allow``'s ``NotResource``) that names only
+  an API or a stage covers every method beneath it (:func:`_whole_stage`).
 """
 
 from __future__ import annotations
@@ -96,17 +96,18 @@ def _expanded(resource: str, what: str, expand: tuple[str, str, str] | None) -> 
     return resource
 
 
-def _denied_resources(resource: str, effect: object) -> tuple[str, ...]:
-    """``resource`` (expanded), and for a Deny that names an API or a stage only, all beneath it.
+def _whole_stage(resource: str) -> tuple[str, ...]:
+    """``resource`` (expanded), and when it names an API or a stage only, all beneath it.
 
     A method ARN is ``api-id/stage/METHOD/path``: a ``Resource`` that stops at
     the API or the stage (``execute-api:/prod``, ``...:abc123/prod``) names no
     method ARN exactly. Whether API Gateway reads it as the whole stage is not
-    documented; a Deny is read that way here (the stricter reading) and an
-    Allow exactly, so the local gateway never allows what AWS might deny.
-    (``NotResource`` is read exactly: widening it would narrow a Deny.)
+    documented; the stricter reading is taken, so the local gateway never
+    allows what AWS might deny: the whole stage for a Deny's ``Resource`` and
+    an Allow's ``NotResource`` (:func:`_widens`), exactly otherwise (widening an
+    Allow's ``Resource`` or a Deny's ``NotResource`` would allow more).
     """
-    if effect != "Deny" or resource == "*":
+    if resource == "*":
         return (resource,)
     fields = resource.split(":", 5)
     if len(fields) != 6:
@@ -114,6 +115,11 @@ def _denied_resources(resource: str, effect: object) -> tuple[str, ...]:
     tail = fields[5].strip("/")
     whole = len(tail.split("/")) <= 2  # api-id, or api-id/stage
     return (resource, resource.rstrip("/") + "/*") if whole else (resource,)
+
+
+def _widens(key: str, effect: object) -> bool:
+    """Whether ``key`` of a statement of ``effect`` is read with :func:`_whole_stage`."""
+    return (key, effect) in (("Resource", "Deny"), ("NotResource", "Allow"))
 
 
 def _strings(value: object, what: str) -> list[str]:
@@ -146,31 +152,67 @@ def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, ob
                 _expanded(r, f"Statement[{i}].{key}", expand)
                 for r in _strings(item[key], f"Statement[{i}].{key}")
             ]
-            if key == "Resource":
-                resources = [w for r in resources for w in _denied_resources(r, item.get("Effect"))]
+            if _widens(key, item.get("Effect")):
+                resources = [w for r in resources for w in _whole_stage(r)]
             out[key] = resources
         statements.append(out)
     return {**document, "Statement": statements}
 
 
-def _for_unknown_caller(document: Mapping[str, object]) -> dict[str, object]:
-    """The policy as it reads for a signed caller whose ARN the gateway does not know.
+# The context keys the gateway sets from the call itself (LocalGateway._condition_keys):
+# the only ones known about a signed caller whose ARN is unknown.
+_CALL_KEYS = frozenset(
+    {
+        "aws:sourceip",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:securetransport",
+        "aws:resourceaccount",
+    }
+)
 
-    That caller may be any principal a statement names: every ``Deny`` applies
-    to it (its ``Principal``/``NotPrincipal`` read as ``"*"``), an ``Allow``
-    naming principals never does (only ``Principal: "*"`` stays).
+
+# The keys IAM derives from a principal's ARN alone (evaluate() sets them from it).
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:username"})
+
+
+def _for_caller(document: Mapping[str, object], *, arn_known: bool) -> dict[str, object]:
+    """The policy as it reads for a signed caller the gateway knows little of.
+
+    The caller may be any principal (``arn_known`` False: its ARN is unknown) or
+    any principal with that ARN (its tags, user id, session keys unknown). So a
+    ``Deny``'s conditions on what is unknown of it (``aws:PrincipalAccount``,
+    ``aws:PrincipalTag/...``, ``aws:userid``, a session's keys; with the ARN
+    known, all but ``aws:PrincipalArn``, ``aws:PrincipalAccount`` and
+    ``aws:username``) are read as met: only the keys of the call itself and what
+    is known still decide it. With the ARN unknown, every ``Deny`` applies to it
+    (its ``Principal``/``NotPrincipal`` read as ``"*"``), an ``Allow`` naming
+    principals never does (only ``Principal: "*"`` stays).
     """
+    known = _CALL_KEYS | _ARN_KEYS if arn_known else _CALL_KEYS
     statements = document["Statement"]
     assert isinstance(statements, list)  # _read made it one
     out: list[object] = []
     for item in statements:
         assert isinstance(item, Mapping)
-        if item.get("Effect") == "Deny":
-            widened = {k: v for k, v in item.items() if k != "NotPrincipal"}
-            widened["Principal"] = "*"
-            out.append(widened)
-        else:
+        if item.get("Effect") != "Deny":
             out.append(item)
+            continue
+        widened = {k: v for k, v in item.items() if k != "Condition"}
+        if not arn_known:
+            widened.pop("NotPrincipal", None)
+            widened["Principal"] = "*"
+        condition = item.get("Condition")
+        if isinstance(condition, Mapping):
+            kept = {
+                op: {k: v for k, v in block.items() if str(k).lower() in known}
+                for op, block in condition.items()
+                if isinstance(block, Mapping)
+            }
+            widened["Condition"] = {op: block for op, block in kept.items() if block}
+        out.append(widened)
     return {**document, "Statement": out}
 
 
@@ -193,7 +235,7 @@ class ResourcePolicy:
     'Deny'
     """
 
-    __slots__ = ("_read", "_unknown", "document")
+    __slots__ = ("_arn_only", "_read", "_unknown", "document")
 
     def __init__(
         self,
@@ -213,14 +255,22 @@ class ResourcePolicy:
             raise InvalidConfigError(f"invalid resource policy: {exc}") from None
         self.document = document
         self._read: Mapping[str, object] = read
-        self._unknown: Mapping[str, object] = _for_unknown_caller(read)
+        self._unknown: Mapping[str, object] = _for_caller(read, arn_known=False)
+        self._arn_only: Mapping[str, object] = _for_caller(read, arn_known=True)
 
-    def policy_input(self, *, unknown_caller: bool = False) -> Mapping[str, object]:
+    def policy_input(
+        self, *, unknown_caller: bool = False, arn_only: bool = False
+    ) -> Mapping[str, object]:
         """The document :func:`~sigv4client.local.iam.evaluate` reads (short form expanded).
 
-        ``unknown_caller``: as it reads for a signed caller whose ARN is unknown.
+        ``unknown_caller``: as it reads for a signed caller whose ARN is unknown;
+        ``arn_only``: for one known by its ARN alone (no tags, no user id).
         """
-        return self._unknown if unknown_caller else self._read
+        if unknown_caller and arn_only:
+            raise InvalidConfigError("unknown_caller or arn_only, not both")
+        if unknown_caller:
+            return self._unknown
+        return self._arn_only if arn_only else self._read
 
     def decide(
         self,
@@ -230,14 +280,18 @@ class ResourcePolicy:
         identity_policies: Sequence[PolicyInput] = (),
         context: Mapping[str, ContextValue] | None = None,
         unknown_caller: bool = False,
+        arn_only: bool = False,
     ) -> Decision:
-        """IAM's decision on invoking ``arn``, this policy being the resource's."""
+        """IAM's decision on invoking ``arn``, this policy being the resource's.
+
+        ``unknown_caller`` / ``arn_only``: as in :meth:`policy_input`.
+        """
         return evaluate(
             action=INVOKE,
             resource=arn,
             principal_arn=principal_arn,
             identity_policies=identity_policies,
-            resource_policy=self.policy_input(unknown_caller=unknown_caller),
+            resource_policy=self.policy_input(unknown_caller=unknown_caller, arn_only=arn_only),
             context=context,
         )
 
@@ -293,7 +347,8 @@ def lambda_policy(document: object) -> Mapping[str, object]:
     Its statements hold ``Effect``, ``Action`` and ``Resource`` (full ARNs,
     ``*`` and ``?`` per field) and apply to the caller the function judged:
     they are read as statements naming ``Principal: "*"``, for the anonymous
-    caller of :func:`lambda_effect`. Any other element (``NotResource``,
+    caller of :func:`lambda_effect`; a Deny naming a stage only covers the
+    stage, as in a resource policy. Any other element (``NotResource``,
     ``Condition``...) is refused: ignoring one could widen what it allows.
     """
     if not isinstance(document, Mapping):
@@ -314,9 +369,13 @@ def lambda_policy(document: object) -> Mapping[str, object]:
                 f"authorizer's statement has {', '.join(sorted(_LAMBDA_STATEMENT_KEYS))}, "
                 "Resource included"
             )
-        for r in _strings(item["Resource"], f"Statement[{i}].Resource"):
+        resources = [
             _expanded(r, f"Statement[{i}].Resource", None)
-        statements.append({**item, "Principal": "*"})
+            for r in _strings(item["Resource"], f"Statement[{i}].Resource")
+        ]
+        if _widens("Resource", item.get("Effect")):
+            resources = [w for r in resources for w in _whole_stage(r)]
+        statements.append({**item, "Resource": resources, "Principal": "*"})
     read = {**document, "Statement": statements}
     try:
         _parse_document(read, _LAMBDA_NAME, resource_policy=True)

@@ -89,7 +89,11 @@ def _ip_match(actual: str, value: str, _resolve: Resolve, _variables: bool) -> b
         ip = ipaddress.ip_address(actual.strip())
     except ValueError:
         return False  # a request value that is no address is in no range
-    return ip in ipaddress.ip_network(value.strip(), strict=False)
+    network = ipaddress.ip_network(value.strip(), strict=False)
+    # ::ffff:10.0.0.1 is the IPv4 client 10.0.0.1 as a dual-stack socket shows it:
+    # AWS sees the IPv4 address, so it is in the IPv4 ranges (and in its own).
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return ip in network or (mapped is not None and mapped in network)
 
 
 def _arn(actual: str, value: str, resolve: Resolve, variables: bool) -> bool:

@@ -39,6 +39,10 @@ _SESSION = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$", re.ASCII)
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _NO_TAGS: Mapping[str, str] = MappingProxyType({})
+# The global keys IAM derives from the principal: a session's context cannot set them.
+_PRINCIPAL_KEYS = frozenset(
+    {"aws:userid", "aws:username", "aws:principalaccount", "aws:principalarn"}
+)
 
 
 def _unique_id(prefix: str) -> str:
@@ -72,8 +76,15 @@ class IamIdentity:
         return resource.rsplit("/", 1)[1] if resource.startswith("user/") else None
 
     def request_context(self) -> dict[str, ContextValue]:
-        """The context keys IAM sets from this principal, for :func:`evaluate`."""
-        keys: dict[str, ContextValue] = dict(self.context)
+        """The context keys IAM sets from this principal, for :func:`evaluate`.
+
+        The session's :attr:`context` never stands for a key IAM derives from
+        the principal itself (``aws:userid``, ``aws:username``,
+        ``aws:PrincipalAccount``, ``aws:PrincipalArn``), in any case.
+        """
+        keys: dict[str, ContextValue] = {
+            k: v for k, v in self.context.items() if k.lower() not in _PRINCIPAL_KEYS
+        }
         keys["aws:userid"] = self.user_id
         keys["aws:PrincipalAccount"] = self.account_id
         if self.username is not None:

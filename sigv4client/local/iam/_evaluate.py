@@ -254,6 +254,13 @@ def _parse_statement(
             f"{where}: an identity policy has no {principal_key}; it applies to the "
             "principal it is attached to"
         )
+    if principal_key == "NotPrincipal" and effect == "Allow":
+        # IAM: "NotPrincipal must be used with Effect Deny"; an Allow with it would
+        # allow everyone but the named, the anonymous caller included.
+        raise PolicyError(
+            f"{where}: NotPrincipal is used with Effect Deny only; to allow all but "
+            "some, write Principal '*' with an ArnNotEquals condition on aws:PrincipalArn"
+        )
     principals = (
         _parse_principal(item[principal_key], f"{where}.{principal_key}")
         if principal_key is not None
@@ -276,13 +283,12 @@ def _parse_statement(
 
 
 def _principal_matches(
-    principals: Mapping[str, tuple[str, ...]], who: _Principal, *, sessions: bool
+    principals: Mapping[str, tuple[str, ...]], who: _Principal
 ) -> tuple[bool, bool]:
     """(matches, only through the account): IAM's rules for the Principal element.
 
-    ``sessions``: a role ARN also names the role's assumed-role sessions (IAM,
-    for ``Principal``). Not for ``NotPrincipal``, where IAM asks for the session
-    ARN itself: a Deny with NotPrincipal keeps applying to the sessions.
+    A role ARN also names the role's assumed-role sessions. ``NotPrincipal`` is
+    read by :func:`_spared`.
     """
     if who.anonymous:
         # Only "*" names everyone, the anonymous caller included.
@@ -304,8 +310,7 @@ def _principal_matches(
             # IAM: a role ARN as principal stands for that role's sessions.
             fields = name.split(":", 5)
             if (
-                sessions
-                and who.role is not None
+                who.role is not None
                 and fields[2] == "iam"
                 and fields[4] == who.account
                 and fields[5].startswith("role/")
@@ -313,6 +318,38 @@ def _principal_matches(
             ):
                 return True, False
     return via_account, via_account
+
+
+def _spared(principals: Mapping[str, tuple[str, ...]], who: _Principal) -> bool:
+    """Whether ``NotPrincipal`` names the caller, so that its statement does not apply.
+
+    IAM's NotPrincipal page: with Deny, "you must also specify the account ARN of
+    the not-denied principal. Otherwise, the policy might deny access to the
+    entire account"; AWS may check the account, then the role, then the session.
+    So each link must be named: a user and its account; a role session, its
+    role and its account. Naming only some of them spares nobody.
+    """
+    aws = principals.get("AWS", ())
+    if "*" in aws:
+        return True
+    if who.anonymous:
+        return False
+    if who.account is None:  # a service or federated principal: named as it is
+        return any(n.lower() == who.arn.lower() for names in principals.values() for n in names)
+    account = {who.account, f"arn:aws:iam::{who.account}:root"}
+    links = [who.arn in aws, any(n in account for n in aws)]
+    if who.role is not None and ":sts:" in who.arn:
+        links.append(
+            any(
+                f[2] == "iam"
+                and f[4] == who.account
+                and f[5].startswith("role/")
+                and f[5].rsplit("/", 1)[1] == who.role
+                for f in (n.split(":", 5) for n in aws)
+                if len(f) == 6
+            )
+        )
+    return all(links)
 
 
 @dataclass
@@ -342,16 +379,25 @@ def _applies(s: _Statement, request: _Request) -> tuple[bool, bool]:
         if hit == s.not_resource:
             return False, False
     via_account = False
-    if s.principals is not None:
-        hit, via_account = _principal_matches(
-            s.principals, request.principal, sessions=not s.not_principal
-        )
-        if hit == s.not_principal:
+    if s.principals is not None and s.not_principal:
+        if _spared(s.principals, request.principal):
             return False, False
-        via_account = via_account and not s.not_principal
+    elif s.principals is not None:
+        hit, via_account = _principal_matches(s.principals, request.principal)
+        if not hit:
+            return False, False
     for c in s.conditions:
         request.used.setdefault(c.key, _shown(request.context.get(c.key.lower())))
-        if not c.holds(request.context, request.resolve, s.variables):
+        try:
+            holds = c.holds(request.context, request.resolve, s.variables)
+        except PolicyError as exc:
+            # AWS reads a condition it cannot compare as not matched; which side
+            # is wrong (the policy or the value) is for the author to say.
+            raise PolicyError(
+                f"{s.label}: {c.operator} on {c.key}: {exc}; AWS reads the condition as "
+                "not matched, the local evaluator refuses to guess: fix the policy or the value"
+            ) from exc
+        if not holds:
             return False, False
     return True, via_account
 
