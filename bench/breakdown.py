@@ -32,7 +32,7 @@ from workloads import BASE, REGION, SERVICE, W2_BODY, credentials_for
 
 import sigv4client
 from sigv4client import _canonical, signing
-from sigv4client.models import SigningResult
+from sigv4client.models import _signing_result
 
 BATCH = 2000
 
@@ -88,7 +88,7 @@ def _steps(
         "SHA-256 of the canonical request": lambda: hashlib.sha256(canonical).hexdigest(),
         "HMAC of the string to sign": lambda: key.hmac_hex(to_sign),
         "SHA-256 of the body": lambda: signing.payload_hash(body),
-        "build the SigningResult": lambda: SigningResult._of(*fields),
+        "build the SigningResult": lambda: _signing_result(*fields),
     }
 
 

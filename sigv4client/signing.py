@@ -30,6 +30,7 @@ from .models import (
     HttpRequest,
     SigningConfig,
     SigningResult,
+    _signing_result,
     redact_canonical_request,
 )
 
@@ -430,7 +431,7 @@ def _sign(
             redact_canonical_request(canonical_request),
             string_to_sign,
         )
-    return SigningResult._of(
+    return _signing_result(
         tuple(out),
         target.url,
         authorization,
