@@ -52,11 +52,12 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 _CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
 # A query of unreserved characters, escapes, '=' and '&' only (checked further
-# by _plain_items).
+# by _is_plain).
 _QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
 # An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
-# one of an unreserved character (it would decode, then stand unescaped).
-_NOT_PLAIN_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern)
+# one of an unreserved character (it would decode, then stand unescaped). One
+# literal '%' first, so that a search skips to each escape.
+_NOT_PLAIN_ESCAPE = re.compile(r"%(?:(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern[1:] + ")")
 # A query parameter whose value holds '=' (which SigV4 encodes).
 _TWO_EQUALS = re.compile(r"=[^&]*=")
 # The common URL: scheme://netloc, a path of unreserved characters and '/', a
@@ -270,37 +271,33 @@ def _query_parameter(item: str) -> tuple[tuple[str, str], str]:
     return (k, v), (f"{k}={v}" if eq else k)
 
 
-def _plain_query(query: str) -> list[tuple[str, str, str]] | None:
-    """The parameters of a query already in SigV4's form, or None if it is not.
+def _is_plain(query: str) -> bool:
+    """Whether a query of _QUERY_CHARS only is already in SigV4's form.
 
     Every name and value made of unreserved characters and uppercase escapes of
-    other characters, no empty parameter, no '=' in a value (that would be
-    encoded): then each parameter is its own encoding, and the query its own
-    wire form (the common case). Returns ``(name, '=' or '', value)`` per
-    parameter in query order: sorting these sorts as the (name, value) pairs do.
+    other characters, every parameter holding exactly one '=' (so none is empty
+    and no value holds an '=', which would be encoded): then each parameter is
+    its own encoding, and the query its own wire form (the common case). Each
+    check runs in C: as many '=' as parameters, none with two, is one each.
     """
-    if not _QUERY_CHARS.match(query):
-        return None
-    return _plain_items(query)
+    return (
+        query.count("=") == query.count("&") + 1
+        and not ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
+        and not _TWO_EQUALS.search(query)
+    )
 
 
-def _plain_items(query: str) -> list[tuple[str, str, str]] | None:
-    # _plain_query for a query known to hold only _QUERY_CHARS: each check in C.
-    if (
-        ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
-        or "&&" in query
-        or query[0] == "&"
-        or query[-1] == "&"
-        or _TWO_EQUALS.search(query)
-    ):
-        return None  # a bad escape, an empty parameter, or '=' in a value
-    return [item.partition("=") for item in query.split("&")]
+def _sorted_plain(query: str) -> str:
+    """The CanonicalQueryString of a query that :func:`_is_plain` accepts.
 
-
-def _join_plain(plain: list[tuple[str, str, str]]) -> str:
-    # join_query for _plain_items' triples, sorted: "name=value" each (a
-    # parameter without '=' has the empty value), joined by '&'.
-    return "&".join([f"{k}={v}" for k, _, v in plain])
+    "Sort the encoded parameters by name; parameters with the same name are
+    sorted by value": with each '=' as NUL, which sorts before every character
+    a name can hold, the parameters sort as their (name, value) pairs do (a
+    name that begins another sorts first); then the '=' are put back.
+    """
+    items = query.replace("=", "\0").split("&")
+    items.sort()
+    return "&".join(items).replace("\0", "=")
 
 
 @lru_cache(maxsize=512)
@@ -316,10 +313,9 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """
     if not query:
         return "", "", ()
-    plain = _plain_query(query)
-    if plain is not None:
-        pairs = [(k, v) for k, _, v in plain]
-        return _join_plain(sorted(plain)), query, tuple(pairs)
+    if _QUERY_CHARS.match(query) and _is_plain(query):
+        pairs = [(k, v) for k, _, v in [item.partition("=") for item in query.split("&")]]
+        return _sorted_plain(query), query, tuple(pairs)
     pairs = []
     wire: list[str] = []
     for item in query.split("&"):
@@ -383,10 +379,8 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
             host = _origin(origin)[2]
             if not query:
                 return _new_target(SigningTarget, (host, path, "", url))
-            plain = _plain_items(query)  # _PLAIN_URL checked its characters
-            if plain is not None:
-                plain.sort()
-                return _new_target(SigningTarget, (host, path, _join_plain(plain), url))
+            if _is_plain(query):  # _PLAIN_URL checked its characters
+                return _new_target(SigningTarget, (host, path, _sorted_plain(query), url))
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
     canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)
