@@ -287,8 +287,8 @@ def _is_plain(query: str) -> bool:
     )
 
 
-def _sorted_plain(query: str) -> str:
-    """The CanonicalQueryString of a query that :func:`_is_plain` accepts.
+def sorted_plain_query(query: str) -> str:
+    """The CanonicalQueryString of a query that :func:`_is_plain` accepts (a plain query).
 
     "Sort the encoded parameters by name; parameters with the same name are
     sorted by value": with each '=' as NUL, which sorts before every character
@@ -315,7 +315,7 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
         return "", "", ()
     if _QUERY_CHARS.match(query) and _is_plain(query):
         pairs = [(k, v) for k, _, v in [item.partition("=") for item in query.split("&")]]
-        return _sorted_plain(query), query, tuple(pairs)
+        return sorted_plain_query(query), query, tuple(pairs)
     pairs = []
     wire: list[str] = []
     for item in query.split("&"):
@@ -380,7 +380,7 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
             if not query:
                 return _new_target(SigningTarget, (host, path, "", url))
             if _is_plain(query):  # _PLAIN_URL checked its characters
-                return _new_target(SigningTarget, (host, path, _sorted_plain(query), url))
+                return _new_target(SigningTarget, (host, path, sorted_plain_query(query), url))
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
     canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)

@@ -45,6 +45,9 @@ _OWN_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
 )
 _UTC = timezone.utc
+_time_ns = time.time_ns
+_DEBUG = logging.DEBUG
+_signing_target = c.signing_target
 # Methods that are tokens in uppercase already: no need to check or change them.
 _PLAIN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # HMAC's inner and outer pads (RFC 2104) as byte translation tables:
@@ -120,11 +123,8 @@ def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
     )
 
 
-def _amz_date(now: datetime | None) -> str:
-    """X-Amz-Date, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
-    if now is None:
-        # The clock, read once at the call boundary: whole seconds since the epoch, UTC.
-        return _amz_date_of_second(time.time_ns() // 1_000_000_000)
+def _amz_date(now: datetime) -> str:
+    """X-Amz-Date of a given time, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
     if not isinstance(now, datetime):
         raise InvalidRequestError(f"now must be a datetime, got {type(now).__name__}")
     offset = now.utcoffset()
@@ -309,7 +309,23 @@ def _header_block_of(
     return _header_block(signed, host, token, content_sha256)
 
 
-def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
+def _start(
+    request: HttpRequest, credentials: Credentials, config: SigningConfig, now: datetime | None
+) -> tuple[str, _SigningKey, str]:
+    """What sign() and presign() check and derive first: X-Amz-Date, the signing key, the method.
+
+    One call for all three, as it runs for every request: the arguments' types
+    are checked (a wrong one is a named error, not an AttributeError later),
+    the clock is read once (``now=None``) or ``now`` checked, the key for the
+    credential scope looked up, and the method checked to be a token (the
+    common methods are known to be).
+    """
+    if not isinstance(request, HttpRequest):
+        raise InvalidRequestError(
+            f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
+        )
+    # With now=None, the clock, read once at the call boundary: whole seconds since the epoch.
+    amz_date = _amz_date(now) if now is not None else _amz_date_of_second(_time_ns() // 10**9)
     if not isinstance(credentials, Credentials):
         raise InvalidRequestError(
             f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
@@ -317,11 +333,9 @@ def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> 
         )
     if not isinstance(config, SigningConfig):
         raise InvalidConfigError(f"config must be a SigningConfig, got {type(config).__name__}")
-    return _signing_key(credentials.secret_access_key, amz_date[:8], config.region, config.service)
-
-
-def _method(method: str) -> str:
-    return method if method in _PLAIN_METHODS else c.validate_method(method)
+    key = _signing_key(credentials.secret_access_key, amz_date[:8], config.region, config.service)
+    method = request.method
+    return amz_date, key, method if method in _PLAIN_METHODS else c.validate_method(method)
 
 
 def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
@@ -361,88 +375,80 @@ def sign(
     '20150830/us-east-1/execute-api/aws4_request'
     """
     try:
-        return _sign(request, credentials, config, now=now)
+        amz_date, key, method = _start(request, credentials, config, now)
+        target = _signing_target(request.url, config.normalize_path, config.double_encode_path)
+        host = target.host
+        token = credentials.session_token
+        signed_token = token if config.sign_session_token else None
+        # The headers are checked before the body is read, so bad headers fail first.
+        headers, only, skip = request.headers, config.signed_headers, config.unsigned_headers
+        block = _header_block_of(headers, only, skip, host, signed_token, None)
+        claim = block.content_sha256_claim
+        unsigned = config.unsigned_payload
+        if claim is None:
+            payload = payload_hash(request.body, unsigned)
+            send_sha256 = config.content_sha256_header or unsigned
+        else:
+            # A caller's X-Amz-Content-SHA256 header is always signed, and replaced
+            # by the value signed: a header the signature does not cover would go out.
+            send_sha256 = True
+            if claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-"):
+                # The caller chose how the payload is signed (S3's unsigned or chunked
+                # uploads): honour it, as botocore does, and sign the header with it.
+                payload = claim
+            else:
+                payload = payload_hash(request.body, unsigned)
+        if send_sha256:
+            # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
+            block = _header_block_of(headers, only, skip, host, signed_token, payload)
+            out = [("X-Amz-Date", amz_date), ("X-Amz-Content-SHA256", payload)]
+            if token is not None:
+                out.insert(1, ("X-Amz-Security-Token", token))
+        elif token is not None:
+            out = [("X-Amz-Date", amz_date), ("X-Amz-Security-Token", token)]
+        else:
+            out = [("X-Amz-Date", amz_date)]
+        if not block.has_host:
+            out.insert(0, ("Host", host))
+
+        signed_headers = block.signed_headers
+        canonical_request = c.canonical_request(
+            method,
+            target.canonical_uri,
+            target.canonical_query,
+            f"{block.before_date}x-amz-date:{amz_date}\n",
+            signed_headers,
+            payload,
+            block.after_date,
+        )
+        string_to_sign, signature = _signature(canonical_request, amz_date, key)
+        scope = key.scope
+        authorization = (
+            f"{c.ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
+            f"SignedHeaders={signed_headers}, Signature={signature}"
+        )
+        out.append(("Authorization", authorization))
+        if logger.isEnabledFor(_DEBUG):
+            # The canonical request holds the session token when it is signed: redact it.
+            logger.debug(
+                "canonical request:\n%s\nstring to sign:\n%s",
+                redact_canonical_request(canonical_request),
+                string_to_sign,
+            )
+        return _signing_result(
+            tuple(out),
+            target.url,
+            authorization,
+            signature,
+            canonical_request,
+            string_to_sign,
+            scope,
+            signed_headers,
+            amz_date,
+            payload,
+        )
     except UnicodeEncodeError as exc:
         raise _not_utf8(exc) from None
-
-
-def _sign(
-    request: HttpRequest,
-    credentials: Credentials,
-    config: SigningConfig,
-    *,
-    now: datetime | None = None,
-) -> SigningResult:
-    if not isinstance(request, HttpRequest):
-        raise InvalidRequestError(
-            f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
-        )
-    amz_date = _amz_date(now)
-    key = _key_for(credentials, config, amz_date)
-    method = _method(request.method)
-    target = c.signing_target(request.url, config.normalize_path, config.double_encode_path)
-    token = credentials.session_token
-    signed_token = token if config.sign_session_token else None
-    # The headers are checked before the body is read, so bad headers fail first.
-    only, skip = config.signed_headers, config.unsigned_headers
-    block = _header_block_of(request.headers, only, skip, target.host, signed_token, None)
-    claim = block.content_sha256_claim
-    if claim is not None and (claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-")):
-        # The caller chose how the payload is signed (S3's unsigned or chunked
-        # uploads): honour it, as botocore does, and sign the header with it.
-        payload = claim
-    else:
-        payload = payload_hash(request.body, config.unsigned_payload)
-    # A caller's X-Amz-Content-SHA256 header is always signed, and replaced by
-    # the value signed: a header the signature does not cover would go out.
-    send_sha256 = config.content_sha256_header or config.unsigned_payload or claim is not None
-    if send_sha256:
-        # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
-        block = _header_block_of(request.headers, only, skip, target.host, signed_token, payload)
-    out: list[tuple[str, str]] = []
-    if not block.has_host:
-        out.append(("Host", target.host))
-    out.append(("X-Amz-Date", amz_date))
-    if token is not None:
-        out.append(("X-Amz-Security-Token", token))
-    if send_sha256:
-        out.append(("X-Amz-Content-SHA256", payload))
-
-    signed_headers = block.signed_headers
-    canonical_request = c.canonical_request(
-        method,
-        target.canonical_uri,
-        target.canonical_query,
-        f"{block.before_date}x-amz-date:{amz_date}\n",
-        signed_headers,
-        payload,
-        block.after_date,
-    )
-    string_to_sign, signature = _signature(canonical_request, amz_date, key)
-    authorization = (
-        f"{c.ALGORITHM} Credential={credentials.access_key_id}/{key.scope}, "
-        f"SignedHeaders={signed_headers}, Signature={signature}"
-    )
-    out.append(("Authorization", authorization))
-    if logger.isEnabledFor(logging.DEBUG):
-        # The canonical request holds the session token when it is signed: redact it.
-        logger.debug(
-            "canonical request:\n%s\nstring to sign:\n%s",
-            redact_canonical_request(canonical_request),
-            string_to_sign,
-        )
-    return _signing_result(
-        tuple(out),
-        target.url,
-        authorization,
-        signature,
-        canonical_request,
-        string_to_sign,
-        key.scope,
-        signed_headers,
-        amz_date,
-        payload,
-    )
 
 
 def _expiry_seconds(expires_in: int | timedelta) -> int:
@@ -477,87 +483,115 @@ def presign_result(
     ``headers`` of the result are the request headers that were signed along with
     the URL (those must be sent with it); they are usually just ``Host``.
     """
-    try:
-        return _presign_result(request, credentials, config, expires_in=expires_in, now=now)
-    except UnicodeEncodeError as exc:
-        raise _not_utf8(exc) from None
+    return _presign(request, credentials, config, expires_in, now)
 
 
-def _presign_result(
+class _PresignHeaders(NamedTuple):
+    """The headers a presigned URL signs, for one request's headers (immutable: cached)."""
+
+    #: The CanonicalHeaders lines.
+    lines: str
+    signed_headers: str
+    #: SignedHeaders as it goes in the query (percent-encoded).
+    signed_headers_query: str
+    #: The signed headers, as given, that must be sent with the URL (Host first if added).
+    sent: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=256)
+def _presign_headers(
+    request_headers: tuple[tuple[str, str], ...],
+    only: frozenset[str] | None,
+    skip: frozenset[str],
+    host: str,
+) -> _PresignHeaders:
+    # Keyed on all it depends on: the request's headers, the config's selection, the Host value.
+    keep = _keeps(only, skip, claim=False)
+    headers = c.canonical_headers(c.checked_headers(request_headers, keep))
+    sent = tuple((name, value) for name, value in request_headers if keep(c.header_name(name)))
+    if "host" not in headers:
+        headers["host"] = host
+        sent = (("Host", host), *sent)
+    names = sorted(headers)
+    signed_headers = ";".join(names)
+    return _PresignHeaders(
+        c.header_lines(headers, names), signed_headers, c.encode_query_value(signed_headers), sent
+    )
+
+
+@lru_cache(maxsize=64)
+def _encoded_credential(access_key_id: str, scope: str) -> str:
+    # X-Amz-Credential's query form: the same for every URL presigned in a day.
+    return c.encode_query_value(f"{access_key_id}/{scope}")
+
+
+def _presign(
     request: HttpRequest,
     credentials: Credentials,
     config: SigningConfig,
-    *,
-    expires_in: int | timedelta = 300,
-    now: datetime | None = None,
+    expires_in: int | timedelta,
+    now: datetime | None,
 ) -> SigningResult:
-    if not isinstance(request, HttpRequest):
-        raise InvalidRequestError(
-            f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
+    try:
+        amz_date, key, method = _start(request, credentials, config, now)
+        expires = _expiry_seconds(expires_in)
+        scope = key.scope
+        parts = c.split_url(request.url)
+        uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
+        _, wire_query, pairs = c.canonical_query(parts.query)
+        hdrs = _presign_headers(
+            request.headers, config.signed_headers, config.unsigned_headers, parts.host
         )
-    expires = _expiry_seconds(expires_in)
-    amz_date = _amz_date(now)
-    key = _key_for(credentials, config, amz_date)
-    scope = key.scope
-    method = _method(request.method)
-    parts = c.split_url(request.url)
-    uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
-    _, _, pairs = c.canonical_query(parts.query)
-    keep = _keeps(config.signed_headers, config.unsigned_headers, claim=False)
-    headers = c.canonical_headers(c.checked_headers(request.headers, keep))
-    has_host = "host" in headers
-    if not has_host:
-        headers["host"] = parts.host
-    names = sorted(headers)
-    signed_headers = ";".join(names)
-    token = credentials.session_token
-    enc = c.encode_query_value
+        token = credentials.session_token
 
-    # A URL presigned before keeps its other parameters; its old auth ones are replaced.
-    kept = [(k, v) for k, v in pairs if k not in c.AUTH_QUERY_PARAMS]
-    auth = [
-        ("X-Amz-Algorithm", c.ALGORITHM),
-        ("X-Amz-Credential", enc(f"{credentials.access_key_id}/{scope}")),
-        ("X-Amz-Date", amz_date),
-        ("X-Amz-Expires", str(expires)),
-        ("X-Amz-SignedHeaders", enc(signed_headers)),
-    ]
-    if token is not None and config.sign_session_token:
-        auth.append(("X-Amz-Security-Token", _encoded_token(token)))
-    all_pairs = kept + auth
-    # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
-    # body, which the signer may never see (S3's query-auth rule; botocore too).
-    unsigned = config.unsigned_payload or config.service == "s3"
-    payload = payload_hash(request.body, unsigned)
-    canonical_request = c.canonical_request(
-        method,
-        uri,
-        c.join_query(all_pairs),
-        c.header_lines(headers, names),
-        signed_headers,
-        payload,
-    )
-    string_to_sign, signature = _signature(canonical_request, amz_date, key)
-    wire = "&".join([f"{k}={v}" for k, v in all_pairs])
-    wire += f"&X-Amz-Signature={signature}"
-    if token is not None and not config.sign_session_token:
-        # Some services (IoT over WebSockets) want the token added after signing.
-        wire += f"&X-Amz-Security-Token={_encoded_token(token)}"
-    signed = tuple((name, value) for name, value in request.headers if keep(c.header_name(name)))
-    if not has_host:
-        signed = (("Host", parts.host), *signed)
-    return SigningResult(
-        headers=signed,
-        url=c.rebuild_url(parts, wire),
-        authorization="",
-        signature=signature,
-        canonical_request=canonical_request,
-        string_to_sign=string_to_sign,
-        credential_scope=scope,
-        signed_headers=signed_headers,
-        amz_date=amz_date,
-        payload_hash=payload,
-    )
+        # A URL presigned before keeps its other parameters; its old auth ones are
+        # replaced. Each parameter goes as "name=value", in the request's order,
+        # the auth ones after: the wire query as signed.
+        if "X-Amz-" not in wire_query and wire_query.count("=") == len(pairs):
+            kept = wire_query  # no auth parameter, and each with its '=' (the common case)
+        else:
+            kept = "&".join([f"{k}={v}" for k, v in pairs if k not in c.AUTH_QUERY_PARAMS])
+        query = (
+            f"{kept}{'&' if kept else ''}X-Amz-Algorithm={c.ALGORITHM}"
+            f"&X-Amz-Credential={_encoded_credential(credentials.access_key_id, scope)}"
+            f"&X-Amz-Date={amz_date}&X-Amz-Expires={expires}"
+            f"&X-Amz-SignedHeaders={hdrs.signed_headers_query}"
+        )
+        if token is not None and config.sign_session_token:
+            query = f"{query}&X-Amz-Security-Token={_encoded_token(token)}"
+        # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
+        # body, which the signer may never see (S3's query-auth rule; botocore too).
+        unsigned = config.unsigned_payload or config.service == "s3"
+        payload = payload_hash(request.body, unsigned)
+        signed_headers = hdrs.signed_headers
+        canonical_request = c.canonical_request(
+            method,
+            uri,
+            # Every parameter encoded, with one '=': the query is a plain one.
+            c.sorted_plain_query(query),
+            hdrs.lines,
+            signed_headers,
+            payload,
+        )
+        string_to_sign, signature = _signature(canonical_request, amz_date, key)
+        query = f"{query}&X-Amz-Signature={signature}"
+        if token is not None and not config.sign_session_token:
+            # Some services (IoT over WebSockets) want the token added after signing.
+            query = f"{query}&X-Amz-Security-Token={_encoded_token(token)}"
+        return _signing_result(
+            hdrs.sent,
+            c.rebuild_url(parts, query),
+            "",
+            signature,
+            canonical_request,
+            string_to_sign,
+            scope,
+            signed_headers,
+            amz_date,
+            payload,
+        )
+    except UnicodeEncodeError as exc:
+        raise _not_utf8(exc) from None
 
 
 def presign(
@@ -584,4 +618,4 @@ def presign(
     >>> url.split("?")[1].split("&")[3]
     'X-Amz-Expires=60'
     """
-    return presign_result(request, credentials, config, expires_in=expires_in, now=now).url
+    return _presign(request, credentials, config, expires_in, now).url
