@@ -45,7 +45,9 @@ _OWN_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
 )
 _UTC = timezone.utc
+_STRING_TO_SIGN_START = f"{c.ALGORITHM}\n"
 _time_ns = time.time_ns
+_sha256 = hashlib.sha256
 _DEBUG = logging.DEBUG
 _signing_target = c.signing_target
 # Methods that are tokens in uppercase already: no need to check or change them.
@@ -156,10 +158,12 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
     """
     if unsigned:
         return c.UNSIGNED_PAYLOAD
+    if type(body) is bytes:  # the common case first: one type check
+        return _sha256(body).hexdigest() if body else c.EMPTY_SHA256
     if body is None:
         return c.EMPTY_SHA256
     if isinstance(body, (bytes, bytearray, memoryview)):
-        return hashlib.sha256(body).hexdigest() if body else c.EMPTY_SHA256
+        return _sha256(body).hexdigest() if body else c.EMPTY_SHA256
     if isinstance(body, str):
         return hashlib.sha256(body.encode("utf-8")).hexdigest() if body else c.EMPTY_SHA256
     if hasattr(body, "read"):
@@ -346,9 +350,35 @@ def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple
     HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8);
     the signature is its hex HMAC-SHA256 under the signing key.
     """
-    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
-    string_to_sign = f"{c.ALGORITHM}\n{amz_date}\n{key.scope}\n{digest}"
-    return string_to_sign, key.hmac_hex(string_to_sign.encode("utf-8"))
+    return _signature_of_hash(_sha256(canonical_request.encode()).hexdigest(), amz_date, key)
+
+
+def _signature_of_hash(hashed: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
+    # _signature's second half, for sign() when it hashed the canonical request in two parts.
+    string_to_sign = f"{_STRING_TO_SIGN_START}{amz_date}\n{key.scope}\n{hashed}"
+    return string_to_sign, key.hmac_hex(string_to_sign.encode())
+
+
+# The last request sign() signed, for the next one: (SigningTarget, _HeaderBlock,
+# X-Amz-Date, method, text, SHA-256 state or None, payload hash in text). Within
+# one second, a request repeated to the same URL with the same signed headers has
+# the same canonical request up to its last line, the payload hash (X-Amz-Date,
+# the only header that changes, changes by the second): the SHA-256 of that part
+# (about 1 KiB, most of it the session token) is computed once, and each request
+# hashes only its payload hash, after a copy of the state. Until a request is seen
+# a second time, text is its whole canonical request and there is no state (a URL
+# met once costs one tuple); from then on, text is the part before the payload hash
+# and the state has hashed it. The URL and header parts are the cached values
+# themselves, compared by identity. One entry, replaced whole (atomic under the GIL).
+_last_prefix: tuple[c.SigningTarget, _HeaderBlock, str, str, str, hashlib._Hash | None, str] = (
+    c.SigningTarget("", "", "", ""),
+    _HeaderBlock("", "", "", False, None),
+    "",
+    "",
+    "",
+    None,
+    "",
+)
 
 
 def sign(
@@ -374,6 +404,7 @@ def sign(
     >>> res.credential_scope
     '20150830/us-east-1/execute-api/aws4_request'
     """
+    global _last_prefix  # one entry, replaced whole: see its comment
     try:
         amz_date, key, method = _start(request, credentials, config, now)
         target = _signing_target(request.url, config.normalize_path, config.double_encode_path)
@@ -412,16 +443,33 @@ def sign(
             out.insert(0, ("Host", host))
 
         signed_headers = block.signed_headers
-        canonical_request = c.canonical_request(
-            method,
-            target.canonical_uri,
-            target.canonical_query,
-            f"{block.before_date}x-amz-date:{amz_date}\n",
-            signed_headers,
-            payload,
-            block.after_date,
-        )
-        string_to_sign, signature = _signature(canonical_request, amz_date, key)
+        last = _last_prefix
+        if last[0] is target and last[1] is block and last[2] == amz_date and last[3] == method:
+            # The same URL, method, signed headers and second as the last request:
+            # the same canonical request up to the payload hash.
+            state = last[5]
+            if state is None:  # seen a second time: hash the shared part, keep it
+                text = last[4]
+                prefix = text[: len(text) - len(last[6])]
+                state = _sha256(prefix.encode())
+                last = _last_prefix = (target, block, amz_date, method, prefix, state, "")
+            canonical_request = last[4] + payload
+            hashed = state.copy()
+            hashed.update(payload.encode())
+            hashed_request = hashed.hexdigest()
+        else:
+            canonical_request = c.canonical_request(
+                method,
+                target.canonical_uri,
+                target.canonical_query,
+                f"{block.before_date}x-amz-date:{amz_date}\n",
+                signed_headers,
+                payload,
+                block.after_date,
+            )
+            _last_prefix = (target, block, amz_date, method, canonical_request, None, payload)
+            hashed_request = _sha256(canonical_request.encode()).hexdigest()
+        string_to_sign, signature = _signature_of_hash(hashed_request, amz_date, key)
         scope = key.scope
         authorization = (
             f"{c.ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
