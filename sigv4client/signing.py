@@ -46,6 +46,7 @@ _OWN_HEADERS = frozenset(
 )
 _UTC = timezone.utc
 _STRING_TO_SIGN_START = f"{c.ALGORITHM}\n"
+_AUTHORIZATION_START = f"{c.ALGORITHM} Credential="
 _time_ns = time.time_ns
 _sha256 = hashlib.sha256
 _DEBUG = logging.DEBUG
@@ -70,7 +71,10 @@ class _SigningKey:
     both states on every call.
 
     >>> key = _SigningKey(b"k" * 32, "20150830/us-east-1/iam/aws4_request")
-    >>> key.hmac_hex(b"message") == hmac.digest(b"k" * 32, b"message", "sha256").hex()
+    >>> string_to_sign, signature = key.signature("e3b0c442...", "20150830T123600Z")
+    >>> string_to_sign.split("\\n")
+    ['AWS4-HMAC-SHA256', '20150830T123600Z', '20150830/us-east-1/iam/aws4_request', 'e3b0c442...']
+    >>> signature == hmac.digest(b"k" * 32, string_to_sign.encode(), "sha256").hex()
     True
     """
 
@@ -82,13 +86,19 @@ class _SigningKey:
         self._outer = hashlib.sha256(block.translate(_OPAD))
         self.scope = scope
 
-    def hmac_hex(self, message: bytes) -> str:
-        """Hex HMAC-SHA256 of ``message`` under this key."""
+    def signature(self, hashed_request: str, amz_date: str) -> tuple[str, str]:
+        """The StringToSign of a hashed canonical request, and its signature under this key.
+
+        The one place both are computed (sign, presign and verify): StringToSign =
+        Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
+        HashedCanonicalRequest; the signature is its hex HMAC-SHA256 under the key.
+        """
+        string_to_sign = f"{_STRING_TO_SIGN_START}{amz_date}\n{self.scope}\n{hashed_request}"
         inner = self._inner.copy()
-        inner.update(message)
+        inner.update(string_to_sign.encode())
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return outer.hexdigest()
+        return string_to_sign, outer.hexdigest()
 
 
 @lru_cache(maxsize=64)
@@ -313,6 +323,13 @@ def _header_block_of(
     return _header_block(signed, host, token, content_sha256)
 
 
+# The last (credentials, config, X-Amz-Date, signing key) _start() looked up: the
+# same objects in the same second have the same key (frozen values, compared by
+# identity; the date by value), without building and hashing the key cache's key.
+# One entry, replaced whole (atomic under the GIL); it holds what the key cache holds.
+_last_key: tuple[object, object, str, _SigningKey] = (None, None, "", _SigningKey(b"", ""))
+
+
 def _start(
     request: HttpRequest, credentials: Credentials, config: SigningConfig, now: datetime | None
 ) -> tuple[str, _SigningKey, str]:
@@ -322,22 +339,31 @@ def _start(
     are checked (a wrong one is a named error, not an AttributeError later),
     the clock is read once (``now=None``) or ``now`` checked, the key for the
     credential scope looked up, and the method checked to be a token (the
-    common methods are known to be).
+    common methods are known to be). The same credentials and config objects
+    as the previous request's, in the same second, take its key (_last_key).
     """
+    global _last_key  # one entry, replaced whole
     if not isinstance(request, HttpRequest):
         raise InvalidRequestError(
             f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
         )
     # With now=None, the clock, read once at the call boundary: whole seconds since the epoch.
     amz_date = _amz_date(now) if now is not None else _amz_date_of_second(_time_ns() // 10**9)
-    if not isinstance(credentials, Credentials):
-        raise InvalidRequestError(
-            f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
-            "call provider.get_credentials() first"
+    last = _last_key
+    if last[0] is credentials and last[1] is config and last[2] == amz_date:
+        key = last[3]  # the previous request's, checked then
+    else:
+        if not isinstance(credentials, Credentials):
+            raise InvalidRequestError(
+                f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
+                "call provider.get_credentials() first"
+            )
+        if not isinstance(config, SigningConfig):
+            raise InvalidConfigError(f"config must be a SigningConfig, got {type(config).__name__}")
+        key = _signing_key(
+            credentials.secret_access_key, amz_date[:8], config.region, config.service
         )
-    if not isinstance(config, SigningConfig):
-        raise InvalidConfigError(f"config must be a SigningConfig, got {type(config).__name__}")
-    key = _signing_key(credentials.secret_access_key, amz_date[:8], config.region, config.service)
+        _last_key = (credentials, config, amz_date, key)
     method = request.method
     return amz_date, key, method if method in _PLAIN_METHODS else c.validate_method(method)
 
@@ -345,18 +371,10 @@ def _start(
 def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
     """The StringToSign of a canonical request, and its signature under ``key``.
 
-    The one place both are computed (sign, presign and verify): StringToSign =
-    Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
-    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8);
-    the signature is its hex HMAC-SHA256 under the signing key.
+    HashedCanonicalRequest is the hex SHA-256 of the canonical request in UTF-8;
+    :meth:`_SigningKey.signature` does the rest.
     """
-    return _signature_of_hash(_sha256(canonical_request.encode()).hexdigest(), amz_date, key)
-
-
-def _signature_of_hash(hashed: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
-    # _signature's second half, for sign() when it hashed the canonical request in two parts.
-    string_to_sign = f"{_STRING_TO_SIGN_START}{amz_date}\n{key.scope}\n{hashed}"
-    return string_to_sign, key.hmac_hex(string_to_sign.encode())
+    return key.signature(_sha256(canonical_request.encode()).hexdigest(), amz_date)
 
 
 # The last request sign() signed, for the next one: (SigningTarget, _HeaderBlock,
@@ -417,7 +435,11 @@ def sign(
         claim = block.content_sha256_claim
         unsigned = config.unsigned_payload
         if claim is None:
-            payload = payload_hash(request.body, unsigned)
+            body = request.body
+            if type(body) is bytes and body and not unsigned:
+                payload = _sha256(body).hexdigest()  # payload_hash()'s common case, inline
+            else:
+                payload = payload_hash(body, unsigned)
             send_sha256 = config.content_sha256_header or unsigned
         else:
             # A caller's X-Amz-Content-SHA256 header is always signed, and replaced
@@ -469,10 +491,10 @@ def sign(
             )
             _last_prefix = (target, block, amz_date, method, canonical_request, None, payload)
             hashed_request = _sha256(canonical_request.encode()).hexdigest()
-        string_to_sign, signature = _signature_of_hash(hashed_request, amz_date, key)
+        string_to_sign, signature = key.signature(hashed_request, amz_date)
         scope = key.scope
         authorization = (
-            f"{c.ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
+            f"{_AUTHORIZATION_START}{credentials.access_key_id}/{scope}, "
             f"SignedHeaders={signed_headers}, Signature={signature}"
         )
         out.append(("Authorization", authorization))
