@@ -52,7 +52,7 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 _CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
 # A query of unreserved characters, escapes, '=' and '&' only (checked further
-# by _is_plain).
+# by plain_canonical_query).
 _QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
 # An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
 # one of an unreserved character (it would decode, then stand unescaped). One
@@ -271,30 +271,27 @@ def _query_parameter(item: str) -> tuple[tuple[str, str], str]:
     return (k, v), (f"{k}={v}" if eq else k)
 
 
-def _is_plain(query: str) -> bool:
-    """Whether a query of _QUERY_CHARS only is already in SigV4's form.
+def plain_canonical_query(query: str) -> str | None:
+    """The CanonicalQueryString of a plain query (of _QUERY_CHARS only), or None if it is not plain.
 
-    Every name and value made of unreserved characters and uppercase escapes of
-    other characters, every parameter holding exactly one '=' (so none is empty
-    and no value holds an '=', which would be encoded): then each parameter is
-    its own encoding, and the query its own wire form (the common case). Each
-    check runs in C: as many '=' as parameters, none with two, is one each.
-    """
-    return (
-        query.count("=") == query.count("&") + 1
-        and not ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
-        and not _TWO_EQUALS.search(query)
-    )
-
-
-def sorted_plain_query(query: str) -> str:
-    """The CanonicalQueryString of a query that :func:`_is_plain` accepts (a plain query).
+    A plain query is already in SigV4's form: every name and value made of
+    unreserved characters and uppercase escapes of other characters, every
+    parameter holding exactly one '=' (so none is empty and no value holds an
+    '=', which would be encoded). Then each parameter is its own encoding and
+    the query its own wire form (the common case), and each check runs in C:
+    as many '=' as parameters, none with two, is one each.
 
     "Sort the encoded parameters by name; parameters with the same name are
     sorted by value": with each '=' as NUL, which sorts before every character
     a name can hold, the parameters sort as their (name, value) pairs do (a
     name that begins another sorts first); then the '=' are put back.
     """
+    if (
+        query.count("=") != query.count("&") + 1
+        or ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
+        or _TWO_EQUALS.search(query)
+    ):
+        return None
     items = query.replace("=", "\0").split("&")
     items.sort()
     return "&".join(items).replace("\0", "=")
@@ -313,9 +310,10 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """
     if not query:
         return "", "", ()
-    if _QUERY_CHARS.match(query) and _is_plain(query):
+    canonical = plain_canonical_query(query) if _QUERY_CHARS.match(query) else None
+    if canonical is not None:
         pairs = [(k, v) for k, _, v in [item.partition("=") for item in query.split("&")]]
-        return sorted_plain_query(query), query, tuple(pairs)
+        return canonical, query, tuple(pairs)
     pairs = []
     wire: list[str] = []
     for item in query.split("&"):
@@ -379,8 +377,9 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
             host = _origin(origin)[2]
             if not query:
                 return _new_target(SigningTarget, (host, path, "", url))
-            if _is_plain(query):  # _PLAIN_URL checked its characters
-                return _new_target(SigningTarget, (host, path, sorted_plain_query(query), url))
+            canonical = plain_canonical_query(query)  # _PLAIN_URL checked its characters
+            if canonical is not None:
+                return _new_target(SigningTarget, (host, path, canonical, url))
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
     canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)

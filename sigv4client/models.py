@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, cast
+from typing import IO
 from urllib.parse import quote, unquote
 
 from ._canonical import shown_url
@@ -528,7 +528,7 @@ def _signing_result(
     # A class assignment, checked by CPython: it refuses unless the layouts match.
     # (mypy types __class__ as the static class; the assignment is what changes it.)
     result.__class__ = SigningResult  # type: ignore[assignment]
-    return cast(SigningResult, result)
+    return result  # type: ignore[return-value]  # a SigningResult now (typing.cast is a call)
 
 
 _new_slots = object.__new__

@@ -436,8 +436,8 @@ def sign(
         unsigned = config.unsigned_payload
         if claim is None:
             body = request.body
-            if type(body) is bytes and body and not unsigned:
-                payload = _sha256(body).hexdigest()  # payload_hash()'s common case, inline
+            if type(body) is bytes and not unsigned:  # payload_hash()'s common case, inline
+                payload = _sha256(body).hexdigest() if body else c.EMPTY_SHA256
             else:
                 payload = payload_hash(body, unsigned)
             send_sha256 = config.content_sha256_header or unsigned
@@ -454,15 +454,14 @@ def sign(
         if send_sha256:
             # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
             block = _header_block_of(headers, only, skip, host, signed_token, payload)
-            out = [("X-Amz-Date", amz_date), ("X-Amz-Content-SHA256", payload)]
-            if token is not None:
-                out.insert(1, ("X-Amz-Security-Token", token))
-        elif token is not None:
-            out = [("X-Amz-Date", amz_date), ("X-Amz-Security-Token", token)]
+        if block.has_host:
+            sent: tuple[tuple[str, str], ...] = (("X-Amz-Date", amz_date),)
         else:
-            out = [("X-Amz-Date", amz_date)]
-        if not block.has_host:
-            out.insert(0, ("Host", host))
+            sent = (("Host", host), ("X-Amz-Date", amz_date))
+        if token is not None:
+            sent += (("X-Amz-Security-Token", token),)
+        if send_sha256:
+            sent += (("X-Amz-Content-SHA256", payload),)
 
         signed_headers = block.signed_headers
         last = _last_prefix
@@ -497,7 +496,6 @@ def sign(
             f"{_AUTHORIZATION_START}{credentials.access_key_id}/{scope}, "
             f"SignedHeaders={signed_headers}, Signature={signature}"
         )
-        out.append(("Authorization", authorization))
         if logger.isEnabledFor(_DEBUG):
             # The canonical request holds the session token when it is signed: redact it.
             logger.debug(
@@ -506,7 +504,7 @@ def sign(
                 string_to_sign,
             )
         return _signing_result(
-            tuple(out),
+            (*sent, ("Authorization", authorization)),
             target.url,
             authorization,
             signature,
@@ -634,11 +632,15 @@ def _presign(
         unsigned = config.unsigned_payload or config.service == "s3"
         payload = payload_hash(request.body, unsigned)
         signed_headers = hdrs.signed_headers
+        # Every parameter encoded, each with one '=': a plain query (the general
+        # algorithm, whose fixed point it is, would give the same string).
+        canonical_query = c.plain_canonical_query(query)
+        if canonical_query is None:
+            canonical_query = c.canonical_query.__wrapped__(query)[0]
         canonical_request = c.canonical_request(
             method,
             uri,
-            # Every parameter encoded, with one '=': the query is a plain one.
-            c.sorted_plain_query(query),
+            canonical_query,
             hdrs.lines,
             signed_headers,
             payload,
