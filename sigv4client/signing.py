@@ -135,8 +135,11 @@ def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
     )
 
 
-def _amz_date(now: datetime) -> str:
-    """X-Amz-Date of a given time, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
+def _amz_date(now: datetime | None) -> str:
+    """X-Amz-Date, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
+    if now is None:
+        # The clock, read once at the call boundary: whole seconds since the epoch, UTC.
+        return _amz_date_of_second(_time_ns() // 10**9)
     if not isinstance(now, datetime):
         raise InvalidRequestError(f"now must be a datetime, got {type(now).__name__}")
     offset = now.utcoffset()
@@ -323,49 +326,42 @@ def _header_block_of(
     return _header_block(signed, host, token, content_sha256)
 
 
-# The last (credentials, config, X-Amz-Date, signing key) _start() looked up: the
-# same objects in the same second have the same key (frozen values, compared by
-# identity; the date by value), without building and hashing the key cache's key.
-# One entry, replaced whole (atomic under the GIL); it holds what the key cache holds.
+# The last (credentials, config, X-Amz-Date, signing key) _key_for() looked up:
+# for sign(), the same objects in the same second have the same key (frozen
+# values, compared by identity; the date by value), without building and hashing
+# the key cache's key, nor checking types they passed then. One entry, replaced
+# whole (atomic under the GIL); it holds what the key cache holds.
 _last_key: tuple[object, object, str, _SigningKey] = (None, None, "", _SigningKey(b"", ""))
 
 
-def _start(
-    request: HttpRequest, credentials: Credentials, config: SigningConfig, now: datetime | None
-) -> tuple[str, _SigningKey, str]:
-    """What sign() and presign() check and derive first: X-Amz-Date, the signing key, the method.
+def _wrong_request(request: object) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
+    )
 
-    One call for all three, as it runs for every request: the arguments' types
-    are checked (a wrong one is a named error, not an AttributeError later),
-    the clock is read once (``now=None``) or ``now`` checked, the key for the
-    credential scope looked up, and the method checked to be a token (the
-    common methods are known to be). The same credentials and config objects
-    as the previous request's, in the same second, take its key (_last_key).
+
+def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
+    """The signing key for ``amz_date``'s day, once the arguments' types are checked.
+
+    A wrong type is a named error, not an AttributeError later. The key is
+    looked up in the key cache and kept as the last one (_last_key).
     """
     global _last_key  # one entry, replaced whole
-    if not isinstance(request, HttpRequest):
+    if not isinstance(credentials, Credentials):
         raise InvalidRequestError(
-            f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
+            f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
+            "call provider.get_credentials() first"
         )
-    # With now=None, the clock, read once at the call boundary: whole seconds since the epoch.
-    amz_date = _amz_date(now) if now is not None else _amz_date_of_second(_time_ns() // 10**9)
-    last = _last_key
-    if last[0] is credentials and last[1] is config and last[2] == amz_date:
-        key = last[3]  # the previous request's, checked then
-    else:
-        if not isinstance(credentials, Credentials):
-            raise InvalidRequestError(
-                f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
-                "call provider.get_credentials() first"
-            )
-        if not isinstance(config, SigningConfig):
-            raise InvalidConfigError(f"config must be a SigningConfig, got {type(config).__name__}")
-        key = _signing_key(
-            credentials.secret_access_key, amz_date[:8], config.region, config.service
-        )
-        _last_key = (credentials, config, amz_date, key)
-    method = request.method
-    return amz_date, key, method if method in _PLAIN_METHODS else c.validate_method(method)
+    if not isinstance(config, SigningConfig):
+        raise InvalidConfigError(f"config must be a SigningConfig, got {type(config).__name__}")
+    key = _signing_key(credentials.secret_access_key, amz_date[:8], config.region, config.service)
+    _last_key = (credentials, config, amz_date, key)
+    return key
+
+
+def _method(method: str) -> str:
+    # The common methods are tokens in uppercase already.
+    return method if method in _PLAIN_METHODS else c.validate_method(method)
 
 
 def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
@@ -424,7 +420,19 @@ def sign(
     """
     global _last_prefix  # one entry, replaced whole: see its comment
     try:
-        amz_date, key, method = _start(request, credentials, config, now)
+        # The first steps run for every request, so inline: the arguments' types
+        # checked, the clock read once (now=None), the key, the method a token.
+        if not isinstance(request, HttpRequest):
+            raise _wrong_request(request)
+        amz_date = _amz_date_of_second(_time_ns() // 10**9) if now is None else _amz_date(now)
+        seen = _last_key
+        if seen[0] is credentials and seen[1] is config and seen[2] == amz_date:
+            key = seen[3]
+        else:
+            key = _key_for(credentials, config, amz_date)
+        method = request.method
+        if method not in _PLAIN_METHODS:
+            method = c.validate_method(method)
         target = _signing_target(request.url, config.normalize_path, config.double_encode_path)
         host = target.host
         token = credentials.session_token
@@ -601,7 +609,11 @@ def _presign(
     now: datetime | None,
 ) -> SigningResult:
     try:
-        amz_date, key, method = _start(request, credentials, config, now)
+        if not isinstance(request, HttpRequest):
+            raise _wrong_request(request)
+        amz_date = _amz_date(now)
+        key = _key_for(credentials, config, amz_date)
+        method = _method(request.method)
         expires = _expiry_seconds(expires_in)
         scope = key.scope
         parts = c.split_url(request.url)
