@@ -280,11 +280,6 @@ def plain_canonical_query(query: str) -> str | None:
     '=', which would be encoded). Then each parameter is its own encoding and
     the query its own wire form (the common case), and each check runs in C:
     as many '=' as parameters, none with two, is one each.
-
-    "Sort the encoded parameters by name; parameters with the same name are
-    sorted by value": with each '=' as NUL, which sorts before every character
-    a name can hold, the parameters sort as their (name, value) pairs do (a
-    name that begins another sorts first); then the '=' are put back.
     """
     if (
         query.count("=") != query.count("&") + 1
@@ -292,6 +287,20 @@ def plain_canonical_query(query: str) -> str | None:
         or _TWO_EQUALS.search(query)
     ):
         return None
+    return sorted_plain_query(query)
+
+
+def sorted_plain_query(query: str) -> str:
+    """The CanonicalQueryString of a query known to be plain (see :func:`plain_canonical_query`).
+
+    For presign(), whose query is built of encoded parameters: checking it would
+    search its ~1,000-character session token for escapes, a parameter at a time.
+
+    "Sort the encoded parameters by name; parameters with the same name are
+    sorted by value": with each '=' as NUL, which sorts before every character
+    a name can hold, the parameters sort as their (name, value) pairs do (a
+    name that begins another sorts first); then the '=' are put back.
+    """
     items = query.replace("=", "\0").split("&")
     items.sort()
     return "&".join(items).replace("\0", "=")

@@ -644,15 +644,11 @@ def _presign(
         unsigned = config.unsigned_payload or config.service == "s3"
         payload = payload_hash(request.body, unsigned)
         signed_headers = hdrs.signed_headers
-        # Every parameter encoded, each with one '=': a plain query (the general
-        # algorithm, whose fixed point it is, would give the same string).
-        canonical_query = c.plain_canonical_query(query)
-        if canonical_query is None:
-            canonical_query = c.canonical_query.__wrapped__(query)[0]
         canonical_request = c.canonical_request(
             method,
             uri,
-            canonical_query,
+            # Every parameter encoded, each with one '=': a plain query.
+            c.sorted_plain_query(query),
             hdrs.lines,
             signed_headers,
             payload,
