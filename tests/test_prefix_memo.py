@@ -1,8 +1,9 @@
-"""sign()'s memo of the last canonical request's hashed prefix never changes a signature.
+"""sign()'s memos of the last request never change a signature.
 
 Within one second, a request repeated to the same URL with the same signed
 headers shares its canonical request up to the payload hash; sign() keeps the
-SHA-256 state of that part from the previous request (``signing._last_prefix``).
+SHA-256 state of that part from the previous request (``signing._last_prefix``),
+and the signing key of the last credentials and config (``signing._last_key``).
 Every result here, signed right after other requests, is compared with the same
 request signed with no memo (the first request after a reset), and checked by
 verify().
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+import sigv4client
 import sigv4client.signing
 from sigv4client import Credentials, HttpRequest, SigningConfig, SigningResult, sign, verify
 
@@ -25,13 +27,16 @@ TOKEN = "IQoJb3JpZ2luX2VjE" + "AbC+/=" * 150
 CREDS = Credentials(access_key_id="ASIAEXAMPLE", secret_access_key="secret/1", session_token=TOKEN)
 CFG = SigningConfig(region="us-east-1", service="execute-api")
 _EMPTY_MEMO = sigv4client.signing._last_prefix
+_EMPTY_KEY = sigv4client.signing._last_key
 
 
 @pytest.fixture(autouse=True)
 def _no_memo() -> Iterator[None]:
     sigv4client.signing._last_prefix = _EMPTY_MEMO
+    sigv4client.signing._last_key = _EMPTY_KEY
     yield
     sigv4client.signing._last_prefix = _EMPTY_MEMO
+    sigv4client.signing._last_key = _EMPTY_KEY
 
 
 def _cold(request: HttpRequest, config: SigningConfig, now: datetime) -> SigningResult:
@@ -97,3 +102,19 @@ def test_a_claimed_payload_hash_is_signed_as_claimed_after_another_request() -> 
         result = sign(claimed, CREDS, CFG, now=NOW)
         assert result == _cold(claimed, CFG, NOW)
         assert result.canonical_request.endswith(f"\n{claim}")
+
+
+def test_the_key_of_the_last_credentials_is_never_another_ones() -> None:
+    # sign() takes the previous request's signing key for the same Credentials
+    # and SigningConfig objects in the same second (signing._last_key).
+    request = HttpRequest(method="GET", url=URL)
+    other_secret = dataclasses.replace(CREDS, secret_access_key="secret/2")
+    other_region = dataclasses.replace(CFG, region="eu-west-1")
+    runs = [(CREDS, CFG), (CREDS, CFG), (other_secret, CFG), (CREDS, CFG), (CREDS, other_region)]
+    for creds, config in runs:
+        warm = sign(request, creds, config, now=NOW)
+        sigv4client.signing._last_key = _EMPTY_KEY
+        assert warm == sign(request, creds, config, now=NOW)
+        assert warm.credential_scope.split("/")[1] == config.region
+    with pytest.raises(sigv4client.InvalidRequestError, match="Credentials"):
+        sign(request, object(), CFG, now=NOW)  # type: ignore[arg-type]
