@@ -4,7 +4,8 @@ Each function implements one step of "Create a canonical request" in the AWS
 SigV4 specification; the rule it enforces is quoted beside it. This is the one
 pipeline of sign(), presign() and verify(): they choose which headers and
 query parameters go in, and all three assemble the canonical request with
-:func:`canonical_request` (and sign it with ``signing._signature``). Functions whose
+:func:`canonical_request` (and sign it with the signing key's ``signature()``;
+sign() may hash it in two parts, see ``signing._last_prefix``). Functions whose
 result depends only on their arguments (a URL, a path, a query, a header name)
 are memoized in small bounded caches, because real traffic repeats the same
 URLs; :func:`signing_target` holds everything sign() needs from one URL, so a
