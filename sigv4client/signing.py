@@ -50,7 +50,6 @@ _AUTHORIZATION_START = f"{c.ALGORITHM} Credential="
 _time_ns = time.time_ns
 _sha256 = hashlib.sha256
 _DEBUG = logging.DEBUG
-_signing_target = c.signing_target
 # Methods that are tokens in uppercase already: no need to check or change them.
 _PLAIN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # HMAC's inner and outer pads (RFC 2104) as byte translation tables:
@@ -433,7 +432,7 @@ def sign(
         method = request.method
         if method not in _PLAIN_METHODS:
             method = c.validate_method(method)
-        target = _signing_target(request.url, config.normalize_path, config.double_encode_path)
+        target = c.signing_target(request.url, config.normalize_path, config.double_encode_path)
         host = target.host
         token = credentials.session_token
         signed_token = token if config.sign_session_token else None
