@@ -47,7 +47,7 @@ _OWN_HEADERS = frozenset(
 _UTC = timezone.utc
 _STRING_TO_SIGN_START = f"{c.ALGORITHM}\n"
 _AUTHORIZATION_START = f"{c.ALGORITHM} Credential="
-_time_ns = time.time_ns
+_time = time.time
 _sha256 = hashlib.sha256
 _DEBUG = logging.DEBUG
 # Methods that are tokens in uppercase already: no need to check or change them.
@@ -120,10 +120,23 @@ def _encoded_token(token: str) -> str:
     return c.encode_query_value(token)
 
 
-@lru_cache(maxsize=4)
-def _amz_date_of_second(epoch_second: int) -> str:
-    # Many requests are signed within the same second: format it once.
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch_second))
+# X-Amz-Date of the second the clock was last read in: (its start, its end, the
+# date). Many requests are signed within one second: it is formatted once, and a
+# reading within [start, end) takes it with two comparisons. One entry, replaced
+# whole (atomic under the GIL).
+_this_second: tuple[float, float, str] = (0.0, 0.0, "")
+
+
+def _amz_date_now(clock: float) -> str:
+    """X-Amz-Date of the clock reading ``clock`` (seconds since the epoch, UTC)."""
+    global _this_second  # one entry, replaced whole
+    second = _this_second
+    if second[0] <= clock < second[1]:
+        return second[2]
+    start = int(clock)
+    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start))
+    _this_second = (float(start), float(start + 1), amz_date)
+    return amz_date
 
 
 def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
@@ -137,8 +150,8 @@ def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
 def _amz_date(now: datetime | None) -> str:
     """X-Amz-Date, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
     if now is None:
-        # The clock, read once at the call boundary: whole seconds since the epoch, UTC.
-        return _amz_date_of_second(_time_ns() // 10**9)
+        # The clock, read once at the call boundary, in UTC.
+        return _amz_date_now(_time())
     if not isinstance(now, datetime):
         raise InvalidRequestError(f"now must be a datetime, got {type(now).__name__}")
     offset = now.utcoffset()
@@ -325,12 +338,19 @@ def _header_block_of(
     return _header_block(signed, host, token, content_sha256)
 
 
-# The last (credentials, config, X-Amz-Date, signing key) _key_for() looked up:
-# for sign(), the same objects in the same second have the same key (frozen
-# values, compared by identity; the date by value), without building and hashing
-# the key cache's key, nor checking types they passed then. One entry, replaced
-# whole (atomic under the GIL); it holds what the key cache holds.
-_last_key: tuple[object, object, str, _SigningKey] = (None, None, "", _SigningKey(b"", ""))
+# The last (credentials, config, X-Amz-Date, signing key, Authorization up to the
+# signed headers) sign() used: the same objects in the same second have the same
+# key and credential (frozen values, compared by identity; the date by value),
+# without building and hashing the key cache's key, nor checking types they
+# passed then. One entry, replaced whole (atomic under the GIL); it holds what
+# the key cache holds.
+_last_key: tuple[object, object, str, _SigningKey, str] = (
+    None,
+    None,
+    "",
+    _SigningKey(b"", ""),
+    "",
+)
 
 
 def _wrong_request(request: object) -> InvalidRequestError:
@@ -342,10 +362,8 @@ def _wrong_request(request: object) -> InvalidRequestError:
 def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
     """The signing key for ``amz_date``'s day, once the arguments' types are checked.
 
-    A wrong type is a named error, not an AttributeError later. The key is
-    looked up in the key cache and kept as the last one (_last_key).
+    A wrong type is a named error, not an AttributeError later.
     """
-    global _last_key  # one entry, replaced whole
     if not isinstance(credentials, Credentials):
         raise InvalidRequestError(
             f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
@@ -353,9 +371,7 @@ def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> 
         )
     if not isinstance(config, SigningConfig):
         raise InvalidConfigError(f"config must be a SigningConfig, got {type(config).__name__}")
-    key = _signing_key(credentials.secret_access_key, amz_date[:8], config.region, config.service)
-    _last_key = (credentials, config, amz_date, key)
-    return key
+    return _signing_key(credentials.secret_access_key, amz_date[:8], config.region, config.service)
 
 
 def _method(method: str) -> str:
@@ -417,18 +433,27 @@ def sign(
     >>> res.credential_scope
     '20150830/us-east-1/execute-api/aws4_request'
     """
-    global _last_prefix  # one entry, replaced whole: see its comment
+    global _last_key, _last_prefix  # one entry each, replaced whole: see their comments
     try:
         # The first steps run for every request, so inline: the arguments' types
         # checked, the clock read once (now=None), the key, the method a token.
         if not isinstance(request, HttpRequest):
             raise _wrong_request(request)
-        amz_date = _amz_date_of_second(_time_ns() // 10**9) if now is None else _amz_date(now)
+        if now is None:
+            clock = _time()  # the clock, read once at the call boundary
+            second = _this_second
+            amz_date = second[2] if second[0] <= clock < second[1] else _amz_date_now(clock)
+        else:
+            amz_date = _amz_date(now)
         seen = _last_key
         if seen[0] is credentials and seen[1] is config and seen[2] == amz_date:
-            key = seen[3]
+            key, authorization_start = seen[3], seen[4]
         else:
             key = _key_for(credentials, config, amz_date)
+            authorization_start = (
+                f"{_AUTHORIZATION_START}{credentials.access_key_id}/{key.scope}, SignedHeaders="
+            )
+            _last_key = (credentials, config, amz_date, key, authorization_start)
         method = request.method
         if method not in _PLAIN_METHODS:
             method = c.validate_method(method)
@@ -499,10 +524,7 @@ def sign(
             hashed_request = _sha256(canonical_request.encode()).hexdigest()
         string_to_sign, signature = key.signature(hashed_request, amz_date)
         scope = key.scope
-        authorization = (
-            f"{_AUTHORIZATION_START}{credentials.access_key_id}/{scope}, "
-            f"SignedHeaders={signed_headers}, Signature={signature}"
-        )
+        authorization = f"{authorization_start}{signed_headers}, Signature={signature}"
         if logger.isEnabledFor(_DEBUG):
             # The canonical request holds the session token when it is signed: redact it.
             logger.debug(

@@ -118,3 +118,18 @@ def test_the_key_of_the_last_credentials_is_never_another_ones() -> None:
         assert warm.credential_scope.split("/")[1] == config.region
     with pytest.raises(sigv4client.InvalidRequestError, match="Credentials"):
         sign(request, object(), CFG, now=NOW)  # type: ignore[arg-type]
+
+
+def test_the_date_of_the_current_second_follows_the_clock() -> None:
+    # sign(now=None) formats X-Amz-Date once per second (signing._this_second):
+    # a reading in another second, later or earlier (a clock set back), gets its own.
+    start = NOW.timestamp()
+    readings = [start, start + 0.5, start + 0.999, start + 1.0, start + 1.7, start - 0.001, start]
+    for clock in readings:
+        expected = datetime.fromtimestamp(int(clock), timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        assert sigv4client.signing._amz_date_now(clock) == expected
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    signed = sign(HttpRequest(method="GET", url=URL), CREDS, CFG).amz_date
+    after = datetime.now(timezone.utc)
+    assert before <= datetime.strptime(signed, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    assert datetime.strptime(signed, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc) <= after
