@@ -4,7 +4,8 @@ Each function implements one step of "Create a canonical request" in the AWS
 SigV4 specification; the rule it enforces is quoted beside it. This is the one
 pipeline of sign(), presign() and verify(): they choose which headers and
 query parameters go in, and all three assemble the canonical request with
-:func:`canonical_request` (and sign it with ``signing._signature``). Functions whose
+:func:`canonical_request` (and sign it with the signing key's ``signature()``;
+sign() may hash it in two parts, see ``signing._last_prefix``). Functions whose
 result depends only on their arguments (a URL, a path, a query, a header name)
 are memoized in small bounded caches, because real traffic repeats the same
 URLs; :func:`signing_target` holds everything sign() needs from one URL, so a
@@ -52,11 +53,12 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*\Z")
 _CANONICAL_COMPONENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})*\Z")
 _ESCAPED_UNRESERVED = re.compile(r"%(?:3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE]|2[DE])")
 # A query of unreserved characters, escapes, '=' and '&' only (checked further
-# by _plain_items).
+# by plain_canonical_query).
 _QUERY_CHARS = re.compile(r"[A-Za-z0-9\-._~=&%]*\Z")
 # An escape a plain query cannot hold: not "%XX" in uppercase hexadecimal, or
-# one of an unreserved character (it would decode, then stand unescaped).
-_NOT_PLAIN_ESCAPE = re.compile(r"%(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern)
+# one of an unreserved character (it would decode, then stand unescaped). One
+# literal '%' first, so that a search skips to each escape.
+_NOT_PLAIN_ESCAPE = re.compile(r"%(?:(?![0-9A-F]{2})|" + _ESCAPED_UNRESERVED.pattern[1:] + ")")
 # A query parameter whose value holds '=' (which SigV4 encodes).
 _TWO_EQUALS = re.compile(r"=[^&]*=")
 # The common URL: scheme://netloc, a path of unreserved characters and '/', a
@@ -270,37 +272,43 @@ def _query_parameter(item: str) -> tuple[tuple[str, str], str]:
     return (k, v), (f"{k}={v}" if eq else k)
 
 
-def _plain_query(query: str) -> list[tuple[str, str, str]] | None:
-    """The parameters of a query already in SigV4's form, or None if it is not.
+def plain_canonical_query(query: str) -> str | None:
+    """The CanonicalQueryString of a plain query (of _QUERY_CHARS only), or None if it is not plain.
 
-    Every name and value made of unreserved characters and uppercase escapes of
-    other characters, no empty parameter, no '=' in a value (that would be
-    encoded): then each parameter is its own encoding, and the query its own
-    wire form (the common case). Returns ``(name, '=' or '', value)`` per
-    parameter in query order: sorting these sorts as the (name, value) pairs do.
+    A plain query is already in SigV4's form: every name and value made of
+    unreserved characters and uppercase escapes of other characters, every
+    parameter holding exactly one '=' (so none is empty and no value holds an
+    '=', which would be encoded). Then each parameter is its own encoding and
+    the query its own wire form (the common case), and each check runs in C:
+    as many '=' as parameters, none with two, is one each. The parameters are
+    then sorted as :func:`sorted_plain_query` sorts them (inline: this runs
+    for every new URL).
     """
-    if not _QUERY_CHARS.match(query):
-        return None
-    return _plain_items(query)
-
-
-def _plain_items(query: str) -> list[tuple[str, str, str]] | None:
-    # _plain_query for a query known to hold only _QUERY_CHARS: each check in C.
+    items = query.replace("=", "\0").split("&")  # as sorted_plain_query() splits it
     if (
-        ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
-        or "&&" in query
-        or query[0] == "&"
-        or query[-1] == "&"
+        query.count("=") != len(items)
+        or ("%" in query and _NOT_PLAIN_ESCAPE.search(query))
         or _TWO_EQUALS.search(query)
     ):
-        return None  # a bad escape, an empty parameter, or '=' in a value
-    return [item.partition("=") for item in query.split("&")]
+        return None
+    items.sort()
+    return "&".join(items).replace("\0", "=")
 
 
-def _join_plain(plain: list[tuple[str, str, str]]) -> str:
-    # join_query for _plain_items' triples, sorted: "name=value" each (a
-    # parameter without '=' has the empty value), joined by '&'.
-    return "&".join([f"{k}={v}" for k, _, v in plain])
+def sorted_plain_query(query: str) -> str:
+    """The CanonicalQueryString of a query known to be plain (see :func:`plain_canonical_query`).
+
+    For presign(), whose query is built of encoded parameters: checking it would
+    search its ~1,000-character session token for escapes, a parameter at a time.
+
+    "Sort the encoded parameters by name; parameters with the same name are
+    sorted by value": with each '=' as NUL, which sorts before every character
+    a name can hold, the parameters sort as their (name, value) pairs do (a
+    name that begins another sorts first); then the '=' are put back.
+    """
+    items = query.replace("=", "\0").split("&")
+    items.sort()
+    return "&".join(items).replace("\0", "=")
 
 
 @lru_cache(maxsize=512)
@@ -316,10 +324,10 @@ def canonical_query(query: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     """
     if not query:
         return "", "", ()
-    plain = _plain_query(query)
-    if plain is not None:
-        pairs = [(k, v) for k, _, v in plain]
-        return _join_plain(sorted(plain)), query, tuple(pairs)
+    canonical = plain_canonical_query(query) if _QUERY_CHARS.match(query) else None
+    if canonical is not None:
+        pairs = [(k, v) for k, _, v in [item.partition("=") for item in query.split("&")]]
+        return canonical, query, tuple(pairs)
     pairs = []
     wire: list[str] = []
     for item in query.split("&"):
@@ -383,10 +391,9 @@ def signing_target(url: str, normalize: bool, double_encode: bool) -> SigningTar
             host = _origin(origin)[2]
             if not query:
                 return _new_target(SigningTarget, (host, path, "", url))
-            plain = _plain_items(query)  # _PLAIN_URL checked its characters
-            if plain is not None:
-                plain.sort()
-                return _new_target(SigningTarget, (host, path, _join_plain(plain), url))
+            canonical = plain_canonical_query(query)  # _PLAIN_URL checked its characters
+            if canonical is not None:
+                return _new_target(SigningTarget, (host, path, canonical, url))
     parts = split_url.__wrapped__(url)
     uri = canonical_uri.__wrapped__(parts.path, normalize, double_encode)
     canonical, wire_query, _ = canonical_query.__wrapped__(parts.query)

@@ -30,6 +30,7 @@ from .models import (
     HttpRequest,
     SigningConfig,
     SigningResult,
+    _signing_result,
     redact_canonical_request,
 )
 
@@ -44,6 +45,11 @@ _OWN_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
 )
 _UTC = timezone.utc
+_STRING_TO_SIGN_START = f"{c.ALGORITHM}\n"
+_AUTHORIZATION_START = f"{c.ALGORITHM} Credential="
+_time = time.time
+_sha256 = hashlib.sha256
+_DEBUG = logging.DEBUG
 # Methods that are tokens in uppercase already: no need to check or change them.
 _PLAIN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # HMAC's inner and outer pads (RFC 2104) as byte translation tables:
@@ -64,7 +70,10 @@ class _SigningKey:
     both states on every call.
 
     >>> key = _SigningKey(b"k" * 32, "20150830/us-east-1/iam/aws4_request")
-    >>> key.hmac_hex(b"message") == hmac.digest(b"k" * 32, b"message", "sha256").hex()
+    >>> string_to_sign, signature = key.signature("e3b0c442...", "20150830T123600Z")
+    >>> string_to_sign.split("\\n")
+    ['AWS4-HMAC-SHA256', '20150830T123600Z', '20150830/us-east-1/iam/aws4_request', 'e3b0c442...']
+    >>> signature == hmac.digest(b"k" * 32, string_to_sign.encode(), "sha256").hex()
     True
     """
 
@@ -76,13 +85,19 @@ class _SigningKey:
         self._outer = hashlib.sha256(block.translate(_OPAD))
         self.scope = scope
 
-    def hmac_hex(self, message: bytes) -> str:
-        """Hex HMAC-SHA256 of ``message`` under this key."""
+    def signature(self, hashed_request: str, amz_date: str) -> tuple[str, str]:
+        """The StringToSign of a hashed canonical request, and its signature under this key.
+
+        The one place both are computed (sign, presign and verify): StringToSign =
+        Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
+        HashedCanonicalRequest; the signature is its hex HMAC-SHA256 under the key.
+        """
+        string_to_sign = f"{_STRING_TO_SIGN_START}{amz_date}\n{self.scope}\n{hashed_request}"
         inner = self._inner.copy()
-        inner.update(message)
+        inner.update(string_to_sign.encode())
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return outer.hexdigest()
+        return string_to_sign, outer.hexdigest()
 
 
 @lru_cache(maxsize=64)
@@ -105,10 +120,23 @@ def _encoded_token(token: str) -> str:
     return c.encode_query_value(token)
 
 
-@lru_cache(maxsize=4)
-def _amz_date_of_second(epoch_second: int) -> str:
-    # Many requests are signed within the same second: format it once.
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch_second))
+# X-Amz-Date of the second the clock was last read in: (its start, its end, the
+# date). Many requests are signed within one second: it is formatted once, and a
+# reading within [start, end) takes it with two comparisons. One entry, replaced
+# whole (atomic under the GIL).
+_this_second: tuple[float, float, str] = (0.0, 0.0, "")
+
+
+def _amz_date_now(clock: float) -> str:
+    """X-Amz-Date of the clock reading ``clock`` (seconds since the epoch, UTC)."""
+    global _this_second  # one entry, replaced whole
+    second = _this_second
+    if second[0] <= clock < second[1]:
+        return second[2]
+    start = int(clock)
+    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start))
+    _this_second = (float(start), float(start + 1), amz_date)
+    return amz_date
 
 
 def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
@@ -122,8 +150,8 @@ def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
 def _amz_date(now: datetime | None) -> str:
     """X-Amz-Date, ISO 8601 basic format: YYYYMMDD'T'HHMMSS'Z', in UTC."""
     if now is None:
-        # The clock, read once at the call boundary: whole seconds since the epoch, UTC.
-        return _amz_date_of_second(time.time_ns() // 1_000_000_000)
+        # The clock, read once at the call boundary, in UTC.
+        return _amz_date_now(_time())
     if not isinstance(now, datetime):
         raise InvalidRequestError(f"now must be a datetime, got {type(now).__name__}")
     offset = now.utcoffset()
@@ -155,10 +183,12 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
     """
     if unsigned:
         return c.UNSIGNED_PAYLOAD
+    if type(body) is bytes:  # the common case first: one type check
+        return _sha256(body).hexdigest() if body else c.EMPTY_SHA256
     if body is None:
         return c.EMPTY_SHA256
     if isinstance(body, (bytes, bytearray, memoryview)):
-        return hashlib.sha256(body).hexdigest() if body else c.EMPTY_SHA256
+        return _sha256(body).hexdigest() if body else c.EMPTY_SHA256
     if isinstance(body, str):
         return hashlib.sha256(body.encode("utf-8")).hexdigest() if body else c.EMPTY_SHA256
     if hasattr(body, "read"):
@@ -308,7 +338,32 @@ def _header_block_of(
     return _header_block(signed, host, token, content_sha256)
 
 
+# The last (credentials, config, X-Amz-Date, signing key, Authorization up to the
+# signed headers) sign() used: the same objects in the same second have the same
+# key and credential (frozen values, compared by identity; the date by value),
+# without building and hashing the key cache's key, nor checking types they
+# passed then. One entry, replaced whole (atomic under the GIL); it holds what
+# the key cache holds.
+_last_key: tuple[object, object, str, _SigningKey, str] = (
+    None,
+    None,
+    "",
+    _SigningKey(b"", ""),
+    "",
+)
+
+
+def _wrong_request(request: object) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
+    )
+
+
 def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> _SigningKey:
+    """The signing key for ``amz_date``'s day, once the arguments' types are checked.
+
+    A wrong type is a named error, not an AttributeError later.
+    """
     if not isinstance(credentials, Credentials):
         raise InvalidRequestError(
             f"credentials must be a sigv4client.Credentials, got {type(credentials).__name__}; "
@@ -320,20 +375,39 @@ def _key_for(credentials: Credentials, config: SigningConfig, amz_date: str) -> 
 
 
 def _method(method: str) -> str:
+    # The common methods are tokens in uppercase already.
     return method if method in _PLAIN_METHODS else c.validate_method(method)
 
 
 def _signature(canonical_request: str, amz_date: str, key: _SigningKey) -> tuple[str, str]:
     """The StringToSign of a canonical request, and its signature under ``key``.
 
-    The one place both are computed (sign, presign and verify): StringToSign =
-    Algorithm + '\\n' + RequestDateTime + '\\n' + CredentialScope + '\\n' +
-    HashedCanonicalRequest (hex SHA-256 of the canonical request in UTF-8);
-    the signature is its hex HMAC-SHA256 under the signing key.
+    HashedCanonicalRequest is the hex SHA-256 of the canonical request in UTF-8;
+    :meth:`_SigningKey.signature` does the rest.
     """
-    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
-    string_to_sign = f"{c.ALGORITHM}\n{amz_date}\n{key.scope}\n{digest}"
-    return string_to_sign, key.hmac_hex(string_to_sign.encode("utf-8"))
+    return key.signature(_sha256(canonical_request.encode()).hexdigest(), amz_date)
+
+
+# The last request sign() signed, for the next one: (SigningTarget, _HeaderBlock,
+# X-Amz-Date, method, text, SHA-256 state or None, payload hash in text). Within
+# one second, a request repeated to the same URL with the same signed headers has
+# the same canonical request up to its last line, the payload hash (X-Amz-Date,
+# the only header that changes, changes by the second): the SHA-256 of that part
+# (about 1 KiB, most of it the session token) is computed once, and each request
+# hashes only its payload hash, after a copy of the state. Until a request is seen
+# a second time, text is its whole canonical request and there is no state (a URL
+# met once costs one tuple); from then on, text is the part before the payload hash
+# and the state has hashed it. The URL and header parts are the cached values
+# themselves, compared by identity. One entry, replaced whole (atomic under the GIL).
+_last_prefix: tuple[c.SigningTarget, _HeaderBlock, str, str, str, hashlib._Hash | None, str] = (
+    c.SigningTarget("", "", "", ""),
+    _HeaderBlock("", "", "", False, None),
+    "",
+    "",
+    "",
+    None,
+    "",
+)
 
 
 def sign(
@@ -359,89 +433,119 @@ def sign(
     >>> res.credential_scope
     '20150830/us-east-1/execute-api/aws4_request'
     """
+    global _last_key, _last_prefix  # one entry each, replaced whole: see their comments
     try:
-        return _sign(request, credentials, config, now=now)
+        # The first steps run for every request, so inline: the arguments' types
+        # checked, the clock read once (now=None), the key, the method a token.
+        if not isinstance(request, HttpRequest):
+            raise _wrong_request(request)
+        if now is None:
+            clock = _time()  # the clock, read once at the call boundary
+            second = _this_second
+            amz_date = second[2] if second[0] <= clock < second[1] else _amz_date_now(clock)
+        else:
+            amz_date = _amz_date(now)
+        seen = _last_key
+        if seen[0] is credentials and seen[1] is config and seen[2] == amz_date:
+            key, authorization_start = seen[3], seen[4]
+        else:
+            key = _key_for(credentials, config, amz_date)
+            authorization_start = (
+                f"{_AUTHORIZATION_START}{credentials.access_key_id}/{key.scope}, SignedHeaders="
+            )
+            _last_key = (credentials, config, amz_date, key, authorization_start)
+        method = request.method
+        if method not in _PLAIN_METHODS:
+            method = c.validate_method(method)
+        target = c.signing_target(request.url, config.normalize_path, config.double_encode_path)
+        host = target.host
+        token = credentials.session_token
+        signed_token = token if config.sign_session_token else None
+        # The headers are checked before the body is read, so bad headers fail first.
+        headers, only, skip = request.headers, config.signed_headers, config.unsigned_headers
+        block = _header_block_of(headers, only, skip, host, signed_token, None)
+        claim = block.content_sha256_claim
+        unsigned = config.unsigned_payload
+        if claim is None:
+            body = request.body
+            if type(body) is bytes and not unsigned:  # payload_hash()'s common case, inline
+                payload = _sha256(body).hexdigest() if body else c.EMPTY_SHA256
+            else:
+                payload = payload_hash(body, unsigned)
+            send_sha256 = config.content_sha256_header or unsigned
+        else:
+            # A caller's X-Amz-Content-SHA256 header is always signed, and replaced
+            # by the value signed: a header the signature does not cover would go out.
+            send_sha256 = True
+            if claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-"):
+                # The caller chose how the payload is signed (S3's unsigned or chunked
+                # uploads): honour it, as botocore does, and sign the header with it.
+                payload = claim
+            else:
+                payload = payload_hash(request.body, unsigned)
+        if send_sha256:
+            # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
+            block = _header_block_of(headers, only, skip, host, signed_token, payload)
+        if block.has_host:
+            sent: tuple[tuple[str, str], ...] = (("X-Amz-Date", amz_date),)
+        else:
+            sent = (("Host", host), ("X-Amz-Date", amz_date))
+        if token is not None:
+            sent += (("X-Amz-Security-Token", token),)
+        if send_sha256:
+            sent += (("X-Amz-Content-SHA256", payload),)
+
+        signed_headers = block.signed_headers
+        last = _last_prefix
+        if last[0] is target and last[1] is block and last[2] == amz_date and last[3] == method:
+            # The same URL, method, signed headers and second as the last request:
+            # the same canonical request up to the payload hash.
+            state = last[5]
+            if state is None:  # seen a second time: hash the shared part, keep it
+                text = last[4]
+                prefix = text[: len(text) - len(last[6])]
+                state = _sha256(prefix.encode())
+                last = _last_prefix = (target, block, amz_date, method, prefix, state, "")
+            canonical_request = last[4] + payload
+            hashed = state.copy()
+            hashed.update(payload.encode())
+            hashed_request = hashed.hexdigest()
+        else:
+            canonical_request = c.canonical_request(
+                method,
+                target.canonical_uri,
+                target.canonical_query,
+                f"{block.before_date}x-amz-date:{amz_date}\n",
+                signed_headers,
+                payload,
+                block.after_date,
+            )
+            _last_prefix = (target, block, amz_date, method, canonical_request, None, payload)
+            hashed_request = _sha256(canonical_request.encode()).hexdigest()
+        string_to_sign, signature = key.signature(hashed_request, amz_date)
+        scope = key.scope
+        authorization = f"{authorization_start}{signed_headers}, Signature={signature}"
+        if logger.isEnabledFor(_DEBUG):
+            # The canonical request holds the session token when it is signed: redact it.
+            logger.debug(
+                "canonical request:\n%s\nstring to sign:\n%s",
+                redact_canonical_request(canonical_request),
+                string_to_sign,
+            )
+        return _signing_result(
+            (*sent, ("Authorization", authorization)),
+            target.url,
+            authorization,
+            signature,
+            canonical_request,
+            string_to_sign,
+            scope,
+            signed_headers,
+            amz_date,
+            payload,
+        )
     except UnicodeEncodeError as exc:
         raise _not_utf8(exc) from None
-
-
-def _sign(
-    request: HttpRequest,
-    credentials: Credentials,
-    config: SigningConfig,
-    *,
-    now: datetime | None = None,
-) -> SigningResult:
-    if not isinstance(request, HttpRequest):
-        raise InvalidRequestError(
-            f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
-        )
-    amz_date = _amz_date(now)
-    key = _key_for(credentials, config, amz_date)
-    method = _method(request.method)
-    target = c.signing_target(request.url, config.normalize_path, config.double_encode_path)
-    token = credentials.session_token
-    signed_token = token if config.sign_session_token else None
-    # The headers are checked before the body is read, so bad headers fail first.
-    only, skip = config.signed_headers, config.unsigned_headers
-    block = _header_block_of(request.headers, only, skip, target.host, signed_token, None)
-    claim = block.content_sha256_claim
-    if claim is not None and (claim == c.UNSIGNED_PAYLOAD or claim.startswith("STREAMING-")):
-        # The caller chose how the payload is signed (S3's unsigned or chunked
-        # uploads): honour it, as botocore does, and sign the header with it.
-        payload = claim
-    else:
-        payload = payload_hash(request.body, config.unsigned_payload)
-    # A caller's X-Amz-Content-SHA256 header is always signed, and replaced by
-    # the value signed: a header the signature does not cover would go out.
-    send_sha256 = config.content_sha256_header or config.unsigned_payload or claim is not None
-    if send_sha256:
-        # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
-        block = _header_block_of(request.headers, only, skip, target.host, signed_token, payload)
-    out: list[tuple[str, str]] = []
-    if not block.has_host:
-        out.append(("Host", target.host))
-    out.append(("X-Amz-Date", amz_date))
-    if token is not None:
-        out.append(("X-Amz-Security-Token", token))
-    if send_sha256:
-        out.append(("X-Amz-Content-SHA256", payload))
-
-    signed_headers = block.signed_headers
-    canonical_request = c.canonical_request(
-        method,
-        target.canonical_uri,
-        target.canonical_query,
-        f"{block.before_date}x-amz-date:{amz_date}\n",
-        signed_headers,
-        payload,
-        block.after_date,
-    )
-    string_to_sign, signature = _signature(canonical_request, amz_date, key)
-    authorization = (
-        f"{c.ALGORITHM} Credential={credentials.access_key_id}/{key.scope}, "
-        f"SignedHeaders={signed_headers}, Signature={signature}"
-    )
-    out.append(("Authorization", authorization))
-    if logger.isEnabledFor(logging.DEBUG):
-        # The canonical request holds the session token when it is signed: redact it.
-        logger.debug(
-            "canonical request:\n%s\nstring to sign:\n%s",
-            redact_canonical_request(canonical_request),
-            string_to_sign,
-        )
-    return SigningResult._of(
-        tuple(out),
-        target.url,
-        authorization,
-        signature,
-        canonical_request,
-        string_to_sign,
-        key.scope,
-        signed_headers,
-        amz_date,
-        payload,
-    )
 
 
 def _expiry_seconds(expires_in: int | timedelta) -> int:
@@ -476,87 +580,119 @@ def presign_result(
     ``headers`` of the result are the request headers that were signed along with
     the URL (those must be sent with it); they are usually just ``Host``.
     """
-    try:
-        return _presign_result(request, credentials, config, expires_in=expires_in, now=now)
-    except UnicodeEncodeError as exc:
-        raise _not_utf8(exc) from None
+    return _presign(request, credentials, config, expires_in, now)
 
 
-def _presign_result(
+class _PresignHeaders(NamedTuple):
+    """The headers a presigned URL signs, for one request's headers (immutable: cached)."""
+
+    #: The CanonicalHeaders lines.
+    lines: str
+    signed_headers: str
+    #: SignedHeaders as it goes in the query (percent-encoded).
+    signed_headers_query: str
+    #: The signed headers, as given, that must be sent with the URL (Host first if added).
+    sent: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=256)
+def _presign_headers(
+    request_headers: tuple[tuple[str, str], ...],
+    only: frozenset[str] | None,
+    skip: frozenset[str],
+    host: str,
+) -> _PresignHeaders:
+    # Keyed on all it depends on: the request's headers, the config's selection, the Host value.
+    keep = _keeps(only, skip, claim=False)
+    headers = c.canonical_headers(c.checked_headers(request_headers, keep))
+    sent = tuple((name, value) for name, value in request_headers if keep(c.header_name(name)))
+    if "host" not in headers:
+        headers["host"] = host
+        sent = (("Host", host), *sent)
+    names = sorted(headers)
+    signed_headers = ";".join(names)
+    return _PresignHeaders(
+        c.header_lines(headers, names), signed_headers, c.encode_query_value(signed_headers), sent
+    )
+
+
+@lru_cache(maxsize=64)
+def _encoded_credential(access_key_id: str, scope: str) -> str:
+    # X-Amz-Credential's query form: the same for every URL presigned in a day.
+    return c.encode_query_value(f"{access_key_id}/{scope}")
+
+
+def _presign(
     request: HttpRequest,
     credentials: Credentials,
     config: SigningConfig,
-    *,
-    expires_in: int | timedelta = 300,
-    now: datetime | None = None,
+    expires_in: int | timedelta,
+    now: datetime | None,
 ) -> SigningResult:
-    if not isinstance(request, HttpRequest):
-        raise InvalidRequestError(
-            f"request must be a sigv4client.HttpRequest, got {type(request).__name__}"
+    try:
+        if not isinstance(request, HttpRequest):
+            raise _wrong_request(request)
+        amz_date = _amz_date(now)
+        key = _key_for(credentials, config, amz_date)
+        method = _method(request.method)
+        expires = _expiry_seconds(expires_in)
+        scope = key.scope
+        parts = c.split_url(request.url)
+        uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
+        _, wire_query, pairs = c.canonical_query(parts.query)
+        hdrs = _presign_headers(
+            request.headers, config.signed_headers, config.unsigned_headers, parts.host
         )
-    expires = _expiry_seconds(expires_in)
-    amz_date = _amz_date(now)
-    key = _key_for(credentials, config, amz_date)
-    scope = key.scope
-    method = _method(request.method)
-    parts = c.split_url(request.url)
-    uri = c.canonical_uri(parts.path, config.normalize_path, config.double_encode_path)
-    _, _, pairs = c.canonical_query(parts.query)
-    keep = _keeps(config.signed_headers, config.unsigned_headers, claim=False)
-    headers = c.canonical_headers(c.checked_headers(request.headers, keep))
-    has_host = "host" in headers
-    if not has_host:
-        headers["host"] = parts.host
-    names = sorted(headers)
-    signed_headers = ";".join(names)
-    token = credentials.session_token
-    enc = c.encode_query_value
+        token = credentials.session_token
 
-    # A URL presigned before keeps its other parameters; its old auth ones are replaced.
-    kept = [(k, v) for k, v in pairs if k not in c.AUTH_QUERY_PARAMS]
-    auth = [
-        ("X-Amz-Algorithm", c.ALGORITHM),
-        ("X-Amz-Credential", enc(f"{credentials.access_key_id}/{scope}")),
-        ("X-Amz-Date", amz_date),
-        ("X-Amz-Expires", str(expires)),
-        ("X-Amz-SignedHeaders", enc(signed_headers)),
-    ]
-    if token is not None and config.sign_session_token:
-        auth.append(("X-Amz-Security-Token", _encoded_token(token)))
-    all_pairs = kept + auth
-    # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
-    # body, which the signer may never see (S3's query-auth rule; botocore too).
-    unsigned = config.unsigned_payload or config.service == "s3"
-    payload = payload_hash(request.body, unsigned)
-    canonical_request = c.canonical_request(
-        method,
-        uri,
-        c.join_query(all_pairs),
-        c.header_lines(headers, names),
-        signed_headers,
-        payload,
-    )
-    string_to_sign, signature = _signature(canonical_request, amz_date, key)
-    wire = "&".join([f"{k}={v}" for k, v in all_pairs])
-    wire += f"&X-Amz-Signature={signature}"
-    if token is not None and not config.sign_session_token:
-        # Some services (IoT over WebSockets) want the token added after signing.
-        wire += f"&X-Amz-Security-Token={_encoded_token(token)}"
-    signed = tuple((name, value) for name, value in request.headers if keep(c.header_name(name)))
-    if not has_host:
-        signed = (("Host", parts.host), *signed)
-    return SigningResult(
-        headers=signed,
-        url=c.rebuild_url(parts, wire),
-        authorization="",
-        signature=signature,
-        canonical_request=canonical_request,
-        string_to_sign=string_to_sign,
-        credential_scope=scope,
-        signed_headers=signed_headers,
-        amz_date=amz_date,
-        payload_hash=payload,
-    )
+        # A URL presigned before keeps its other parameters; its old auth ones are
+        # replaced. Each parameter goes as "name=value", in the request's order,
+        # the auth ones after: the wire query as signed.
+        if "X-Amz-" not in wire_query and wire_query.count("=") == len(pairs):
+            kept = wire_query  # no auth parameter, and each with its '=' (the common case)
+        else:
+            kept = "&".join([f"{k}={v}" for k, v in pairs if k not in c.AUTH_QUERY_PARAMS])
+        query = (
+            f"{kept}{'&' if kept else ''}X-Amz-Algorithm={c.ALGORITHM}"
+            f"&X-Amz-Credential={_encoded_credential(credentials.access_key_id, scope)}"
+            f"&X-Amz-Date={amz_date}&X-Amz-Expires={expires}"
+            f"&X-Amz-SignedHeaders={hdrs.signed_headers_query}"
+        )
+        if token is not None and config.sign_session_token:
+            query = f"{query}&X-Amz-Security-Token={_encoded_token(token)}"
+        # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
+        # body, which the signer may never see (S3's query-auth rule; botocore too).
+        unsigned = config.unsigned_payload or config.service == "s3"
+        payload = payload_hash(request.body, unsigned)
+        signed_headers = hdrs.signed_headers
+        canonical_request = c.canonical_request(
+            method,
+            uri,
+            # Every parameter encoded, each with one '=': a plain query.
+            c.sorted_plain_query(query),
+            hdrs.lines,
+            signed_headers,
+            payload,
+        )
+        string_to_sign, signature = _signature(canonical_request, amz_date, key)
+        query = f"{query}&X-Amz-Signature={signature}"
+        if token is not None and not config.sign_session_token:
+            # Some services (IoT over WebSockets) want the token added after signing.
+            query = f"{query}&X-Amz-Security-Token={_encoded_token(token)}"
+        return _signing_result(
+            hdrs.sent,
+            c.rebuild_url(parts, query),
+            "",
+            signature,
+            canonical_request,
+            string_to_sign,
+            scope,
+            signed_headers,
+            amz_date,
+            payload,
+        )
+    except UnicodeEncodeError as exc:
+        raise _not_utf8(exc) from None
 
 
 def presign(
@@ -583,4 +719,4 @@ def presign(
     >>> url.split("?")[1].split("&")[3]
     'X-Amz-Expires=60'
     """
-    return presign_result(request, credentials, config, expires_in=expires_in, now=now).url
+    return _presign(request, credentials, config, expires_in, now).url
