@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from sigv4client.cognito import CognitoUser, MemorySessionStore, Tokens
-from sigv4client.exceptions import AuthenticationError, RefreshTokenError
+from sigv4client.exceptions import AuthenticationError, RefreshTokenError, UserNotConfirmedError
 from tests.support.cognito import admin, make_pool, new_password
 
 FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
@@ -60,3 +60,19 @@ def test_the_lifecycle_of_an_account(moto_endpoint: str) -> None:
     )
     with pytest.raises(RefreshTokenError, match="log in again"):
         revoked.refresh()
+
+
+@pytest.mark.parametrize("flow", ["USER_PASSWORD_AUTH", "USER_SRP_AUTH"])
+def test_logging_in_before_confirming_says_to_confirm(moto_endpoint: str, flow: str) -> None:
+    pool = make_pool(admin("cognito-idp", moto_endpoint), flows=FLOWS)
+    user = CognitoUser(
+        user_pool_id=pool.pool_id, client_id=pool.client_id, endpoint_url=moto_endpoint
+    )
+    name, password = f"u-{uuid.uuid4().hex[:8]}", new_password()
+    user.sign_up(name, password, attributes={"email": f"{name}@example.com"})
+    with pytest.raises(UserNotConfirmedError, match="confirm it with the code") as err:
+        user.login(name, password, flow=flow)
+    assert err.value.code == "UserNotConfirmedException"
+    assert password not in str(err.value)
+    user.confirm_sign_up(name, "123456")
+    assert isinstance(user.login(name, password, flow=flow), Tokens)  # and then it works
