@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl, quote_from_bytes, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, quote, quote_from_bytes, unquote_to_bytes, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -290,3 +290,42 @@ def test_presign_with_each_parameter_varied_agrees_with_botocore(
         expires=expires,
     )
     assert dict(parse_qsl(urlsplit(theirs).query))["X-Amz-Signature"] == result.signature
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+@pytest.mark.parametrize("presigned", [False, True])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"headers": (("X-Note", "a\ud800"),)},  # the canonical request holds the token
+        {"body": 'password="hunter2-secret" \ud800'},  # the body may be a secret
+    ],
+)
+def test_a_text_that_is_not_utf8_raises_an_error_holding_no_secret(
+    bad: dict[str, object], presigned: bool
+) -> None:
+    request = HttpRequest(method="POST", url="https://h.example/a", **bad)  # type: ignore[arg-type]
+    signer = presign_result if presigned else sign
+    with pytest.raises(InvalidRequestError) as caught:
+        signer(request, CREDS[0], CONFIGS[0], now=NOW)
+    for exc in _chain(caught.value):
+        # The whole exception chain, as an error reporter may walk it.
+        text = " ".join([str(exc), repr(exc), repr(getattr(exc, "object", ""))])
+        for secret in (TOKEN, quote(TOKEN, safe="-_.~"), SECRET, "hunter2-secret"):
+            assert secret not in text, type(exc).__name__
+
+
+def test_a_secret_key_that_is_not_utf8_is_not_in_the_error() -> None:
+    creds = Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="bad-secret-\ud800-key")
+    request = HttpRequest(method="GET", url="https://h.example/a")
+    with pytest.raises(InvalidRequestError) as caught:
+        sign(request, creds, CONFIGS[0], now=NOW)
+    for exc in _chain(caught.value):
+        text = " ".join([str(exc), repr(exc), repr(getattr(exc, "object", ""))])
+        assert "bad-secret-" not in text
