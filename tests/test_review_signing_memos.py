@@ -329,3 +329,19 @@ def test_a_secret_key_that_is_not_utf8_is_not_in_the_error() -> None:
     for exc in _chain(caught.value):
         text = " ".join([str(exc), repr(exc), repr(getattr(exc, "object", ""))])
         assert "bad-secret-" not in text
+
+
+def test_short_lived_credentials_and_configs_never_get_another_ones_key() -> None:
+    # Each object is dropped after use, so a new one may take its id(): the key
+    # memo holds the last ones strongly and compares by identity, so it can
+    # never mistake a new object for the old one.
+    request = HttpRequest(method="GET", url="https://h.example/items/1?b=1")
+    for i in range(200):
+        secret = f"secret-{i}"
+        creds = Credentials(access_key_id=f"AKID{i % 3}", secret_access_key=secret)
+        config = SigningConfig(region=("us-east-1", "eu-west-1")[i % 2], service="execute-api")
+        result = sign(request, creds, config, now=NOW)
+        who = verify(result.apply_to(request), {creds.access_key_id: (secret, None)}.get, now=NOW)
+        assert who.access_key_id == creds.access_key_id
+        assert result.credential_scope.split("/")[1] == config.region
+        del creds, config, result
