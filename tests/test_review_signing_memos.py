@@ -33,6 +33,7 @@ from sigv4client import (
     NaiveDatetimeError,
     SigningConfig,
     SigningResult,
+    VerificationError,
     presign_result,
     sign,
     verify,
@@ -345,3 +346,20 @@ def test_short_lived_credentials_and_configs_never_get_another_ones_key() -> Non
         assert who.access_key_id == creds.access_key_id
         assert result.credential_scope.split("/")[1] == config.region
         del creds, config, result
+
+
+def test_verify_refusing_text_that_is_not_utf8_holds_no_token() -> None:
+    # A server that decoded bytes with surrogateescape hands verify() a lone
+    # surrogate: the refusal must not keep the canonical request (which holds
+    # the caller's session token) in its exception chain.
+    request = HttpRequest(method="GET", url="https://h.example/a", headers=(("X-Note", "a"),))
+    signed = sign(request, CREDS[0], CONFIGS[0], now=NOW).apply_to(request)
+    received = signed.with_headers(
+        [(n, f"{v}\ud800" if n == "X-Note" else v) for n, v in signed.headers]
+    )
+    secrets = {CREDS[0].access_key_id: (SECRET, TOKEN)}
+    with pytest.raises(VerificationError) as caught:
+        verify(received, secrets.get, now=NOW)
+    for exc in _chain(caught.value):
+        text = " ".join([str(exc), repr(exc), repr(getattr(exc, "object", ""))])
+        assert TOKEN not in text, type(exc).__name__
