@@ -15,8 +15,10 @@ import copy
 import dataclasses
 import itertools
 import logging
+import math
 import pickle
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -26,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sigv4client.signing
 from sigv4client import (
     Credentials,
     HttpRequest,
@@ -363,3 +366,13 @@ def test_verify_refusing_text_that_is_not_utf8_holds_no_token() -> None:
     for exc in _chain(caught.value):
         text = " ".join([str(exc), repr(exc), repr(getattr(exc, "object", ""))])
         assert TOKEN not in text, type(exc).__name__
+
+
+@given(st.lists(st.floats(min_value=0, max_value=4_102_444_800, allow_nan=False), max_size=30))
+def test_the_seconds_memo_follows_a_clock_that_jumps_both_ways(readings: list[float]) -> None:
+    # Readings in any order (a clock stepped back by NTP, two threads' readings
+    # interleaved): each is written as the second it falls in, never the memo's.
+    readings += [r + 1 for r in readings] + [float(int(r)) for r in readings]
+    for reading in readings:
+        expected = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(math.floor(reading)))
+        assert sigv4client.signing._amz_date_now(reading) == expected, reading
