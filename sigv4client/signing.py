@@ -141,6 +141,10 @@ def _amz_date_now(clock: float) -> str:
 
 def _not_utf8(exc: UnicodeEncodeError) -> InvalidRequestError:
     # Lone surrogates (from os.fsdecode or a bad decode) cannot be sent as UTF-8.
+    # The error names the character only. The caller raises it after its except
+    # block, not in it: raised there, even "from None", it would keep ``exc`` as
+    # its __context__, and exc.object is the whole text that failed to encode: a
+    # canonical request with the session token, a body, "AWS4" + the secret key.
     return InvalidRequestError(
         "the request holds text that cannot be encoded as UTF-8 (a lone surrogate such "
         f"as {exc.object[exc.start : exc.end]!r}); decode the URL, headers or body properly"
@@ -545,7 +549,8 @@ def sign(
             payload,
         )
     except UnicodeEncodeError as exc:
-        raise _not_utf8(exc) from None
+        error = _not_utf8(exc)
+    raise error  # outside the handler: see _not_utf8
 
 
 def _expiry_seconds(expires_in: int | timedelta) -> int:
@@ -692,7 +697,8 @@ def _presign(
             payload,
         )
     except UnicodeEncodeError as exc:
-        raise _not_utf8(exc) from None
+        error = _not_utf8(exc)
+    raise error  # outside the handler: see _not_utf8
 
 
 def presign(

@@ -721,10 +721,15 @@ def _recompute(
     try:
         string_to_sign, signature = _signature(canonical_request, parsed.amz_date, key)
     except UnicodeEncodeError:
-        # A lone surrogate (a server that decoded bytes with surrogateescape): no
-        # signer can have signed text that is not UTF-8.
-        raise _malformed("the request holds text that is not valid UTF-8", parsed) from None
-    return canonical_request, string_to_sign, signature
+        pass  # refused below, outside the handler
+    else:
+        return canonical_request, string_to_sign, signature
+    # A lone surrogate (a server that decoded bytes with surrogateescape): no
+    # signer can have signed text that is not UTF-8. Raised inside the handler,
+    # even "from None", the refusal would keep the encode error as its
+    # __context__, and that error's .object is the whole canonical request,
+    # the caller's session token included.
+    raise _malformed("the request holds text that is not valid UTF-8", parsed)
 
 
 def _payload(
