@@ -717,7 +717,18 @@ def _recompute(
         method, uri, canonical, c.header_lines(canonical_headers, names), ";".join(names), payload
     )
     # The signing key is signing.py's, cached per (secret, date, region, service).
-    key = _signing_key(secret, parsed.scope_date, parsed.region, parsed.service)
+    try:
+        key = _signing_key(secret, parsed.scope_date, parsed.region, parsed.service)
+    except UnicodeEncodeError:
+        key = None  # refused below, outside the handler: its .object may be "AWS4" + secret
+    if key is None:
+        if not secret.isascii() and not _utf8_ok(secret):
+            # The server's own secret: a configuration error, not the caller's.
+            raise InvalidConfigError(
+                f"the secret resolved for access key {parsed.access_key_id!r} holds text "
+                "that cannot be encoded as UTF-8; check how the resolver reads its secrets"
+            )
+        raise _malformed("the credential scope holds text that is not valid UTF-8", parsed)
     try:
         string_to_sign, signature = _signature(canonical_request, parsed.amz_date, key)
     except UnicodeEncodeError:
@@ -730,6 +741,14 @@ def _recompute(
     # __context__, and that error's .object is the whole canonical request,
     # the caller's session token included.
     raise _malformed("the request holds text that is not valid UTF-8", parsed)
+
+
+def _utf8_ok(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _payload(

@@ -376,3 +376,24 @@ def test_the_seconds_memo_follows_a_clock_that_jumps_both_ways(readings: list[fl
     for reading in readings:
         expected = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(math.floor(reading)))
         assert sigv4client.signing._amz_date_now(reading) == expected, reading
+
+
+def test_verify_with_a_server_secret_that_is_not_utf8_names_the_key_and_no_secret() -> None:
+    from sigv4client.exceptions import InvalidConfigError as _Invalid
+    from sigv4client.verification import verify as _verify
+
+    creds = Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="good-secret")
+    request = HttpRequest(method="GET", url="https://api.example.com/prod/items")
+    when = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+    config = SigningConfig(region="us-east-1", service="execute-api")
+    signed = sign(request, creds, config, now=when).apply_to(request)
+    bad_secret = "s3cr3t-\udcff-tail"
+    with pytest.raises(_Invalid, match="AKIDEXAMPLE") as err:
+        _verify(signed, lambda key: bad_secret, now=when)
+    chain: list[BaseException] = []
+    exc: BaseException | None = err.value
+    while exc is not None:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    assert len(chain) == 1  # nothing chained: an encode error's .object is "AWS4" + secret
+    assert "s3cr3t" not in repr(err.value)
