@@ -668,7 +668,10 @@ class LocalIdentityPool(BackgroundServer):
         login = self._logins.verify(*_one(logins), identity_id)
         with self._lock:
             linked = self._by_subject.get(login.subject)
-            if linked is not None and linked != identity_id:
+            # One login per call: an authenticated identity's call must carry one of its own.
+            if (linked is not None and linked != identity_id) or (
+                linked is None and identity.logins
+            ):
                 raise Fault("NotAuthorizedException", _LOGINS_MISMATCH)
             # A guest identity that logs in becomes authenticated, as in Cognito.
             identity.logins.add(login.subject)

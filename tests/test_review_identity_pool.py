@@ -1,0 +1,80 @@
+"""The local identity pool attacked: what a hostile caller tried, and what it must not get.
+
+Real parts: an OIDC provider's key made with joserfc, boto3's ``cognito-identity``
+client and raw HTTP against a started LocalIdentityPool.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from sigv4client.local import LocalIdentityPool
+from sigv4client.local.iam import IamDirectory
+from tests.test_local_identity_pool import cognito_identity
+from tests.test_local_identity_pool_federated import (  # noqa: F401  # fixtures
+    Provider,
+    provider,
+    setup,
+)
+
+LOGIN = "login.example.com"
+
+
+def _post(pool: LocalIdentityPool, body: bytes, target: str = "GetId") -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection(pool.url.removeprefix("http://"), timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/",
+            body=body,
+            headers={
+                "X-Amz-Target": f"AWSCognitoIdentityService.{target}",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+        )
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+# --- identities: one login cannot take over another's identity ---------------------------
+
+
+@pytest.mark.parametrize("operation", ["get_credentials_for_identity", "get_open_id_token"])
+def test_a_login_cannot_take_over_an_identity_linked_to_another_login(
+    setup: tuple[LocalIdentityPool, IamDirectory], provider: Provider, operation: str
+) -> None:
+    pool, _ = setup
+    client = cognito_identity(pool.url)
+    victim = client.get_id(
+        IdentityPoolId=pool.identity_pool_id, Logins={LOGIN: provider.token("victim")}
+    )["IdentityId"]
+    # Another user of the same provider, who never called GetId, names the victim's identity:
+    # its credentials would carry the victim's cognito-identity.amazonaws.com:sub.
+    token = provider.token("intruder", department="staff")
+    with pytest.raises(ClientError) as caught:
+        getattr(client, operation)(IdentityId=victim, Logins={LOGIN: token})
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert token not in json.dumps(caught.value.response)
+    # and the intruder's own login was not linked to the victim's identity on the way
+    own = client.get_id(IdentityPoolId=pool.identity_pool_id, Logins={LOGIN: token})
+    assert own["IdentityId"] != victim
+
+
+def test_a_guest_identity_that_logs_in_keeps_its_id(
+    setup: tuple[LocalIdentityPool, IamDirectory], provider: Provider
+) -> None:
+    pool, _ = setup
+    client = cognito_identity(pool.url)
+    guest = client.get_id(IdentityPoolId=pool.identity_pool_id)["IdentityId"]
+    token = provider.token("newcomer")
+    got = client.get_credentials_for_identity(IdentityId=guest, Logins={LOGIN: token})
+    assert got["IdentityId"] == guest
+    with pytest.raises(ClientError) as caught:
+        client.get_credentials_for_identity(IdentityId=guest)
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
