@@ -15,11 +15,11 @@ from botocore.exceptions import ClientError
 from sigv4client.local import LocalIdentityPool
 from sigv4client.local.iam import IamDirectory
 from tests.test_local_identity_pool import cognito_identity
-from tests.test_local_identity_pool_federated import (  # noqa: F401  # fixtures
-    Provider,
-    provider,
-    setup,
-)
+from tests.test_local_identity_pool_federated import Provider
+
+# The fixtures `setup` (a pool with an OIDC provider, a developer provider, guests and
+# the classic flow) and `provider` (the OIDC provider's key).
+pytest_plugins = ["tests.test_local_identity_pool_federated"]
 
 LOGIN = "login.example.com"
 
@@ -78,3 +78,20 @@ def test_a_guest_identity_that_logs_in_keeps_its_id(
     with pytest.raises(ClientError) as caught:
         client.get_credentials_for_identity(IdentityId=guest)
     assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+# --- wire ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 200_000 + b"]" * 200_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000],
+    ids=["deep-list", "deep-object"],
+)
+def test_deeply_nested_json_is_a_clean_400(
+    setup: tuple[LocalIdentityPool, IamDirectory], body: bytes
+) -> None:
+    pool, _ = setup
+    status, answer = _post(pool, body)
+    assert status == 400
+    assert json.loads(answer)["__type"] == "SerializationException"
