@@ -103,7 +103,7 @@ def parse_call(
         raise Fault("SerializationException", f"send Content-Type: {CONTENT_TYPE}")
     try:
         params = json.loads(body or b"{}")
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # RecursionError: nested too deep for the decoder
         raise Fault("SerializationException", "the body is not a JSON object") from None
     if not isinstance(params, dict):
         raise Fault("SerializationException", "the body is not a JSON object")
