@@ -6,16 +6,23 @@ client and raw HTTP against a started LocalIdentityPool.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
 import json
+import time
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from sigv4client.local import LocalIdentityPool
 from sigv4client.local.iam import IamDirectory
 from tests.test_local_identity_pool import cognito_identity
-from tests.test_local_identity_pool_federated import Provider
+from tests.test_local_identity_pool_federated import ISSUER, Provider
 
 # The fixtures `setup` (a pool with an OIDC provider, a developer provider, guests and
 # the classic flow) and `provider` (the OIDC provider's key).
@@ -95,3 +102,91 @@ def test_deeply_nested_json_is_a_clean_400(
     status, answer = _post(pool, body)
     assert status == 400
     assert json.loads(answer)["__type"] == "SerializationException"
+
+
+# --- tokens: only the provider's RS256 signature, issuer, audience and times make a login --
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unsigned(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> str:
+    return ".".join(
+        (_b64(json.dumps(header).encode()), _b64(json.dumps(claims).encode()), _b64(signature))
+    )
+
+
+def _claims(**extra: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": ISSUER, "sub": "forger", "aud": "app", "iat": now, "exp": now + 600, **extra}
+
+
+def _forgeries(provider: Provider) -> dict[str, str]:
+    public_pem = provider.key.as_pem(private=False)
+    header = {"alg": "HS256", "kid": "k1", "typ": "JWT"}
+    signing_input = ".".join(
+        (_b64(json.dumps(header).encode()), _b64(json.dumps(_claims()).encode()))
+    )
+    mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    stranger = RSAKey.generate_key(2048, parameters={"kid": "k9"})
+    same_key = RSAKey.import_key(
+        {k: v for k, v in provider.key.as_dict(private=True).items() if k != "alg"}
+    )
+    now = int(time.time())
+    return {
+        "alg-none": _unsigned({"alg": "none", "typ": "JWT"}, _claims()),
+        "alg-None": _unsigned({"alg": "None", "kid": "k1"}, _claims()),
+        "hs256-public-key": f"{signing_input}.{_b64(mac)}",
+        "jku-elsewhere": jwt.encode(
+            {"alg": "RS256", "kid": "k9", "jku": "http://127.0.0.1:9/keys"}, _claims(), stranger
+        ),
+        "jwk-embedded": jwt.encode(
+            {"alg": "RS256", "jwk": stranger.as_dict(private=False)}, _claims(), stranger
+        ),
+        "not-yet-valid": provider.token("forger", nbf=now + 3600),
+        "no-expiry": jwt.encode(
+            {"alg": "RS256", "kid": "k1"},
+            {"iss": ISSUER, "sub": "forger", "aud": "app", "iat": now},
+            provider.key,
+        ),
+        "no-subject": jwt.encode(
+            {"alg": "RS256", "kid": "k1"},
+            {"iss": ISSUER, "aud": "app", "iat": now, "exp": now + 600},
+            provider.key,
+        ),
+        "iss-with-slash": provider.token("forger", issuer=f"{ISSUER}/"),
+        "aud-list-without-ours": provider.token("forger", aud=["other", "more"]),
+        "rs384-same-key": jwt.encode(
+            {"alg": "RS384", "kid": "k1"}, _claims(), same_key, algorithms=["RS384"]
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "alg-none",
+        "alg-None",
+        "hs256-public-key",
+        "jku-elsewhere",
+        "jwk-embedded",
+        "not-yet-valid",
+        "no-expiry",
+        "no-subject",
+        "iss-with-slash",
+        "aud-list-without-ours",
+        "rs384-same-key",
+    ],
+)
+def test_forged_or_invalid_oidc_tokens_are_refused(
+    setup: tuple[LocalIdentityPool, IamDirectory], provider: Provider, kind: str
+) -> None:
+    pool, _ = setup
+    token = _forgeries(provider)[kind]
+    client = cognito_identity(pool.url)
+    with pytest.raises(ClientError) as caught:
+        client.get_id(IdentityPoolId=pool.identity_pool_id, Logins={LOGIN: token})
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert token not in json.dumps(caught.value.response)
+    assert token.split(".")[1] not in json.dumps(caught.value.response)
