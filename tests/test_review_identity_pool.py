@@ -12,17 +12,22 @@ import hmac
 import http.client
 import json
 import time
+import uuid
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from sigv4client.local import LocalIdentityPool
+from sigv4client.local import LocalIdentityPool, OidcProvider, RoleMapping
 from sigv4client.local.iam import IamDirectory
+from sigv4client.local.identity_pool import standard_trust_policy
+from tests.support.identity_pool import ACCOUNT, role_arn
 from tests.test_local_identity_pool import cognito_identity
-from tests.test_local_identity_pool_federated import ISSUER, Provider
+from tests.test_local_identity_pool_federated import DEVELOPER, ISSUER, REGION, Provider
 
 # The fixtures `setup` (a pool with an OIDC provider, a developer provider, guests and
 # the classic flow) and `provider` (the OIDC provider's key).
@@ -190,3 +195,139 @@ def test_forged_or_invalid_oidc_tokens_are_refused(
     assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
     assert token not in json.dumps(caught.value.response)
     assert token.split(".")[1] not in json.dumps(caught.value.response)
+
+
+# --- roles: only what the trust policy and the mapping allow ------------------------------
+
+
+def _pool_with(
+    iam: IamDirectory, pool_id: str, provider: Provider, **args: Any
+) -> LocalIdentityPool:
+    return LocalIdentityPool(
+        iam,
+        identity_pool_id=pool_id,
+        authenticated_role=role_arn("Default"),
+        oidc_providers=[OidcProvider(issuer=ISSUER, audiences=("app",), jwks=provider.jwks())],
+        **args,
+    )
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"Service": "cognito-identity.amazonaws.com"},
+        {"Federated": "accounts.google.com"},
+        {"Federated": "cognito-identity.amazonaws.com.evil"},
+    ],
+    ids=["service", "another-federated", "suffixed"],
+)
+def test_a_trust_policy_for_another_principal_is_refused(
+    provider: Provider, principal: dict[str, str]
+) -> None:
+    # AssumeRoleWithWebIdentity's caller is the Federated principal: a Service principal of
+    # the same name is another principal, and AWS refuses.
+    iam = IamDirectory(ACCOUNT)
+    pool_id = f"{REGION}:{uuid.uuid4()}"
+    trust = standard_trust_policy(pool_id)
+    statement = {**trust["Statement"][0], "Principal": principal}  # type: ignore[index]
+    iam.add_role("Default", trust_policy={**trust, "Statement": [statement]})
+    with _pool_with(iam, pool_id, provider) as pool:
+        client = cognito_identity(pool.url)
+        logins = {LOGIN: provider.token("u-trust")}
+        identity = client.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+        with pytest.raises(ClientError) as caught:
+            client.get_credentials_for_identity(IdentityId=identity, Logins=logins)
+        code = caught.value.response["Error"]["Code"]
+        assert code == "InvalidIdentityPoolConfigurationException"
+
+
+def test_a_trust_policy_for_sts_assume_role_only_is_refused(provider: Provider) -> None:
+    iam = IamDirectory(ACCOUNT)
+    pool_id = f"{REGION}:{uuid.uuid4()}"
+    trust = standard_trust_policy(pool_id)
+    statement = {**trust["Statement"][0], "Action": "sts:AssumeRole"}  # type: ignore[index]
+    iam.add_role("Default", trust_policy={**trust, "Statement": [statement]})
+    with _pool_with(iam, pool_id, provider) as pool:
+        client = cognito_identity(pool.url)
+        logins = {LOGIN: provider.token("u-action")}
+        identity = client.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+        with pytest.raises(ClientError) as caught:
+            client.get_credentials_for_identity(IdentityId=identity, Logins=logins)
+        code = caught.value.response["Error"]["Code"]
+        assert code == "InvalidIdentityPoolConfigurationException"
+
+
+def test_the_open_id_token_of_one_pool_is_no_login_of_another(
+    setup: tuple[LocalIdentityPool, IamDirectory], provider: Provider
+) -> None:
+    pool, iam = setup
+    client = cognito_identity(pool.url)
+    logins = {LOGIN: provider.token("u-cross")}
+    identity = client.get_id(IdentityPoolId=pool.identity_pool_id, Logins=logins)["IdentityId"]
+    token = client.get_open_id_token(IdentityId=identity, Logins=logins)["Token"]
+    other_id = f"{REGION}:{uuid.uuid4()}"
+    iam.add_role("Other", trust_policy=standard_trust_policy(other_id))
+    with LocalIdentityPool(
+        iam,
+        identity_pool_id=other_id,
+        authenticated_role=role_arn("Other"),
+        developer_provider_name=DEVELOPER,
+        allow_classic_flow=True,
+    ) as other:
+        other_client = cognito_identity(other.url)
+        with pytest.raises(ClientError) as caught:
+            other_client.get_credentials_for_identity(
+                IdentityId=identity, Logins={"cognito-identity.amazonaws.com": token}
+            )
+        assert caught.value.response["Error"]["Code"] in (
+            "ResourceNotFoundException",
+            "NotAuthorizedException",
+        )
+        sts = _sts(other.url)
+        with pytest.raises(ClientError) as refused:
+            sts.assume_role_with_web_identity(
+                RoleArn=role_arn("Other"), RoleSessionName="s1", WebIdentityToken=token
+            )
+        assert refused.value.response["Error"]["Code"] == "InvalidIdentityToken"
+        assert token not in json.dumps(refused.value.response)
+
+
+def _sts(url: str) -> Any:
+    return boto3.session.Session().client(
+        "sts",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="unused",
+        aws_secret_access_key="unused",  # the call is sent unsigned
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def test_custom_role_arn_variants_are_not_the_role(provider: Provider) -> None:
+    iam = IamDirectory(ACCOUNT)
+    pool_id = f"{REGION}:{uuid.uuid4()}"
+    trust = standard_trust_policy(pool_id)
+    iam.add_role("Default", trust_policy=trust)
+    iam.add_role("Staff", trust_policy=trust)
+    iam.add_role("staff", trust_policy=trust)
+    iam.add_role("Staff", trust_policy=trust, account_id="444455556666")
+    oidc = OidcProvider(issuer=ISSUER, audiences=("app",), jwks=provider.jwks())
+    mapping = RoleMapping(type="Token", ambiguous_role_resolution="AuthenticatedRole")
+    with _pool_with(iam, pool_id, provider, role_mappings={oidc.name: mapping}) as pool:
+        client = cognito_identity(pool.url)
+        logins = {LOGIN: provider.token("u-custom", **{"cognito:roles": [role_arn("Staff")]})}
+        identity = client.get_id(IdentityPoolId=pool_id, Logins=logins)["IdentityId"]
+        for variant in (
+            role_arn("staff"),
+            role_arn("Staff", "444455556666"),
+            role_arn("Staff").replace("arn:aws:", "arn:aws-cn:"),
+            role_arn("Staff") + "/",
+        ):
+            with pytest.raises(ClientError) as caught:
+                client.get_credentials_for_identity(
+                    IdentityId=identity, Logins=logins, CustomRoleArn=variant
+                )
+            assert caught.value.response["Error"]["Code"] in (
+                "NotAuthorizedException",
+                "InvalidParameterException",
+            ), variant

@@ -728,7 +728,7 @@ class LocalIdentityPool(BackgroundServer):
             action=_ASSUME,
             resource=arn,
             principal_arn=_PRINCIPAL,
-            resource_policy=("trust policy", role.trust_policy),
+            resource_policy=("trust policy", _as_web_identity(role.trust_policy)),
             context=context,
         )
         if not decision.allowed:
@@ -804,6 +804,30 @@ class LocalIdentityPool(BackgroundServer):
                 f"User: {identity.arn} is not authorized to perform: "
                 f"cognito-identity:{operation} on resource: {self.arn}",
             )
+
+
+def _as_web_identity(trust_policy: Mapping[str, object]) -> Mapping[str, object]:
+    """The trust policy as it reads for ``AssumeRoleWithWebIdentity``'s Federated caller.
+
+    :func:`evaluate` knows a principal by its name alone, but a ``Service`` (or
+    ``AWS``) principal spelled ``cognito-identity.amazonaws.com`` is another
+    principal, which AWS does not let assume the role for a web identity: of
+    each statement's ``Principal`` map only ``Federated`` is kept (a statement
+    without it goes); ``"*"`` and ``NotPrincipal`` are left as they are.
+    """
+    raw = trust_policy.get("Statement")
+    statements = [raw] if isinstance(raw, Mapping) else raw
+    if not isinstance(statements, list):
+        return trust_policy  # evaluate() says what is wrong with it
+    kept: list[object] = []
+    for statement in statements:
+        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+        if isinstance(principal, Mapping):
+            if "Federated" not in principal:
+                continue
+            statement = {**statement, "Principal": {"Federated": principal["Federated"]}}
+        kept.append(statement)
+    return {**trust_policy, "Statement": kept}
 
 
 def _one(logins: Mapping[str, str]) -> tuple[str, str]:
