@@ -303,6 +303,34 @@ def _sts(url: str) -> Any:
     )
 
 
+def test_the_basic_flow_refuses_a_session_longer_than_the_roles_maximum(
+    setup: tuple[LocalIdentityPool, IamDirectory],
+) -> None:
+    # A role's MaxSessionDuration is one hour unless raised, and IamDirectory cannot raise
+    # it: STS refuses DurationSeconds above it.
+    pool, _ = setup
+    client = cognito_identity(pool.url)
+    guest = client.get_id(IdentityPoolId=pool.identity_pool_id)["IdentityId"]
+    token = client.get_open_id_token(IdentityId=guest)["Token"]
+    sts = _sts(pool.url)
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role_with_web_identity(
+            RoleArn=role_arn("Guest"),
+            RoleSessionName="long",
+            WebIdentityToken=token,
+            DurationSeconds=43200,
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+    assert "MaxSessionDuration" in caught.value.response["Error"]["Message"]
+    got = sts.assume_role_with_web_identity(
+        RoleArn=role_arn("Guest"),
+        RoleSessionName="hour",
+        WebIdentityToken=token,
+        DurationSeconds=3600,
+    )
+    assert got["AssumedRoleUser"]["Arn"].endswith(":assumed-role/Guest/hour")
+
+
 def test_custom_role_arn_variants_are_not_the_role(provider: Provider) -> None:
     iam = IamDirectory(ACCOUNT)
     pool_id = f"{REGION}:{uuid.uuid4()}"

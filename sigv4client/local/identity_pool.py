@@ -98,6 +98,8 @@ _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _DEVELOPER_NAME = re.compile(r"^[\w._-]{1,128}$")
 _MAX_BODY = 1 << 20
 _OPEN_ID_SECONDS = 600  # GetOpenIdToken: "The OpenID token is valid for 10 minutes."
+#: A role's MaxSessionDuration unless raised (IamDirectory's roles cannot raise it).
+_MAX_SESSION_SECONDS = 3600
 _DEVELOPER_SECONDS = 900  # GetOpenIdTokenForDeveloperIdentity's default TokenDuration
 _CONFIG = (
     "Invalid identity pool configuration. Check assigned IAM roles for this pool."  # AWS's words
@@ -599,8 +601,14 @@ class LocalIdentityPool(BackgroundServer):
                 f"Not authorized to perform sts:AssumeRoleWithWebIdentity. {fault.message}",
                 403,
             ) from None
-        duration = params.get("DurationSeconds", 3600)
+        duration = params.get("DurationSeconds", _MAX_SESSION_SECONDS)
         assert isinstance(duration, int)  # checked against the model
+        if duration > _MAX_SESSION_SECONDS:
+            raise refuse(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this "
+                f"role: a local role has IAM's default, {_MAX_SESSION_SECONDS} seconds",
+            )
         role = self.iam.role(arn)
         assert role is not None  # _check_trust found it
         credentials = self.iam.assume_role(
