@@ -22,9 +22,9 @@ from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from sigv4client.local import LocalIdentityPool, OidcProvider, RoleMapping
+from sigv4client.local import LocalIdentityPool, MappingRule, OidcProvider, RoleMapping
 from sigv4client.local.iam import IamDirectory
-from sigv4client.local.identity_pool import standard_trust_policy
+from sigv4client.local.identity_pool import MatchType, standard_trust_policy
 from tests.support.identity_pool import ACCOUNT, role_arn
 from tests.test_local_identity_pool import cognito_identity
 from tests.test_local_identity_pool_federated import DEVELOPER, ISSUER, REGION, Provider
@@ -359,3 +359,48 @@ def test_custom_role_arn_variants_are_not_the_role(provider: Provider) -> None:
                 "NotAuthorizedException",
                 "InvalidParameterException",
             ), variant
+
+
+# --- Rules mappings: claims of odd types --------------------------------------------------
+
+
+def _rule(match_type: MatchType, value: str) -> MappingRule:
+    return MappingRule(
+        claim="department", match_type=match_type, value=value, role_arn=role_arn("Staff")
+    )
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [{"name": "staff"}, [{"name": "staff"}], [["staff"]], ["staff", None], {"staff": True}],
+    ids=["object", "object-in-list", "list-in-list", "null-in-list", "object-key"],
+)
+@pytest.mark.parametrize(
+    ("match_type", "value"),
+    [("Equals", "staff"), ("Contains", "staff"), ("StartsWith", "{"), ("NotEqual", "sales")],
+)
+def test_a_claim_holding_json_objects_matches_no_rule(
+    claim: object, match_type: MatchType, value: str
+) -> None:
+    # A JSON object has no text a rule could compare; Python's repr of it is no claim value.
+    assert not _rule(match_type, value).matches({"department": claim})
+
+
+@pytest.mark.parametrize(
+    ("claim", "match_type", "value", "expected"),
+    [
+        (True, "Equals", "true", True),
+        ([True], "Equals", "true", True),
+        ([True], "Equals", "True", False),
+        (5, "Equals", "5", True),
+        ([5, 6], "Equals", "6", True),
+        (["admins", "staff"], "NotEqual", "staff", False),
+        (["admins"], "NotEqual", "staff", True),
+        (None, "NotEqual", "staff", False),
+    ],
+)
+def test_scalar_claims_read_as_their_json_text(
+    claim: object, match_type: MatchType, value: str, expected: bool
+) -> None:
+    assert _rule(match_type, value).matches({"department": claim}) is expected
+    assert not _rule(match_type, value).matches({})  # a missing claim matches nothing

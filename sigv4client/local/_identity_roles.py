@@ -59,7 +59,8 @@ class MappingRule:
     ``match_type``: ``Equals``, ``Contains`` (substring), ``StartsWith`` or
     ``NotEqual``. A claim that holds a list (``cognito:groups``) matches when
     one element does (``NotEqual``: when no element equals ``value``); a
-    missing claim matches nothing, ``NotEqual`` included.
+    missing claim, or one holding JSON objects or nulls, matches nothing,
+    ``NotEqual`` included. ``true``/``false`` and numbers read as JSON writes them.
 
     >>> MappingRule(claim="cognito:groups", match_type="Contains", value="admins",
     ...             role_arn="arn:aws:iam::123456789012:role/Admin").role_arn
@@ -85,9 +86,11 @@ class MappingRule:
     def matches(self, claims: Mapping[str, object]) -> bool:
         """Whether the token's claims satisfy this rule."""
         found = claims.get(self.claim)
-        if found is None:
+        items = found if isinstance(found, list) else [found]
+        # JSON null or an object (in a list or not) has no text a rule could compare.
+        if found is None or any(v is None or isinstance(v, (dict, list)) for v in items):
             return False
-        values = [str(v) for v in found] if isinstance(found, list) else [_claim_text(found)]
+        values = [_claim_text(v) for v in items]
         if self.match_type == "NotEqual":
             return self.value not in values
         if self.match_type == "Equals":
