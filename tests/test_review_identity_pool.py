@@ -20,8 +20,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 
+from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import LocalIdentityPool, MappingRule, OidcProvider, RoleMapping
 from sigv4client.local.iam import IamDirectory
 from sigv4client.local.identity_pool import MatchType, standard_trust_policy
@@ -404,3 +405,22 @@ def test_scalar_claims_read_as_their_json_text(
 ) -> None:
     assert _rule(match_type, value).matches({"department": claim}) is expected
     assert not _rule(match_type, value).matches({})  # a missing claim matches nothing
+
+
+# --- reprs and messages -------------------------------------------------------------------
+
+
+def test_an_oidc_provider_given_a_private_key_is_refused_without_showing_it() -> None:
+    # The private members would sit in the provider's repr (and every log that prints it).
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    private = KeySet([key]).as_dict(private=True)
+    secret = private["keys"][0]["d"]
+    with pytest.raises(InvalidConfigError) as caught:
+        OidcProvider(issuer=ISSUER, audiences=("app",), jwks=private)
+    assert "private=False" in str(caught.value)
+    assert secret not in str(caught.value)
+    assert caught.value.__cause__ is None
+    public = OidcProvider(
+        issuer=ISSUER, audiences=("app",), jwks=KeySet([key]).as_dict(private=False)
+    )
+    assert secret not in repr(public)

@@ -35,6 +35,8 @@ MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
 #: What a mapping does when no rule (or no preferred role) decides.
 AmbiguousRoleResolution = Literal["AuthenticatedRole", "Deny"]
 
+# RFC 7518's private JWK members (RSA, EC/OKP "d", oct "k").
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _MATCH_TYPES = ("Equals", "Contains", "StartsWith", "NotEqual")
 _RESOLUTIONS = ("AuthenticatedRole", "Deny")
 # botocore's model of RoleARN / CustomRoleArn: 20 to 2048 characters; an IAM role's ARN.
@@ -179,8 +181,16 @@ class OidcProvider:
             raise InvalidConfigError("give the provider's keys: jwks= or jwks_url=, one of them")
         if self.jwks_url is not None and not self.jwks_url.startswith(("http://", "https://")):
             raise InvalidConfigError(f"jwks_url must be an http(s) URL, got {self.jwks_url!r}")
-        if self.jwks is not None and not isinstance(self.jwks.get("keys"), list):
-            raise InvalidConfigError("jwks is a JWK set: a dict with a 'keys' list")
+        if self.jwks is not None:
+            keys = self.jwks.get("keys")
+            if not isinstance(keys, list):
+                raise InvalidConfigError("jwks is a JWK set: a dict with a 'keys' list")
+            if any(isinstance(k, Mapping) and _PRIVATE_MEMBERS & set(k) for k in keys):
+                # A verifier needs the public keys only; a private one would show in reprs.
+                raise InvalidConfigError(
+                    "jwks holds a private key: give the provider's public keys "
+                    "(joserfc's KeySet.as_dict(private=False))"
+                )
 
     @property
     def name(self) -> str:
