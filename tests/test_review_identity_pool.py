@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -424,3 +425,112 @@ def test_an_oidc_provider_given_a_private_key_is_refused_without_showing_it() ->
         issuer=ISSUER, audiences=("app",), jwks=KeySet([key]).as_dict(private=False)
     )
     assert secret not in repr(public)
+
+
+# --- developer identities -----------------------------------------------------------------
+
+
+def _developer_client(iam: IamDirectory, pool: LocalIdentityPool, user: str) -> Any:
+    creds = iam.create_access_key(f"arn:aws:iam::{ACCOUNT}:user/{user}")
+    return boto3.session.Session(
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        region_name=REGION,
+    ).client(
+        "cognito-identity",
+        endpoint_url=pool.url,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def test_developer_calls_refused_for_another_provider_pool_or_identity(
+    setup: tuple[LocalIdentityPool, IamDirectory],
+) -> None:
+    pool, iam = setup
+    backend = _developer_client(iam, pool, "backend")
+    # A provider name that is not the pool's.
+    with pytest.raises(ClientError) as caught:
+        backend.get_open_id_token_for_developer_identity(
+            IdentityPoolId=pool.identity_pool_id, Logins={"login.example.other": "u"}
+        )
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+    # A key whose policy allows the call on another pool only.
+    iam.add_user(
+        "elsewhere",
+        policies=[
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+                        "Resource": f"arn:aws:cognito-identity:{REGION}:{ACCOUNT}:"
+                        f"identitypool/{REGION}:00000000-0000-0000-0000-000000000000",
+                    }
+                ],
+            }
+        ],
+    )
+    with pytest.raises(ClientError) as caught:
+        _developer_client(iam, pool, "elsewhere").get_open_id_token_for_developer_identity(
+            IdentityPoolId=pool.identity_pool_id, Logins={DEVELOPER: "u"}
+        )
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+    # A developer token is a login of its own identity only.
+    first = backend.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool.identity_pool_id, Logins={DEVELOPER: "user-a"}
+    )
+    second = backend.get_open_id_token_for_developer_identity(
+        IdentityPoolId=pool.identity_pool_id, Logins={DEVELOPER: "user-b"}
+    )
+    client = cognito_identity(pool.url)
+    with pytest.raises(ClientError) as caught:
+        client.get_credentials_for_identity(
+            IdentityId=second["IdentityId"],
+            Logins={"cognito-identity.amazonaws.com": first["Token"]},
+        )
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert first["Token"] not in json.dumps(caught.value.response)
+
+
+def test_no_token_or_key_in_any_log_record(
+    setup: tuple[LocalIdentityPool, IamDirectory],
+    provider: Provider,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool, _ = setup
+    client = cognito_identity(pool.url)
+    secrets: list[str] = []
+    with caplog.at_level(logging.DEBUG, logger="sigv4client"):
+        token = provider.token("u-log", department="staff")
+        secrets.append(token)
+        identity = client.get_id(IdentityPoolId=pool.identity_pool_id, Logins={LOGIN: token})
+        got = client.get_credentials_for_identity(
+            IdentityId=identity["IdentityId"], Logins={LOGIN: token}
+        )
+        secrets += [got["Credentials"]["SecretKey"], got["Credentials"]["SessionToken"]]
+        for bad in (provider.token("u-log", aud="nope"), Provider().token("u-log"), token + "x"):
+            secrets.append(bad)
+            with pytest.raises(ClientError):
+                client.get_credentials_for_identity(
+                    IdentityId=identity["IdentityId"], Logins={LOGIN: bad}
+                )
+        with pytest.raises(ClientError):
+            client.get_credentials_for_identity(
+                IdentityId=identity["IdentityId"],
+                Logins={LOGIN: token},
+                CustomRoleArn=role_arn("Staff"),
+            )
+        open_id = client.get_open_id_token(IdentityId=identity["IdentityId"], Logins={LOGIN: token})
+        secrets.append(open_id["Token"])
+        with pytest.raises(ClientError):
+            _sts(pool.url).assume_role_with_web_identity(
+                RoleArn=role_arn("Guest"), RoleSessionName="s1", WebIdentityToken=open_id["Token"]
+            )
+    ours = [r for r in caplog.records if r.name.startswith("sigv4client")]
+    text = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in ours)
+    assert any("refused" in r.getMessage() for r in ours)  # the refusals were logged
+    for secret in secrets:
+        # A JWT's header (alg, kid) is no secret; its claims and signature are.
+        for part in secret.split(".")[-2:]:
+            assert part not in text
