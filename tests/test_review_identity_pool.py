@@ -111,6 +111,18 @@ def test_deeply_nested_json_is_a_clean_400(
     assert json.loads(answer)["__type"] == "SerializationException"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be"])
+def test_a_json_body_not_in_utf8_is_a_clean_400(
+    setup: tuple[LocalIdentityPool, IamDirectory], encoding: str
+) -> None:
+    # AWS JSON 1.1 bodies are UTF-8 (RFC 8259); json.loads would guess UTF-16 and UTF-32.
+    pool, _ = setup
+    body = json.dumps({"IdentityPoolId": pool.identity_pool_id}).encode(encoding)
+    status, answer = _post(pool, body)
+    assert status == 400
+    assert json.loads(answer)["__type"] == "SerializationException"
+
+
 # --- tokens: only the provider's RS256 signature, issuer, audience and times make a login --
 
 

@@ -102,7 +102,8 @@ def parse_call(
     if (content_type or "").split(";")[0].strip().lower() != CONTENT_TYPE:
         raise Fault("SerializationException", f"send Content-Type: {CONTENT_TYPE}")
     try:
-        params = json.loads(body or b"{}")
+        # UTF-8 only (RFC 8259); json.loads(bytes) would also guess UTF-16 and UTF-32.
+        params = json.loads(body.decode("utf-8") or "{}")
     except (ValueError, RecursionError):  # RecursionError: nested too deep for the decoder
         raise Fault("SerializationException", "the body is not a JSON object") from None
     if not isinstance(params, dict):
