@@ -546,3 +546,26 @@ def test_no_token_or_key_in_any_log_record(
         # A JWT's header (alg, kid) is no secret; its claims and signature are.
         for part in secret.split(".")[-2:]:
             assert part not in text
+
+
+def test_an_oidc_provider_cannot_take_the_pools_own_issuer(provider: Provider) -> None:
+    # Its keys would replace the pool's own for the pool's OpenID tokens: any token it signed
+    # with this pool's aud would pass as one, in the basic flow and as a developer login.
+    iam = IamDirectory(ACCOUNT)
+    pool_id = f"{REGION}:{uuid.uuid4()}"
+    iam.add_role("Default", trust_policy=standard_trust_policy(pool_id))
+    for issuer in (
+        "https://cognito-identity.amazonaws.com",
+        "https://cognito-identity.amazonaws.com/",
+    ):
+        impostor = OidcProvider(issuer=issuer, audiences=(pool_id,), jwks=provider.jwks())
+        with pytest.raises(InvalidConfigError) as caught:
+            LocalIdentityPool(
+                iam,
+                identity_pool_id=pool_id,
+                authenticated_role=role_arn("Default"),
+                oidc_providers=[impostor],
+                developer_provider_name=DEVELOPER,
+                allow_classic_flow=True,
+            )
+        assert "cognito-identity.amazonaws.com" in str(caught.value)

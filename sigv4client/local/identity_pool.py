@@ -307,6 +307,12 @@ class LocalIdentityPool(BackgroundServer):
                 )
             if provider.name in found or provider.name in self._user_pools:
                 raise InvalidConfigError(f"provider {provider.name} is given twice")
+            if provider.name == DEVELOPER_LOGIN_KEY:
+                # Its keys would stand for the pool's own, which sign the pool's OpenID tokens.
+                raise InvalidConfigError(
+                    f"provider {provider.issuer}: {DEVELOPER_LOGIN_KEY} is the issuer of the "
+                    "pool's own OpenID tokens, not an OIDC provider; give the provider's issuer"
+                )
             found[provider.name] = provider
         return found
 
