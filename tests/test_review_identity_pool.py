@@ -123,6 +123,33 @@ def test_a_json_body_not_in_utf8_is_a_clean_400(
     assert json.loads(answer)["__type"] == "SerializationException"
 
 
+@pytest.mark.parametrize("digits", [5000, 40])
+def test_an_sts_integer_of_thousands_of_digits_is_a_clean_400(
+    setup: tuple[LocalIdentityPool, IamDirectory], digits: int
+) -> None:
+    # int() refuses more than 4300 digits with a ValueError of its own: no 500 for that.
+    pool, _ = setup
+    connection = http.client.HTTPConnection(pool.url.removeprefix("http://"), timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/",
+            body=(
+                "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds="
+                + "1" * digits
+                + f"&RoleArn={role_arn('Guest')}&RoleSessionName=ss&WebIdentityToken=aaaaaaaa"
+            ).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = connection.getresponse()
+        status, body = answer.status, answer.read()
+    finally:
+        connection.close()
+    assert status == 400
+    assert b"<Code>ValidationError</Code>" in body
+    assert b"DurationSeconds" in body
+
+
 # --- tokens: only the provider's RS256 signature, issuer, audience and times make a login --
 
 
