@@ -12,6 +12,7 @@ import hmac
 import http.client
 import json
 import logging
+import socket
 import time
 import uuid
 from typing import Any
@@ -148,6 +149,43 @@ def test_an_sts_integer_of_thousands_of_digits_is_a_clean_400(
     assert status == 400
     assert b"<Code>ValidationError</Code>" in body
     assert b"DurationSeconds" in body
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "expected"),
+    [
+        (b"null", "GetId", "SerializationException"),
+        (b'"GetId"', "GetId", "SerializationException"),
+        (b"\xff\xfe{}", "GetId", "SerializationException"),
+        (b"{}", "DeleteIdentityPool", "UnknownOperationException"),
+        (
+            b'{"Logins": {"a": {"b": "c"}}, "IdentityId": "us-east-1:ab"}',
+            "GetOpenIdToken",
+            "InvalidParameterException",
+        ),
+    ],
+)
+def test_what_held_on_the_wire(
+    setup: tuple[LocalIdentityPool, IamDirectory], body: bytes, target: str, expected: str
+) -> None:
+    pool, _ = setup
+    status, answer = _post(pool, body, target)
+    assert status == 400
+    assert json.loads(answer)["__type"] == expected
+
+
+def test_a_body_past_the_limit_is_a_413_before_it_is_read(
+    setup: tuple[LocalIdentityPool, IamDirectory],
+) -> None:
+    pool, _ = setup
+    port = int(pool.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"X-Amz-Target: AWSCognitoIdentityService.GetId\r\n"
+            b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: 5000000\r\n\r\n{"
+        )
+        assert raw.recv(64).startswith(b"HTTP/1.1 413 ")
 
 
 # --- tokens: only the provider's RS256 signature, issuer, audience and times make a login --
