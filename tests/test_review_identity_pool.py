@@ -634,3 +634,27 @@ def test_an_oidc_provider_cannot_take_the_pools_own_issuer(provider: Provider) -
                 allow_classic_flow=True,
             )
         assert "cognito-identity.amazonaws.com" in str(caught.value)
+
+
+def test_a_developer_key_of_another_account_is_refused_whatever_its_policy(
+    setup: tuple[LocalIdentityPool, IamDirectory],
+) -> None:
+    # An identity pool has no resource policy: a caller of another account is never allowed.
+    pool, iam = setup
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "cognito-identity:*", "Resource": "*"}],
+    }
+    iam.add_user("outsider", account_id="444455556666", policies=[everything])
+    creds = iam.create_access_key("arn:aws:iam::444455556666:user/outsider")
+    client = boto3.session.Session(
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        region_name=REGION,
+    ).client("cognito-identity", endpoint_url=pool.url, config=Config(retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as caught:
+        client.get_open_id_token_for_developer_identity(
+            IdentityPoolId=pool.identity_pool_id, Logins={DEVELOPER: "u"}
+        )
+    assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert creds.secret_access_key not in json.dumps(caught.value.response)
