@@ -35,6 +35,8 @@ MatchType = Literal["Equals", "Contains", "StartsWith", "NotEqual"]
 #: What a mapping does when no rule (or no preferred role) decides.
 AmbiguousRoleResolution = Literal["AuthenticatedRole", "Deny"]
 
+# RFC 7518's private JWK members (RSA, EC/OKP "d", oct "k").
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _MATCH_TYPES = ("Equals", "Contains", "StartsWith", "NotEqual")
 _RESOLUTIONS = ("AuthenticatedRole", "Deny")
 # botocore's model of RoleARN / CustomRoleArn: 20 to 2048 characters; an IAM role's ARN.
@@ -59,7 +61,8 @@ class MappingRule:
     ``match_type``: ``Equals``, ``Contains`` (substring), ``StartsWith`` or
     ``NotEqual``. A claim that holds a list (``cognito:groups``) matches when
     one element does (``NotEqual``: when no element equals ``value``); a
-    missing claim matches nothing, ``NotEqual`` included.
+    missing claim, or one holding JSON objects or nulls, matches nothing,
+    ``NotEqual`` included. ``true``/``false`` and numbers read as JSON writes them.
 
     >>> MappingRule(claim="cognito:groups", match_type="Contains", value="admins",
     ...             role_arn="arn:aws:iam::123456789012:role/Admin").role_arn
@@ -85,9 +88,11 @@ class MappingRule:
     def matches(self, claims: Mapping[str, object]) -> bool:
         """Whether the token's claims satisfy this rule."""
         found = claims.get(self.claim)
-        if found is None:
+        items = found if isinstance(found, list) else [found]
+        # JSON null or an object (in a list or not) has no text a rule could compare.
+        if found is None or any(v is None or isinstance(v, (dict, list)) for v in items):
             return False
-        values = [str(v) for v in found] if isinstance(found, list) else [_claim_text(found)]
+        values = [_claim_text(v) for v in items]
         if self.match_type == "NotEqual":
             return self.value not in values
         if self.match_type == "Equals":
@@ -176,8 +181,16 @@ class OidcProvider:
             raise InvalidConfigError("give the provider's keys: jwks= or jwks_url=, one of them")
         if self.jwks_url is not None and not self.jwks_url.startswith(("http://", "https://")):
             raise InvalidConfigError(f"jwks_url must be an http(s) URL, got {self.jwks_url!r}")
-        if self.jwks is not None and not isinstance(self.jwks.get("keys"), list):
-            raise InvalidConfigError("jwks is a JWK set: a dict with a 'keys' list")
+        if self.jwks is not None:
+            keys = self.jwks.get("keys")
+            if not isinstance(keys, list):
+                raise InvalidConfigError("jwks is a JWK set: a dict with a 'keys' list")
+            if any(isinstance(k, Mapping) and _PRIVATE_MEMBERS & set(k) for k in keys):
+                # A verifier needs the public keys only; a private one would show in reprs.
+                raise InvalidConfigError(
+                    "jwks holds a private key: give the provider's public keys "
+                    "(joserfc's KeySet.as_dict(private=False))"
+                )
 
     @property
     def name(self) -> str:

@@ -98,6 +98,8 @@ _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _DEVELOPER_NAME = re.compile(r"^[\w._-]{1,128}$")
 _MAX_BODY = 1 << 20
 _OPEN_ID_SECONDS = 600  # GetOpenIdToken: "The OpenID token is valid for 10 minutes."
+#: A role's MaxSessionDuration unless raised (IamDirectory's roles cannot raise it).
+_MAX_SESSION_SECONDS = 3600
 _DEVELOPER_SECONDS = 900  # GetOpenIdTokenForDeveloperIdentity's default TokenDuration
 _CONFIG = (
     "Invalid identity pool configuration. Check assigned IAM roles for this pool."  # AWS's words
@@ -305,6 +307,12 @@ class LocalIdentityPool(BackgroundServer):
                 )
             if provider.name in found or provider.name in self._user_pools:
                 raise InvalidConfigError(f"provider {provider.name} is given twice")
+            if provider.name == DEVELOPER_LOGIN_KEY:
+                # Its keys would stand for the pool's own, which sign the pool's OpenID tokens.
+                raise InvalidConfigError(
+                    f"provider {provider.issuer}: {DEVELOPER_LOGIN_KEY} is the issuer of the "
+                    "pool's own OpenID tokens, not an OIDC provider; give the provider's issuer"
+                )
             found[provider.name] = provider
         return found
 
@@ -599,8 +607,14 @@ class LocalIdentityPool(BackgroundServer):
                 f"Not authorized to perform sts:AssumeRoleWithWebIdentity. {fault.message}",
                 403,
             ) from None
-        duration = params.get("DurationSeconds", 3600)
+        duration = params.get("DurationSeconds", _MAX_SESSION_SECONDS)
         assert isinstance(duration, int)  # checked against the model
+        if duration > _MAX_SESSION_SECONDS:
+            raise refuse(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this "
+                f"role: a local role has IAM's default, {_MAX_SESSION_SECONDS} seconds",
+            )
         role = self.iam.role(arn)
         assert role is not None  # _check_trust found it
         credentials = self.iam.assume_role(
@@ -668,7 +682,10 @@ class LocalIdentityPool(BackgroundServer):
         login = self._logins.verify(*_one(logins), identity_id)
         with self._lock:
             linked = self._by_subject.get(login.subject)
-            if linked is not None and linked != identity_id:
+            # One login per call: an authenticated identity's call must carry one of its own.
+            if (linked is not None and linked != identity_id) or (
+                linked is None and identity.logins
+            ):
                 raise Fault("NotAuthorizedException", _LOGINS_MISMATCH)
             # A guest identity that logs in becomes authenticated, as in Cognito.
             identity.logins.add(login.subject)
@@ -725,7 +742,7 @@ class LocalIdentityPool(BackgroundServer):
             action=_ASSUME,
             resource=arn,
             principal_arn=_PRINCIPAL,
-            resource_policy=("trust policy", role.trust_policy),
+            resource_policy=("trust policy", _as_web_identity(role.trust_policy)),
             context=context,
         )
         if not decision.allowed:
@@ -801,6 +818,30 @@ class LocalIdentityPool(BackgroundServer):
                 f"User: {identity.arn} is not authorized to perform: "
                 f"cognito-identity:{operation} on resource: {self.arn}",
             )
+
+
+def _as_web_identity(trust_policy: Mapping[str, object]) -> Mapping[str, object]:
+    """The trust policy as it reads for ``AssumeRoleWithWebIdentity``'s Federated caller.
+
+    :func:`evaluate` knows a principal by its name alone, but a ``Service`` (or
+    ``AWS``) principal spelled ``cognito-identity.amazonaws.com`` is another
+    principal, which AWS does not let assume the role for a web identity: of
+    each statement's ``Principal`` map only ``Federated`` is kept (a statement
+    without it goes); ``"*"`` and ``NotPrincipal`` are left as they are.
+    """
+    raw = trust_policy.get("Statement")
+    statements = [raw] if isinstance(raw, Mapping) else raw
+    if not isinstance(statements, list):
+        return trust_policy  # evaluate() says what is wrong with it
+    kept: list[object] = []
+    for statement in statements:
+        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+        if isinstance(principal, Mapping):
+            if "Federated" not in principal:
+                continue
+            statement = {**statement, "Principal": {"Federated": principal["Federated"]}}
+        kept.append(statement)
+    return {**trust_policy, "Statement": kept}
 
 
 def _one(logins: Mapping[str, str]) -> tuple[str, str]:
