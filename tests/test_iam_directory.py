@@ -141,3 +141,34 @@ def test_names_are_unique_and_a_second_key_is_the_same_user() -> None:
     second = iam.create_access_key(ana.arn)
     assert second.access_key_id != ana.credentials.access_key_id
     assert iam.identity(second.access_key_id) == iam.identity(ana.credentials.access_key_id)
+
+
+@pytest.mark.parametrize("kind", ["Service", "Federated"])
+def test_an_iam_caller_is_never_a_service_or_federated_principal(kind: str) -> None:
+    user = "arn:aws:iam::111122223333:user/ana"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {kind: user},
+                "Action": "execute-api:Invoke",
+                "Resource": "*",
+            }
+        ],
+    }
+    decision = evaluate(
+        action="execute-api:Invoke",
+        resource=ARN.format("GET"),
+        principal_arn=user,
+        resource_policy=policy,
+    )
+    assert decision.outcome == "implicit-deny"
+    twin = {**policy, "Statement": [{**policy["Statement"][0], "Principal": {"AWS": user}}]}
+    allowed = evaluate(
+        action="execute-api:Invoke",
+        resource=ARN.format("GET"),
+        principal_arn=user,
+        resource_policy=twin,
+    )
+    assert allowed.outcome == "allow"

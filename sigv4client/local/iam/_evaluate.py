@@ -297,7 +297,9 @@ def _principal_matches(
     for kind, names in principals.items():
         for name in names:
             if kind != "AWS":
-                if name.lower() == who.arn.lower():
+                # A Service or Federated principal names a service or an identity
+                # provider, never an IAM user or role: an IAM ARN is only ever "AWS".
+                if who.account is None and name.lower() == who.arn.lower():
                     return True, False
                 continue
             if name == "*" or name == who.arn:
