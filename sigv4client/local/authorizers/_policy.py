@@ -129,8 +129,10 @@ def _strings(value: object, what: str) -> list[str]:
     return list(items)
 
 
-def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, object]:
-    """The document :func:`~sigv4client.local.iam.evaluate` reads for an API's policy."""
+def _statement_list(
+    document: object,
+) -> tuple[Mapping[str, object], list[Mapping[str, object]]]:
+    """A policy document and its statements (one or a list); ValueError says what is wrong."""
     if not isinstance(document, Mapping):
         raise ValueError("a policy document must be a JSON object")
     raw = document.get("Statement")
@@ -138,10 +140,17 @@ def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, ob
         raw = [raw]
     if not isinstance(raw, list):
         raise ValueError("a policy document needs a 'Statement' list")
-    statements: list[object] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
             raise ValueError(f"Statement[{i}] must be an object")
+    return document, raw
+
+
+def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, object]:
+    """The document :func:`~sigv4client.local.iam.evaluate` reads for an API's policy."""
+    document, raw = _statement_list(document)
+    statements: list[object] = []
+    for i, item in enumerate(raw):
         out = dict(item)
         present = [k for k in ("Resource", "NotResource") if k in item]
         if not present:
@@ -351,17 +360,9 @@ def lambda_policy(document: object) -> Mapping[str, object]:
     stage, as in a resource policy. Any other element (``NotResource``,
     ``Condition``...) is refused: ignoring one could widen what it allows.
     """
-    if not isinstance(document, Mapping):
-        raise ValueError("a policy document must be a JSON object")
-    raw = document.get("Statement")
-    if isinstance(raw, Mapping):
-        raw = [raw]
-    if not isinstance(raw, list):
-        raise ValueError("a policy document needs a 'Statement' list")
+    document, raw = _statement_list(document)
     statements: list[object] = []
     for i, item in enumerate(raw):
-        if not isinstance(item, Mapping):
-            raise ValueError(f"Statement[{i}] must be an object")
         unknown = sorted(str(k) for k in item if k not in _LAMBDA_STATEMENT_KEYS)
         if unknown or "Resource" not in item:
             raise ValueError(
