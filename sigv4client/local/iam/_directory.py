@@ -26,13 +26,12 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
 from ...models import Credentials
-from ._evaluate import ContextValue, PolicyInput, _parse_document
+from ._evaluate import _ACCOUNT, ContextValue, PolicyInput, _parse_document
 from ._match import PolicyError
 
 __all__ = ["IamDirectory", "IamIdentity", "IamRole", "IamUser"]
 
 _UTC = timezone.utc
-_ACCOUNT = re.compile(r"^\d{12}$")
 # IAM's names: users and roles 1-64 characters of [\w+=,.@-]; sessions 2-64.
 _NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _SESSION = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
