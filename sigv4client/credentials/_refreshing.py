@@ -418,6 +418,15 @@ class RefreshingCredentialsProvider:
             return _Due.ADVISORY
         return _Due.NO
 
+    def _current(self) -> Credentials | None:
+        """The credentials at hand if no refresh is due now, else None; never waits.
+
+        What both entry points return first, without their set-up: adapters
+        signing on an event loop ask this before awaiting
+        :meth:`aget_credentials`.
+        """
+        return self._ready(self._snapshot, self._now())
+
     def _ready(self, snapshot: _Snapshot | None, now: datetime) -> Credentials | None:
         """The snapshot's credentials if no refresh is due: the lock-free fast path."""
         if snapshot is not None and self._due(snapshot, now) is _Due.NO:

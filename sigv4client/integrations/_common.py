@@ -31,6 +31,7 @@ from .._endpoints import infer_region
 from ..credentials import CredentialsProvider
 from ..credentials._accept import AcceptedCredentials, as_source
 from ..credentials._base import aget_call
+from ..credentials._refreshing import RefreshingCredentialsProvider
 from ..exceptions import InvalidConfigError, InvalidCredentialsError
 from ..models import Credentials, HttpRequest, SigningConfig, SigningResult
 from ..signing import sign
@@ -139,14 +140,22 @@ def origin_of(url: str) -> Origin | None:
     # reads the URL (tests/test_origin_memo.py holds it to that). A URL holding
     # what urlsplit strips or removes before it splits (leading spaces and
     # controls, tabs, newlines) or checks (non-ASCII) is parsed whole, uncached.
+    # _ambiguous() inline, and the cut found without a loop: every request asks.
     start = url.find("://")
-    if start <= 0 or _ambiguous(url):
+    if start <= 0 or not (
+        url.isascii() and url.isprintable() and " " not in url and "\\" not in url
+    ):
         return _parse_origin(url)
-    end = len(url)
-    for delimiter in "/?#":
-        i = url.find(delimiter, start + 3, end)
-        if i != -1:
-            end = i
+    start += 3
+    end = url.find("/", start)
+    if end == -1:
+        end = len(url)
+    i = url.find("?", start, end)
+    if i != -1:
+        end = i
+    i = url.find("#", start, end)
+    if i != -1:
+        end = i
     return _origin_of_authority(url[:end])
 
 
@@ -243,8 +252,10 @@ class AdapterSigner:
         "_async",
         "_clock",
         "_configs",
+        "_current",
         "_fixed_region",
         "_owner",
+        "_static",
         "_sync",
         "_template",
         "source",
@@ -280,12 +291,18 @@ class AdapterSigner:
         # How a snapshot is taken is decided here, once: isinstance() against a
         # runtime Protocol costs ~6 us, more than signing, and every request asks.
         self._sync: Credentials | CredentialsProvider | None
-        self._async: Credentials | Callable[[], Awaitable[Credentials]]
+        self._async: Callable[[], Awaitable[Credentials]] | None = None  # None: a value
+        self._static: Credentials | None = None
+        # A RefreshingCredentialsProvider's snapshot, taken without waiting when no
+        # refresh is due (exactly that class: a subclass may change what it returns).
+        self._current: Callable[[], Credentials | None] | None = None
         if isinstance(source, Credentials):
-            self._sync = self._async = source
+            self._sync = self._static = source
         else:
             self._sync = source if isinstance(source, CredentialsProvider) else None
             self._async = aget_call(source)
+            if type(source) is RefreshingCredentialsProvider:
+                self._current = source._current
         self._clock = clock
         if config is not None:
             if not isinstance(config, SigningConfig):
@@ -343,7 +360,7 @@ class AdapterSigner:
         self, request: HttpRequest, credentials: Credentials, *, now: datetime | None = None
     ) -> SigningResult:
         """Sign ``request`` (pure, except for reading a file body to hash it)."""
-        config = self.config_for(request.url)
+        config = self._template if self._fixed_region else self.config_for(request.url)
         if now is None and self._clock is not None:
             now = self._clock()
         return sign(request, credentials, config, now=now)
@@ -360,11 +377,24 @@ class AdapterSigner:
             )
         return _checked(sync.get_credentials(), sync)
 
+    def ready(self) -> Credentials | None:
+        """A snapshot taken without waiting, or None: then await :meth:`acredentials`.
+
+        The value itself, or a refreshing provider's credentials while no
+        refresh is due: what an async client signs with without suspending.
+        """
+        if self._static is not None:
+            return self._static
+        current = self._current
+        return None if current is None else current()
+
     async def acredentials(self) -> Credentials:
         """One snapshot for an async client, without blocking the event loop."""
+        ready = self.ready()
+        if ready is not None:
+            return ready
         take = self._async
-        if isinstance(take, Credentials):
-            return take
+        assert take is not None  # a value: ready() returned it
         return _checked(await take(), self.source)
 
 

@@ -125,43 +125,70 @@ async def guarded_send(
 async def _guarded_send(
     request: aiohttp.ClientRequest,
     handler: ClientHandlerType,
-    apply: Callable[[aiohttp.ClientRequest, str], Awaitable[None]],
+    apply: Callable[[aiohttp.ClientRequest, str], Awaitable[None] | None],
     names: tuple[str, ...],
 ) -> aiohttp.ClientResponse:
-    """:func:`guarded_send`, handing ``apply`` the request's URL as text too (read once)."""
+    """:func:`guarded_send`, handing ``apply`` the request's URL as text too (read once).
+
+    ``apply`` returns None when it has added the credentials without waiting
+    (static credentials, no body to read), or an awaitable that adds them.
+    """
     url = str(request.url)
-    call = getattr(request, "_traces", None)  # one list per session.request() call
     last = _LAST_HOP.get()
+    chain: RedirectChain | None = None  # a new call's chain, made if it is remembered
     if last is not None and last.request() is request:
         chain, keeps = last.chain, last.keeps
     elif last is not None and (
-        (call is not None and call is last.call)
+        (last.call is not None and getattr(request, "_traces", None) is last.call)
         or (last.points_to is not None and origin_of(url) == last.points_to)
     ):
         chain = last.chain
         keeps = chain.keeps_credentials(url)
     else:
-        chain = RedirectChain(url)
-        keeps = chain.keeps_credentials(url)
+        # A new call: the credentials go where it was sent, if that has an origin.
+        keeps = origin_of(url) is not None
     if keeps:
-        await apply(request, url)
+        pending = apply(request, url)
+        if pending is not None:
+            await pending
     else:
         drop_headers(request.headers, names)
-    ref = weakref.ref(request)
     try:
         response = await handler(request)
     except BaseException:
         # aiohttp retries a dropped keep-alive connection with a new request
         # object to the same URL: that one continues this hop.
-        _LAST_HOP.set(_Hop(chain, ref, call, keeps, origin_of(url)))
+        _remember(request, url, chain, keeps, origin_of(url))
         raise
+    if keeps and response.status not in _REDIRECTS:
+        # The chain ends here with its credentials: nothing to remember. A retry
+        # of this request object starts a chain at its URL and keeps them again,
+        # the answer this hop got.
+        if _LAST_HOP.get() is not None:
+            _LAST_HOP.set(None)
+        return response
     points_to = None
     if response.status in _REDIRECTS:
         location = response.headers.get("Location") or response.headers.get("URI")
         if location is not None:
             points_to = _redirect_origin(request.url, location)
-    _LAST_HOP.set(_Hop(chain, ref, call, keeps, points_to))
+    _remember(request, url, chain, keeps, points_to)
     return response
+
+
+def _remember(
+    request: aiohttp.ClientRequest,
+    url: str,
+    chain: RedirectChain | None,
+    keeps: bool,
+    points_to: Origin | None,
+) -> None:
+    """Record the hop just sent to ``url`` for the next request of this task."""
+    if chain is None:  # the first hop of its chain
+        chain = RedirectChain(url)
+        chain.keeps_credentials(url)  # False exactly when ``keeps`` is: records that
+    call = getattr(request, "_traces", None)  # one list per session.request() call
+    _LAST_HOP.set(_Hop(chain, weakref.ref(request), call, keeps, points_to))
 
 
 class SigV4Middleware:
@@ -212,6 +239,7 @@ class SigV4Middleware:
             content_sha256_header=content_sha256_header,
             sign_session_token=sign_session_token,
         )
+        self._unsigned_payload = self._signer.unsigned_payload
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -226,33 +254,39 @@ class SigV4Middleware:
         """
         return await _guarded_send(request, handler, self._sign, self._signer.credential_headers)
 
-    async def _sign(self, request: aiohttp.ClientRequest, url: str) -> None:
-        """Sign ``request``, whose URL is ``url``, in place."""
+    def _sign(self, request: aiohttp.ClientRequest, url: str) -> Awaitable[None] | None:
+        """Sign ``request``, whose URL is ``url``, in place; or return the awaitable that does.
+
+        Most requests need no wait (static credentials, no body or bytes) and
+        are signed here; a provider's snapshot or a body to read is awaited.
+        """
+        body, rewind, unread = self._body(request)
+        credentials = self._signer.ready()
+        if credentials is None or rewind is not None or unread is not None:
+            return self._sign_waiting(request, url, body, rewind, unread)
+        _write(request, url, self._signer.sign(_translated(request, url, body), credentials))
+        return None
+
+    async def _sign_waiting(
+        self,
+        request: aiohttp.ClientRequest,
+        url: str,
+        body: Body,
+        rewind: Callable[[], object] | None,
+        unread: aiohttp_payload.Payload | None,
+    ) -> None:
         signer = self._signer
         credentials = await signer.acredentials()
-        body, rewind, unread = self._body(request)
         if unread is not None:
             body = await unread.as_bytes()
-        translated = HttpRequest(
-            method=request.method,
-            url=url,
-            # str(): aiohttp's names are istr, a str subclass HttpRequest would copy.
-            headers=tuple([(str(name), value) for name, value in request.headers.items()]),
-            body=body,
-        )
+        translated = _translated(request, url, body)
         result: SigningResult
         if rewind is None:
             result = signer.sign(translated, credentials)
         else:
             # Hashing a file reads it: in a worker thread, as aiohttp reads it to send.
             result = await asyncio.to_thread(self._sign_file, rewind, translated, credentials)
-        if result.url != url:
-            # The query re-encoded as it was signed. An unchanged URL is left as
-            # it is: the URL object it was read from is the one sent.
-            request.url = URL(result.url, encoded=True)
-        headers = request.headers
-        for name, value in result.headers:
-            headers[name] = value
+        _write(request, url, result)
 
     def _sign_file(
         self, rewind: Callable[[], object], request: HttpRequest, credentials: Credentials
@@ -269,7 +303,7 @@ class SigV4Middleware:
         (aiohttp keeps it replayable). Decided without awaiting: most requests
         have no body, or bytes.
         """
-        if self._signer.unsigned_payload:
+        if self._unsigned_payload:
             return None, None, None
         if request.compress:
             raise InvalidRequestError(
@@ -278,7 +312,7 @@ class SigV4Middleware:
                 "Content-Encoding"
             )
         payload = request.body
-        if not isinstance(payload, aiohttp_payload.Payload):
+        if type(payload) is bytes or not isinstance(payload, aiohttp_payload.Payload):
             return payload, None, None  # b"": no body
         if payload.consumed:
             raise NonReplayableBodyError(
@@ -287,7 +321,12 @@ class SigV4Middleware:
                 "unsigned_payload=True if the service allows it"
             )
         if isinstance(payload, aiohttp_payload.BytesPayload):
-            return None, None, payload  # bytes, str, JSON, forms: in memory
+            # bytes, str, JSON, forms: in memory. aiohttp sends ``_value``
+            # (private): bytes there are hashed without awaiting as_bytes().
+            value = getattr(payload, "_value", None)
+            if type(value) is bytes:
+                return value, None, None
+            return None, None, payload
         if isinstance(payload, aiohttp_payload.AsyncIterablePayload):
             raise NonReplayableBodyError(
                 f"the request body is an async iterable ({type(payload).__name__}): hashing "
@@ -308,6 +347,28 @@ class SigV4Middleware:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"
+
+
+def _translated(request: aiohttp.ClientRequest, url: str, body: Body) -> HttpRequest:
+    """``request`` as the core signs it: its method, ``url`` (its URL as text), headers, body."""
+    return HttpRequest(
+        method=request.method,
+        url=url,
+        # str(): aiohttp's names are istr, a str subclass HttpRequest would copy.
+        headers=tuple([(str(name), value) for name, value in request.headers.items()]),
+        body=body,
+    )
+
+
+def _write(request: aiohttp.ClientRequest, url: str, result: SigningResult) -> None:
+    """Put ``result``'s URL and headers on ``request``."""
+    if result.url != url:
+        # The query re-encoded as it was signed. An unchanged URL is left as it
+        # is: the URL object it was read from is the one sent.
+        request.url = URL(result.url, encoded=True)
+    headers = request.headers
+    for name, value in result.headers:
+        headers[name] = value
 
 
 def _file_of(
