@@ -633,6 +633,22 @@ async def test_aiohttp_region_is_read_from_aws_host() -> None:
     assert "/eu-central-1/execute-api/aws4_request" in seen[0]
 
 
+@pytest.mark.asyncio
+async def test_aiohttp_websocket_handshake_is_signed(verifying_server: VerifyingServer) -> None:
+    # ws_connect() sends its opening GET through the session's middlewares: a ws://
+    # or wss:// URL has an origin, so the handshake carries a signature (API Gateway
+    # WebSocket APIs with IAM authorization check it). The botocore verifying server
+    # is no WebSocket server: it answers 200 to a good signature, 403 to none.
+    url = verifying_server.url.replace("http://", "ws://", 1) + "/prod/socket?room=a%2Fb"
+    statuses = []
+    for middlewares in ((SigV4Middleware(CREDS, region="us-east-1"),), ()):
+        async with aiohttp.ClientSession(middlewares=middlewares) as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+                await session.ws_connect(url)
+            statuses.append(caught.value.status)
+    assert statuses == [200, 403]
+
+
 # -- both ---------------------------------------------------------------------------
 
 

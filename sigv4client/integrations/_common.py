@@ -64,7 +64,9 @@ CREDENTIAL_HEADERS = (
 #: An origin (RFC 6454): scheme, host and port, lowercased, the port made explicit.
 Origin = tuple[str, str, int]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+# WebSocket URLs have origins too (RFC 6455 4.1): aiohttp's ws_connect() sends
+# its handshake through the session's middlewares, and API Gateway checks its signature.
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _MAX_REGIONS = 64  # configs cached per inferred region: a few regions in practice
 
 
@@ -122,7 +124,7 @@ def region_for(region: str | None, url: str, how: str) -> str:
 
 
 def origin_of(url: str) -> Origin | None:
-    """The origin of an absolute http(s) URL; ``None`` for anything else.
+    """The origin of an absolute http(s) or ws(s) URL; ``None`` for anything else.
 
     >>> origin_of("HTTPS://User:pw@Example.COM/a?b")
     ('https', 'example.com', 443)
