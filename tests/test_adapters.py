@@ -553,6 +553,47 @@ async def test_aiohttp_payload_kinds(verifying_server: VerifyingServer, tmp_path
         assert r.status == 200, text
 
 
+class _Framed(aiohttp.payload.BytesPayload):
+    """A payload sending its bytes framed: as_bytes() and the writes agree, ``_value`` does not."""
+
+    def __init__(self, value: bytes) -> None:
+        super().__init__(value)
+        self._framed = b"[" + value + b"]"
+        self._size = len(self._framed)
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self._framed
+
+    async def write(self, writer: aiohttp.abc.AbstractStreamWriter) -> None:
+        await writer.write(self._framed)
+
+    async def write_with_length(
+        self, writer: aiohttp.abc.AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        await writer.write(self._framed[:content_length])
+
+
+@pytest.mark.asyncio
+async def test_aiohttp_bytes_payloads_are_hashed_as_they_are_sent(
+    verifying_server: VerifyingServer,
+) -> None:
+    # aiohttp's own bytes payloads are read from where they keep their bytes,
+    # without awaiting as_bytes(); a subclass answering as_bytes() its own way is asked.
+    sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+    url = f"{verifying_server.url}/prod/x"
+    async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+        for body, sent in [
+            (aiohttp.payload.BytesPayload(b"plain"), b"plain"),
+            (aiohttp.payload.BytesPayload(bytearray(b"array")), b"array"),
+            (aiohttp.payload.JsonPayload({"a": "é"}), b'{"a": "\\u00e9"}'),
+            (_Framed(b"inner"), b"[inner]"),
+        ]:
+            async with session.post(url, data=body) as r:
+                echo = await r.json()
+                assert r.status == 200, (type(body), echo)
+            assert echo["body_sha256"] == hashlib.sha256(sent).hexdigest(), type(body)
+
+
 @pytest.mark.asyncio
 async def test_aiohttp_async_iterable_needs_unsigned_payload(
     verifying_server: VerifyingServer,

@@ -71,6 +71,7 @@ from ._common import (
 __all__ = ["SigV4Middleware", "guarded_send"]
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
+_BYTES_AS_BYTES = aiohttp_payload.BytesPayload.as_bytes
 
 
 class _Hop(NamedTuple):
@@ -321,10 +322,11 @@ class SigV4Middleware:
                 "unsigned_payload=True if the service allows it"
             )
         if isinstance(payload, aiohttp_payload.BytesPayload):
-            # bytes, str, JSON, forms: in memory. aiohttp sends ``_value``
-            # (private): bytes there are hashed without awaiting as_bytes().
+            # bytes, str, JSON, forms: in memory. BytesPayload.as_bytes() returns
+            # ``_value`` (private), which its write() sends: read without awaiting,
+            # unless a subclass answers as_bytes() its own way.
             value = getattr(payload, "_value", None)
-            if type(value) is bytes:
+            if type(value) is bytes and type(payload).as_bytes is _BYTES_AS_BYTES:
                 return value, None, None
             return None, None, payload
         if isinstance(payload, aiohttp_payload.AsyncIterablePayload):
