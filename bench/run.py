@@ -20,7 +20,9 @@ What it does, in order (see bench/README.md for the workloads):
    loopback server, signed and unsigned, interleaved (bench/adapters.py);
    with ``--adapters-before REV`` the adapters of that git revision too, in
    the same run. Then invoke() and start-up, and what ``--presign`` could
-   leave unloaded (bench/cli_startup.py).
+   leave unloaded (bench/cli_startup.py). Then each signer where a client
+   signs: inside an aiohttp middleware, between loopback round trips, with
+   its code and data no longer in the CPU's caches (bench/in_situ.py).
 5. Where a cold sign() spends its time, step by step (bench/breakdown.py),
    and the caches on a realistic trace (bench/trace.py).
 """
@@ -342,6 +344,25 @@ def adapters_report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def in_situ_report(r: dict[str, Any]) -> str:
+    trip = statistics.median(r["round_trip"])
+    lines = [
+        "Each signer where a client signs: inside an aiohttp middleware, one keep-alive "
+        "GET to the loopback server per signature, all signers taking turns; the "
+        f"signer's call alone, median of {len(r['round_trip'])} each, against the same "
+        f"call in a loop (bench/in_situ.py). The round trip alone: {fmt_us(trip)}.",
+        "",
+        "| workload | signer | in a loop | between round trips | share of the round trip |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, xs in r["in_situ"].items():
+        workload, signer = name.split(" | ")
+        m = statistics.median(xs)
+        loop = r["in_a_loop"][name]
+        lines.append(f"| {workload} | {signer} | {fmt_us(loop)} | {fmt_us(m)} | {m / trip:.1%} |")
+    return "\n".join(lines)
+
+
 def cli_report(r: dict[str, list[float]]) -> str:
     bare = statistics.median(r["python -c pass"])
     lines = [
@@ -491,6 +512,9 @@ def main() -> None:
         cli = _script_json("cli_startup.py", "--rounds", "5" if quick else "21")
         results["cli_startup"] = cli
         print(cli_report(cli), "\n")
+        in_situ = _script_json("in_situ.py", "--rounds", "150" if quick else "1000")
+        results["in_situ"] = in_situ
+        print(in_situ_report(in_situ), "\n")
     breakdown = _script_json("breakdown.py", "--repeat", "5" if quick else "25")
     results["breakdown"] = breakdown
     print(breakdown_report(breakdown), "\n")
@@ -579,6 +603,21 @@ def targets(
             added = (statistics.median(ad["adapters"][client]["signed"]) - base) / base
             lines.append(
                 f"- {client} adapter adds {added:+.1%} (<= {bound:.0%}) {mark(added <= bound)}"
+            )
+        if "in_situ" in results:
+            r = results["in_situ"]
+            trip = statistics.median(r["round_trip"])
+            share = {
+                name: statistics.median(xs) / trip
+                for name, xs in r["in_situ"].items()
+                if name.startswith("W1 | ")
+            }
+            lines.append(
+                "- between aiohttp round trips, the W1 crypto floor alone (two SHA-256, one "
+                f"HMAC) takes {share['W1 | (crypto floor)']:.1%} of the round trip, "
+                f"sigv4client {share['W1 | sigv4client']:.1%}, awscrt "
+                f"{share['W1 | awscrt']:.1%}, botocore {share['W1 | botocore']:.1%} "
+                "(info: bench/in_situ.py)"
             )
         st = {k: statistics.median(v) for k, v in ad["startup"].items()}
         ours = st["import sigv4client"] - st["python -c pass"]
