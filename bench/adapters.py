@@ -50,6 +50,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import loopback  # noqa: E402
 from workloads import ACCESS_KEY, REGION, SECRET_KEY, SERVICE, SESSION_TOKEN  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -345,18 +346,12 @@ def main() -> None:
     args = parser.parse_args()
     before_dir = tempfile.TemporaryDirectory(prefix="sigv4client-before-")
     before = load_before(args.before, before_dir.name) if args.before else None
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "loopback.py")], stdout=subprocess.PIPE, text=True
-    )
     try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
-        results: dict[str, Any] = {"adapters": adapters(url, args.rounds, before, args.before)}
-        results["invoke"] = invoke(port, max(100, args.rounds // 4), before, args.before)
+        with loopback.running() as port:
+            url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
+            results: dict[str, Any] = {"adapters": adapters(url, args.rounds, before, args.before)}
+            results["invoke"] = invoke(port, max(100, args.rounds // 4), before, args.before)
     finally:
-        server.terminate()
-        server.wait()
         before_dir.cleanup()
     results["startup"] = startup(args.startup_rounds)
     print(json.dumps(results))

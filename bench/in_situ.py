@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import loopback  # noqa: E402
 import signers as sg  # noqa: E402
 from workloads import Workload, workloads  # noqa: E402
 
@@ -137,17 +137,9 @@ def main() -> None:
     for s in todo:
         s.check()
     loop = {s.name: s.in_a_loop() for s in todo}
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "loopback.py")], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with loopback.running() as port:
         url = f"http://127.0.0.1:{port}/prod/items/42?limit=10&next=a%2Fb"
         plain = asyncio.run(measure(url, args.rounds, todo))
-    finally:
-        server.terminate()
-        server.wait()
     print(
         json.dumps(
             {

@@ -2,15 +2,19 @@
 
 It parses only what it must (the end of the head and Content-Length), verifies
 nothing and logs nothing, so that the time of a request is the client's time.
-Run as a separate process (``python bench/loopback.py``): it prints its port on
-the first line of stdout and serves until it is killed.
+Run as a separate process (``python bench/loopback.py``, or ``with running() as
+port:`` from a script here): it prints its port on the first line of stdout and
+serves until it is killed.
 """
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _RESPONSE = (
     b"HTTP/1.1 200 OK\r\n"
@@ -49,6 +53,18 @@ def _serve_connection(conn: socket.socket) -> None:
                 remaining -= len(data)
             buf = buf[len(buf) + remaining :] if remaining < 0 else b""
             conn.sendall(_RESPONSE)
+
+
+@contextmanager
+def running() -> Iterator[int]:
+    """This server in a process of its own, for the block: yields its port."""
+    server = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:
