@@ -26,7 +26,9 @@ How each kind of body (``ClientRequest.body``, an aiohttp payload) is signed:
   ``unsigned_payload=True`` (then no body is ever read).
 
 A session compressing bodies (``compress=``) changes the body after signing:
-that needs ``unsigned_payload=True``.
+that needs ``unsigned_payload=True``. A ``Content-Length`` header given with a
+body of another length (aiohttp would send only part of it) is an
+:class:`~sigv4client.InvalidRequestError`.
 
 Redirects: aiohttp runs the middleware again for each hop it follows. A hop
 that stays on the origin (scheme, host and port) of the first request is
@@ -321,6 +323,17 @@ class SigV4Middleware:
                 "be read again; pass bytes or a seekable file, or sign with "
                 "unsigned_payload=True if the service allows it"
             )
+        length = request.headers.get("Content-Length")
+        if length is not None:
+            # aiohttp keeps a Content-Length given with the body and writes at
+            # most that many bytes: the hash of the whole body would not match.
+            size = payload.size
+            if size is not None and length.isdigit() and int(length) != size:
+                raise InvalidRequestError(
+                    f"the Content-Length header ({length}) disagrees with the body "
+                    f"({size} bytes), which is signed whole: leave the header out "
+                    "(aiohttp sets it), or pass exactly the bytes to send"
+                )
         if isinstance(payload, aiohttp_payload.BytesPayload):
             # bytes, str, JSON, forms: in memory. BytesPayload.as_bytes() returns
             # ``_value`` (private), which its write() sends: read without awaiting,
