@@ -308,3 +308,64 @@ def test_held_a_websocket_handshake_redirect_stays_signed_only_on_its_origin(
         ("/prod/away", False),
     ]
     _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
+
+
+# -- redirects: requests sent between the hops of a call ----------------------------
+
+
+def test_a_request_sent_between_two_hops_does_not_restart_the_chain(lab: RedirectLab) -> None:
+    # A middleware before the signer that sends a request of its own after each
+    # answer (an audit record, a token refresh), here through another signing
+    # session, and a retry middleware that does the same between two attempts of
+    # one request: the call's chain goes on where it stood. The request sent in
+    # between used to take the task's only record, and the next hop, to another
+    # origin, was signed as a new call. (The audit goes to a third origin: a new
+    # call to where the last redirect pointed is taken for a follow by hand.)
+    lab.arrivals.clear()
+
+    async def main() -> list[int]:
+        audit_sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+        async with aiohttp.ClientSession(middlewares=(audit_sigv4,)) as audit_session:
+
+            async def audit(
+                request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+            ) -> aiohttp.ClientResponse:
+                response = await handler(request)
+                async with audit_session.get(f"{lab.other_host}/prod/audit") as r:
+                    assert r.status == 200
+                return response
+
+            async def retry_once(
+                request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+            ) -> aiohttp.ClientResponse:
+                response = await handler(request)
+                if response.status != 403:
+                    return response
+                response.release()
+                async with audit_session.get(f"{lab.other_host}/prod/audit") as r:
+                    assert r.status == 200
+                return await handler(request)
+
+            statuses = []
+            away_and_back = lab.hop(302, f"{lab.other_port}{lab.hop(307, f'{lab.home}/prod/back')}")
+            for middlewares, path in [
+                ((audit, SigV4Middleware(TEMP, region="us-east-1")), away_and_back),
+                ((retry_once, SigV4Middleware(TEMP, region="us-east-1")), away_and_back),
+                ((retry_once, SigV4Middleware(TEMP, region="us-east-1")), "/prod/fresh"),
+            ]:
+                async with (
+                    aiohttp.ClientSession(middlewares=middlewares) as session,
+                    session.get(f"{lab.home}{path}") as r,
+                ):
+                    statuses.append(r.status)
+            return statuses
+
+    assert asyncio.run(main()) == [403, 403, 200]
+    away = [a for a in lab.arrivals if a.host == lab.other_port.partition("//")[2]]
+    assert len(away) == 2  # one hop of each chain
+    assert not any(a.has(name) for a in away for name in SIGV4_HEADERS)
+    back = [a.has("Authorization") for a in lab.arrivals if a.path.startswith("/prod/back")]
+    assert back == [False, False, False]  # the audit's, then the retried call's two attempts
+    audits = [a.has("Authorization") for a in lab.arrivals if a.path == "/prod/audit"]
+    assert len(audits) == 4  # one per answer of the first call, one per retry of the second
+    assert all(audits)  # the requests sent in between were signed: new calls
