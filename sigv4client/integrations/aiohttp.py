@@ -186,7 +186,9 @@ async def _guarded_send(
         hops = _CALL_HOPS.get()
         if hops:
             call = getattr(request, "_traces", None)
-            _CALL_HOPS.set(tuple([hop for hop in hops if not _same_call(hop, request, call)]))
+            kept = tuple([hop for hop in hops if not _same_call(hop, request, call)])
+            if len(kept) != len(hops):
+                _CALL_HOPS.set(kept)
         return response
     points_to = None
     if response.status in _REDIRECTS:
