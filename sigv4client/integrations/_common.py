@@ -254,9 +254,9 @@ class AdapterSigner:
         "_async",
         "_clock",
         "_configs",
-        "_current",
         "_fixed_region",
         "_owner",
+        "_refreshing",
         "_static",
         "_sync",
         "_template",
@@ -295,16 +295,17 @@ class AdapterSigner:
         self._sync: Credentials | CredentialsProvider | None
         self._async: Callable[[], Awaitable[Credentials]] | None = None  # None: a value
         self._static: Credentials | None = None
-        # A RefreshingCredentialsProvider's snapshot, taken without waiting when no
-        # refresh is due (exactly that class: a subclass may change what it returns).
-        self._current: Callable[[], Credentials | None] | None = None
+        # A RefreshingCredentialsProvider, whose snapshot is taken without waiting
+        # when no refresh is due (exactly that class: a subclass may change what
+        # it returns).
+        self._refreshing: RefreshingCredentialsProvider | None = None
         if isinstance(source, Credentials):
             self._sync = self._static = source
         else:
             self._sync = source if isinstance(source, CredentialsProvider) else None
             self._async = aget_call(source)
             if type(source) is RefreshingCredentialsProvider:
-                self._current = source._current
+                self._refreshing = source
         self._clock = clock
         if config is not None:
             if not isinstance(config, SigningConfig):
@@ -387,8 +388,12 @@ class AdapterSigner:
         """
         if self._static is not None:
             return self._static
-        current = self._current
-        return None if current is None else current()
+        refreshing = self._refreshing
+        # An aget_credentials() set on the instance (a proxy, a test double)
+        # replaces the class's, which _current() answers for: it is awaited.
+        if refreshing is None or "aget_credentials" in refreshing.__dict__:
+            return None
+        return refreshing._current()
 
     async def acredentials(self) -> Credentials:
         """One snapshot for an async client, without blocking the event loop."""

@@ -26,7 +26,9 @@ How each kind of body (``ClientRequest.body``, an aiohttp payload) is signed:
   ``unsigned_payload=True`` (then no body is ever read).
 
 A session compressing bodies (``compress=``) changes the body after signing:
-that needs ``unsigned_payload=True``.
+that needs ``unsigned_payload=True``. A ``Content-Length`` header given with a
+body of another length (aiohttp would send only part of it) is an
+:class:`~sigv4client.InvalidRequestError`.
 
 Redirects: aiohttp runs the middleware again for each hop it follows. A hop
 that stays on the origin (scheme, host and port) of the first request is
@@ -89,9 +91,18 @@ class _Hop(NamedTuple):
 
 
 # One per task: every hop of one session.request() runs in the caller's task.
+# Where a redirect answered by hand points (a new call to there continues its chain).
 _LAST_HOP: contextvars.ContextVar[_Hop | None] = contextvars.ContextVar(
     "sigv4client_aiohttp_last_hop", default=None
 )
+# The last hop of each call, newest first: a request sent between two hops of a
+# call (by a middleware before this one, through this or another session) does
+# not hide where that call's chain stands. A hop holds its call's list, so the
+# identity it is found by is never reused while it is kept.
+_CALL_HOPS: contextvars.ContextVar[tuple[_Hop, ...]] = contextvars.ContextVar(
+    "sigv4client_aiohttp_call_hops", default=()
+)
+_MAX_CALL_HOPS = 32  # calls a task has in progress at once: a few
 
 
 def _redirect_origin(url: URL, location: str) -> Origin | None:
@@ -118,7 +129,9 @@ async def guarded_send(
     aiohttp follows continues the chain, and once a hop has left the origin
     ``apply`` is not called and the ``names`` headers are removed. A retry of
     the same request object (a retry middleware before this one) gets the
-    same answer as its first attempt.
+    same answer as its first attempt. Requests sent between two hops of a call
+    (by a middleware before this one, through any session) do not interrupt
+    its chain.
     """
     return await _guarded_send(request, handler, lambda r, _url: apply(r), names)
 
@@ -135,15 +148,18 @@ async def _guarded_send(
     (static credentials, no body to read), or an awaitable that adds them.
     """
     url = str(request.url)
+    hops = _CALL_HOPS.get()
+    mine = _hop_of(request, hops) if hops else None
     last = _LAST_HOP.get()
     chain: RedirectChain | None = None  # a new call's chain, made if it is remembered
-    if last is not None and last.request() is request:
-        chain, keeps = last.chain, last.keeps
-    elif last is not None and (
-        (last.call is not None and getattr(request, "_traces", None) is last.call)
-        or (last.points_to is not None and origin_of(url) == last.points_to)
+    if mine is None and (
+        last is not None and last.points_to is not None and origin_of(url) == last.points_to
     ):
-        chain = last.chain
+        mine = last  # a new call to where a redirect answered by hand points
+    if mine is not None and mine.request() is request:
+        chain, keeps = mine.chain, mine.keeps
+    elif mine is not None:
+        chain = mine.chain
         keeps = chain.keeps_credentials(url)
     else:
         # A new call: the credentials go where it was sent, if that has an origin.
@@ -167,6 +183,12 @@ async def _guarded_send(
         # the answer this hop got.
         if _LAST_HOP.get() is not None:
             _LAST_HOP.set(None)
+        hops = _CALL_HOPS.get()
+        if hops:
+            call = getattr(request, "_traces", None)
+            kept = tuple([hop for hop in hops if not _same_call(hop, request, call)])
+            if len(kept) != len(hops):
+                _CALL_HOPS.set(kept)
         return response
     points_to = None
     if response.status in _REDIRECTS:
@@ -189,7 +211,24 @@ def _remember(
         chain = RedirectChain(url)
         chain.keeps_credentials(url)  # False exactly when ``keeps`` is: records that
     call = getattr(request, "_traces", None)  # one list per session.request() call
-    _LAST_HOP.set(_Hop(chain, weakref.ref(request), call, keeps, points_to))
+    hop = _Hop(chain, weakref.ref(request), call, keeps, points_to)
+    _LAST_HOP.set(hop)
+    others = [other for other in _CALL_HOPS.get() if not _same_call(other, request, call)]
+    _CALL_HOPS.set((hop, *others[: _MAX_CALL_HOPS - 1]))
+
+
+def _same_call(hop: _Hop, request: aiohttp.ClientRequest, call: object) -> bool:
+    """Whether ``hop`` was sent by the call ``request`` belongs to (or is ``request``)."""
+    return hop.request() is request or (call is not None and hop.call is call)
+
+
+def _hop_of(request: aiohttp.ClientRequest, hops: tuple[_Hop, ...]) -> _Hop | None:
+    """The last hop recorded for the call ``request`` belongs to, if any."""
+    call = getattr(request, "_traces", None)
+    for hop in hops:
+        if _same_call(hop, request, call):
+            return hop
+    return None
 
 
 class SigV4Middleware:
@@ -321,6 +360,17 @@ class SigV4Middleware:
                 "be read again; pass bytes or a seekable file, or sign with "
                 "unsigned_payload=True if the service allows it"
             )
+        length = request.headers.get("Content-Length")
+        if length is not None:
+            # aiohttp keeps a Content-Length given with the body and writes at
+            # most that many bytes: the hash of the whole body would not match.
+            size = payload.size
+            if size is not None and length.isdigit() and int(length) != size:
+                raise InvalidRequestError(
+                    f"the Content-Length header ({length}) disagrees with the body "
+                    f"({size} bytes), which is signed whole: leave the header out "
+                    "(aiohttp sets it), or pass exactly the bytes to send"
+                )
         if isinstance(payload, aiohttp_payload.BytesPayload):
             # bytes, str, JSON, forms: in memory. BytesPayload.as_bytes() returns
             # ``_value`` (private), which its write() sends: read without awaiting,
