@@ -142,22 +142,14 @@ def origin_of(url: str) -> Origin | None:
     # reads the URL (tests/test_origin_memo.py holds it to that). A URL holding
     # what urlsplit strips or removes before it splits (leading spaces and
     # controls, tabs, newlines) or checks (non-ASCII) is parsed whole, uncached.
-    # _ambiguous() inline, and the cut found without a loop: every request asks.
     start = url.find("://")
-    if start <= 0 or not (
-        url.isascii() and url.isprintable() and " " not in url and "\\" not in url
-    ):
+    if start <= 0 or _ambiguous(url):
         return _parse_origin(url)
-    start += 3
-    end = url.find("/", start)
-    if end == -1:
-        end = len(url)
-    i = url.find("?", start, end)
-    if i != -1:
-        end = i
-    i = url.find("#", start, end)
-    if i != -1:
-        end = i
+    end = len(url)
+    for delimiter in "/?#":
+        i = url.find(delimiter, start + 3, end)
+        if i != -1:
+            end = i
     return _origin_of_authority(url[:end])
 
 
@@ -363,7 +355,7 @@ class AdapterSigner:
         self, request: HttpRequest, credentials: Credentials, *, now: datetime | None = None
     ) -> SigningResult:
         """Sign ``request`` (pure, except for reading a file body to hash it)."""
-        config = self._template if self._fixed_region else self.config_for(request.url)
+        config = self.config_for(request.url)
         if now is None and self._clock is not None:
             now = self._clock()
         return sign(request, credentials, config, now=now)

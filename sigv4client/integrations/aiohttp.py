@@ -185,8 +185,7 @@ async def _guarded_send(
             _LAST_HOP.set(None)
         hops = _CALL_HOPS.get()
         if hops:
-            call = getattr(request, "_traces", None)
-            kept = tuple([hop for hop in hops if not _same_call(hop, request, call)])
+            kept = _other_calls(hops, request)
             if len(kept) != len(hops):
                 _CALL_HOPS.set(kept)
         return response
@@ -213,8 +212,13 @@ def _remember(
     call = getattr(request, "_traces", None)  # one list per session.request() call
     hop = _Hop(chain, weakref.ref(request), call, keeps, points_to)
     _LAST_HOP.set(hop)
-    others = [other for other in _CALL_HOPS.get() if not _same_call(other, request, call)]
-    _CALL_HOPS.set((hop, *others[: _MAX_CALL_HOPS - 1]))
+    _CALL_HOPS.set((hop, *_other_calls(_CALL_HOPS.get(), request)[: _MAX_CALL_HOPS - 1]))
+
+
+def _other_calls(hops: tuple[_Hop, ...], request: aiohttp.ClientRequest) -> tuple[_Hop, ...]:
+    """``hops`` without the one of the call ``request`` belongs to."""
+    call = getattr(request, "_traces", None)
+    return tuple([hop for hop in hops if not _same_call(hop, request, call)])
 
 
 def _same_call(hop: _Hop, request: aiohttp.ClientRequest, call: object) -> bool:
@@ -279,7 +283,6 @@ class SigV4Middleware:
             content_sha256_header=content_sha256_header,
             sign_session_token=sign_session_token,
         )
-        self._unsigned_payload = self._signer.unsigned_payload
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -343,7 +346,7 @@ class SigV4Middleware:
         (aiohttp keeps it replayable). Decided without awaiting: most requests
         have no body, or bytes.
         """
-        if self._unsigned_payload:
+        if self._signer.unsigned_payload:
             return None, None, None
         if request.compress:
             raise InvalidRequestError(
