@@ -36,7 +36,13 @@ from sigv4client.cognito import (
 from sigv4client.exceptions import InvalidConfigError, RefreshTokenError, SessionStoreError
 from sigv4client.local import VerifyingServer
 from sigv4client.local.gateway import MotoIdentityResolver
-from tests.support.cognito import add_user, admin, make_identity_pool, make_pool
+from tests.support.cognito import (
+    add_user,
+    admin,
+    call_from_restored_session,
+    make_identity_pool,
+    make_pool,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
@@ -539,22 +545,6 @@ def test_login_saves_to_the_keyring_restore_refreshes_sign_out_forgets(
     assert backend.entries == {}
 
 
-_CHILD = """
-import json, sys
-import requests
-from sigv4client import SigV4Auth
-from sigv4client.cognito import CognitoUser, KeyringSessionStore
-
-args = json.loads(sys.argv[1])
-user = CognitoUser.restore(
-    KeyringSessionStore(), user_pool_id=args["pool"], client_id=args["client"]
-)
-provider = user.identity_credentials(args["identity_pool"])
-answer = requests.get(args["url"], auth=SigV4Auth(provider, region="us-east-1"), timeout=30)
-print(json.dumps({"status": answer.status_code, "body": answer.text}))
-"""
-
-
 def test_a_session_restored_from_the_keyring_in_a_new_process_signs_a_call(
     moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -587,20 +577,10 @@ def test_a_session_restored_from_the_keyring_in_a_new_process_signs_a_call(
         # default keyring is the one this process saved to, chosen the way a
         # user chooses a backend.
         env["PYTHON_KEYRING_BACKEND"] = "tests.test_cognito_keyring.FileKeyring"
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, json.dumps(args)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-            cwd=ROOT,
-            check=False,
-        )
-    assert proc.returncode == 0, proc.stderr
-    answer = json.loads(proc.stdout)
+        answer, printed = call_from_restored_session("KeyringSessionStore()", args, env, cwd=ROOT)
     assert answer["status"] == 200, answer
     assert "TESTACCESSKEY12345" in answer["body"]
-    assert password not in proc.stdout + proc.stderr
+    assert password not in printed
 
 
 def test_a_damaged_session_file_neither_chains_nor_carries_the_parsers_error(

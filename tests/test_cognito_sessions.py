@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +25,13 @@ from sigv4client.cognito import (
 from sigv4client.exceptions import CognitoError, RefreshTokenError
 from sigv4client.local import VerifyingServer
 from sigv4client.local.gateway import MotoIdentityResolver
-from tests.support.cognito import add_user, admin, make_identity_pool, make_pool
+from tests.support.cognito import (
+    add_user,
+    admin,
+    call_from_restored_session,
+    make_identity_pool,
+    make_pool,
+)
 
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
 
@@ -150,22 +154,6 @@ def test_login_saves_sign_out_forgets_and_restore_refreshes(moto_endpoint: str) 
     assert store.load(pool.pool_id, pool.client_id) is None
 
 
-_CHILD = """
-import json, sys
-import requests
-from sigv4client import SigV4Auth
-from sigv4client.cognito import CognitoUser, FileSessionStore
-
-args = json.loads(sys.argv[1])
-user = CognitoUser.restore(
-    FileSessionStore(args["path"]), user_pool_id=args["pool"], client_id=args["client"]
-)
-provider = user.identity_credentials(args["identity_pool"])
-answer = requests.get(args["url"], auth=SigV4Auth(provider, region="us-east-1"), timeout=30)
-print(json.dumps({"status": answer.status_code, "body": answer.text}))
-"""
-
-
 def test_a_session_restored_in_a_new_process_signs_a_call(
     moto_endpoint: str, tmp_path: Path
 ) -> None:
@@ -193,19 +181,10 @@ def test_a_session_restored_in_a_new_process_signs_a_call(
         }
         # The child has no password, and no AWS credentials of its own.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, json.dumps(args)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-            check=False,
-        )
-    assert proc.returncode == 0, proc.stderr
-    answer = json.loads(proc.stdout)
+        answer, printed = call_from_restored_session('FileSessionStore(args["path"])', args, env)
     assert answer["status"] == 200, answer
     assert "TESTACCESSKEY12345" in answer["body"]
-    assert password not in proc.stdout + proc.stderr
+    assert password not in printed
 
 
 def test_saving_replaces_a_planted_symlink_without_reading_or_following_it(

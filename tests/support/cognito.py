@@ -6,9 +6,13 @@ moto accepts any), never the machine's own.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -113,3 +117,42 @@ def make_identity_pool(
             ],
         )["IdentityPoolId"]
     )
+
+
+# A new process that restores a saved session from ``store`` (an expression over
+# ``args``), takes identity-pool credentials and sends one signed GET to args["url"].
+_RESTORE_AND_CALL = """
+import json, sys
+import requests
+from sigv4client import SigV4Auth
+from sigv4client.cognito import CognitoUser, FileSessionStore, KeyringSessionStore
+
+args = json.loads(sys.argv[1])
+store = {store}
+user = CognitoUser.restore(store, user_pool_id=args["pool"], client_id=args["client"])
+provider = user.identity_credentials(args["identity_pool"])
+answer = requests.get(args["url"], auth=SigV4Auth(provider, region="us-east-1"), timeout=30)
+print(json.dumps({{"status": answer.status_code, "body": answer.text}}))
+"""
+
+
+def call_from_restored_session(
+    store: str, args: Mapping[str, str], env: Mapping[str, str], cwd: Path | None = None
+) -> tuple[dict[str, Any], str]:
+    """Run a new process that restores a session from ``store`` and signs one GET.
+
+    The process gets ``env`` only (give it no password and no AWS credentials).
+    Returns its answer (``status``, ``body``) and everything it printed.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-c", _RESTORE_AND_CALL.format(store=store), json.dumps(dict(args))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(env),
+        cwd=cwd,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answer: dict[str, Any] = json.loads(proc.stdout)
+    return answer, proc.stdout + proc.stderr
