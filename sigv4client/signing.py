@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import IO, NamedTuple, cast
+from typing import IO, NamedTuple, TypeVar, cast
 
 from . import _canonical as c
 from .exceptions import (
@@ -437,12 +437,53 @@ def sign(
     >>> res.credential_scope
     '20150830/us-east-1/execute-api/aws4_request'
     """
+    if not isinstance(request, HttpRequest):
+        raise _wrong_request(request)
+    return _sign_parts(
+        request.method,
+        request.url,
+        request.headers,
+        request.body,
+        credentials,
+        config,
+        now,
+        _signing_result,
+    )
+
+
+_T = TypeVar("_T")
+
+#: What :func:`_sign_parts` hands its ``build``: the fields of a :class:`SigningResult`,
+#: in order (headers, url, authorization, signature, canonical request, string to
+#: sign, credential scope, signed headers, X-Amz-Date, payload hash).
+_Build = Callable[[tuple[tuple[str, str], ...], str, str, str, str, str, str, str, str, str], _T]
+
+
+def _sign_parts(
+    method: str,
+    url: str,
+    headers: tuple[tuple[str, str], ...],
+    body: Body,
+    credentials: Credentials,
+    config: SigningConfig,
+    now: datetime | None,
+    build: _Build[_T],
+) -> _T:
+    """:func:`sign` of the request with these parts: ``build`` of its result's fields.
+
+    The parts are those of an :class:`HttpRequest`, as its constructor checks
+    them (``method`` a non-empty str, ``url`` a str, ``headers`` a tuple of str
+    pairs): the caller checks them. :func:`sign` builds its
+    :class:`SigningResult` with it; an adapter, which reads the parts off its
+    library's request and writes back only the headers and the URL, keeps
+    those and builds neither a request nor a result it would throw away, on a
+    path where every object touched costs several times its cost in a loop
+    (bench/in_situ.py). One call frame more for :func:`sign` than inline.
+    """
     global _last_key, _last_prefix  # one entry each, replaced whole: see their comments
     try:
-        # The first steps run for every request, so inline: the arguments' types
-        # checked, the clock read once (now=None), the key, the method a token.
-        if not isinstance(request, HttpRequest):
-            raise _wrong_request(request)
+        # The first steps run for every request, so inline: the clock read once
+        # (now=None), the key, the method a token.
         if now is None:
             clock = _time()  # the clock, read once at the call boundary
             second = _this_second
@@ -458,20 +499,18 @@ def sign(
                 f"{_AUTHORIZATION_START}{credentials.access_key_id}/{key.scope}, SignedHeaders="
             )
             _last_key = (credentials, config, amz_date, key, authorization_start)
-        method = request.method
         if method not in _PLAIN_METHODS:
             method = c.validate_method(method)
-        target = c.signing_target(request.url, config.normalize_path, config.double_encode_path)
+        target = c.signing_target(url, config.normalize_path, config.double_encode_path)
         host = target.host
         token = credentials.session_token
         signed_token = token if config.sign_session_token else None
         # The headers are checked before the body is read, so bad headers fail first.
-        headers, only, skip = request.headers, config.signed_headers, config.unsigned_headers
+        only, skip = config.signed_headers, config.unsigned_headers
         block = _header_block_of(headers, only, skip, host, signed_token, None)
         claim = block.content_sha256_claim
         unsigned = config.unsigned_payload
         if claim is None:
-            body = request.body
             if type(body) is bytes and not unsigned:  # payload_hash()'s common case, inline
                 payload = _sha256(body).hexdigest() if body else c.EMPTY_SHA256
             else:
@@ -486,7 +525,7 @@ def sign(
                 # uploads): honour it, as botocore does, and sign the header with it.
                 payload = claim
             else:
-                payload = payload_hash(request.body, unsigned)
+                payload = payload_hash(body, unsigned)
         if send_sha256:
             # X-Amz-Content-SHA256 is a signed header too: its value is part of the block.
             block = _header_block_of(headers, only, skip, host, signed_token, payload)
@@ -536,7 +575,7 @@ def sign(
                 redact_canonical_request(canonical_request),
                 string_to_sign,
             )
-        return _signing_result(
+        return build(
             (*sent, ("Authorization", authorization)),
             target.url,
             authorization,
