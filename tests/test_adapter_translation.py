@@ -9,13 +9,27 @@ that verifies the signature (botocore's rules, on what arrived).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import aiohttp
 import httpx
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
+from yarl import URL
 
-from sigv4client import Credentials, SigV4Auth
+from sigv4client import (
+    Credentials,
+    HttpRequest,
+    InvalidRequestError,
+    SigningConfig,
+    SigV4Auth,
+    sign,
+)
+from sigv4client.integrations import aiohttp as aiohttp_adapter
+from sigv4client.integrations._common import AdapterSigner
 from sigv4client.integrations.aiohttp import SigV4Middleware
 from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.integrations.requests import _headers_of
@@ -77,3 +91,84 @@ async def test_aiohttp_unchanged_and_re_encoded_urls_verify(
         for target in ("/prod/items?a=1&b=x%2Fy", "/prod/items?q=a+b&z=%7e"):
             async with session.get(f"{verifying_server.url}{target}") as response:
                 assert response.status == 200, await response.text()
+
+
+def test_aiohttp_url_text_is_remembered_by_object_not_by_equality() -> None:
+    # yarl hands out one URL object per string; the text is reused for that object only.
+    a = URL("https://h.example/items/42?limit=10")
+    assert aiohttp_adapter._text_of(a) == "https://h.example/items/42?limit=10"
+    assert aiohttp_adapter._text_of(URL("https://h.example/items/42?limit=10")) is (
+        aiohttp_adapter._text_of(a)
+    )
+    # yarl finds these two equal, and writes them differently: each gets its own text.
+    bare, slash = URL("https://h.example"), URL("https://h.example/")
+    assert bare == slash
+    assert aiohttp_adapter._text_of(bare) == "https://h.example"
+    assert aiohttp_adapter._text_of(slash) == "https://h.example/"
+    other = URL("https://h.example/items/43")
+    assert aiohttp_adapter._text_of(other) == "https://h.example/items/43"
+
+
+@pytest.mark.asyncio
+async def test_aiohttp_header_values_must_be_text(verifying_server: VerifyingServer) -> None:
+    sigv4 = SigV4Middleware(TEMP, region="us-east-1", service="execute-api")
+    async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+        with pytest.raises(InvalidRequestError, match="X-Count"):
+            await session.get(f"{verifying_server.url}/prod/items", headers={"X-Count": 5})  # type: ignore[dict-item]
+
+        # A str subclass is text: signed, and the server agrees.
+        class Text(str):
+            pass
+
+        async with session.get(
+            f"{verifying_server.url}/prod/items", headers={"X-Tenant-Id": Text("tenant-42")}
+        ) as response:
+            assert response.status == 200, await response.text()
+
+
+_HEADER_NAMES = st.sampled_from(["Accept", "X-Tenant-Id", "host", "X-Amz-Date", "Content-Type"])
+_HEADER_VALUES = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
+_PATHS = st.sampled_from(["/prod/items/42", "/a/./b//c", "/x%2Fy", "/", "/sp%20ace"])
+_QUERIES = st.sampled_from(["", "?a=1&b=2", "?q=a+b&z=%7e", "?b=2&a=1&a=0"])
+
+
+@given(
+    st.sampled_from(["GET", "POST", "patch"]),
+    st.sampled_from(["https://abc.execute-api.eu-west-1.amazonaws.com", "http://127.0.0.1:8080"]),
+    _PATHS,
+    _QUERIES,
+    st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUES), max_size=4),
+    st.sampled_from([b"", b"{}", "text"]),
+    st.booleans(),
+)
+def test_an_adapter_signs_the_parts_as_sign_signs_the_request(
+    method: str,
+    origin: str,
+    path: str,
+    query: str,
+    headers: list[tuple[str, str]],
+    body: bytes | str,
+    region_from_host: bool,
+) -> None:
+    # sign_parts() is what the aiohttp middleware calls: the same headers and URL as
+    # sign() gives for an HttpRequest of the same parts, with the adapter's config and clock.
+    when = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
+    url = origin + path + query
+    region = None if region_from_host and "amazonaws" in origin else "us-west-2"
+    signer = AdapterSigner(
+        "Test",
+        TEMP,
+        region,
+        "execute-api",
+        config=None,
+        clock=lambda: when,
+        unsigned_payload=False,
+        content_sha256_header=False,
+        sign_session_token=True,
+    )
+    signed_headers, signed_url = signer.sign_parts(method, url, tuple(headers), body, TEMP)
+    request = HttpRequest(method=method, url=url, headers=tuple(headers), body=body)
+    config = SigningConfig(region=region or "eu-west-1", service="execute-api")
+    expected = sign(request, TEMP, config, now=when)
+    assert signed_headers == expected.headers
+    assert signed_url == expected.url

@@ -13,6 +13,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+import sigv4client.integrations._common as common
 from sigv4client.integrations._common import (
     RedirectChain,
     _origin_of_authority,
@@ -61,6 +62,7 @@ def test_a_memoized_origin_never_answers_for_another_url(first: str, second: str
 
 
 def test_the_memo_is_bounded_and_holds_authorities_not_urls() -> None:
+    common._last_origin = ("", None)
     _origin_of_authority.cache_clear()
     for i in range(200):
         assert origin_of(f"https://api.example.com/items/{i}?page={i}") == (
@@ -81,3 +83,46 @@ def test_the_chain_still_refuses_a_hop_that_only_looks_home() -> None:
     assert chain.keeps_credentials("https://api.example.com/b")
     assert not chain.keeps_credentials("https://api.example.com@evil.test/b")
     assert not chain.keeps_credentials("https://api.example.com/c")
+
+
+@given(_URLS, _URLS)
+def test_the_last_answer_is_given_again_only_for_the_same_text(first: str, second: str) -> None:
+    # The one-entry memo in front: the same URL twice, then another, then back.
+    assert origin_of(first) == origin_of(first) == _parse_origin(first)
+    assert origin_of(second) == _parse_origin(second)
+    assert origin_of(first) == _parse_origin(first)
+
+
+class _Lying(str):
+    """A str that claims to equal every string (and hashes as one)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = str.__hash__
+
+
+def test_a_str_subclass_is_never_answered_from_the_memo() -> None:
+    # It would compare equal to the last URL asked about, which is somewhere else.
+    assert origin_of("https://api.example.com/a") == ("https", "api.example.com", 443)
+    assert origin_of(_Lying("https://evil.test/a")) == ("https", "evil.test", 443)
+    assert common._last_origin[0] == "https://api.example.com/a"
+
+
+class _Shown(str):
+    """A str whose __str__ shows another URL than its text."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "https://api.example.com/"
+
+
+def test_a_str_subclass_is_read_by_its_text_not_its_str() -> None:
+    # Its text goes to evil.test: reading __str__ would keep the credentials on a
+    # redirect there.
+    evil = _Shown("https://evil.test/steal")
+    assert origin_of(evil) == ("https", "evil.test", 443)
+    assert not RedirectChain("https://api.example.com/a").keeps_credentials(evil)

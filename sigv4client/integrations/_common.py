@@ -33,8 +33,14 @@ from ..credentials._accept import AcceptedCredentials, as_source
 from ..credentials._base import aget_call
 from ..credentials._refreshing import RefreshingCredentialsProvider
 from ..exceptions import InvalidConfigError, InvalidCredentialsError
-from ..models import Credentials, HttpRequest, SigningConfig, SigningResult
-from ..signing import sign
+from ..models import (
+    Body,
+    Credentials,
+    HttpRequest,
+    SigningConfig,
+    SigningResult,
+)
+from ..signing import _sign_parts, sign
 
 __all__ = [
     "CREDENTIAL_HEADERS",
@@ -133,6 +139,20 @@ def origin_of(url: str) -> Origin | None:
     >>> origin_of("/relative") is None
     True
     """
+    global _last_origin  # one entry, replaced whole: see its comment
+    last = _last_origin
+    if type(url) is not str:
+        # A subclass may compare equal to what it is not, and its __str__ may show
+        # another URL: its own text, as a plain str, bypassing the memo.
+        return _origin_of(str.__str__(url))
+    if last[0] == url:
+        return last[1]
+    origin = _origin_of(url)
+    _last_origin = (url, origin)
+    return origin
+
+
+def _origin_of(url: str) -> Origin | None:
     # Every request of every adapter asks this once or twice, and real traffic
     # sends many paths to few origins: the answer is memoized per
     # "scheme://authority", cut where urlsplit cuts it: up to the first '/',
@@ -151,6 +171,14 @@ def origin_of(url: str) -> Origin | None:
         if i != -1:
             end = i
     return _origin_of_authority(url[:end])
+
+
+# The last URL origin_of() was asked about, and its answer: a client sends most
+# of its requests to the URL it sent the last one to (an adapter asks twice per
+# request, and a guarded middleware once more), and a string compared equal is a
+# plain compare, where the memo below hashes the URL's cut. One entry, replaced
+# whole (atomic under the GIL); the answer depends on the string alone.
+_last_origin: tuple[str, Origin | None] = ("", None)
 
 
 def _parse_origin(url: str) -> Origin | None:
@@ -231,6 +259,17 @@ class RedirectChain:
             self.left = True
             return False
         return self.keeps_credentials(urljoin(base_url, location))
+
+
+#: What an adapter writes back on its library's request after signing it: every
+#: header to set (Authorization among them), and the URL as signed (its query
+#: re-encoded; sent instead of the request's when it differs).
+SignedParts = tuple[tuple[tuple[str, str], ...], str]
+
+
+def _headers_and_url(headers: tuple[tuple[str, str], ...], url: str, *_rest: str) -> SignedParts:
+    """The ``build`` of :func:`~sigv4client.signing._sign_parts` for an adapter."""
+    return headers, url
 
 
 class AdapterSigner:
@@ -359,6 +398,24 @@ class AdapterSigner:
         if now is None and self._clock is not None:
             now = self._clock()
         return sign(request, credentials, config, now=now)
+
+    def sign_parts(
+        self,
+        method: str,
+        url: str,
+        headers: tuple[tuple[str, str], ...],
+        body: Body,
+        credentials: Credentials,
+    ) -> SignedParts:
+        """:meth:`sign` of the request with these parts: its signed headers and URL.
+
+        For an adapter that writes back only those: no :class:`HttpRequest` or
+        :class:`SigningResult` is built. The caller checks ``headers`` as
+        :class:`HttpRequest` does (str pairs).
+        """
+        config = self.config_for(url)
+        now = None if self._clock is None else self._clock()
+        return _sign_parts(method, url, headers, body, credentials, config, now, _headers_and_url)
 
     def credentials(self) -> Credentials:
         """One snapshot for a sync client: the value itself, or ``get_credentials()``."""

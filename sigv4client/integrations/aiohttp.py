@@ -4,9 +4,10 @@
 middlewares once per attempt, so each request it sends is signed afresh,
 including those it re-sends to follow a redirect or to retry on a dropped
 keep-alive connection, and every call a retry middleware placed before this
-one makes. The middleware translates the ``ClientRequest`` into an
-:class:`~sigv4client.HttpRequest`, calls :func:`~sigv4client.sign`, and writes
-the signed URL and headers back.
+one makes. The middleware reads the ``ClientRequest``'s method, URL, headers
+and body, signs them as :func:`~sigv4client.sign` signs an
+:class:`~sigv4client.HttpRequest` of those parts, and writes the signed URL and
+headers back.
 
 How each kind of body (``ClientRequest.body``, an aiohttp payload) is signed:
 
@@ -44,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import IO, NamedTuple, cast
 
@@ -60,12 +61,13 @@ except ImportError as exc:  # pragma: no cover - exercised with sys.modules patc
     ) from exc
 
 from ..exceptions import InvalidRequestError, NonReplayableBodyError
-from ..models import Body, Credentials, HttpRequest, SigningConfig, SigningResult
+from ..models import Body, Credentials, SigningConfig, _normalize_headers
 from ._common import (
     AdapterSigner,
     AnyCredentialsSource,
     Origin,
     RedirectChain,
+    SignedParts,
     drop_headers,
     origin_of,
 )
@@ -103,6 +105,28 @@ _CALL_HOPS: contextvars.ContextVar[tuple[_Hop, ...]] = contextvars.ContextVar(
     "sigv4client_aiohttp_call_hops", default=()
 )
 _MAX_CALL_HOPS = 32  # calls a task has in progress at once: a few
+
+
+# The last URL object _text_of() wrote out, and its text. yarl hands out one
+# URL object per URL string (aiohttp builds a request's URL with URL(str) when
+# given a string, with or without base_url), so requests to the same URL carry
+# the same object, whose text is then a lookup instead of being rebuilt from its
+# parts (about a microsecond where a middleware runs, between two round trips).
+# A request given params= gets a new URL object each time: the memo misses, at
+# the cost of one identity compare. Held strongly, so the identity it
+# is found by is never reused while it is kept; one entry, replaced whole.
+_last_url: tuple[URL | None, str] = (None, "")
+
+
+def _text_of(url: URL) -> str:
+    """``str(url)``, remembered for the last URL object asked about (immutable)."""
+    global _last_url  # one entry, replaced whole: see its comment
+    last = _last_url
+    if last[0] is url:
+        return last[1]
+    text = str(url)
+    _last_url = (url, text)
+    return text
 
 
 def _redirect_origin(url: URL, location: str) -> Origin | None:
@@ -147,7 +171,7 @@ async def _guarded_send(
     ``apply`` returns None when it has added the credentials without waiting
     (static credentials, no body to read), or an awaitable that adds them.
     """
-    url = str(request.url)
+    url = _text_of(request.url)
     hops = _CALL_HOPS.get()
     mine = _hop_of(request, hops) if hops else None
     last = _LAST_HOP.get()
@@ -287,15 +311,17 @@ class SigV4Middleware:
         self.region = region
         self.service = service
 
-    async def __call__(
+    def __call__(
         self, request: aiohttp.ClientRequest, handler: ClientHandlerType
-    ) -> aiohttp.ClientResponse:
+    ) -> Coroutine[object, object, aiohttp.ClientResponse]:
         """Sign ``request`` in place and pass it on (aiohttp's middleware protocol).
 
         A hop that left the origin of its first request is passed on unsigned
-        (see :func:`guarded_send`).
+        (see :func:`guarded_send`). Returns the coroutine that does it, which
+        aiohttp awaits (a middleware is any callable returning an awaitable):
+        no coroutine of its own around it, on every request.
         """
-        return await _guarded_send(request, handler, self._sign, self._signer.credential_headers)
+        return _guarded_send(request, handler, self._sign, self._signer.credential_headers)
 
     def _sign(self, request: aiohttp.ClientRequest, url: str) -> Awaitable[None] | None:
         """Sign ``request``, whose URL is ``url``, in place; or return the awaitable that does.
@@ -307,7 +333,7 @@ class SigV4Middleware:
         credentials = self._signer.ready()
         if credentials is None or rewind is not None or unread is not None:
             return self._sign_waiting(request, url, body, rewind, unread)
-        _write(request, url, self._signer.sign(_translated(request, url, body), credentials))
+        _write(request, url, self._signer.sign_parts(*_parts(request, url, body), credentials))
         return None
 
     async def _sign_waiting(
@@ -322,20 +348,19 @@ class SigV4Middleware:
         credentials = await signer.acredentials()
         if unread is not None:
             body = await unread.as_bytes()
-        translated = _translated(request, url, body)
-        result: SigningResult
+        parts = _parts(request, url, body)
         if rewind is None:
-            result = signer.sign(translated, credentials)
+            signed = signer.sign_parts(*parts, credentials)
         else:
             # Hashing a file reads it: in a worker thread, as aiohttp reads it to send.
-            result = await asyncio.to_thread(self._sign_file, rewind, translated, credentials)
-        _write(request, url, result)
+            signed = await asyncio.to_thread(self._sign_file, rewind, parts, credentials)
+        _write(request, url, signed)
 
     def _sign_file(
-        self, rewind: Callable[[], object], request: HttpRequest, credentials: Credentials
-    ) -> SigningResult:
+        self, rewind: Callable[[], object], parts: _Parts, credentials: Credentials
+    ) -> SignedParts:
         rewind()
-        return self._signer.sign(request, credentials)
+        return self._signer.sign_parts(*parts, credentials)
 
     def _body(
         self, request: aiohttp.ClientRequest
@@ -346,6 +371,9 @@ class SigV4Middleware:
         (aiohttp keeps it replayable). Decided without awaiting: most requests
         have no body, or bytes.
         """
+        payload = request.body
+        if payload == b"":  # no body: nothing to hash, nothing compressed (the common case)
+            return payload, None, None
         if self._signer.unsigned_payload:
             return None, None, None
         if request.compress:
@@ -354,9 +382,8 @@ class SigV4Middleware:
                 "with unsigned_payload=True, or compress the body yourself and set "
                 "Content-Encoding"
             )
-        payload = request.body
-        if type(payload) is bytes or not isinstance(payload, aiohttp_payload.Payload):
-            return payload, None, None  # b"": no body
+        if not isinstance(payload, aiohttp_payload.Payload):  # the setter makes one of any body
+            return payload, None, None
         if payload.consumed:
             raise NonReplayableBodyError(
                 f"the request body ({type(payload).__name__}) was already sent and cannot "
@@ -404,25 +431,37 @@ class SigV4Middleware:
         return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"
 
 
-def _translated(request: aiohttp.ClientRequest, url: str, body: Body) -> HttpRequest:
-    """``request`` as the core signs it: its method, ``url`` (its URL as text), headers, body."""
-    return HttpRequest(
-        method=request.method,
-        url=url,
-        # str(): aiohttp's names are istr, a str subclass HttpRequest would copy.
-        headers=tuple([(str(name), value) for name, value in request.headers.items()]),
-        body=body,
-    )
+#: A request as the core signs it: method, URL, headers, body.
+_Parts = tuple[str, str, tuple[tuple[str, str], ...], Body]
 
 
-def _write(request: aiohttp.ClientRequest, url: str, result: SigningResult) -> None:
-    """Put ``result``'s URL and headers on ``request``."""
-    if result.url != url:
+def _parts(request: aiohttp.ClientRequest, url: str, body: Body) -> _Parts:
+    """``request`` as the core signs it: method, ``url`` (its URL as text), headers, ``body``.
+
+    The headers are checked as :class:`~sigv4client.HttpRequest` checks them.
+    """
+    headers = request.headers
+    try:
+        # Every value a str (aiohttp's multidict takes any object): join() refuses
+        # anything else, in one C call.
+        "".join(headers.values())
+    except TypeError:
+        # Raises, naming the header (its name as text: aiohttp's istr reads as a type).
+        _normalize_headers(tuple([(str(name), value) for name, value in headers.items()]))
+        raise  # pragma: no cover - it raised
+    # str(): aiohttp's names are istr, a str subclass; the core takes plain str names.
+    return request.method, url, tuple([(str(name), value) for name, value in headers.items()]), body
+
+
+def _write(request: aiohttp.ClientRequest, url: str, signed: SignedParts) -> None:
+    """Put the signed headers and URL on ``request``, whose URL was ``url``."""
+    headers_to_set, signed_url = signed
+    if signed_url != url:
         # The query re-encoded as it was signed. An unchanged URL is left as it
         # is: the URL object it was read from is the one sent.
-        request.url = URL(result.url, encoded=True)
+        request.url = URL(signed_url, encoded=True)
     headers = request.headers
-    for name, value in result.headers:
+    for name, value in headers_to_set:
         headers[name] = value
 
 
