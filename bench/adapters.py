@@ -33,13 +33,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import io
 import json
 import os
 import random
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -51,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import loopback  # noqa: E402
+from revision import load_before  # noqa: E402
 from workloads import ACCESS_KEY, REGION, SECRET_KEY, SERVICE, SESSION_TOKEN  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -92,24 +91,6 @@ def _interleave(variants: dict[str, Any], rounds: int) -> dict[str, list[float]]
             send()
             samples[name].append(clock() - t0)
     return samples
-
-
-def load_before(rev: str, directory: str) -> Any:
-    """The package as it was at git revision ``rev``, imported as ``sigv4client_before``.
-
-    Its modules import each other relatively, so the copy runs on its own code
-    (and its own caches) next to the current package.
-    """
-    archive = subprocess.run(
-        ["git", "-C", str(HERE.parent), "archive", rev, "sigv4client"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(directory, filter="data")
-    os.rename(Path(directory, "sigv4client"), Path(directory, "sigv4client_before"))
-    sys.path.insert(0, directory)
-    return importlib.import_module("sigv4client_before")
 
 
 def _sync_client(

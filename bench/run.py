@@ -13,7 +13,10 @@ What it does, in order (see bench/README.md for the workloads):
 2. Times W1-W4 for every signer in ONE process, interleaved: each round runs a
    batch of every (workload, signer) pair, in a rotating order, so that noise
    from the machine falls on all of them alike. Reports the median over the
-   rounds of the mean time per request within a batch.
+   rounds of the mean time per request within a batch. With
+   ``--signers-before REV``, the signer of that git revision too (its whole
+   package, from ``git archive``, imported under another name), checked and
+   timed as sigv4client is: a before/after measured side by side.
 3. W3 streaming: a 1 GiB file (made in a temporary directory, deleted after)
    signed in fresh processes: throughput against hashlib, peak memory growth.
 4. The adapters (requests, httpx, aiohttp) against a trivial keep-alive
@@ -51,6 +54,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import signers as sg  # noqa: E402
+from revision import load_before, load_checkout  # noqa: E402
 from workloads import Workload, workloads  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -434,6 +438,11 @@ def main() -> None:
         help="also time the adapters of this git revision, in the same run",
     )
     parser.add_argument(
+        "--signers-before",
+        metavar="REV",
+        help="also time the signer of this git revision (sign, presign), in the same run",
+    )
+    parser.add_argument(
         "--only", help="time only these workloads, comma-separated (e.g. W1-cold,P); no targets"
     )
     args = parser.parse_args()
@@ -452,6 +461,17 @@ def main() -> None:
     if args.only:
         ws = [w for w in ws if w.key in args.only.split(",")]
     signers = sg.all_signers()
+    copies: tuple[str, str] | None = None  # (before, now): the before/after columns
+    if args.signers_before:
+        # Both sides are copies, timed one after the other: see revision.load_checkout.
+        global REAL
+        before_dir, now_dir = tempfile.TemporaryDirectory(), tempfile.TemporaryDirectory()
+        copies = (f"sigv4client, before ({args.signers_before})", "sigv4client, now (a copy)")
+        signers[1:1] = [
+            sg.SigV4Client(load_before(args.signers_before, before_dir.name), copies[0]),
+            sg.SigV4Client(load_checkout(now_dir.name), copies[1]),
+        ]
+        REAL = (REAL[0], *copies, *REAL[1:])  # checked as sigv4client is
     checked, problems = verify(ws, signers)
     print("Signatures checked before timing, on every workload:")
     for line in checked:
@@ -491,6 +511,7 @@ def main() -> None:
         "medians_us": {f"{k[0]} | {k[1]}": v * 1e6 for k, v in med.items()},
         "samples_us": {f"{k[0]} | {k[1]}": [x * 1e6 for x in v] for k, v in by_key.items()},
         "problems": problems,
+        "signers_before": copies,
     }
 
     if not args.no_stream:
@@ -574,6 +595,17 @@ def targets(
         lines.append(
             f"- {key}: {r:.1f}x botocore (before: {before}x) "
             f"{mark(r >= before * 0.95)} {spread(key)}"
+        )
+    if results.get("signers_before"):
+        # Two copies on the same machine in the same run: what the code changed,
+        # free of the machine's differences from the previous published run.
+        before, now = results["signers_before"]
+        keys = list(dict.fromkeys(k for k, name in med if name == before))
+        parts = [f"{k} {med[k, before] / med[k, now]:.2f}x" for k in keys]
+        slowest = min(med[k, before] / med[k, now] for k in keys)
+        lines.append(
+            f"- this checkout against {before.split(', ')[1]}, two copies side by side, "
+            f"the time before / now: {', '.join(parts)} (each >= 0.95x) {mark(slowest >= 0.95)}"
         )
     w3 = med["W3", "(crypto floor)"] / med["W3", "sigv4client"]
     lines.append(f"- W3 16 MiB bytes: {w3:.0%} of hashlib throughput (>= 90%) {mark(w3 >= 0.9)}")

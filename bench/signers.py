@@ -77,18 +77,23 @@ class Signer:
 
 
 class SigV4Client(Signer):
+    """sigv4client: the checkout's package, or another revision's (``run.py --signers-before``)."""
+
     name = "sigv4client"
 
-    def __init__(self) -> None:
-        self.config = sigv4client.SigningConfig(region=REGION, service=SERVICE)
+    def __init__(self, package: Any = sigv4client, name: str = "sigv4client") -> None:
+        self.package = package
+        self.name = name
+        self.config = package.SigningConfig(region=REGION, service=SERVICE)
 
     def make(self, w: Workload, now: datetime | None = None) -> Run:
-        HttpRequest, Credentials = sigv4client.HttpRequest, sigv4client.Credentials
+        package = self.package
+        HttpRequest, Credentials = package.HttpRequest, package.Credentials
         config = self.config
         method, body = w.method, w.body
-        creds: dict[int, sigv4client.Credentials] = {}
+        creds: dict[int, Any] = {}
 
-        def new_creds(k: int) -> sigv4client.Credentials:
+        def new_creds(k: int) -> Any:
             access, secret, token = w.credentials(k)
             c = creds[k] = Credentials(
                 access_key_id=access, secret_access_key=secret, session_token=token
@@ -96,7 +101,7 @@ class SigV4Client(Signer):
             return c
 
         if w.presign:
-            presign = sigv4client.presign
+            presign = package.presign
 
             def run_presign(url: str, headers: Headers, k: int) -> str:
                 request = HttpRequest(method=method, url=url, headers=headers, body=body)
@@ -105,9 +110,9 @@ class SigV4Client(Signer):
 
             return run_presign
 
-        sign = sigv4client.sign
+        sign = package.sign
 
-        def run(url: str, headers: Headers, k: int) -> sigv4client.SigningResult:
+        def run(url: str, headers: Headers, k: int) -> Any:
             request = HttpRequest(method=method, url=url, headers=headers, body=body)
             return sign(request, creds.get(k) or new_creds(k), config, now=now)
 
