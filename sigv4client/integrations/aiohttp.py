@@ -441,16 +441,16 @@ def _parts(request: aiohttp.ClientRequest, url: str, body: Body) -> _Parts:
     The headers are checked as :class:`~sigv4client.HttpRequest` checks them.
     """
     headers = request.headers
+    # str(): aiohttp's names are istr, a str subclass; the core takes plain str names.
+    pairs = tuple([(str(name), value) for name, value in headers.items()])
     try:
         # Every value a str (aiohttp's multidict takes any object): join() refuses
         # anything else, in one C call.
         "".join(headers.values())
     except TypeError:
-        # Raises, naming the header (its name as text: aiohttp's istr reads as a type).
-        _normalize_headers(tuple([(str(name), value) for name, value in headers.items()]))
+        _normalize_headers(pairs)  # raises, naming the header
         raise  # pragma: no cover - it raised
-    # str(): aiohttp's names are istr, a str subclass; the core takes plain str names.
-    return request.method, url, tuple([(str(name), value) for name, value in headers.items()]), body
+    return request.method, url, pairs, body
 
 
 def _write(request: aiohttp.ClientRequest, url: str, signed: SignedParts) -> None:
