@@ -191,8 +191,18 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
                 f"header names and values must be str; got {type(name).__name__} "
                 f"name and {type(value).__name__} value for header {name!r}"
             )
-        out.append((name, value))
+        # A str subclass is kept as its text (str.__str__ copies it into a str):
+        # the checks and the signature then read the characters themselves, not
+        # methods a subclass may override (``in``, ``split``, ``lower``).
+        out.append((str.__str__(name), str.__str__(value)))
     return tuple(out)
+
+
+def _text(value: object, message: str) -> str:
+    """The text of a str subclass, as an exact str; anything else is refused with ``message``."""
+    if not isinstance(value, str):
+        raise InvalidRequestError(message)
+    return str.__str__(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, init=False)
@@ -229,10 +239,14 @@ class HttpRequest:
         headers: HeadersInput | None = (),
         body: Body = b"",
     ) -> None:
-        if not isinstance(method, str) or not method:
+        # Kept exactly str, like the headers (see _normalize_headers): a
+        # subclass is kept as its text.
+        if type(method) is not str:
+            method = _text(method, "method must be a non-empty string such as 'GET'")
+        if not method:
             raise InvalidRequestError("method must be a non-empty string such as 'GET'")
-        if not isinstance(url, str):
-            raise InvalidRequestError(f"url must be a str, got {type(url).__name__}")
+        if type(url) is not str:
+            url = _text(url, f"url must be a str, got {type(url).__name__}")
         _set_request_method(self, method)
         _set_request_url(self, url)
         _set_request_headers(self, _normalize_headers(headers) if headers else ())

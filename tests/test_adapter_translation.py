@@ -22,6 +22,7 @@ from yarl import URL
 
 from sigv4client import (
     Credentials,
+    HeaderInjectionError,
     HttpRequest,
     InvalidRequestError,
     SigningConfig,
@@ -172,3 +173,25 @@ def test_an_adapter_signs_the_parts_as_sign_signs_the_request(
     expected = sign(request, TEMP, config, now=when)
     assert signed_headers == expected.headers
     assert signed_url == expected.url
+
+
+@pytest.mark.asyncio
+async def test_aiohttp_reads_a_str_subclass_header_by_its_text(
+    verifying_server: VerifyingServer,
+) -> None:
+    # A subclass whose ``in`` hides CR/LF is refused by the signer, as plain text is.
+    class Hides(str):
+        def __contains__(self, item: object) -> bool:
+            return False
+
+    sigv4 = SigV4Middleware(TEMP, region="us-east-1", service="execute-api")
+    async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+        with pytest.raises(HeaderInjectionError, match="X-Tenant-Id"):
+            await session.get(
+                f"{verifying_server.url}/prod/items",
+                headers={"X-Tenant-Id": Hides("tenant-42\r\nX-Evil: 1")},
+            )
+        async with session.get(
+            f"{verifying_server.url}/prod/items", headers={"X-Tenant-Id": Hides("tenant  42")}
+        ) as response:
+            assert response.status == 200, await response.text()

@@ -606,3 +606,59 @@ def test_debug_log_redacts_a_token_with_folded_whitespace(caplog: pytest.LogCapt
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "x-amz-security-token:<redacted>" in logged
     assert "tok en" not in logged
+
+
+class _Pretender(str):
+    """A str subclass whose methods lie about its text."""
+
+    def __str__(self) -> str:
+        return "pretend"
+
+    def __format__(self, spec: str) -> str:
+        return "pretend"
+
+    def __contains__(self, item: object) -> bool:
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 0
+
+    def split(self, *args: object, **kwargs: object) -> list[str]:  # type: ignore[override]
+        return ["pretend"]
+
+    def lower(self) -> str:
+        return "pretend"
+
+
+def test_str_subclasses_are_signed_by_their_text_and_checked_by_it() -> None:
+    # A request's method, URL and headers are kept as exact str holding the
+    # subclass's characters: the CR/LF check, the canonical form and the
+    # signature read those, not the methods a subclass overrides.
+    headers = [("X-Tenant-Id", "tenant  42"), ("Accept", "application/json")]
+    plain = HttpRequest(method="GET", url=URL, headers=headers)
+    dressed = HttpRequest(
+        method=_Pretender("GET"),
+        url=_Pretender(URL),
+        headers=[(_Pretender(n), _Pretender(v)) for n, v in headers],
+    )
+    for value in (dressed.method, dressed.url, *(x for pair in dressed.headers for x in pair)):
+        assert type(value) is str
+    assert (dressed.method, dressed.url, dressed.headers) == (
+        plain.method,
+        plain.url,
+        plain.headers,
+    )
+    assert sign(dressed, CREDS, CFG, now=NOW) == sign(plain, CREDS, CFG, now=NOW)
+    with pytest.raises(HeaderInjectionError, match="CR, LF"):
+        sign(
+            HttpRequest(method="GET", url=URL, headers=[("X-A", _Pretender("v\r\nEvil: 1"))]),
+            CREDS,
+            CFG,
+        )
+    with pytest.raises(InvalidRequestError, match="method"):
+        HttpRequest(method=_Pretender(""), url=URL)
+    with pytest.raises(InvalidRequestError, match="url must be a str, got bytes"):
+        HttpRequest(method="GET", url=b"https://a.example/")  # type: ignore[arg-type]

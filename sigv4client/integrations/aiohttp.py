@@ -431,6 +431,8 @@ class SigV4Middleware:
         return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"
 
 
+_str = str.__str__
+
 #: A request as the core signs it: method, URL, headers, body.
 _Parts = tuple[str, str, tuple[tuple[str, str], ...], Body]
 
@@ -441,14 +443,19 @@ def _parts(request: aiohttp.ClientRequest, url: str, body: Body) -> _Parts:
     The headers are checked as :class:`~sigv4client.HttpRequest` checks them.
     """
     headers = request.headers
-    # str(): aiohttp's names are istr, a str subclass; the core takes plain str names.
-    pairs = tuple([(str(name), value) for name, value in headers.items()])
     try:
-        # Every value a str (aiohttp's multidict takes any object): join() refuses
-        # anything else, in one C call.
-        "".join(headers.values())
+        # Exactly str, as HttpRequest keeps them: aiohttp's names are istr, a str
+        # subclass, and its multidict takes any object as a value. str.__str__
+        # reads a subclass's text (not methods it may override, such as ``in``)
+        # and refuses anything that is not a str.
+        pairs = tuple(
+            [
+                (_str(name), value if type(value) is str else _str(value))
+                for name, value in headers.items()
+            ]
+        )
     except TypeError:
-        _normalize_headers(pairs)  # raises, naming the header
+        _normalize_headers(tuple(headers.items()))  # raises, naming the header
         raise  # pragma: no cover - it raised
     return request.method, url, pairs, body
 
