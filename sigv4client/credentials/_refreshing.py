@@ -39,7 +39,9 @@ import contextlib
 import contextvars
 import enum
 import logging
+import math
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -73,8 +75,17 @@ _ADVISORY_FRACTION = 3
 _MANDATORY_FRACTION = 6
 
 
+_time = time.time
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# How long before advisory_at the fast path of _current() stops answering on its
+# own: the exact path decides from then on, so that time.time() and
+# datetime.now() (microseconds, rounded) never disagree about a window.
+_FAST_PATH_MARGIN = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,9 @@ class _Snapshot:
     credentials: Credentials
     # (advisory_at, mandatory_at); None for credentials that never expire.
     due_at: tuple[datetime, datetime] | None
+    # time.time() below which no refresh is due, by a margin: advisory_at as
+    # seconds since the epoch, less _FAST_PATH_MARGIN (infinity if never due).
+    fresh_until: float = math.inf
 
 
 class _Due(enum.Enum):
@@ -289,6 +303,9 @@ class RefreshingCredentialsProvider:
 
     def get_credentials(self) -> Credentials:
         """Return current credentials, refreshing them first when due (may block)."""
+        ready = self._current()  # the common case: no refresh due
+        if ready is not None:
+            return ready
         me = threading.get_ident()
         stale: _Flight | None = None
         while True:
@@ -321,6 +338,9 @@ class RefreshingCredentialsProvider:
 
     async def aget_credentials(self) -> Credentials:
         """Return current credentials, refreshing them first when due; never blocks the loop."""
+        ready = self._current()  # the common case: no refresh due
+        if ready is not None:
+            return ready
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -404,7 +424,12 @@ class RefreshingCredentialsProvider:
         lifetime = max(expiration - now, timedelta(0))
         advisory = min(self._advisory, lifetime / _ADVISORY_FRACTION)
         mandatory = min(self._mandatory, lifetime / _MANDATORY_FRACTION)
-        return _Snapshot(credentials, (expiration - advisory, expiration - mandatory))
+        advisory_at = expiration - advisory
+        return _Snapshot(
+            credentials,
+            (advisory_at, expiration - mandatory),
+            advisory_at.timestamp() - _FAST_PATH_MARGIN,
+        )
 
     def _due(self, snapshot: _Snapshot | None, now: datetime) -> _Due:
         if snapshot is None or snapshot is self._invalidated:
@@ -425,7 +450,19 @@ class RefreshingCredentialsProvider:
         signing on an event loop ask this before awaiting
         :meth:`aget_credentials`.
         """
-        return self._ready(self._snapshot, self._now())
+        snapshot = self._snapshot
+        if (
+            snapshot is not None
+            and _time() < snapshot.fresh_until
+            and self._clock is _utc_now
+            and snapshot is not self._invalidated
+        ):
+            # The default clock, well before the advisory instant: what _due()
+            # answers, read as one float compare instead of an aware datetime
+            # made and compared (a call frame and several objects, on every
+            # request an adapter signs).
+            return snapshot.credentials
+        return self._ready(snapshot, self._now())
 
     def _ready(self, snapshot: _Snapshot | None, now: datetime) -> Credentials | None:
         """The snapshot's credentials if no refresh is due: the lock-free fast path."""
