@@ -51,8 +51,10 @@ from typing import IO, NamedTuple, cast
 
 try:
     import aiohttp
+    from aiohttp import hdrs
     from aiohttp import payload as aiohttp_payload
     from aiohttp.client_middlewares import ClientHandlerType
+    from multidict import istr
     from yarl import URL
 except ImportError as exc:  # pragma: no cover - exercised with sys.modules patched
     raise ImportError(
@@ -433,6 +435,19 @@ class SigV4Middleware:
 
 _str = str.__str__
 
+# The names of the headers a signature sets, as aiohttp's own constants (istr):
+# its case-insensitive multidict takes them without folding their case again.
+_HEADER_NAMES = {
+    str(name): name
+    for name in (
+        hdrs.AUTHORIZATION,
+        hdrs.HOST,
+        istr("X-Amz-Date"),
+        istr("X-Amz-Security-Token"),
+        istr("X-Amz-Content-SHA256"),
+    )
+}
+
 #: A request as the core signs it: method, URL, headers, body.
 _Parts = tuple[str, str, tuple[tuple[str, str], ...], Body]
 
@@ -468,8 +483,9 @@ def _write(request: aiohttp.ClientRequest, url: str, signed: SignedParts) -> Non
         # is: the URL object it was read from is the one sent.
         request.url = URL(signed_url, encoded=True)
     headers = request.headers
+    names = _HEADER_NAMES
     for name, value in headers_to_set:
-        headers[name] = value
+        headers[names.get(name, name)] = value
 
 
 def _file_of(
