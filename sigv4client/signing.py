@@ -342,6 +342,25 @@ def _header_block_of(
     return _header_block(signed, host, token, content_sha256)
 
 
+# The last header list sign() found a block for, with the rest of that block's
+# key and the block: (headers, signed_headers, unsigned_headers, host, token,
+# _HeaderBlock). A request with the same headers as the last one (equal: they
+# are exact str, checked when first met) takes its block from here, without
+# hashing the list (its names, copied out of an HTTP library's header
+# structure, are often new strings that were never hashed) and without the
+# LRU's bookkeeping. The config's sets and the token compared by identity.
+# One entry, replaced whole (atomic under the GIL); it holds what the block
+# cache holds.
+_last_block: tuple[tuple[tuple[str, str], ...], object, object, str, str | None, _HeaderBlock] = (
+    (),
+    None,
+    object(),
+    "",
+    None,
+    _HeaderBlock("", "", "", False, None),
+)
+
+
 # The last (credentials, config, X-Amz-Date, signing key, Authorization up to the
 # signed headers) sign() used: the same objects in the same second have the same
 # key and credential (frozen values, compared by identity; the date by value),
@@ -480,7 +499,7 @@ def _sign_parts(
     path where every object touched costs several times its cost in a loop
     (bench/in_situ.py). One call frame more for :func:`sign` than inline.
     """
-    global _last_key, _last_prefix  # one entry each, replaced whole: see their comments
+    global _last_key, _last_prefix, _last_block  # one entry each, replaced whole: see them
     try:
         # The first steps run for every request, so inline: the clock read once
         # (now=None), the key, the method a token.
@@ -507,7 +526,18 @@ def _sign_parts(
         signed_token = token if config.sign_session_token else None
         # The headers are checked before the body is read, so bad headers fail first.
         only, skip = config.signed_headers, config.unsigned_headers
-        block = _header_block_of(headers, only, skip, host, signed_token, None)
+        seen_block = _last_block
+        if (
+            seen_block[0] == headers
+            and seen_block[2] is skip
+            and seen_block[1] is only
+            and seen_block[4] is signed_token
+            and seen_block[3] == host
+        ):
+            block = seen_block[5]
+        else:
+            block = _header_block_of(headers, only, skip, host, signed_token, None)
+            _last_block = (headers, only, skip, host, signed_token, block)
         claim = block.content_sha256_claim
         unsigned = config.unsigned_payload
         if claim is None:

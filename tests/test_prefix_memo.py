@@ -3,7 +3,8 @@
 Within one second, a request repeated to the same URL with the same signed
 headers shares its canonical request up to the payload hash; sign() keeps the
 SHA-256 state of that part from the previous request (``signing._last_prefix``),
-and the signing key of the last credentials and config (``signing._last_key``).
+the signing key of the last credentials and config (``signing._last_key``), and
+the canonical headers of the last header list (``signing._last_block``).
 Every result here, signed right after other requests, is compared with the same
 request signed with no memo (the first request after a reset), and checked by
 verify().
@@ -28,24 +29,30 @@ CREDS = Credentials(access_key_id="ASIAEXAMPLE", secret_access_key="secret/1", s
 CFG = SigningConfig(region="us-east-1", service="execute-api")
 _EMPTY_MEMO = sigv4client.signing._last_prefix
 _EMPTY_KEY = sigv4client.signing._last_key
+_EMPTY_BLOCK = sigv4client.signing._last_block
 
 
 @pytest.fixture(autouse=True)
 def _no_memo() -> Iterator[None]:
     sigv4client.signing._last_prefix = _EMPTY_MEMO
     sigv4client.signing._last_key = _EMPTY_KEY
+    sigv4client.signing._last_block = _EMPTY_BLOCK
     yield
     sigv4client.signing._last_prefix = _EMPTY_MEMO
     sigv4client.signing._last_key = _EMPTY_KEY
+    sigv4client.signing._last_block = _EMPTY_BLOCK
 
 
-def _cold(request: HttpRequest, config: SigningConfig, now: datetime) -> SigningResult:
-    kept = sigv4client.signing._last_prefix
-    sigv4client.signing._last_prefix = _EMPTY_MEMO
+def _cold(
+    request: HttpRequest, config: SigningConfig, now: datetime, creds: Credentials = CREDS
+) -> SigningResult:
+    memo = sigv4client.signing
+    kept = memo._last_prefix, memo._last_block
+    memo._last_prefix, memo._last_block = _EMPTY_MEMO, _EMPTY_BLOCK
     try:
-        return sign(request, CREDS, config, now=now)
+        return sign(request, creds, config, now=now)
     finally:
-        sigv4client.signing._last_prefix = kept
+        memo._last_prefix, memo._last_block = kept
 
 
 def _check(request: HttpRequest, config: SigningConfig = CFG, now: datetime = NOW) -> None:
@@ -133,3 +140,32 @@ def test_the_date_of_the_current_second_follows_the_clock() -> None:
     after = datetime.now(timezone.utc)
     assert before <= datetime.strptime(signed, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     assert datetime.strptime(signed, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc) <= after
+
+
+def test_the_block_of_the_last_header_list_is_only_reused_for_what_it_was_made_for() -> None:
+    # The same header list (equal, not the same object) signed for another
+    # selection of signed headers, another session token, or another host
+    # gets its own canonical headers (signing._last_block).
+    headers = [("Accept", "application/json"), ("X-Tenant-Id", "tenant-42"), ("User-Agent", "t")]
+    other_host = URL.replace("abc123", "xyz789")
+    other_token = dataclasses.replace(CREDS, session_token=TOKEN + "x")
+    only_accept = dataclasses.replace(CFG, signed_headers=frozenset({"accept"}))
+    # Each config makes its own sets; this one shares the common case's (an equal
+    # set), so that only the selection of signed headers tells the two apart.
+    object.__setattr__(only_accept, "unsigned_headers", CFG.unsigned_headers)
+    variants = [
+        (URL, CFG, CREDS),
+        (URL, dataclasses.replace(CFG, signed_headers=frozenset({"accept"})), CREDS),
+        (URL, only_accept, CREDS),
+        (URL, dataclasses.replace(CFG, unsigned_headers=frozenset({"x-tenant-id"})), CREDS),
+        (URL, dataclasses.replace(CFG, sign_session_token=False), CREDS),
+        (URL, CFG, other_token),
+        (other_host, CFG, CREDS),
+    ]
+    # Each variant right after the common case, whose block the memo then holds.
+    cases = [case for variant in variants for case in ((URL, CFG, CREDS), variant)]
+    for url, config, creds in cases:
+        request = HttpRequest(method="GET", url=url, headers=[(n, v) for n, v in headers])
+        warm = sign(request, creds, config, now=NOW)
+        assert warm == _cold(request, config, NOW, creds)
+        assert sigv4client.signing._last_block[0] == request.headers
