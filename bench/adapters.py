@@ -7,11 +7,13 @@
   same headers unsigned and signed, one request of each in turn, each timed on
   its own (seconds). The unsigned baseline sends the headers the signature
   adds, precomputed, so that the difference is the adapter's and the
-  signer's work, not the bytes. For aiohttp, two more unsigned variants
-  send through a middleware: one that does nothing, and one that calls
-  ``sign()`` on the request the adapter signs (aiohttp's headers, translated
-  once) and drops the result (the signer's work alone, where the middleware
-  does it). requests runs with ``trust_env=False`` (else a
+  signer's work, not the bytes. For aiohttp, three more unsigned variants
+  send through a middleware: one that does nothing, one that does only the
+  hashing any signer must do for that request (two SHA-256 and one HMAC, as
+  cheaply as the standard library does them: the crypto floor), and one that
+  calls ``sign()`` on the request the adapter signs (aiohttp's headers,
+  translated once) and drops the result (the signer's work alone, where the
+  middleware does it). requests runs with ``trust_env=False`` (else a
   ``~/.netrc`` lookup on every request flatters the baseline).
   Each client signs twice: with a ``Credentials`` value, and with a
   ``RefreshingCredentialsProvider`` holding credentials valid for hours (a
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import importlib
 import json
 import os
@@ -50,6 +53,7 @@ sys.path.insert(0, str(HERE))
 
 import loopback  # noqa: E402
 from revision import load_before  # noqa: E402
+from signers import signing_key  # noqa: E402
 from workloads import ACCESS_KEY, REGION, SECRET_KEY, SERVICE, SESSION_TOKEN  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -106,9 +110,13 @@ def _sync_client(
 
 
 #: The aiohttp variants that send unsigned through a middleware: one that does
-#: nothing, and one that calls sign() on the same request and drops the result.
+#: nothing, one that does only the hashing any signer must do for this request
+#: (the crypto floor of bench/signers.py: two SHA-256 and one HMAC, on the
+#: strings sign() hashes, the key's pad states kept), and one that calls sign()
+#: on the same request and drops the result.
 SIGN_ONLY_VARIANTS = (
     "unsigned, a no-op middleware",
+    "unsigned, a middleware hashing only (the crypto floor)",
     "unsigned, a middleware calling sign() (result unused)",
 )
 
@@ -200,24 +208,42 @@ async def _aiohttp(
     added = {"authorization", "x-amz-date", "x-amz-security-token"}
     same: list[Any] = []
 
-    async def sign_only(request: Any, handler: Any) -> Any:
-        # The signer's own work, where the middleware does it, without the
-        # adapter's: no translation, no redirect rule, the result unused.
+    def the_request(request: Any) -> Any:
+        # The request the adapter signs, translated once.
         if not same:
             headers = [(str(n), v) for n, v in request.headers.items() if n.lower() not in added]
             same.append(sigv4client.HttpRequest(method="GET", url=url, headers=headers))
-        sigv4client.sign(same[0], CREDS, config)
+        return same[0]
+
+    async def sign_only(request: Any, handler: Any) -> Any:
+        # The signer's own work, where the middleware does it, without the
+        # adapter's: no translation, no redirect rule, the result unused.
+        sigv4client.sign(the_request(request), CREDS, config)
         return await handler(request)
 
-    no_op_name, sign_only_name = SIGN_ONLY_VARIANTS
-    samples: dict[str, list[float]] = {"unsigned": [], no_op_name: [], sign_only_name: []}
+    floor: list[Any] = []
+
+    async def hash_only(request: Any, handler: Any) -> Any:
+        # The crypto floor's work on this request's strings (made once).
+        if not floor:
+            fields = sigv4client.sign(the_request(request), CREDS, config)
+            floor.append(_floor(fields.canonical_request, fields.string_to_sign))
+            if floor[0]() != fields.signature:  # the same hashing as the signature's
+                raise SystemExit("the crypto floor's HMAC is not sign()'s signature")
+        floor[0]()
+        return await handler(request)
+
+    no_op_name, hash_only_name, sign_only_name = SIGN_ONLY_VARIANTS
+    samples: dict[str, list[float]] = {name: [] for name in ("unsigned", *SIGN_ONLY_VARIANTS)}
     async with contextlib.AsyncExitStack() as stack:
         plain = await stack.enter_async_context(aiohttp.ClientSession())
         passthrough = await stack.enter_async_context(aiohttp.ClientSession(middlewares=(no_op,)))
+        hashing = await stack.enter_async_context(aiohttp.ClientSession(middlewares=(hash_only,)))
         signing = await stack.enter_async_context(aiohttp.ClientSession(middlewares=(sign_only,)))
         variants = [
             ("unsigned", plain, baseline),
             (no_op_name, passthrough, baseline),
+            (hash_only_name, hashing, baseline),
             (sign_only_name, signing, baseline),
         ]
         for name, middleware in middlewares.items():
@@ -236,6 +262,26 @@ async def _aiohttp(
                 if r >= 30:  # the first rounds warm up the connection and caches
                     samples[name].append(clock() - t0)
     return samples
+
+
+def _floor(canonical_request: str, string_to_sign: str) -> Any:
+    """The crypto floor's hashing (bench/signers.py) for one bodiless request's strings."""
+    sha256 = hashlib.sha256
+    block = signing_key(string_to_sign.split("\n")[1][:8]).ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in block))
+    outer = sha256(bytes(b ^ 0x5C for b in block))
+    canonical, to_sign = canonical_request.encode(), string_to_sign.encode()
+
+    def run() -> str:
+        sha256(canonical).hexdigest()
+        sha256(b"").hexdigest()
+        h = inner.copy()
+        h.update(to_sign)
+        mac = outer.copy()
+        mac.update(h.digest())
+        return mac.hexdigest()
+
+    return run
 
 
 def invoke(port: int, calls: int, before: Any = None, rev: str | None = None) -> dict[str, float]:
