@@ -26,6 +26,7 @@ from .models import (
     HttpRequest,
     SignedRequest,
     SigningConfig,
+    _normalize_headers,
     redact_secrets,
     sent_secrets,
 )
@@ -290,7 +291,9 @@ class SigV4Client:
         body_bytes = self._body_bytes(body)
         out: dict[str, str] = {}
         lower: dict[str, str] = {}
-        for name, value in (headers or {}).items():
+        # Checked as HttpRequest checks them (a named error for a name or value
+        # that is not text; a str subclass kept as its text) before they are read.
+        for name, value in _normalize_headers(headers):
             out[name] = value
             lower[name.lower()] = name
         if "accept" not in lower:
@@ -314,7 +317,7 @@ class SigV4Client:
                 del out[duplicate]
             out[token_name] = token_value
             return SignedRequest(
-                method=method.upper(), url=request.url, headers=out, body=body_bytes
+                method=request.method.upper(), url=request.url, headers=out, body=body_bytes
             )
         assert self._signer is not None  # one of the two, checked at construction
         result = self._signer.sign(request, self._signer.credentials(), now=now)
@@ -324,7 +327,7 @@ class SigV4Client:
                 del out[existing]
             out[name] = value
         return SignedRequest(
-            method=method.upper(),
+            method=request.method.upper(),
             url=result.url,
             headers=out,
             body=body_bytes,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, cast
 from urllib.parse import quote, unquote
 
 from ._canonical import shown_url
@@ -108,6 +108,30 @@ def _shown_body(body: object) -> str:
     return f"<{type(body).__name__}>"
 
 
+def _is_text(value: object) -> bool:
+    """Whether ``value`` is a str or an instance of a subclass (not one that only claims it)."""
+    return issubclass(type(value), str)
+
+
+def _exact(value: str) -> str:
+    """``value`` as an exact str: a subclass's characters, read past any method it overrides.
+
+    The values a signature is made of (a request's parts, a key id, a region, a
+    header name) are kept exact, so that the checks and the signature read the
+    characters themselves, never ``in``, ``split``, ``lower``, ``__format__``
+    or ``__eq__`` as a subclass defines them.
+    """
+    return value if type(value) is str else str.__str__(value)
+
+
+def _keep_exact(obj: object, *names: str) -> None:
+    """Replace the str-subclass values of ``obj``'s fields ``names`` by exact str (frozen)."""
+    for name in names:
+        value = getattr(obj, name)
+        if value is not None and type(value) is not str and _is_text(value):
+            object.__setattr__(obj, name, str.__str__(value))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
     """AWS credentials: an access key pair, and a session token for temporary ones.
@@ -125,6 +149,7 @@ class Credentials:
     expiration: datetime | None = None
 
     def __post_init__(self) -> None:
+        _keep_exact(self, "access_key_id", "secret_access_key", "session_token")
         if not isinstance(self.access_key_id, str) or not self.access_key_id:
             raise InvalidCredentialsError("access_key_id must be a non-empty string")
         bad = _BAD_KEY_ID.search(self.access_key_id)
@@ -177,6 +202,9 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
     items = headers.items() if isinstance(headers, Mapping) else headers
     out = []
     for pair in items:
+        if type(pair) is not tuple and _is_text(pair):
+            # Two characters would unpack into a name and a value: not a pair.
+            raise InvalidRequestError("headers must be (name, value) pairs or a mapping, got a str")
         try:
             name, value = pair
         except (TypeError, ValueError):
@@ -186,23 +214,32 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
                 "headers must be (name, value) pairs or a mapping, got a "
                 f"{type(pair).__name__} ({size})"
             ) from None
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise InvalidRequestError(
-                f"header names and values must be str; got {type(name).__name__} "
-                f"name and {type(value).__name__} value for header {name!r}"
-            )
-        # A str subclass is kept as its text (str.__str__ copies it into a str):
-        # the checks and the signature then read the characters themselves, not
-        # methods a subclass may override (``in``, ``split``, ``lower``).
-        out.append((str.__str__(name), str.__str__(value)))
+        # Exact str as they are; a str subclass kept as its text (see _exact).
+        # Inline: this runs for every header of a request given as a mapping.
+        if type(name) is not str:
+            if not _is_text(name):
+                raise _not_text(name, value)
+            name = str.__str__(name)
+        if type(value) is not str:
+            if not _is_text(value):
+                raise _not_text(name, value)
+            value = str.__str__(value)
+        out.append((name, value))
     return tuple(out)
+
+
+def _not_text(name: object, value: object) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"header names and values must be str; got {type(name).__name__} "
+        f"name and {type(value).__name__} value for header {name!r}"
+    )
 
 
 def _text(value: object, message: str) -> str:
     """The text of a str subclass, as an exact str; anything else is refused with ``message``."""
-    if not isinstance(value, str):
+    if not _is_text(value):
         raise InvalidRequestError(message)
-    return str.__str__(value)
+    return str.__str__(cast(str, value))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, init=False)
@@ -242,7 +279,10 @@ class HttpRequest:
         # Kept exactly str, like the headers (see _normalize_headers): a
         # subclass is kept as its text.
         if type(method) is not str:
-            method = _text(method, "method must be a non-empty string such as 'GET'")
+            method = _text(
+                method,
+                f"method must be a non-empty string such as 'GET', got {type(method).__name__}",
+            )
         if not method:
             raise InvalidRequestError("method must be a non-empty string such as 'GET'")
         if type(url) is not str:
@@ -304,6 +344,7 @@ class SigningConfig:
     unsigned_headers: frozenset[str] = DEFAULT_UNSIGNED_HEADERS
 
     def __post_init__(self) -> None:
+        _keep_exact(self, "region", "service")
         for what in ("region", "service"):
             value = getattr(self, what)
             if not isinstance(value, str) or not _SCOPE_PART.match(value):
@@ -332,9 +373,9 @@ def _lower_names(names: Iterable[str], what: str) -> Iterable[str]:
     if isinstance(names, str):
         raise InvalidConfigError(f"{what} must be a collection of header names, not one string")
     for name in names:
-        if not isinstance(name, str) or not name or _CONTROL.search(name) or ":" in name:
+        if not _is_text(name) or not name or _CONTROL.search(name) or ":" in name:
             raise InvalidConfigError(f"{what} holds an invalid header name {name!r}")
-        yield name.strip().lower()
+        yield _exact(name).strip().lower()
 
 
 def redact_canonical_request(canonical_request: str) -> str:

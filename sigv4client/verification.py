@@ -48,7 +48,7 @@ from .exceptions import (
     SignatureMismatchError,
     VerificationError,
 )
-from .models import Credentials, HttpRequest, SigningConfig, redact_canonical_request
+from .models import Credentials, HttpRequest, SigningConfig, _exact, redact_canonical_request
 from .signing import _signature, _signing_key, payload_hash
 
 __all__ = [
@@ -635,6 +635,11 @@ def _resolve(
         raise InvalidConfigError(
             f"resolve_secret returned an empty secret for {parsed.access_key_id!r}"
         )
+    # Exact str, as Credentials keeps them: the key cache is keyed on the secret,
+    # and a subclass's __eq__ and __hash__ are not the characters it holds.
+    secret = _exact(secret)
+    if token is not None:
+        token = _exact(token)
     if expiration is not None and expiration <= server_time:
         raise parsed.error(
             f"the temporary credentials of {parsed.access_key_id!r} expired at "

@@ -63,7 +63,7 @@ except ImportError as exc:  # pragma: no cover - exercised with sys.modules patc
     ) from exc
 
 from ..exceptions import InvalidRequestError, NonReplayableBodyError
-from ..models import Body, Credentials, SigningConfig, _normalize_headers
+from ..models import Body, Credentials, SigningConfig, _normalize_headers, _text
 from ._common import (
     AdapterSigner,
     AnyCredentialsSource,
@@ -455,24 +455,48 @@ _Parts = tuple[str, str, tuple[tuple[str, str], ...], Body]
 def _parts(request: aiohttp.ClientRequest, url: str, body: Body) -> _Parts:
     """``request`` as the core signs it: method, ``url`` (its URL as text), headers, ``body``.
 
-    The headers are checked as :class:`~sigv4client.HttpRequest` checks them.
+    The method and headers are exact str, as :class:`~sigv4client.HttpRequest`
+    keeps them: aiohttp's names are istr (its own str subclass), read as
+    their text; a value that is not exactly a str takes :func:`_exact_headers`.
     """
-    headers = request.headers
     try:
-        # Exactly str, as HttpRequest keeps them: aiohttp's names are istr, a str
-        # subclass, and its multidict takes any object as a value. str.__str__
-        # reads a subclass's text (not methods it may override, such as ``in``)
-        # and refuses anything that is not a str.
         pairs = tuple(
             [
-                (_str(name), value if type(value) is str else _str(value))
-                for name, value in headers.items()
+                (_str(name), value if type(value) is str else _not_exact(value))
+                for name, value in request.headers.items()
             ]
         )
-    except TypeError:
-        _normalize_headers(tuple(headers.items()))  # raises, naming the header
-        raise  # pragma: no cover - it raised
-    return request.method, url, pairs, body
+    except _NotExact:
+        pairs = _exact_headers(request)
+    method = request.method
+    if type(method) is not str:
+        # Set by a middleware before this one: sent as what is signed, its text.
+        method = request.method = _text(method, "the request's method must be a str")
+    return method, url, pairs, body
+
+
+class _NotExact(Exception):
+    """A header value that is not exactly a str: :func:`_parts` takes its slow path."""
+
+
+def _not_exact(value: object) -> str:
+    raise _NotExact
+
+
+def _exact_headers(request: aiohttp.ClientRequest) -> tuple[tuple[str, str], ...]:
+    """The headers of ``request``, some of whose values are not exactly str.
+
+    One that is not text at all (aiohttp's multidict takes any object) is an
+    ``InvalidRequestError`` naming the header. A str subclass is signed as its
+    text, which is written back in its place: aiohttp's C writer sends
+    ``str(value)`` for a subclass (an Enum member's name, say), and what is
+    sent must be what is signed. Rare: any other request takes :func:`_parts`.
+    """
+    headers = request.headers
+    pairs = _normalize_headers(tuple([(_str(name), value) for name, value in headers.items()]))
+    headers.clear()
+    headers.extend(pairs)
+    return pairs
 
 
 def _write(request: aiohttp.ClientRequest, url: str, signed: SignedParts) -> None:
