@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import importlib
 import json
 import os
@@ -53,7 +52,7 @@ sys.path.insert(0, str(HERE))
 
 import loopback  # noqa: E402
 from revision import load_before  # noqa: E402
-from signers import signing_key  # noqa: E402
+from signers import floor_hashing  # noqa: E402
 from workloads import ACCESS_KEY, REGION, SECRET_KEY, SERVICE, SESSION_TOKEN  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -227,7 +226,7 @@ async def _aiohttp(
         # The crypto floor's work on this request's strings (made once).
         if not floor:
             fields = sigv4client.sign(the_request(request), CREDS, config)
-            floor.append(_floor(fields.canonical_request, fields.string_to_sign))
+            floor.append(floor_hashing(fields.canonical_request, fields.string_to_sign, b""))
             if floor[0]() != fields.signature:  # the same hashing as the signature's
                 raise SystemExit("the crypto floor's HMAC is not sign()'s signature")
         floor[0]()
@@ -262,26 +261,6 @@ async def _aiohttp(
                 if r >= 30:  # the first rounds warm up the connection and caches
                     samples[name].append(clock() - t0)
     return samples
-
-
-def _floor(canonical_request: str, string_to_sign: str) -> Any:
-    """The crypto floor's hashing (bench/signers.py) for one bodiless request's strings."""
-    sha256 = hashlib.sha256
-    block = signing_key(string_to_sign.split("\n")[1][:8]).ljust(64, b"\0")
-    inner = sha256(bytes(b ^ 0x36 for b in block))
-    outer = sha256(bytes(b ^ 0x5C for b in block))
-    canonical, to_sign = canonical_request.encode(), string_to_sign.encode()
-
-    def run() -> str:
-        sha256(canonical).hexdigest()
-        sha256(b"").hexdigest()
-        h = inner.copy()
-        h.update(to_sign)
-        mac = outer.copy()
-        mac.update(h.digest())
-        return mac.hexdigest()
-
-    return run
 
 
 def invoke(port: int, calls: int, before: Any = None, rev: str | None = None) -> dict[str, float]:

@@ -427,24 +427,33 @@ class CryptoFloor(Signer):
         result = fixed(w.url, w.headers, 0)
         if w.presign:
             return None
-        canonical_request = result.canonical_request.encode()
-        string_to_sign = result.string_to_sign.encode()
-        block = signing_key(result.amz_date[:8]).ljust(64, b"\0")
-        inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-        body = w.body
-        sha256 = hashlib.sha256
+        return floor_hashing(result.canonical_request, result.string_to_sign, w.body)
 
-        def run(url: str, headers: Headers, k: int) -> str:
-            sha256(canonical_request).hexdigest()
-            sha256(body).hexdigest()
-            h = inner.copy()
-            h.update(string_to_sign)
-            mac = outer.copy()
-            mac.update(h.digest())
-            return mac.hexdigest()
 
-        return run
+def floor_hashing(canonical_request: str, string_to_sign: str, body: bytes) -> Callable[..., str]:
+    """The crypto floor's work for one request's strings: returns its signature.
+
+    Called with any arguments (a Run's), which it ignores: no frame around it.
+
+    The SHA-256 of the canonical request and of the body, and the HMAC of the
+    string to sign under the key of its date, the pad blocks' states kept.
+    """
+    canonical, to_sign = canonical_request.encode(), string_to_sign.encode()
+    block = signing_key(string_to_sign.split("\n")[1][:8]).ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    sha256 = hashlib.sha256
+
+    def run(*_: object) -> str:
+        sha256(canonical).hexdigest()
+        sha256(body).hexdigest()
+        h = inner.copy()
+        h.update(to_sign)
+        mac = outer.copy()
+        mac.update(h.digest())
+        return mac.hexdigest()
+
+    return run
 
 
 def all_signers() -> list[Signer]:

@@ -41,6 +41,10 @@ URL = "https://h.example/p"
 REQUEST = HttpRequest(method="GET", url=URL, headers=[("X-Tenant-Id", "t1")])
 CFG = SigningConfig(region="us-east-1", service="execute-api")
 CREDS = Credentials(access_key_id="AKID", secret_access_key="secret", session_token="token")
+# Known to the verifying server.
+SERVER_CREDS = Credentials(
+    access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN
+)
 
 
 class Shown(str):
@@ -152,9 +156,7 @@ async def test_aiohttp_sends_a_str_subclass_value_as_the_text_it_signed(
     # aiohttp's C writer sends str(value) for a str subclass ("Kind.A" for an
     # Enum member); the middleware signs its text ("a") and puts that text in
     # its place, as requests and httpx send it.
-    creds = Credentials(
-        access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN
-    )
+    creds = SERVER_CREDS
     sigv4 = SigV4Middleware(creds, region="us-east-1", service="execute-api")
     async with (
         aiohttp.ClientSession(middlewares=(sigv4,)) as session,
@@ -182,9 +184,7 @@ async def test_aiohttp_signs_a_method_set_before_it_by_its_text(
     # A middleware before the signer sets a str subclass as the method. It is
     # signed and sent as its text, and leaves nothing behind that a later
     # plain request could reuse (the canonical request memo).
-    creds = Credentials(
-        access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN
-    )
+    creds = SERVER_CREDS
 
     async def sets_method(request: Any, handler: Any) -> Any:
         request.method = Formats("GET")
