@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -46,26 +47,87 @@ class Issuer:
 
 
 @given(
+    expiration=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.timezones()
+    ),
     lifetime=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=12)),
+    windows=st.sampled_from([(15, 10), (60, 1), (30, 30)]),
+    instant=st.sampled_from([0, 1, 2]),
     offset=st.floats(min_value=-5.0, max_value=5.0),
 )
 def test_the_float_compare_answers_only_inside_the_window_the_exact_path_sees(
-    lifetime: timedelta, offset: float
+    expiration: datetime,
+    lifetime: timedelta,
+    windows: tuple[int, int],
+    instant: int,
+    offset: float,
 ) -> None:
-    provider = RefreshingCredentialsProvider(Issuer(lifetime))
-    expiration = START + lifetime
+    advisory, mandatory = (timedelta(minutes=m) for m in windows)
+    provider = RefreshingCredentialsProvider(
+        Issuer(lifetime), advisory_refresh=advisory, mandatory_refresh=mandatory
+    )
     snapshot = provider._make_snapshot(
-        Credentials(access_key_id="AKID", secret_access_key="s", expiration=expiration), START
+        Credentials(access_key_id="AKID", secret_access_key="s", expiration=expiration),
+        expiration - lifetime,
     )
     assert snapshot.due_at is not None
-    advisory_at = snapshot.due_at[0]
-    # A reading near the advisory instant, as time.time() gives it.
-    reading = advisory_at.timestamp() + offset / 1000
+    # A reading near the advisory instant, the mandatory one or the expiry, as
+    # time.time() gives it.
+    near = (*snapshot.due_at, expiration)[instant]
+    reading = near.timestamp() + offset / 1000
     if reading < snapshot.fresh_until:
         # Where the float compare answers, datetime.now() at that reading (what
         # the exact path reads, to the microsecond) finds no refresh due.
         now = datetime.fromtimestamp(reading, timezone.utc)
         assert provider._due(snapshot, now) is _refreshing._Due.NO
+        assert now < expiration
+
+
+def test_an_expiry_in_a_zone_with_daylight_saving_is_refreshed_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Credentials expiring at 03:10 on the day New York's clocks skip from 02:00
+    # to 03:00 (07:10 UTC). Fifteen minutes before that, on the wall clock, is
+    # 02:55, an hour that does not exist there: read with the winter offset it
+    # is 07:55 UTC, after the expiry. The instants a refresh is due at are
+    # computed in UTC, and the fast path never answers past either.
+    expiration = datetime(2026, 3, 8, 3, 10, tzinfo=ZoneInfo("America/New_York"))
+    in_utc = expiration.astimezone(timezone.utc)
+    provider = RefreshingCredentialsProvider(Issuer(timedelta(hours=1)))
+    old = Credentials(access_key_id="OLD", secret_access_key="s", expiration=expiration)
+    snapshot = provider._snapshot = provider._make_snapshot(old, in_utc - timedelta(hours=1))
+    assert snapshot.due_at is not None
+    assert snapshot.due_at == (in_utc - timedelta(minutes=15), in_utc - timedelta(minutes=10))
+    for minutes in (-11, -9, 0, 20, 44):  # around the mandatory instant and past the expiry
+        reading = (in_utc + timedelta(minutes=minutes)).timestamp()
+        monkeypatch.setattr(_refreshing, "_time", lambda reading=reading: reading)
+        due = provider._due(snapshot, datetime.fromtimestamp(reading, timezone.utc))
+        assert (provider._current() is None) is (due is not _refreshing._Due.NO)
+
+
+def test_a_clock_the_provider_reads_another_way_never_takes_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # time.time() says the credentials are fresh; the provider's own reading of
+    # the time says they expired: a subclass's _now(), or a clock put in the
+    # module's default clock's place before the provider was made.
+    late = datetime.now(timezone.utc) + timedelta(hours=3)
+
+    class Later(RefreshingCredentialsProvider):
+        def _now(self) -> datetime:
+            return late
+
+    monkeypatch.setattr(_refreshing, "_utc_now", lambda: late)
+    for make in (Later, RefreshingCredentialsProvider):
+        issuer = Issuer(timedelta(hours=5))  # valid at the provider's time
+        expires = datetime.now(timezone.utc) + timedelta(hours=1)
+        provider = make(
+            issuer,
+            initial=Credentials(access_key_id="OLD", secret_access_key="s", expiration=expires),
+        )
+        assert provider._current() is None
+        assert provider.get_credentials().access_key_id == "AKID0"
+        assert len(issuer.issued) == 1
 
 
 def test_the_default_clock_takes_the_fast_path_and_leaves_the_edges_to_the_exact_one(

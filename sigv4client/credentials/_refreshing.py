@@ -82,6 +82,12 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# The default clock as this module defined it: _current()'s fast path reads
+# time.time() in its place only for a provider using this very function (not
+# one a test put in _utc_now's place, nor a subclass's own _now or _due).
+_DEFAULT_CLOCK = _utc_now
+
+
 # How long before advisory_at the fast path of _current() stops answering on its
 # own: the exact path decides from then on, so that time.time() and
 # datetime.now() (microseconds, rounded) never disagree about a window.
@@ -95,9 +101,10 @@ class _Snapshot:
     credentials: Credentials
     # (advisory_at, mandatory_at); None for credentials that never expire.
     due_at: tuple[datetime, datetime] | None
-    # time.time() below which no refresh is due, by a margin: advisory_at as
-    # seconds since the epoch, less _FAST_PATH_MARGIN (infinity if never due).
-    fresh_until: float = math.inf
+    # time.time() below which no refresh is due, by a margin: the earlier of
+    # the two instants as seconds since the epoch, less _FAST_PATH_MARGIN
+    # (infinity if never due).
+    fresh_until: float
 
 
 class _Due(enum.Enum):
@@ -420,15 +427,19 @@ class RefreshingCredentialsProvider:
     def _make_snapshot(self, credentials: Credentials, now: datetime) -> _Snapshot:
         expiration = credentials.expiration
         if expiration is None:
-            return _Snapshot(credentials, None)
+            return _Snapshot(credentials, None, math.inf)
+        # In UTC: an aware datetime's arithmetic is on its wall clock, and in a
+        # zone with daylight saving "15 minutes before expiry" could land after it.
+        expiration = expiration.astimezone(timezone.utc)
         lifetime = max(expiration - now, timedelta(0))
         advisory = min(self._advisory, lifetime / _ADVISORY_FRACTION)
         mandatory = min(self._mandatory, lifetime / _MANDATORY_FRACTION)
-        advisory_at = expiration - advisory
+        advisory_at, mandatory_at = expiration - advisory, expiration - mandatory
+        first = min(advisory_at, mandatory_at)
         return _Snapshot(
             credentials,
-            (advisory_at, expiration - mandatory),
-            advisory_at.timestamp() - _FAST_PATH_MARGIN,
+            (advisory_at, mandatory_at),
+            first.timestamp() - _FAST_PATH_MARGIN,
         )
 
     def _due(self, snapshot: _Snapshot | None, now: datetime) -> _Due:
@@ -454,11 +465,12 @@ class RefreshingCredentialsProvider:
         if (
             snapshot is not None
             and _time() < snapshot.fresh_until
-            and self._clock is _utc_now
+            and self._clock is _DEFAULT_CLOCK
+            and type(self) is RefreshingCredentialsProvider
             and snapshot is not self._invalidated
         ):
-            # The default clock, well before the advisory instant: what _due()
-            # answers, read as one float compare instead of an aware datetime
+            # The default clock, well before the first instant a refresh is due
+            # at: what _due() answers, read as one float compare instead of an aware datetime
             # made and compared (a call frame and several objects, on every
             # request an adapter signs).
             return snapshot.credentials
