@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, quote, quote_from_bytes, unquote_to_bytes, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import sigv4client.signing
@@ -272,6 +272,10 @@ def test_presign_with_each_parameter_varied_agrees_with_botocore(
     service: str,
     method: str,
 ) -> None:
+    # botocore's presigner decodes the query as UTF-8 and replaces an escape that
+    # is not (%AA) by U+FFFD in the URL it returns; we keep the bytes (a
+    # difference on purpose, in docs/signing.md): not compared here.
+    assume(_utf8_escapes(query))
     url = f"https://{host}{path}" + (f"?{query}" if query else "")
     creds = Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="s/k+", session_token=token)
     config = SigningConfig(region=region, service=service)
@@ -294,6 +298,27 @@ def test_presign_with_each_parameter_varied_agrees_with_botocore(
         expires=expires,
     )
     assert dict(parse_qsl(urlsplit(theirs).query))["X-Amz-Signature"] == result.signature
+
+
+def _utf8_escapes(query: str) -> bool:
+    """Whether every name and value of ``query`` decodes to UTF-8 text."""
+    try:
+        for item in query.split("&"):
+            for part in item.partition("=")[::2]:
+                unquote_to_bytes(part).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_presign_keeps_an_escape_that_is_not_utf8() -> None:
+    # Sent as it was given, and signed so: the server reads the same bytes.
+    creds = Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="s/k+")
+    config = SigningConfig(region="us-east-1", service="execute-api")
+    request = HttpRequest(method="GET", url="https://h.example/?%aa=%ff")
+    result = presign_result(request, creds, config, expires_in=60, now=NOW)
+    assert urlsplit(result.url).query.startswith("%AA=%FF&")
+    assert result.canonical_request.split("\n")[2].startswith("%AA=%FF&")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
