@@ -15,4 +15,6 @@ echo "== ruff check"; .venv/bin/ruff check .
 echo "== ruff format --check"; .venv/bin/ruff format --check .
 echo "== mypy --strict sigv4client"; .venv/bin/mypy --strict sigv4client
 echo "== mkdocs build --strict"; .venv/bin/mkdocs build --strict --quiet -d "$(mktemp -d)"
-echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# One worker per CPU (pytest-xdist): the suite is about 2,400 tests, several of
+# them end-to-end through local servers; each worker is a process of its own.
+echo "== pytest"; .venv/bin/python -m pytest -q -p no:cacheprovider -n auto "$@"
