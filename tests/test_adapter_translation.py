@@ -45,12 +45,34 @@ TEMP = Credentials(
 def test_requests_headers_are_read_in_order_with_bytes_values_as_text() -> None:
     headers = CaseInsensitiveDict({"X-One": "1", "Content-Type": b"text/plain", "x-two": "2"})
     assert _headers_of(headers) == (
-        ("x-one", "1"),
-        ("content-type", "text/plain"),
+        ("X-One", "1"),
+        ("Content-Type", "text/plain"),
         ("x-two", "2"),
     )
     # Any other mapping (a prepared request whose headers someone replaced) is read too.
     assert _headers_of({"X-One": "1"}) == (("X-One", "1"),)
+
+
+def test_requests_signs_a_header_by_its_name_not_its_lower(
+    verifying_server: VerifyingServer,
+) -> None:
+    # requests keys its headers by the name's own lower(), which a str subclass
+    # decides: the signer reads the name's characters, and signs it under them.
+    class LowerLies(str):
+        def lower(self) -> str:
+            return "user-agent"  # a header the signer leaves unsigned
+
+    auth = SigV4Auth(TEMP, region="us-east-1", service="execute-api")
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.get(
+            f"{verifying_server.url}/prod/items",
+            headers={LowerLies("X-Amz-Target"): "Svc.Delete"},
+            auth=auth,
+        )
+    assert response.status_code == 200, response.text
+    signed = response.request.headers["Authorization"].split("SignedHeaders=")[1]
+    assert "x-amz-target" in signed.split(",")[0].split(";")
 
 
 def test_requests_signs_mixed_case_and_bytes_headers(verifying_server: VerifyingServer) -> None:

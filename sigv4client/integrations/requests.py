@@ -272,13 +272,16 @@ class SigV4Auth(requests.auth.AuthBase):
 def _headers_of(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """A prepared request's headers as ``(name, value)`` pairs, values as text (bytes: latin-1).
 
-    A ``CaseInsensitiveDict`` (what requests prepares) is read with
-    ``lower_items()``, in one pass: its ``items()`` looks every name up again,
-    which cost more than signing. The names come lowercase, as SigV4 signs them.
-    The pairs are taken as they are unless a value is bytes (rare).
+    A ``CaseInsensitiveDict`` (what requests prepares) is read in one pass
+    from the pairs it stores, names as they were given: its ``items()`` looks
+    every name up again, which cost more than signing, and its
+    ``lower_items()`` holds each name as the name's own ``lower()`` gave it,
+    which a str subclass decides. The core lowercases the names by their
+    characters. The pairs are taken as they are unless a value is bytes (rare).
     """
-    pairs = tuple(
-        headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else headers.items()
+    store = getattr(headers, "_store", None) if isinstance(headers, CaseInsensitiveDict) else None
+    pairs: tuple[tuple[str, str], ...] = tuple(
+        store.values() if isinstance(store, dict) else headers.items()
     )
     for _, value in pairs:
         if type(value) is not str:
