@@ -152,8 +152,13 @@ def test_connections_past_the_bound_get_503(kind: str) -> None:
                 sock.close()
         # Once the held connections are gone, new ones are served again.
         for _ in range(100):
-            answers = exchange(server.port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
-            if answers[0].status != 503:
+            try:
+                answers = exchange(server.port, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            except OSError:
+                # Still at the bound: the server answered 503 and closed before
+                # the request was sent whole (a reset, on a loaded machine).
+                answers = []
+            if answers and answers[0].status != 503:
                 break
             time.sleep(0.05)  # the server notices the closed connections
         assert answers[0].status in (200, 403)
