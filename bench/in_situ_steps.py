@@ -101,7 +101,7 @@ def steps() -> dict[str, Step]:
         "the clock": lambda r: signing._time(),
         "the logging check": lambda r: signing.logger.isEnabledFor(10),
         "a SHA-256 of the canonical request": hashing,
-        "the string to sign and its HMAC": hmac,
+        "the signing key, the string to sign and its HMAC": hmac,
         "the signature of the parts (sign_parts)": lambda r: signer.sign_parts(
             *once("p", r, parts), CREDS
         ),

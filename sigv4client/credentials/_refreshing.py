@@ -88,9 +88,10 @@ def _utc_now() -> datetime:
 _DEFAULT_CLOCK = _utc_now
 
 
-# How long before advisory_at the fast path of _current() stops answering on its
-# own: the exact path decides from then on, so that time.time() and
-# datetime.now() (microseconds, rounded) never disagree about a window.
+# How long before the first instant a refresh is due at the fast path of
+# _current() stops answering on its own: the exact path decides from then on,
+# so that time.time() and datetime.now() (microseconds, rounded) never disagree
+# about a window.
 _FAST_PATH_MARGIN = 0.001
 
 
@@ -470,9 +471,9 @@ class RefreshingCredentialsProvider:
             and snapshot is not self._invalidated
         ):
             # The default clock, well before the first instant a refresh is due
-            # at: what _due() answers, read as one float compare instead of an aware datetime
-            # made and compared (a call frame and several objects, on every
-            # request an adapter signs).
+            # at: what _due() answers, read as one float compare instead of an
+            # aware datetime made and compared (a call frame and several
+            # objects, on every request an adapter signs).
             return snapshot.credentials
         return self._ready(snapshot, self._now())
 
