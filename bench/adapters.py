@@ -37,7 +37,6 @@ import asyncio
 import importlib
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,7 @@ sys.path.insert(0, str(HERE))
 import loopback  # noqa: E402
 from revision import load_before  # noqa: E402
 from signers import floor_hashing  # noqa: E402
+from turns import aiohttp_turns, orders  # noqa: E402
 from workloads import ACCESS_KEY, REGION, SECRET_KEY, SERVICE, SESSION_TOKEN  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -71,24 +71,10 @@ def _signed_headers(url: str) -> dict[str, str]:
     return {**HEADERS, **{n: v for n, v in result.headers if n != "Host"}}
 
 
-def _orders(items: list[Any], rounds: int) -> Any:
-    """The order of the variants in each round: shuffled, the same for every run.
-
-    A rotation would leave each variant always after the same one, and which
-    code ran just before (warm in the CPU's caches, or not) shifts a variant
-    by about half a percent.
-    """
-    rng = random.Random(13)
-    for _ in range(rounds):
-        order = list(items)
-        rng.shuffle(order)
-        yield order
-
-
 def _interleave(variants: dict[str, Any], rounds: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in variants}
     clock = time.perf_counter
-    for order in _orders(list(variants.items()), rounds):
+    for order in orders(list(variants.items()), rounds):
         for name, send in order:
             t0 = clock()
             send()
@@ -233,7 +219,6 @@ async def _aiohttp(
         return await handler(request)
 
     no_op_name, hash_only_name, sign_only_name = SIGN_ONLY_VARIANTS
-    samples: dict[str, list[float]] = {name: [] for name in ("unsigned", *SIGN_ONLY_VARIANTS)}
     async with contextlib.AsyncExitStack() as stack:
         plain = await stack.enter_async_context(aiohttp.ClientSession())
         passthrough = await stack.enter_async_context(aiohttp.ClientSession(middlewares=(no_op,)))
@@ -250,17 +235,8 @@ async def _aiohttp(
                 aiohttp.ClientSession(middlewares=(middleware,))
             )
             variants.append((name, session, HEADERS))
-            samples[name] = []
-        clock = time.perf_counter
-        for r, order in enumerate(_orders(variants, rounds + 30)):
-            for name, session, headers in order:
-                t0 = clock()
-                async with session.get(url, headers=headers) as response:
-                    response.raise_for_status()
-                    await response.read()
-                if r >= 30:  # the first rounds warm up the connection and caches
-                    samples[name].append(clock() - t0)
-    return samples
+        # The first rounds warm up the connections and caches.
+        return await aiohttp_turns(url, variants, rounds, warm_up=30)
 
 
 def invoke(port: int, calls: int, before: Any = None, rev: str | None = None) -> dict[str, float]:

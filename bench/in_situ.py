@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import sys
 import time
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ sys.path.insert(0, str(HERE))
 
 import loopback  # noqa: E402
 import signers as sg  # noqa: E402
+from turns import aiohttp_turns  # noqa: E402
 from workloads import Workload, workloads  # noqa: E402
 
 WORKLOADS = ("W1", "W1-cold")
@@ -106,27 +106,19 @@ async def measure(url: str, rounds: int, todo: list[Subject]) -> list[float]:
 
         return sign_here
 
-    plain: list[float] = []
-    sessions: list[tuple[Subject | None, Any]] = [(None, aiohttp.ClientSession())]
-    sessions += [(s, aiohttp.ClientSession(middlewares=(middleware(s),))) for s in todo]
-    rng = random.Random(13)
-    clock = time.perf_counter
+    sessions: list[tuple[str | None, Any, None]] = [(None, aiohttp.ClientSession(), None)]
+    sessions += [(s.name, aiohttp.ClientSession(middlewares=(middleware(s),)), None) for s in todo]
+
+    def warmed() -> None:  # the first rounds warm up the connections
+        for s in todo:
+            s.samples.clear()
+
     try:
-        for r in range(rounds + 20):
-            rng.shuffle(sessions)
-            for subject, session in sessions:
-                t0 = clock()
-                async with session.get(url) as response:
-                    await response.read()
-                if subject is None and r >= 20:
-                    plain.append(clock() - t0)
-            if r == 19:  # the first rounds warm up the connections
-                for s in todo:
-                    s.samples.clear()
+        trips = await aiohttp_turns(url, sessions, rounds, warm_up=20, warmed=warmed)
     finally:
-        for _, session in sessions:
+        for _, session, _ in sessions:
             await session.close()
-    return plain
+    return trips[None]
 
 
 def main() -> None:

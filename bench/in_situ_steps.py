@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import loopback  # noqa: E402
+from turns import aiohttp_turns  # noqa: E402
 from workloads import ACCESS_KEY, REGION, SECRET_KEY, SERVICE, SESSION_TOKEN  # noqa: E402
 
 import sigv4client  # noqa: E402
@@ -138,19 +138,18 @@ async def measure(
         return run_step
 
     nothing = next(iter(todo.values()))  # the first step does nothing
-    sessions = [aiohttp.ClientSession(middlewares=(timed(n, s),)) for n, s in todo.items()]
-    rng = random.Random(13)
+    sessions = [
+        (n, aiohttp.ClientSession(middlewares=(timed(n, s),)), HEADERS) for n, s in todo.items()
+    ]
+
+    def warmed() -> None:  # the first rounds warm up the connections
+        for xs in samples.values():
+            xs.clear()
+
     try:
-        for r in range(rounds + 20):
-            rng.shuffle(sessions)
-            for session in sessions:
-                async with session.get(url, headers=HEADERS) as response:
-                    await response.read()
-            if r == 19:  # the first rounds warm up the connections
-                for xs in samples.values():
-                    xs.clear()
+        await aiohttp_turns(url, sessions, rounds, warm_up=20, warmed=warmed)
     finally:
-        for session in sessions:
+        for _, session, _ in sessions:
             await session.close()
     return samples, seen[0]
 
