@@ -150,8 +150,10 @@ class Condition:
         set_op, base, if_exists = _split_operator(self.operator)
         actual = context.get(self.key.lower())
         if base == "Null":
+            # The values of one key are ORed, for Null as for every operator:
+            # ["true", "false"] is met whether the key is there or not.
             absent = actual is None
-            return all((v.lower() == "true") == absent for v in self.values)
+            return any((v.lower() == "true") == absent for v in self.values)
         negated = base in _NEGATED
         positive = _POSITIVE[_NEGATED.get(base, base)]
 
