@@ -31,10 +31,15 @@ def _number(text: str, what: str | None) -> Decimal:
     # what=None: a request-context value, never echoed (a context may carry what
     # a caller should not see in an error).
     try:
-        return Decimal(text.strip())
+        number = Decimal(text.strip())
     except InvalidOperation:
+        number = None
+    # Decimal also reads "NaN" and "Infinity": no number IAM compares, and NaN
+    # cannot be ordered at all. Refused like any other text that is no number.
+    if number is None or not number.is_finite():
         shown = "a request-context value" if what is None else f"{what}: {text!r}"
-        raise PolicyError(f"{shown} is not a number") from None
+        raise PolicyError(f"{shown} is not a number")
+    return number
 
 
 def _date(text: str, what: str | None) -> datetime:
@@ -180,9 +185,11 @@ class Condition:
 def _split_operator(operator: str) -> tuple[str | None, str, bool]:
     set_op: str | None = None
     base = operator
+    # One set operator at most: "ForAnyValue:ForAllValues:..." names no operator.
     for prefix in ("ForAnyValue:", "ForAllValues:"):
         if base.startswith(prefix):
             set_op, base = prefix[:-1], base[len(prefix) :]
+            break
     if_exists = base.endswith("IfExists")
     if if_exists:
         base = base[: -len("IfExists")]
