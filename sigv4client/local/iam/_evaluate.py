@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ._conditions import Condition, parse_conditions
-from ._match import PolicyError, action_matches, arn_matches, split_arn
+from ._match import PolicyError, action_matches, arn_matches, split_arn, unresolved
 
 __all__ = ["ANONYMOUS", "ContextValue", "Decision", "Outcome", "PolicyInput", "evaluate"]
 
@@ -135,6 +135,7 @@ class _Statement:
     not_principal: bool
     conditions: tuple[Condition, ...]
     variables: bool
+    templates: tuple[str, ...]  # the strings read with policy variables: resources, values
 
     @property
     def label(self) -> str:
@@ -266,6 +267,9 @@ def _parse_statement(
         if principal_key is not None
         else None
     )
+    conditions = parse_conditions(item.get("Condition", {}), where)
+    variables = version == "2012-10-17"
+    templates = (*(resources or ()), *(v for c in conditions for v in c.values))
     return _Statement(
         policy=name,
         index=index,
@@ -277,8 +281,9 @@ def _parse_statement(
         not_resource=resource_key == "NotResource",
         principals=principals,
         not_principal=principal_key == "NotPrincipal",
-        conditions=parse_conditions(item.get("Condition", {}), where),
-        variables=version == "2012-10-17",
+        conditions=conditions,
+        variables=variables,
+        templates=tuple(t for t in templates if "${" in t) if variables else (),
     )
 
 
@@ -388,6 +393,12 @@ def _applies(s: _Statement, request: _Request) -> tuple[bool, bool]:
         hit, via_account = _principal_matches(s.principals, request.principal)
         if not hit:
             return False, False
+    if s.effect == "Allow" and any(unresolved(t, request.resolve) for t in s.templates):
+        # IAM ("Variables and tags"): a variable with no value in the request may
+        # void its whole statement, so an Allow reading one allows nothing, even
+        # through a negation (NotResource, StringNotEquals...) that would hold
+        # without it. A Deny is read as before: each element on its own.
+        return False, False
     for c in s.conditions:
         request.used.setdefault(c.key, _shown(request.context.get(c.key.lower())))
         try:

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["PolicyError", "action_matches", "arn_matches", "compile_pattern", "split_arn"]
+__all__ = [
+    "PolicyError",
+    "action_matches",
+    "arn_matches",
+    "compile_pattern",
+    "split_arn",
+    "unresolved",
+]
 
 from ...exceptions import InvalidConfigError
 
@@ -58,6 +65,18 @@ def _resolve_variable(inner: str, resolve: Resolve) -> str | None:
         raise PolicyError("an empty policy variable ${} cannot be read; name a context key")
     value = resolve(key.lower())
     return default if value is None else value
+
+
+def unresolved(text: str, resolve: Resolve) -> bool:
+    """Whether a policy variable of ``text`` has no value in the request (and no default).
+
+    IAM ("Variables and tags"): a variable AWS cannot resolve may make the whole
+    statement invalid, whatever operator or element reads it.
+    """
+    return any(
+        kind == "var" and _resolve_variable(value, resolve) is None
+        for kind, value in _tokens(text, variables=True)
+    )
 
 
 def compile_pattern(
