@@ -284,6 +284,32 @@ def test_a_policy_on_the_identity_pool_keys(gateway: LocalGateway, iam: IamDirec
     )
 
 
+def test_a_session_cannot_carry_the_keys_of_the_call(
+    gateway: LocalGateway, iam: IamDirectory
+) -> None:
+    # IAM's global condition keys: aws:SourceVpce, aws:SourceIp, the time and
+    # aws:SecureTransport describe the request itself; no session or tag sets them.
+    # A session context naming the endpoint is no call through it.
+    from_endpoint = _doc(
+        {"Sid": "FromEndpoint", "Effect": "Allow", "Action": "execute-api:Invoke",
+         "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}
+    )  # fmt: skip
+    role = iam.add_role("EndpointOnly", policies=[from_endpoint])
+    session = iam.assume_role(
+        role.arn, "ana", context={"aws:SourceVpce": "vpce-1a2b3c4d", "AWS:SOURCEVPC": "vpc-1"}
+    )
+    who = iam.identity(session.access_key_id)
+    assert who is not None
+    assert {k.lower() for k in who.request_context()}.isdisjoint(
+        {"aws:sourcevpce", "aws:sourcevpc"}
+    )
+    outside = requests.get(f"{gateway.url}/pets/1", auth=_auth(session), timeout=10)
+    assert outside.status_code == 403, outside.text
+    # Twin: the same session through the endpoint.
+    with gateway.simulate_network(vpce_id="vpce-1a2b3c4d"):
+        assert requests.get(f"{gateway.url}/pets/1", auth=_auth(session), timeout=10).ok
+
+
 def test_an_http_api_gives_the_iam_fields_to_the_authorizer_context(iam: IamDirectory) -> None:
     user = iam.add_user("ana", policies=[INVOKE_ALL])
     with LocalGateway(

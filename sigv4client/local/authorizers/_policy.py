@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 from ...exceptions import InvalidConfigError
 from ..iam._evaluate import (
+    _CALL_KEYS,
     ANONYMOUS,
     ContextValue,
     Decision,
@@ -166,21 +167,6 @@ def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, ob
             out[key] = resources
         statements.append(out)
     return {**document, "Statement": statements}
-
-
-# The context keys the gateway sets from the call itself (LocalGateway._condition_keys):
-# the only ones known about a signed caller whose ARN is unknown.
-_CALL_KEYS = frozenset(
-    {
-        "aws:sourceip",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:currenttime",
-        "aws:epochtime",
-        "aws:securetransport",
-        "aws:resourceaccount",
-    }
-)
 
 
 # The keys IAM derives from a principal's ARN alone (evaluate() sets them from it).

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
 from ...models import Credentials
-from ._evaluate import _ACCOUNT, ContextValue, PolicyInput, _parse_document
+from ._evaluate import _ACCOUNT, _CALL_KEYS, ContextValue, PolicyInput, _parse_document
 from ._match import PolicyError
 
 __all__ = ["IamDirectory", "IamIdentity", "IamRole", "IamUser"]
@@ -79,10 +79,14 @@ class IamIdentity:
 
         The session's :attr:`context` never stands for a key IAM derives from
         the principal itself (``aws:userid``, ``aws:username``,
-        ``aws:PrincipalAccount``, ``aws:PrincipalArn``), in any case.
+        ``aws:PrincipalAccount``, ``aws:PrincipalArn``) nor for one of the call
+        itself (``aws:SourceIp``, ``aws:SourceVpce``, the time...), in any case:
+        a session naming a VPC endpoint is no call through it.
         """
         keys: dict[str, ContextValue] = {
-            k: v for k, v in self.context.items() if k.lower() not in _PRINCIPAL_KEYS
+            k: v
+            for k, v in self.context.items()
+            if k.lower() not in _PRINCIPAL_KEYS and k.lower() not in _CALL_KEYS
         }
         keys["aws:userid"] = self.user_id
         keys["aws:PrincipalAccount"] = self.account_id

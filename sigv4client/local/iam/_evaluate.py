@@ -52,6 +52,19 @@ _STATEMENT_KEYS = frozenset(
 )
 _PRINCIPAL_KINDS = frozenset({"AWS", "Service", "Federated", "CanonicalUser"})
 _ACCOUNT = re.compile(r"^\d{12}$")
+# The context keys of the call itself (the gateway sets them: LocalGateway._condition_keys),
+# never of a principal or its session: the only ones known about a caller whose ARN is unknown.
+_CALL_KEYS = frozenset(
+    {
+        "aws:sourceip",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:securetransport",
+        "aws:resourceaccount",
+    }
+)
 _ACTION = re.compile(r"^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]*)$")
 
 
