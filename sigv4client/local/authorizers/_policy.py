@@ -170,7 +170,9 @@ def _read(document: object, expand: tuple[str, str, str] | None) -> dict[str, ob
 
 
 # The keys IAM derives from a principal's ARN alone (evaluate() sets them from it).
-_ARN_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:username"})
+_ARN_KEYS = frozenset(
+    {"aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username"}
+)
 
 
 def _for_caller(document: Mapping[str, object], *, arn_known: bool) -> dict[str, object]:
@@ -180,11 +182,12 @@ def _for_caller(document: Mapping[str, object], *, arn_known: bool) -> dict[str,
     any principal with that ARN (its tags, user id, session keys unknown). So a
     ``Deny``'s conditions on what is unknown of it (``aws:PrincipalAccount``,
     ``aws:PrincipalTag/...``, ``aws:userid``, a session's keys; with the ARN
-    known, all but ``aws:PrincipalArn``, ``aws:PrincipalAccount`` and
-    ``aws:username``) are read as met: only the keys of the call itself and what
-    is known still decide it. With the ARN unknown, every ``Deny`` applies to it
-    (its ``Principal``/``NotPrincipal`` read as ``"*"``), an ``Allow`` naming
-    principals never does (only ``Principal: "*"`` stays).
+    known, all but ``aws:PrincipalArn``, ``aws:PrincipalAccount``,
+    ``aws:PrincipalType`` and ``aws:username``) are read as met: only the keys
+    of the call itself and what is known still decide it. With the ARN unknown,
+    every ``Deny`` applies to it (its ``Principal``/``NotPrincipal`` read as
+    ``"*"``), an ``Allow`` naming principals never does (only ``Principal: "*"``
+    stays).
     """
     known = _CALL_KEYS | _ARN_KEYS if arn_known else _CALL_KEYS
     statements = document["Statement"]

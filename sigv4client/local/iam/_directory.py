@@ -40,7 +40,7 @@ _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _NO_TAGS: Mapping[str, str] = MappingProxyType({})
 # The global keys IAM derives from the principal: a session's context cannot set them.
 _PRINCIPAL_KEYS = frozenset(
-    {"aws:userid", "aws:username", "aws:principalaccount", "aws:principalarn"}
+    {"aws:userid", "aws:username", "aws:principalaccount", "aws:principalarn", "aws:principaltype"}
 )
 
 

@@ -131,7 +131,26 @@ class _Principal:
             keys["aws:principalarn"] = (self.arn,)
         if self.user is not None:
             keys["aws:username"] = (self.user,)
+        # IAM: aws:PrincipalType is in every signed request (API Gateway: every
+        # AWS_IAM call); a role ARN itself never signs one, so it has none.
+        kind = _principal_type(self.arn)
+        if kind is not None:
+            keys["aws:principaltype"] = (kind,)
         return keys
+
+
+def _principal_type(arn: str) -> str | None:
+    """``aws:PrincipalType`` for a principal ARN: User, AssumedRole, FederatedUser, Account."""
+    service, resource = arn.split(":", 5)[2], arn.split(":", 5)[5]
+    if service == "iam" and resource.startswith("user/"):
+        return "User"
+    if service == "iam" and resource == "root":
+        return "Account"
+    if service == "sts" and resource.startswith("assumed-role/"):
+        return "AssumedRole"
+    if service == "sts" and resource.startswith("federated-user/"):
+        return "FederatedUser"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,8 +488,8 @@ def evaluate(
 
     Pure: no clock, no I/O; ``aws:CurrentTime`` and ``aws:EpochTime`` come
     from ``context`` like every other key. ``aws:PrincipalArn``,
-    ``aws:PrincipalAccount`` and (for an IAM user) ``aws:username`` are set
-    from ``principal_arn`` unless ``context`` gives them. ``principal_arn``
+    ``aws:PrincipalAccount``, ``aws:PrincipalType`` and (for an IAM user)
+    ``aws:username`` are set from ``principal_arn`` unless ``context`` gives them. ``principal_arn``
     :data:`ANONYMOUS` (``"anonymous"``) is a caller IAM does not know: only a
     resource policy's ``Principal: "*"`` names it. Any element the
     evaluator cannot read raises :class:`PolicyError`, never a silent allow.
