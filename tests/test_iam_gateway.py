@@ -540,6 +540,37 @@ def test_the_anonymous_caller_is_named_only_by_star() -> None:
     )
 
 
+def test_a_resource_policy_reads_the_user_agent_and_referer_the_caller_sends() -> None:
+    # API Gateway's condition keys for resource policies: aws:UserAgent and
+    # aws:Referer are in the context of every call that sends the header, whatever
+    # the authorization type.
+    policy = _doc(
+        {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "*"},
+        {"Sid": "NoBots", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "*", "Condition": {"StringLike": {"aws:UserAgent": "BadBot/*"}}},
+        {"Sid": "NoHotlinks", "Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "*", "Condition": {"StringLike": {"aws:Referer": "https://evil.example/*"}}},
+    )  # fmt: skip
+    with LocalGateway(
+        {"AKIDLOCAL": "local-secret"},
+        region=REGION, account_id=ACCOUNT, api_id="a1b2c3", stage="prod",
+        clock=lambda: NOW, resource_policy=policy,
+    ) as gw:  # fmt: skip
+        gw.route("GET", "/open/{id}", _echo, authorizer="NONE")
+        url = f"{gw.url}/open/1"
+        assert (
+            requests.get(url, headers={"User-Agent": "BadBot/2.1"}, timeout=10).status_code == 403
+        )
+        assert (
+            requests.get(url, headers={"Referer": "https://evil.example/x"}, timeout=10).status_code
+            == 403
+        )
+        # Twins: another agent, another referer.
+        assert requests.get(url, headers={"User-Agent": "GoodBot/1"}, timeout=10).ok
+        assert requests.get(url, headers={"Referer": "https://good.example/x"}, timeout=10).ok
+
+
 def test_resource_policies_read_not_elements() -> None:
     scope = {"region": REGION, "account_id": ACCOUNT, "api_id": "a1b2c3"}
     get = f"{API}/prod/GET/pets"

@@ -47,7 +47,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -240,7 +240,8 @@ class LocalGateway(BackgroundServer):
     with the context keys ``aws:SourceIp``/``aws:SourceVpc``/``aws:SourceVpce``
     (the network), ``aws:CurrentTime``/``aws:EpochTime`` (``clock``),
     ``aws:SecureTransport`` ``"true"`` (API Gateway's endpoints are HTTPS
-    only) and the principal's own (``aws:userid``, ``aws:PrincipalTag/...``,
+    only), ``aws:UserAgent``/``aws:Referer`` (the headers, when sent) and the
+    principal's own (``aws:userid``, ``aws:PrincipalTag/...``,
     an identity-pool session's ``cognito-identity.amazonaws.com:*``). Without
     it, a verified signature stands for an identity policy that allows: only
     a resource policy's Deny (naming any principal, when the caller's ARN is
@@ -860,7 +861,7 @@ class LocalGateway(BackgroundServer):
         )
         now = time.time()
         context = self._context(h, call, host, request_id, None, now, network)
-        keys = self._condition_keys(network)
+        keys = self._condition_keys(network, call.headers)
         policy = self._policy
         authorizer = route.authorizer
         # The resource policy is read first for an explicit deny of the anonymous
@@ -995,10 +996,12 @@ class LocalGateway(BackgroundServer):
             network = replace(network, source_ip=h.client_address[0])
         return network
 
-    def _condition_keys(self, network: Network) -> dict[str, ContextValue]:
-        """The request context keys the gateway sets: the network, the time, HTTPS."""
+    def _condition_keys(
+        self, network: Network, headers: Sequence[tuple[str, str]]
+    ) -> dict[str, ContextValue]:
+        """The request context keys the gateway sets: the network, the time, HTTPS, headers."""
         when = self._clock().astimezone(timezone.utc)
-        return {
+        keys: dict[str, ContextValue] = {
             **source_keys(network),
             "aws:ResourceAccount": self.account_id,
             "aws:CurrentTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -1006,6 +1009,13 @@ class LocalGateway(BackgroundServer):
             # API Gateway's endpoints are HTTPS only: every call it judges came over TLS.
             "aws:SecureTransport": "true",
         }
+        # API Gateway's condition keys: aws:UserAgent and aws:Referer are present when
+        # the caller sends the header, whatever the authorization type.
+        for key, header in (("aws:UserAgent", "user-agent"), ("aws:Referer", "referer")):
+            values = [v for n, v in headers if n.lower() == header]
+            if values:
+                keys[key] = ",".join(values)
+        return keys
 
     def _iam_decision(
         self,

@@ -63,6 +63,8 @@ _CALL_KEYS = frozenset(
         "aws:epochtime",
         "aws:securetransport",
         "aws:resourceaccount",
+        "aws:useragent",
+        "aws:referer",
     }
 )
 _ACTION = re.compile(r"^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]*)$")
