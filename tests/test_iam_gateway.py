@@ -310,6 +310,31 @@ def test_a_session_cannot_carry_the_keys_of_the_call(
         assert requests.get(f"{gateway.url}/pets/1", auth=_auth(session), timeout=10).ok
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+        {"Null": {"aws:TokenIssueTime": "false"}},
+    ],
+)
+def test_a_session_carries_its_token_keys(
+    gateway: LocalGateway, iam: IamDirectory, condition: Mapping[str, object]
+) -> None:
+    # API Gateway's condition keys: aws:TokenIssueTime and aws:MultiFactorAuthPresent
+    # are in every call signed with temporary credentials (a session without MFA:
+    # "false"); a user's long-term key carries neither.
+    no_sessions = _doc(
+        {"Sid": "NoSessions", "Effect": "Deny", "Action": "execute-api:Invoke",
+         "Resource": "*", "Condition": condition}
+    )  # fmt: skip
+    role = iam.add_role("Plain", policies=[INVOKE_ALL, no_sessions])
+    session = iam.assume_role(role.arn, "ana")
+    assert requests.get(f"{gateway.url}/pets/1", auth=_auth(session), timeout=10).status_code == 403
+    # Twin: a user's long-term key.
+    user = iam.add_user("bob", policies=[INVOKE_ALL, no_sessions])
+    assert requests.get(f"{gateway.url}/pets/1", auth=_auth(user.credentials), timeout=10).ok
+
+
 def test_an_http_api_gives_the_iam_fields_to_the_authorizer_context(iam: IamDirectory) -> None:
     user = iam.add_user("ana", policies=[INVOKE_ALL])
     with LocalGateway(

@@ -275,8 +275,9 @@ class IamDirectory:
         """Temporary credentials for a session of the role, as STS issues them.
 
         The session's principal is ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``
-        with the role's policies and tags; ``context`` adds request context keys
-        every call signed with these credentials carries. The role's trust
+        with the role's policies and tags; every call signed with these
+        credentials carries ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``
+        (``"false"``) and the request context keys ``context`` adds. The role's trust
         policy is not checked here: the caller that assumes the role does it.
         """
         role = self.role(role_arn)
@@ -288,15 +289,29 @@ class IamDirectory:
             )
         if not timedelta(minutes=15) <= duration <= timedelta(hours=12):
             raise PolicyError("duration: between 15 minutes and 12 hours, as STS allows")
+        issued = self._clock()
+        # IAM: a call signed with temporary credentials carries aws:TokenIssueTime
+        # and aws:MultiFactorAuthPresent ("false": STS here asks for no MFA);
+        # ``context`` may say otherwise, e.g. to stand for an MFA session.
+        token_keys: dict[str, ContextValue] = {
+            "aws:TokenIssueTime": issued.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:MultiFactorAuthPresent": "false",
+        }
+        given = {k.lower() for k in context or {}}
         identity = IamIdentity(
             arn=f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{session_name}",
             account_id=role.account_id,
             user_id=f"{role.role_id}:{session_name}",
             policies=role.policies,
             tags=role.tags,
-            context=MappingProxyType(dict(context or {})),
+            context=MappingProxyType(
+                {
+                    **{k: v for k, v in token_keys.items() if k.lower() not in given},
+                    **(context or {}),
+                }
+            ),
         )
-        return self._issue("ASIA", identity, self._clock() + duration)
+        return self._issue("ASIA", identity, issued + duration)
 
     # --- what the gateway asks -----------------------------------------------------------
 
