@@ -149,6 +149,10 @@ def _origin(origin: str) -> tuple[str, str, str]:
         )
     if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
         raise InvalidRequestError(f"url {shown_url(origin)!r} has an invalid port {port!r}")
+    if port[:1] == "0":
+        # A port is a number (RFC 3986 3.2.3): clients send ":0443" as 443, the
+        # scheme's default, so no port in Host; ":08080" as ":8080".
+        port = str(int(port))
     host = host.lower()
     if not host.isascii():
         host = _idna(host, origin)

@@ -1,0 +1,68 @@
+"""Findings of an adversarial review of the signing core, each pinned.
+
+botocore (the oracle, never our code) and the HTTP clients that send the
+request say what is right.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+import requests
+
+from sigv4client import (
+    Credentials,
+    HttpRequest,
+    SigningConfig,
+    presign_result,
+    sign,
+    verify,
+)
+from tests.botocore_oracle import botocore_sign
+
+NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
+CREDS = Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="secret")
+CFG = SigningConfig(region="us-east-1", service="execute-api")
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://h.example:0443/x", "h.example"),
+        ("https://h.example:000443/x", "h.example"),
+        ("http://h.example:0080/x", "h.example"),
+        ("http://h.example:08080/x", "h.example:8080"),
+        ("http://[::1]:08080/x", "[::1]:8080"),
+    ],
+)
+def test_a_port_with_leading_zeros_signs_the_host_that_is_sent(url: str, host: str) -> None:
+    ours = sign(HttpRequest(method="GET", url=url), CREDS, CFG, now=NOW)
+    assert dict(ours.headers)["Host"] == host
+    theirs = botocore_sign(
+        method="GET",
+        url=url,
+        headers=[],
+        body=b"",
+        access_key=CREDS.access_key_id,
+        secret_key=CREDS.secret_access_key,
+        token=None,
+        region=CFG.region,
+        service=CFG.service,
+        now=NOW,
+    )
+    assert ours.authorization == theirs.headers["Authorization"]
+    # What the clients put on the wire: requests rewrites the port, httpx its Host.
+    sent = requests.Request("GET", url).prepare().url
+    assert sent is not None
+    assert httpx.Request("GET", url).headers["Host"] == host
+    # A presigned URL signs the same Host, and verify() reads the URL as the signer did.
+    presigned = presign_result(HttpRequest(method="GET", url=url), CREDS, CFG, now=NOW)
+    assert dict(presigned.headers)["Host"] == host
+    who = verify(
+        HttpRequest(method="GET", url=presigned.url),
+        {CREDS.access_key_id: CREDS.secret_access_key}.get,
+        now=NOW,
+    )
+    assert who.presigned
