@@ -294,6 +294,15 @@ class SigV4Client:
         # Checked as HttpRequest checks them (a named error for a name or value
         # that is not text; a str subclass kept as its text) before they are read.
         for name, value in _normalize_headers(headers):
+            same = lower.get(name.lower())
+            if same is not None:
+                # Both would be signed, joined with ',', but the headers go out as
+                # a dict that HTTP libraries read case-insensitively: one value
+                # would be sent, and the signature would not match it.
+                raise InvalidRequestError(
+                    f"headers {same!r} and {name!r} name the same header; give it once "
+                    "(join the values with ', ' to send both)"
+                )
             out[name] = value
             lower[name.lower()] = name
         if "accept" not in lower:

@@ -15,7 +15,9 @@ import requests
 from sigv4client import (
     Credentials,
     HttpRequest,
+    InvalidRequestError,
     SigningConfig,
+    SigV4Client,
     presign_result,
     sign,
     verify,
@@ -66,3 +68,20 @@ def test_a_port_with_leading_zeros_signs_the_host_that_is_sent(url: str, host: s
         now=NOW,
     )
     assert who.presigned
+
+
+def test_sign_request_refuses_headers_only_a_case_tells_apart() -> None:
+    # Both would be signed ("x-a:1,2"), but SignedRequest.headers is a dict that
+    # requests (invoke) reads case-insensitively: one value goes out, and the
+    # signature no longer matches. Refused, naming the header, instead.
+    client = SigV4Client.new_client(
+        access_key="AKIDEXAMPLE",
+        secret_key="secret",
+        region="us-east-1",
+        endpoint="https://abc.execute-api.us-east-1.amazonaws.com/prod",
+    )
+    with pytest.raises(InvalidRequestError, match="'X-A' and 'x-a'"):
+        client.sign_request(path="/x", headers={"X-A": "1", "x-a": "2"}, now=NOW)
+    # Overriding a default in another case is still one header.
+    signed = client.sign_request(path="/x", headers={"accept": "text/plain"}, now=NOW)
+    assert [n for n in signed.headers if n.lower() == "accept"] == ["accept"]
