@@ -199,7 +199,14 @@ def _normalize_headers(headers: HeadersInput | None) -> tuple[tuple[str, str], .
         else:
             return headers
     items: Iterable[tuple[str, str]]
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    if isinstance(headers, Mapping):
+        items = headers.items()
+    elif isinstance(headers, Iterable):
+        items = headers
+    else:
+        raise InvalidRequestError(
+            f"headers must be (name, value) pairs or a mapping, got {type(headers).__name__}"
+        )
     out = []
     for pair in items:
         if type(pair) is not tuple and _is_text(pair):
@@ -345,6 +352,11 @@ class SigningConfig:
 
     def __post_init__(self) -> None:
         _keep_exact(self, "region", "service")
+        for flag in _FLAGS:
+            value = getattr(self, flag)
+            if type(value) is not bool:
+                # A truthy "false" (read from the environment) would turn a rule on.
+                raise InvalidConfigError(f"{flag} must be True or False, got {value!r}")
         for what in ("region", "service"):
             value = getattr(self, what)
             if not isinstance(value, str) or not _SCOPE_PART.match(value):
@@ -369,9 +381,23 @@ class SigningConfig:
         )
 
 
+# The flags of SigningConfig, each a bool.
+_FLAGS = (
+    "normalize_path",
+    "double_encode_path",
+    "unsigned_payload",
+    "content_sha256_header",
+    "sign_session_token",
+)
+
+
 def _lower_names(names: Iterable[str], what: str) -> Iterable[str]:
     if isinstance(names, str):
         raise InvalidConfigError(f"{what} must be a collection of header names, not one string")
+    if not isinstance(names, Iterable):
+        raise InvalidConfigError(
+            f"{what} must be a collection of header names, got {type(names).__name__}"
+        )
     for name in names:
         if not _is_text(name) or not name or _CONTROL.search(name) or ":" in name:
             raise InvalidConfigError(f"{what} holds an invalid header name {name!r}")

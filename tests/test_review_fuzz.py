@@ -15,6 +15,7 @@ import requests
 from sigv4client import (
     Credentials,
     HttpRequest,
+    InvalidConfigError,
     InvalidRequestError,
     SigningConfig,
     SigV4Client,
@@ -85,3 +86,38 @@ def test_sign_request_refuses_headers_only_a_case_tells_apart() -> None:
     # Overriding a default in another case is still one header.
     signed = client.sign_request(path="/x", headers={"accept": "text/plain"}, now=NOW)
     assert [n for n in signed.headers if n.lower() == "accept"] == ["accept"]
+
+
+@pytest.mark.parametrize("headers", [5, 1.5, object()])
+def test_headers_that_are_not_a_collection_are_a_named_error(headers: object) -> None:
+    with pytest.raises(InvalidRequestError, match="headers must be"):
+        HttpRequest(method="GET", url="https://h.example/", headers=headers)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("signed_headers", 5), ("unsigned_headers", None), ("unsigned_headers", 3)],
+)
+def test_header_selections_that_are_not_collections_are_a_named_error(
+    field: str, value: object
+) -> None:
+    with pytest.raises(InvalidConfigError, match=field):
+        SigningConfig(region="us-east-1", service="execute-api", **{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        "normalize_path",
+        "double_encode_path",
+        "unsigned_payload",
+        "content_sha256_header",
+        "sign_session_token",
+    ],
+)
+@pytest.mark.parametrize("value", ["false", "no", None, 0, 1])
+def test_a_flag_that_is_not_a_bool_is_a_named_error(flag: str, value: object) -> None:
+    # unsigned_payload="false" (read from an environment variable) would be
+    # truthy: the payload silently unsigned.
+    with pytest.raises(InvalidConfigError, match=f"{flag} must be True or False"):
+        SigningConfig(region="us-east-1", service="execute-api", **{flag: value})  # type: ignore[arg-type]
