@@ -165,7 +165,10 @@ def _amz_date(now: datetime | None) -> str:
             "a naive datetime is ambiguous"
         )
     if offset:
-        now = now.astimezone(_UTC)
+        try:
+            now = now.astimezone(_UTC)
+        except OverflowError:
+            raise _outside_utc(now) from None
     # printf-style formatting writes it in half the time of an f-string with six specs.
     return "%04d%02d%02dT%02d%02d%02dZ" % (  # noqa: UP031
         now.year,
@@ -174,6 +177,14 @@ def _amz_date(now: datetime | None) -> str:
         now.hour,
         now.minute,
         now.second,
+    )
+
+
+def _outside_utc(now: datetime) -> InvalidRequestError:
+    # datetime(9999, 12, 31, 23, tzinfo=UTC-5) is in year 10000 in UTC.
+    return InvalidRequestError(
+        f"now ({now.isoformat()}) is outside the years 1 to 9999 once in UTC; "
+        "pass the signing time as datetime.now(timezone.utc)"
     )
 
 

@@ -321,7 +321,13 @@ def _server_time(now: datetime | None) -> datetime:
             "now must be timezone-aware, e.g. datetime.now(timezone.utc); "
             "a naive datetime is ambiguous"
         )
-    return now.astimezone(_UTC)
+    try:
+        return now.astimezone(_UTC)
+    except OverflowError:
+        raise InvalidInputError(
+            f"now ({now.isoformat()}) is outside the years 1 to 9999 once in UTC; "
+            "pass the server time as datetime.now(timezone.utc)"
+        ) from None
 
 
 # --- parsing --------------------------------------------------------------------------

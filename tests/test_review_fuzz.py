@@ -1,12 +1,14 @@
 """Findings of an adversarial review of the signing core, each pinned.
 
-botocore (the oracle, never our code) and the HTTP clients that send the
-request say what is right.
+A port written with leading zeros, headers that only a case tells apart in
+SigV4Client.sign_request, and bad arguments that surfaced as bare errors or
+were taken as true. botocore (the oracle, never our code) and the HTTP
+clients that send the request say what is right.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from sigv4client import (
     Credentials,
     HttpRequest,
     InvalidConfigError,
+    InvalidInputError,
     InvalidRequestError,
     SigningConfig,
     SigV4Client,
@@ -121,3 +124,20 @@ def test_a_flag_that_is_not_a_bool_is_a_named_error(flag: str, value: object) ->
     # truthy: the payload silently unsigned.
     with pytest.raises(InvalidConfigError, match=f"{flag} must be True or False"):
         SigningConfig(region="us-east-1", service="execute-api", **{flag: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=5))),
+    ],
+)
+def test_a_time_outside_the_utc_calendar_is_a_named_error(now: datetime) -> None:
+    request = HttpRequest(method="GET", url="https://h.example/")
+    with pytest.raises(InvalidRequestError, match="now"):
+        sign(request, CREDS, CFG, now=now)
+    with pytest.raises(InvalidRequestError, match="now"):
+        presign_result(request, CREDS, CFG, now=now)
+    with pytest.raises(InvalidInputError, match="now"):
+        verify(request, {}.get, now=now)
