@@ -135,7 +135,15 @@ def _origin(origin: str) -> tuple[str, str, str]:
     """
     scheme, _, netloc = origin.partition("://")
     scheme = scheme.lower()
-    hostport = netloc.rpartition("@")[2]
+    userinfo, _, hostport = netloc.rpartition("@")
+    if "\\" in userinfo:
+        # Not in an authority (RFC 3986 3.2), and read two ways: urllib3 (so
+        # requests) ends the host at the backslash, httpx and urlsplit after
+        # the '@'. https://a\@b/ would be signed for b and sent to a.
+        raise InvalidRequestError(
+            f"url {shown_url(origin)!r} has a backslash before its host, which HTTP clients "
+            "read as different hosts; remove it, or percent-encode it as %5C"
+        )
     if hostport.startswith("["):  # IPv6 literal: "[::1]:8080"
         close = hostport.find("]")
         if close == -1:

@@ -26,6 +26,7 @@ from sigv4client import (
     sign,
     verify,
 )
+from sigv4client.verification import VerificationError
 from tests.botocore_oracle import botocore_sign
 
 NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
@@ -141,3 +142,21 @@ def test_a_time_outside_the_utc_calendar_is_a_named_error(now: datetime) -> None
         presign_result(request, CREDS, CFG, now=now)
     with pytest.raises(InvalidInputError, match="now"):
         verify(request, {}.get, now=now)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://h.example\\@evil.example/a", "https://u:p\\w@evil.example/a"]
+)
+def test_a_backslash_before_the_host_is_refused(url: str) -> None:
+    # urllib3 (so requests) ends the host at the backslash, where httpx and
+    # urlsplit read the host after the '@': signed for one host, sent to the other.
+    sent = requests.Request("GET", "https://h.example\\@evil.example/a").prepare().url
+    assert sent == "https://h.example/%5C@evil.example/a"
+    request = HttpRequest(method="GET", url=url)
+    with pytest.raises(InvalidRequestError, match="backslash") as info:
+        sign(request, CREDS, CFG, now=NOW)
+    assert "p\\w" not in str(info.value)  # userinfo is never shown
+    with pytest.raises(InvalidRequestError, match="backslash"):
+        presign_result(request, CREDS, CFG, now=NOW)
+    with pytest.raises(VerificationError, match="backslash"):
+        verify(request, {}.get, now=NOW)
