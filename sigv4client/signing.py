@@ -203,6 +203,8 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
     if body is None:
         return c.EMPTY_SHA256
     if isinstance(body, (bytes, bytearray, memoryview)):
+        if isinstance(body, memoryview) and not body.c_contiguous:
+            raise _not_contiguous()
         return _sha256(body).hexdigest() if body else c.EMPTY_SHA256
     if isinstance(body, str):
         return hashlib.sha256(body.encode("utf-8")).hexdigest() if body else c.EMPTY_SHA256
@@ -227,11 +229,21 @@ def payload_hash(body: Body, unsigned: bool = False) -> str:
                 chunk = chunk.encode("utf-8")
             elif not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise InvalidRequestError(f"body chunks must be bytes, got {type(chunk).__name__}")
+            elif isinstance(chunk, memoryview) and not chunk.c_contiguous:
+                raise _not_contiguous()
             h.update(chunk)
         return h.hexdigest()
     raise InvalidRequestError(
         f"body of type {type(body).__name__} is not supported; pass bytes, str, "
         "a binary file object or an iterable of bytes"
+    )
+
+
+def _not_contiguous() -> InvalidRequestError:
+    # A strided view (view[::2]) has no byte string to hash, nor to send.
+    return InvalidRequestError(
+        "the body is a memoryview that is not contiguous (a slice with a step); "
+        "pass bytes(view) instead"
     )
 
 
@@ -246,7 +258,14 @@ def _hash_file(f: IO[bytes]) -> str:
             "Pass a seekable file, or sign with SigningConfig(unsigned_payload=True) "
             "if the service allows it"
         )
-    start = f.tell()
+    try:
+        start = f.tell()
+    except (OSError, ValueError) as exc:  # a closed file, a stream that only claims to seek
+        raise NonReplayableBodyError(
+            f"the body file cannot tell its position ({exc}), so it cannot be put back "
+            "after hashing. Pass bytes or a seekable file, or sign with "
+            "SigningConfig(unsigned_payload=True) if the service allows it"
+        ) from exc
     h = hashlib.sha256()
     readinto = getattr(f, "readinto", None)
     try:
@@ -255,11 +274,23 @@ def _hash_file(f: IO[bytes]) -> str:
             view = memoryview(buf)
             while n := readinto(buf):
                 h.update(view[:n])
+            if n is None:
+                # A non-blocking stream with no data yet, not its end: the hash would
+                # be of part of the body.
+                raise NonReplayableBodyError(
+                    "the body file returned no data before its end (a non-blocking "
+                    "stream); pass bytes or a blocking file opened with 'rb'"
+                )
         else:
             while chunk := f.read(_CHUNK):
                 if isinstance(chunk, str):
                     raise InvalidRequestError(
                         "the body file was opened in text mode; open it with 'rb'"
+                    )
+                if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                    raise InvalidRequestError(
+                        f"the body file's read() returned {type(chunk).__name__}, not bytes; "
+                        "pass a binary file object opened with 'rb'"
                     )
                 h.update(chunk)
     finally:

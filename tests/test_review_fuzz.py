@@ -8,7 +8,9 @@ clients that send the request say what is right.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from sigv4client import (
     InvalidConfigError,
     InvalidInputError,
     InvalidRequestError,
+    NonReplayableBodyError,
     SigningConfig,
     SigV4Client,
     presign_result,
@@ -32,6 +35,7 @@ from tests.botocore_oracle import botocore_sign
 NOW = datetime(2026, 3, 3, 9, 5, 7, tzinfo=timezone.utc)
 CREDS = Credentials(access_key_id="AKIDEXAMPLE", secret_access_key="secret")
 CFG = SigningConfig(region="us-east-1", service="execute-api")
+NO_KEYS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -141,7 +145,7 @@ def test_a_time_outside_the_utc_calendar_is_a_named_error(now: datetime) -> None
     with pytest.raises(InvalidRequestError, match="now"):
         presign_result(request, CREDS, CFG, now=now)
     with pytest.raises(InvalidInputError, match="now"):
-        verify(request, {}.get, now=now)
+        verify(request, NO_KEYS.get, now=now)
 
 
 @pytest.mark.parametrize(
@@ -159,4 +163,61 @@ def test_a_backslash_before_the_host_is_refused(url: str) -> None:
     with pytest.raises(InvalidRequestError, match="backslash"):
         presign_result(request, CREDS, CFG, now=NOW)
     with pytest.raises(VerificationError, match="backslash"):
-        verify(request, {}.get, now=NOW)
+        verify(request, NO_KEYS.get, now=NOW)
+
+
+class _NoDataYet(io.RawIOBase):
+    # A non-blocking stream: readinto() returns None while no data has come.
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        return None
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+
+class _CannotTell(io.BytesIO):
+    def tell(self) -> int:
+        raise OSError("illegal seek")
+
+
+class _ReadsNumbers:
+    def read(self, size: int = -1) -> object:
+        return 5
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "says"),
+    [
+        (memoryview(b"abcdef")[::2], InvalidRequestError, "not contiguous"),
+        ([b"a", memoryview(b"abcdef")[::2]], InvalidRequestError, "not contiguous"),
+        (_NoDataYet(), NonReplayableBodyError, "non-blocking"),
+        (_CannotTell(b"x"), NonReplayableBodyError, "cannot tell its position"),
+        (_ReadsNumbers(), InvalidRequestError, "returned int"),
+    ],
+)
+def test_a_body_that_cannot_be_hashed_is_a_named_error(
+    body: object, error: type[Exception], says: str
+) -> None:
+    # Each raised a bare BufferError, OSError or TypeError, or (a non-blocking
+    # stream) was signed as an empty body.
+    request = HttpRequest(method="PUT", url="https://h.example/", body=body)  # type: ignore[arg-type]
+    with pytest.raises(error, match=says):
+        sign(request, CREDS, CFG, now=NOW)
