@@ -148,9 +148,22 @@ def _origin(origin: str) -> tuple[str, str, str]:
         close = hostport.find("]")
         if close == -1:
             raise InvalidRequestError(f"url {shown_url(origin)!r} has an unterminated IPv6 host")
-        host, port = hostport[: close + 1], hostport[close + 1 :].lstrip(":")
+        host, rest = hostport[: close + 1], hostport[close + 1 :]
+        if rest and rest[0] != ":":
+            raise InvalidRequestError(
+                f"url {shown_url(origin)!r} has {rest!r} after its IPv6 host; "
+                "give 'https://[address]:port/path'"
+            )
+        port = rest[1:]
     else:
         host, _, port = hostport.partition(":")
+        if "%" in host:
+            # requests decodes "%31%32%37.0.0.1" and sends Host 127.0.0.1; httpx
+            # sends it as written: no Host can be signed that both send.
+            raise InvalidRequestError(
+                f"url {shown_url(origin)!r} has a percent-encoded host; write the host "
+                "as it is ('bücher.example', not 'b%C3%BCcher.example')"
+            )
     if not host:
         raise InvalidRequestError(
             f"url {shown_url(origin)!r} has no host; give 'https://host/path'"

@@ -221,3 +221,24 @@ def test_a_body_that_cannot_be_hashed_is_a_named_error(
     request = HttpRequest(method="PUT", url="https://h.example/", body=body)  # type: ignore[arg-type]
     with pytest.raises(error, match=says):
         sign(request, CREDS, CFG, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://%31%32%37.0.0.1:8080/", "percent-encoded host"),
+        ("https://h.ex%41mple/", "percent-encoded host"),
+        ("https://[::1]8080/", "after its IPv6 host"),
+        ("https://[::1]::8080/", "invalid port"),
+    ],
+)
+def test_a_host_no_client_sends_as_written_is_refused(url: str, says: str) -> None:
+    # requests sends http://%31%32%37.0.0.1:8080/ with Host 127.0.0.1:8080, httpx
+    # cannot connect; the IPv6 forms are refused by urllib3 and httpx alike.
+    with pytest.raises(InvalidRequestError, match=says):
+        sign(HttpRequest(method="GET", url=url), CREDS, CFG, now=NOW)
+    # An IPv6 zone identifier keeps its "%25" (RFC 6874), and its port.
+    zoned = sign(
+        HttpRequest(method="GET", url="http://[fe80::1%25eth0]:8080/"), CREDS, CFG, now=NOW
+    )
+    assert dict(zoned.headers)["Host"] == "[fe80::1%25eth0]:8080"
