@@ -665,13 +665,15 @@ def _sign_parts(
 
 
 def _expiry_seconds(expires_in: int | timedelta) -> int:
+    # A subclass is read as its value, not through methods it overrides: the
+    # range is checked on the number that goes into X-Amz-Expires.
     if isinstance(expires_in, timedelta):
-        seconds = expires_in.total_seconds()
+        seconds = timedelta.total_seconds(expires_in)
         if seconds != int(seconds):
             raise InvalidConfigError("expires_in must be a whole number of seconds")
         value = int(seconds)
     elif isinstance(expires_in, int) and not isinstance(expires_in, bool):
-        value = expires_in
+        value = int.__int__(expires_in)
     else:
         raise InvalidConfigError(
             f"expires_in must be an int (seconds) or a timedelta, got {type(expires_in).__name__}"

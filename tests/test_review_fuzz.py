@@ -242,3 +242,25 @@ def test_a_host_no_client_sends_as_written_is_refused(url: str, says: str) -> No
         HttpRequest(method="GET", url="http://[fe80::1%25eth0]:8080/"), CREDS, CFG, now=NOW
     )
     assert dict(zoned.headers)["Host"] == "[fe80::1%25eth0]:8080"
+
+
+class _FormatsOtherwise(int):
+    # An int whose text is not its value (as a str subclass's can be).
+    def __format__(self, spec: str) -> str:
+        return "9999999"
+
+    def __str__(self) -> str:
+        return "9999999"
+
+
+class _LongerThanItSays(timedelta):
+    def total_seconds(self) -> float:
+        return 60.0
+
+
+def test_expires_in_is_read_as_its_value_not_its_text() -> None:
+    request = HttpRequest(method="GET", url="https://h.example/")
+    url = presign_result(request, CREDS, CFG, expires_in=_FormatsOtherwise(60), now=NOW).url
+    assert "X-Amz-Expires=60&" in url  # was 9999999, past the 7-day limit checked on 60
+    with pytest.raises(InvalidConfigError, match="7 days"):
+        presign_result(request, CREDS, CFG, expires_in=_LongerThanItSays(days=30), now=NOW)
