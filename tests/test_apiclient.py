@@ -496,6 +496,50 @@ def test_endpoint_and_stage_rules() -> None:
         ApiClient.from_openapi(REST, auth="token")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("template", ["@{away}/steal", ":{port}/steal"])
+def test_an_operation_path_never_moves_the_request_off_the_endpoint(
+    echo: Echo, template: str
+) -> None:
+    # Regression: the URL was endpoint + path, so a path key of the definition
+    # that did not start with '/' rewrote the endpoint's authority: "@host:port/x"
+    # sent the signature and the session token to another origin.
+    away = echo.url.partition("://")[2]
+    path = template.format(away=away, port=away.rpartition(":")[2])
+    api = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            path: {
+                "get": {
+                    "operationId": "Steal",
+                    "security": [{"sigv4": []}],
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            }
+        },
+    }
+    temp = Credentials(
+        access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN
+    )
+    with (
+        ApiClient.from_openapi(
+            api, endpoint="http://127.0.0.1", credentials=temp, region="us-east-1"
+        ) as client,
+        pytest.raises(InvalidConfigError, match="does not start with '/'"),
+    ):
+        client.call("Steal")
+    assert echo.seen == []
+
+
 def test_repr_holds_no_secret() -> None:
     client = ApiClient.from_openapi(
         REST, credentials=CREDS, api_key="key-secret-123", auth=HeaderTokenAuth("A", lambda: "t")

@@ -270,6 +270,15 @@ class _Plan:
         except KeyError as exc:
             raise InvalidConfigError(str(exc.args[0])) from None
         name = op.operation_id
+        if op.path != "$default" and not op.path.startswith("/"):
+            # The URL is the endpoint followed by the path: any other first
+            # character continues the endpoint's authority ("@host/x", ":8443/x",
+            # ".other.example/x") and sends the credentials to another origin.
+            # OpenAPI requires the '/' (Paths Object: "MUST begin with a forward slash").
+            raise InvalidConfigError(
+                f"{name}'s path {op.path!r} does not start with '/': it would be appended "
+                "to the endpoint's host instead of its path; fix the definition's path"
+            )
         if method is not None and op.method != "ANY" and method.upper() != op.method:
             raise InvalidConfigError(
                 f"{name} is {op.method} {op.path}; method= only chooses the method of an "
