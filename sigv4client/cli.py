@@ -440,8 +440,10 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
                 or "nodename nor servname" in text
                 or "getaddrinfo" in text
             ):
-                raise _Failure(EXIT_RESOLVE, f"could not resolve host of {args.url}") from None
-            raise _Failure(EXIT_CONNECT, f"failed to connect to {args.url}") from None
+                raise _Failure(
+                    EXIT_RESOLVE, f"could not resolve host of {shown_url(args.url)}"
+                ) from None
+            raise _Failure(EXIT_CONNECT, f"failed to connect to {shown_url(args.url)}") from None
     finally:
         if hasattr(body, "close"):
             body.close()

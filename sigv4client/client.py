@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
-from ._canonical import encode_query_value, split_url
+from ._canonical import encode_query_value, shown_url, split_url
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
@@ -109,11 +109,12 @@ class SigV4Client:
         parts = split_url(endpoint)
         if parts.scheme not in ("http", "https"):
             raise InvalidConfigError(
-                f"endpoint {endpoint!r} must start with https:// (or http:// for a local server)"
+                f"endpoint {shown_url(endpoint)!r} must start with https:// (or http:// for a "
+                "local server)"
             )
         if parts.query or parts.fragment:
             raise InvalidConfigError(
-                f"endpoint {endpoint!r} must not have a query or fragment; "
+                f"endpoint {shown_url(endpoint)!r} must not have a query or fragment; "
                 "pass query parameters to sign_request(query_params=...)"
             )
         self.credentials = credentials

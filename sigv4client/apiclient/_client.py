@@ -122,9 +122,15 @@ class _Plan:
         server = next((s for s in api.servers if s.url and "://" in s.url), None)
         if endpoint is not None:
             if not isinstance(endpoint, str) or "://" not in endpoint:
+                # Not quoted: without a scheme, userinfo (a password) cannot be told apart.
+                got = (
+                    "one without 'scheme://'"
+                    if isinstance(endpoint, str)
+                    else type(endpoint).__name__
+                )
                 raise InvalidConfigError(
                     f"endpoint must be an absolute URL such as "
-                    f"'https://abc.execute-api.us-east-1.amazonaws.com/prod', got {endpoint!r}"
+                    f"'https://abc.execute-api.us-east-1.amazonaws.com/prod', got {got}"
                 )
             base = endpoint.rstrip("/")
             if stage:
@@ -466,7 +472,7 @@ class _Plan:
                     mismatch.operation = name
                     raise mismatch
             body = redact_secrets(text, secrets)
-            raise ApiError(status, body, url.partition("?")[0], operation=name)
+            raise ApiError(status, body, c.shown_url(url.partition("?")[0]), operation=name)
         media = next((v for k, v in headers if k.lower() == "content-type"), "")
         data: object
         if not content:
@@ -536,7 +542,7 @@ class _Common:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(endpoint={self._plan.base!r}, "
+            f"{type(self).__name__}(endpoint={c.shown_url(self._plan.base)!r}, "
             f"operations={len(self._plan.api.operations)})"
         )
 

@@ -93,12 +93,17 @@ def _ambiguous(text: str) -> bool:
 
 
 def host_of(url: str) -> str:
-    """The authority of ``url`` (``host[:port]``), as the region inference reads it.
+    """The ``host[:port]`` of ``url``, as the region inference reads it; never its userinfo.
+
+    It names the host in an error message: userinfo may hold a password.
 
     >>> host_of("https://abc.execute-api.eu-west-1.amazonaws.com/prod?x=1")
     'abc.execute-api.eu-west-1.amazonaws.com'
+    >>> host_of("http://alice:pw@127.0.0.1:8080/")
+    '127.0.0.1:8080'
     """
-    return url.partition("://")[2].partition("/")[0].partition("?")[0]
+    authority = url.partition("://")[2].partition("/")[0].partition("?")[0].partition("#")[0]
+    return authority.rpartition("@")[2]
 
 
 def region_for(region: str | None, url: str, how: str) -> str:
