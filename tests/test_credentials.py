@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import doctest
 import functools
+import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -1284,6 +1286,44 @@ def test_unknown_profile_is_a_credentials_error_naming_it() -> None:
         BotocoreSessionProvider(profile_name="no-such-profile").get_credentials()
     assert info.value.__cause__ is not None
     assert_no_secret(str(info.value))
+
+
+def _chain_texts(exc: BaseException | None, seen: set[int] | None = None) -> list[str]:
+    """What an exception and everything it chains hold: messages, args, attributes."""
+    seen = set() if seen is None else seen
+    if exc is None or id(exc) in seen:
+        return []
+    seen.add(id(exc))
+    texts = [repr(exc), str(exc), *map(repr, exc.args)]
+    texts += [repr(value) for value in getattr(exc, "__dict__", {}).values()]
+    return texts + _chain_texts(exc.__cause__, seen) + _chain_texts(exc.__context__, seen)
+
+
+@pytest.mark.parametrize("broken", ["credential_process output", "credentials file line"])
+def test_a_botocore_failure_chains_nothing_that_holds_the_secret(
+    aws_files: tuple[Path, Path], broken: str
+) -> None:
+    # Regression: the CredentialsError chained botocore's exception, whose own
+    # chain and attributes hold what botocore was reading: json's JSONDecodeError
+    # keeps a credential_process's whole output in .doc (here, valid JSON followed
+    # by a line of text), and configparser's ParsingError, botocore's
+    # ConfigParseError's __context__, quotes the line it could not parse.
+    config, shared = aws_files
+    secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYSECRET"
+    if broken == "credential_process output":
+        script = config.parent / "process.py"
+        output = {"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": secret}
+        script.write_text(f"print({json.dumps(output)!r})\nprint('done')\n")
+        config.write_text(f"[default]\ncredential_process = {sys.executable} {script}\n")
+        shared.write_text("")
+    else:
+        shared.write_text(f"[default]\naws_access_key_id = AKID\naws_secret_access_key {secret}\n")
+    with pytest.raises(CredentialsError) as info:
+        BotocoreSessionProvider().get_credentials()
+    assert info.value.__cause__ is not None  # still says what botocore raised
+    assert "botocore could not load credentials" in str(info.value)
+    for text in _chain_texts(info.value):
+        assert secret not in text, text
 
 
 @pytest.mark.usefixtures("aws_files")

@@ -42,6 +42,20 @@ class _Session(Protocol):
     def get_credentials(self) -> _BotocoreCredentials | None: ...
 
 
+class BotocoreFailure(Exception):
+    """What botocore raised, as its type and message only: the ``__cause__`` we chain.
+
+    botocore's exception may hold more than its message shows, and what it
+    was reading is a credentials source: json's ``JSONDecodeError`` keeps a
+    ``credential_process``'s whole output in ``doc``, and the configparser
+    error behind a ``ConfigParseError`` (its ``kwargs`` and ``__context__``)
+    quotes the line of the credentials file it could not parse.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(f"{type(exc).__name__}: {exc}")
+
+
 class BotocoreSessionProvider:
     """Credentials resolved by botocore: environment, profiles, SSO, assume-role, IMDS...
 
@@ -99,10 +113,20 @@ class BotocoreSessionProvider:
             # botocore's chain raises BotoCoreError subclasses, ClientError (STS,
             # SSO), RuntimeError (refreshed but still expired), OSError and
             # ValueError (unreadable config): to a caller all mean the same.
-            raise CredentialsError(
-                f"botocore could not load credentials for profile {self._profile()!r} "
-                f"({type(exc).__name__}: {exc}); check that profile, or {_HOW_TO_CONFIGURE}"
-            ) from exc
+            cause = BotocoreFailure(exc)
+        else:
+            return self._credentials(frozen, expiry)
+        # Raised outside the handler, from the stand-in: botocore's exception is
+        # neither the cause nor the context (see BotocoreFailure).
+        raise CredentialsError(
+            f"botocore could not load credentials for profile {self._profile()!r} "
+            f"({cause}); check that profile, or {_HOW_TO_CONFIGURE}"
+        ) from cause
+
+    def _credentials(
+        self, frozen: BotoFrozenCredentialsLike | None, expiry: datetime | None
+    ) -> Credentials:
+        """The snapshot botocore returned, checked."""
         if frozen is None:
             raise CredentialsError(
                 f"no AWS credentials found (profile {self._profile()!r}): {_HOW_TO_CONFIGURE}"
