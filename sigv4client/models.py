@@ -405,9 +405,14 @@ def _lower_names(names: Iterable[str], what: str) -> Iterable[str]:
 
 
 def redact_canonical_request(canonical_request: str) -> str:
-    r"""``canonical_request`` with the session token, header or query, as ``<redacted>``.
+    r"""``canonical_request`` with the session token and every credential header redacted.
 
-    Line-based, not a search for the token: the header line holds the token
+    The query's ``X-Amz-Security-Token`` and ``X-Amz-Signature``, and the value
+    of each header whose name says it carries a credential, by the rule of
+    :func:`sent_secrets` (``x-amz-security-token``, ``x-api-key``, ``cookie``,
+    ``x-amz-server-side-encryption-customer-key``, ...): a signed request
+    signs every header given with it.
+    Line-based, not a search for the values: a header line holds its value
     with its whitespace folded, and the query its percent-encoded form.
 
     >>> redact_canonical_request("GET\n/\nX-Amz-Security-Token=abc%2B&x=1\nhost:h\n"
@@ -417,12 +422,17 @@ def redact_canonical_request(canonical_request: str) -> str:
     lines = canonical_request.split("\n")
     if len(lines) > 2:
         lines[2] = redact_query(lines[2])
-    return "\n".join(
-        "x-amz-security-token:<redacted>"
-        if i > 2 and line.startswith("x-amz-security-token:")
-        else line
-        for i, line in enumerate(lines)
-    )
+    # After the query come the header lines ("name:value"), then the signed
+    # header names and the payload hash, which hold no ':'.
+    return "\n".join(_redact_header_line(line) if i > 2 else line for i, line in enumerate(lines))
+
+
+def _redact_header_line(line: str) -> str:
+    """A canonical header line, its value redacted when its name says it is a credential."""
+    name, colon, _ = line.partition(":")
+    if colon and name not in _SHOWN_HEADER_VALUES and _CREDENTIAL_HEADER.search(name):
+        return f"{name}:<redacted>"
+    return line
 
 
 def redact_query(query: str, *, credential: bool = False) -> str:
@@ -543,10 +553,12 @@ class SigningResult:
         )
 
     def redacted_canonical_request(self) -> str:
-        """The canonical request with the session token replaced by ``<redacted>``.
+        """The canonical request with the session token and credential headers ``<redacted>``.
 
         Both places a token can stand are covered: the ``x-amz-security-token``
-        header line, and a presigned URL's ``X-Amz-Security-Token`` parameter.
+        header line, and a presigned URL's ``X-Amz-Security-Token`` parameter;
+        so is the value of any signed header whose name says it carries a
+        credential (``x-api-key``, ``cookie``, ...): see :func:`redact_canonical_request`.
         """
         return redact_canonical_request(self.canonical_request)
 

@@ -490,6 +490,39 @@ def test_no_secret_in_repr_str_or_logs(caplog: pytest.LogCaptureFixture) -> None
             assert secret not in text
 
 
+def test_the_logged_canonical_request_hides_every_credential_header(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Regression: the DEBUG log of the canonical request (and
+    # redacted_canonical_request(), which the docs say to log) hid the session
+    # token only; an API key, a cookie or an S3 customer key signed with the
+    # request stood there in clear. The rule is sent_secrets(): the name says so.
+    caplog.set_level(logging.DEBUG, logger="sigv4client")
+    secrets = {
+        "X-Api-Key": "api-key-0123456789abcdef",
+        "Cookie": "session=cookie-0123456789",
+        "X-Amz-Server-Side-Encryption-Customer-Key": "c3NlLWMta2V5LTAxMjM0NTY3ODk=",
+        "X-Id-Token": "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl",
+    }
+    request = HttpRequest(
+        method="GET", url=URL, headers=(*secrets.items(), ("X-Trace", "trace-0123456789"))
+    )
+    res = sign(request, CREDS, CFG, now=NOW)
+    redacted = res.redacted_canonical_request()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "canonical request" in logged
+    for text in (redacted, logged):
+        for value in (*secrets.values(), TOKEN):
+            assert value not in text
+        for name in secrets:
+            assert f"{name.lower()}:<redacted>" in text
+        assert "x-trace:trace-0123456789" in text  # not a credential: shown
+        assert "x-amz-security-token:<redacted>" in text
+    # Only the values go: the lines, their names and the signed headers stay.
+    assert len(redacted.split("\n")) == len(res.canonical_request.split("\n"))
+    assert redacted.split("\n")[-2:] == res.canonical_request.split("\n")[-2:]
+
+
 def test_public_api_is_sorted_and_complete() -> None:
     assert sigv4client.__all__ == sorted(sigv4client.__all__, key=lambda n: (not n.isupper(), n))
     for name in sigv4client.__all__:
