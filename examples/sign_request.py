@@ -41,8 +41,15 @@ def run(endpoint: str, access_key: str, secret_key: str, token: str | None, path
         print(f"\n{method} {signed.url}")
         shown = signed.headers["Authorization"].split(", Signature=")[0]
         print(f"  Authorization: {shown}, Signature=...")  # the signature itself is not printed
+        # Not followed: requests drops only Authorization on a redirect to another
+        # host, and the session token would go along.
         resp = requests.request(
-            signed.method, signed.url, headers=signed.headers, data=signed.body, timeout=30
+            signed.method,
+            signed.url,
+            headers=signed.headers,
+            data=signed.body,
+            timeout=30,
+            allow_redirects=False,
         )
         print(f"  -> HTTP {resp.status_code}")
         try:

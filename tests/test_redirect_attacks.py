@@ -230,3 +230,55 @@ def test_aiohttp_a_retry_of_a_foreign_hop_stays_bare(lab: RedirectLab) -> None:
     assert attempts == [307, 403, 403]
     assert len(lab.away_arrivals()) == 3
     _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
+
+
+def _documented_sends() -> list[tuple[str, str]]:
+    """Every ``requests.request(signed.method, ...)`` call of the docs and examples: where, code."""
+    import ast
+    from pathlib import Path
+
+    from tests.test_snippets import PAGES, blocks
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [(b.where, b.code) for page in PAGES for b in blocks(page)]
+    sources += [(str(p.relative_to(root)), p.read_text()) for p in (root / "examples").glob("*.py")]
+    found = []
+    for where, code in sources:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue  # a block with a top-level await: it sends no SignedRequest
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func) == "requests.request"
+                and node.args
+                and ast.unparse(node.args[0]) == "signed.method"
+            ):
+                found.append((where, ast.unparse(node)))
+    return found
+
+
+def test_the_documented_way_to_send_a_signed_request_keeps_the_token_home(
+    lab: RedirectLab,
+) -> None:
+    # Regression: README, the quickstart, credentials.md, the sigV4Client.js page
+    # and examples/sign_request.py sent a SignedRequest (or sign().apply_to())
+    # with requests.request(...), which follows redirects and, on a redirect to
+    # another origin, drops only Authorization: X-Amz-Security-Token went along.
+    from sigv4client import SigV4Client
+
+    sends = _documented_sends()
+    assert len(sends) >= 5, sends
+    client = SigV4Client.new_client(endpoint=lab.home, credentials=TEMP, region="us-east-1")
+    for where, code in sends:
+        lab.arrivals.clear()
+        signed = client.sign_request(
+            method="POST", path="/hop/307", query_params={"to": f"{lab.other_port}/prod/x"}
+        )
+        namespace = {"requests": requests, "signed": signed, "dict": dict}
+        eval(code, namespace)  # the docs' own line, run as a reader runs it
+        assert lab.arrivals, where
+        for arrival in lab.away_arrivals():
+            for name in SIGV4_HEADERS:
+                assert not arrival.has(name), (where, name)

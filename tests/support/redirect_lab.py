@@ -5,7 +5,7 @@
 ``home`` (``http://127.0.0.1:A``) and ``away`` (``http://127.0.0.1:B``, another
 port). ``http://localhost:A`` reaches the home socket under another host name:
 another origin too. Every request that arrives is recorded with the Host it
-named and all its headers, before anything else happens.
+named, the socket it reached and all its headers, before anything else happens.
 
 - ``/hop/<status>?to=<location>`` answers ``<status>`` with ``Location: <location>``
   (the request body is drained first);
@@ -37,6 +37,7 @@ class Arrival:
     path: str
     headers: tuple[tuple[str, str], ...]
     peer_port: int  # the client's port: one per connection
+    server_port: int  # the socket it reached: the Host header may name another
 
     def has(self, name: str) -> bool:
         return any(n.lower() == name.lower() for n, _ in self.headers)
@@ -62,6 +63,7 @@ class RedirectLab:
                             path=self.path,
                             headers=tuple(self.headers.items()),
                             peer_port=self.client_address[1],
+                            server_port=self.server.server_address[1],
                         )
                     )
                 parts = urlsplit(self.path)
@@ -108,9 +110,16 @@ class RedirectLab:
         return f"/hop/{status}?to={quote(to, safe='')}"
 
     def away_arrivals(self) -> list[Arrival]:
-        """Every request that reached another origin than home."""
+        """Every request that reached another origin than home.
+
+        By the Host it named and by the socket it reached: a client sends a
+        Host header pinned by the caller as it is, to wherever it connects.
+        """
+        home_port = self._servers[0].server_address[1]
         with self._lock:
-            return [a for a in self.arrivals if a.host != self.home_host]
+            return [
+                a for a in self.arrivals if a.host != self.home_host or a.server_port != home_port
+            ]
 
     def __enter__(self) -> RedirectLab:
         for server in self._servers:
