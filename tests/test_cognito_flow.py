@@ -34,6 +34,7 @@ from sigv4client.cognito import (
     NewPassword,
     NewPasswordRequired,
     RetryPolicy,
+    SelectChallenge,
     SelectMfaType,
     SmsMfa,
     SoftwareTokenMfa,
@@ -48,6 +49,7 @@ from sigv4client.cognito._errors import (
     map_error,
     redact,
 )
+from sigv4client.cognito.flow import AppClient, challenge_responses
 from sigv4client.cognito.tokens import unverified_claims
 from sigv4client.exceptions import (
     AuthenticationError,
@@ -534,6 +536,22 @@ def test_select_mfa_type_refuses_an_option_not_offered(cognito: Stubbed) -> None
         cognito.user.login(
             "alice", PASSWORD, flow="USER_PASSWORD_AUTH", on_challenge=lambda _c: "EMAIL_OTP"
         )
+
+
+def test_a_refused_choice_is_not_quoted(cognito: Stubbed) -> None:
+    # Regression: the error quoted the answer, and an on_challenge that prompts
+    # for every challenge gets the password typed into a choice as often as not.
+    cognito.respond("initiate_auth", challenge("SELECT_MFA_TYPE", MFAS_CAN_CHOOSE='["SMS_MFA"]'))
+    with pytest.raises(ChallengeError, match="SMS_MFA") as info:
+        cognito.user.login(
+            "alice", PASSWORD, flow="USER_PASSWORD_AUTH", on_challenge=lambda _c: PASSWORD
+        )
+    assert PASSWORD not in str(info.value)
+    assert PASSWORD not in repr(info.value.args)
+    select = SelectChallenge(username="alice", session="s", options=("PASSWORD", "EMAIL_OTP"))
+    with pytest.raises(ChallengeError, match="EMAIL_OTP") as info:
+        challenge_responses(AppClient(user_pool_id="p", client_id="c"), select, PASSWORD)
+    assert PASSWORD not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -252,6 +252,15 @@ def _attribute_pairs(answer: NewPassword) -> list[tuple[str, str]]:
     ]
 
 
+def _not_an_option(answer: str) -> str:
+    """A refused choice, described without quoting it.
+
+    A prompt that asks for every challenge gets a password or a code typed
+    into a choice as often as an option's name.
+    """
+    return f"the answer given ({len(answer)} characters) is not one of them"
+
+
 def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) -> dict[str, str]:
     """The ``ChallengeResponses`` answering ``challenge`` with ``answer``.
 
@@ -290,14 +299,14 @@ def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) ->
         if challenge.options and answer not in challenge.options:
             raise ChallengeError(
                 f"choose one of the sign-in methods Cognito offered "
-                f"({', '.join(challenge.options)}), not {answer!r}"
+                f"({', '.join(challenge.options)}); {_not_an_option(answer)}"
             )
         responses["ANSWER"] = answer
     elif isinstance(challenge, SelectMfaType):
         if challenge.options and answer not in challenge.options:
             raise ChallengeError(
-                f"choose one of the MFA types Cognito offered ({', '.join(challenge.options)}), "
-                f"not {answer!r}"
+                f"choose one of the MFA types Cognito offered ({', '.join(challenge.options)}); "
+                f"{_not_an_option(answer)}"
             )
         responses["ANSWER"] = answer
     elif isinstance(challenge, CustomChallenge):
