@@ -85,6 +85,7 @@ _SHOWN_HEADER_VALUES = frozenset(
         "content-length",
         "content-type",
         "host",
+        "sec-websocket-key",  # a handshake nonce (RFC 6455 4.1), not a credential
         "user-agent",
         "x-amz-content-sha256",
         "x-amz-date",
@@ -430,7 +431,7 @@ def redact_canonical_request(canonical_request: str) -> str:
 def _redact_header_line(line: str) -> str:
     """A canonical header line, its value redacted when its name says it is a credential."""
     name, colon, _ = line.partition(":")
-    if colon and name not in _SHOWN_HEADER_VALUES and _CREDENTIAL_HEADER.search(name):
+    if colon and is_credential_header(name):
         return f"{name}:<redacted>"
     return line
 
@@ -470,6 +471,22 @@ _CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|pass|session|cookie|cred
 _MIN_SECRET_HEADER_VALUE = 8
 
 
+def is_credential_header(name: str) -> bool:
+    """Whether a header's name says its value is a credential: the one rule for it.
+
+    ``Authorization``, ``X-Api-Key``, ``X-Amz-Security-Token``, ``Cookie``,
+    ``X-Auth-Token``, ...: such a value is redacted wherever it is shown
+    (:func:`sent_secrets`, :func:`redact_canonical_request`), and no such
+    header follows a redirect to another origin.
+
+    >>> is_credential_header("X-Api-Key"), is_credential_header("Content-Type")
+    (True, False)
+    """
+    return name.strip().lower() not in _SHOWN_HEADER_VALUES and bool(
+        _CREDENTIAL_HEADER.search(name)
+    )
+
+
 def sent_secrets(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """The header values of a request that are credentials, for :func:`redact_secrets`.
 
@@ -483,7 +500,7 @@ def sent_secrets(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """
     out: list[str] = []
     for name, value in headers:
-        if name.strip().lower() in _SHOWN_HEADER_VALUES or not _CREDENTIAL_HEADER.search(name):
+        if not is_credential_header(name):
             continue
         value = value.strip()
         for part in (value, value.rpartition(" ")[2]):

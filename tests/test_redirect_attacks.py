@@ -19,8 +19,13 @@ import httpx
 import pytest
 import requests
 
+import sigv4client
 from sigv4client.integrations._common import RedirectChain, origin_of
-from sigv4client.integrations.httpx import SigV4HttpxAuth, SigV4HttpxClient
+from sigv4client.integrations.httpx import (
+    AsyncSigV4HttpxClient,
+    SigV4HttpxAuth,
+    SigV4HttpxClient,
+)
 from sigv4client.integrations.requests import RedirectGuard, SigV4Session, guard_of
 from tests.support.redirect_lab import SIGV4_HEADERS, RedirectLab
 from tests.test_redirect_matrix import (
@@ -282,3 +287,75 @@ def test_the_documented_way_to_send_a_signed_request_keeps_the_token_home(
         for arrival in lab.away_arrivals():
             for name in SIGV4_HEADERS:
                 assert not arrival.has(name), (where, name)
+
+
+# Headers a caller sets by hand whose name says they carry a credential (the
+# rule of sigv4client.models.sent_secrets): an API Gateway API key, a cookie, a
+# token given by hand.
+HAND_SET = {
+    "X-Api-Key": "api-key-set-by-hand-0123",
+    "Cookie": "sid=cookie-set-by-hand-0123",
+    "X-Amz-Security-Token": "token-set-by-hand-0123",
+    "X-Auth-Token": "auth-token-set-by-hand-0123",
+}
+
+
+def _send_with_headers(sender: str, url: str) -> None:
+    from urllib.parse import unquote
+
+    from sigv4client import SigV4Auth, SigV4Client
+    from sigv4client.integrations.aiohttp import SigV4Middleware
+
+    if sender == "requests plugin":
+        requests.get(url, headers=HAND_SET, auth=SigV4Auth(TEMP, region="us-east-1"), timeout=30)
+    elif sender == "SigV4Session":
+        with SigV4Session() as session:
+            session.auth = SigV4Auth(TEMP, region="us-east-1")
+            session.get(url, headers=HAND_SET, timeout=30)
+    elif sender == "SigV4Client.invoke":
+        origin, _, rest = url.partition("/hop/")
+        status, _, query = rest.partition("?to=")
+        client = SigV4Client.new_client(endpoint=origin, credentials=TEMP, region="us-east-1")
+        with client, pytest.raises(sigv4client.ApiError):
+            client.invoke(
+                path=f"/hop/{status}", query_params={"to": unquote(query)}, headers=HAND_SET
+            )
+    elif sender == "httpx sync":
+        auth = SigV4HttpxAuth(TEMP, region="us-east-1")
+        with SigV4HttpxClient(auth=auth, follow_redirects=True) as client:
+            client.get(url, headers=HAND_SET)
+    elif sender == "httpx async":
+
+        async def send_async() -> None:
+            auth = SigV4HttpxAuth(TEMP, region="us-east-1")
+            async with AsyncSigV4HttpxClient(auth=auth, follow_redirects=True) as client:
+                await client.get(url, headers=HAND_SET)
+
+        asyncio.run(send_async())
+    else:
+
+        async def send_aiohttp() -> None:
+            sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+            async with (
+                aiohttp.ClientSession(middlewares=(sigv4,)) as session,
+                session.get(url, headers=HAND_SET) as r,
+            ):
+                await r.read()
+
+        asyncio.run(send_aiohttp())
+
+
+@pytest.mark.parametrize("sender", list(SENDERS))
+def test_credential_headers_set_by_hand_stay_home(lab: RedirectLab, sender: str) -> None:
+    # Regression: a hop to another origin lost the signature's headers and the
+    # token auth's header only; an X-Api-Key (API Gateway's IAM + API key) or an
+    # X-Auth-Token the caller set went along, on every sender. The first hop,
+    # at home, still carries them all.
+    lab.arrivals.clear()
+    _send_with_headers(sender, f"{lab.home}{lab.hop(307, f'{lab.other_port}/prod/x')}")
+    first, away = lab.arrivals[0], lab.away_arrivals()
+    assert all(first.has(name) or name == "Cookie" for name in HAND_SET), first.headers
+    assert away, lab.arrivals
+    for arrival in away:
+        for name, value in HAND_SET.items():
+            assert not any(value in v for _, v in arrival.headers), (sender, name)

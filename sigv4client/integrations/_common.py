@@ -39,6 +39,7 @@ from ..models import (
     HttpRequest,
     SigningConfig,
     SigningResult,
+    is_credential_header,
 )
 from ..signing import _sign_parts, sign
 
@@ -48,6 +49,7 @@ __all__ = [
     "AnyCredentialsSource",
     "Origin",
     "RedirectChain",
+    "drop_credentials",
     "drop_headers",
     "host_of",
     "origin_of",
@@ -210,6 +212,16 @@ def drop_headers(headers: MutableMapping[str, str], names: Iterable[str]) -> Non
     for name in names:
         while name in headers:
             del headers[name]
+
+
+def drop_credentials(headers: MutableMapping[str, str], names: Iterable[str]) -> None:
+    """Strip a hop that leaves its chain's origin: ``names``, and every credential header.
+
+    ``names`` are the headers the auth wrote; the others are those a caller set
+    by hand whose name says they carry a credential (an ``X-Api-Key``, an
+    ``X-Auth-Token``, a ``Cookie``: :func:`~sigv4client.models.is_credential_header`).
+    """
+    drop_headers(headers, (*names, *[n for n in headers if is_credential_header(n)]))
 
 
 class RedirectChain:

@@ -70,7 +70,7 @@ from ._common import (
     Origin,
     RedirectChain,
     SignedParts,
-    drop_headers,
+    drop_credentials,
     origin_of,
 )
 
@@ -153,7 +153,8 @@ async def guarded_send(
     The redirect rule of :class:`~sigv4client.integrations._common.RedirectChain`,
     for a middleware: a new call starts a chain at its own origin; a hop
     aiohttp follows continues the chain, and once a hop has left the origin
-    ``apply`` is not called and the ``names`` headers are removed. A retry of
+    ``apply`` is not called and the ``names`` headers are removed, with every
+    header whose name says it carries a credential. A retry of
     the same request object (a retry middleware before this one) gets the
     same answer as its first attempt. Requests sent between two hops of a call
     (by a middleware before this one, through any session) do not interrupt
@@ -195,7 +196,7 @@ async def _guarded_send(
         if pending is not None:
             await pending
     else:
-        drop_headers(request.headers, names)
+        drop_credentials(request.headers, names)
     try:
         response = await handler(request)
     except BaseException:

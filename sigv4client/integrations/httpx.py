@@ -65,7 +65,7 @@ from ._common import (
     AdapterSigner,
     AnyCredentialsSource,
     RedirectChain,
-    drop_headers,
+    drop_credentials,
 )
 
 __all__ = [
@@ -121,7 +121,7 @@ class _Hops:
             return None
         # httpx built it from the request just sent: its URL is where httpx will connect.
         if not self.chain.keeps_credentials(str(request.url)):
-            drop_headers(request.headers, self.names)
+            drop_credentials(request.headers, self.names)
             # A new dict: httpx shares one extensions dict between a request and its redirects.
             request.extensions = {**request.extensions, _LEFT_HOME: True}
         return request
@@ -413,4 +413,4 @@ def _strip_on_foreign_redirect(response: httpx.Response) -> None:
     request = response.request
     url = str(request.url)
     if not RedirectChain(url).location_keeps_credentials(url, response.headers["Location"]):
-        drop_headers(request.headers, CREDENTIAL_HEADERS)
+        drop_credentials(request.headers, CREDENTIAL_HEADERS)

@@ -17,7 +17,13 @@ from requests.models import REDIRECT_STATI
 from requests.structures import CaseInsensitiveDict
 
 from ..models import HttpRequest, SigningConfig
-from ._common import AdapterSigner, AnyCredentialsSource, RedirectChain, drop_headers
+from ._common import (
+    AdapterSigner,
+    AnyCredentialsSource,
+    RedirectChain,
+    drop_credentials,
+    drop_headers,
+)
 
 __all__ = ["SigV4Auth", "SigV4Session"]
 
@@ -67,11 +73,14 @@ class RedirectGuard:
             self.presigned = None
             location = response.headers.get("location", "")
             if not self.chain.location_keeps_credentials(sent.url or "", location):
-                self.strip(sent)
+                self.leave(sent)
                 return response
             hop = _next_hop(response, sent)
-            if hop is None or not self.chain.keeps_credentials(hop.url or ""):
+            if hop is None:
                 self.strip(sent)
+                return response
+            if not self.chain.keeps_credentials(hop.url or ""):
+                self.leave(sent)
                 return response
             self.sign_in_advance(sent, hop)
         return response
@@ -98,6 +107,10 @@ class RedirectGuard:
         """Remove the credential headers, and a Host header pinned for the old URL."""
         # requests copies a pinned Host along; without one, urllib3 writes the new host.
         drop_headers(r.headers, (*self.names, "Host"))
+
+    def leave(self, r: requests.PreparedRequest) -> None:
+        """:meth:`strip`, and every credential header the caller set: ``r`` leaves home."""
+        drop_credentials(r.headers, (*self.names, "Host"))
 
     def install(self, r: requests.PreparedRequest) -> None:
         """Register on ``r`` unless a guard is there already (a re-signed hop keeps its own)."""
@@ -323,7 +336,7 @@ class SigV4Session(requests.Session):
             return  # not signed by us: requests' own rules apply
         # The URL requests will connect to, as it parsed it: the exact check.
         if not guard.chain.keeps_credentials(prepared_request.url or ""):
-            guard.strip(prepared_request)
+            guard.leave(prepared_request)
         elif guard.presigned is None or not guard.presigned.fits(prepared_request, guard.names):
             guard.resign(prepared_request)
         # else: the hop the response hook signed in advance, as requests built it.
