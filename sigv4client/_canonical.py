@@ -27,6 +27,12 @@ from .exceptions import HeaderInjectionError, InvalidRequestError
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 ALGORITHM = "AWS4-HMAC-SHA256"
+# The signing names S3's own rules apply to: its paths neither normalized nor
+# encoded twice, a presigned URL signing UNSIGNED-PAYLOAD. S3 Object Lambda's
+# access points are S3 requests under another signing name. (S3 on Outposts
+# shares its name, "s3-outposts", with a control-plane API signed by the
+# general rules: no default can serve both, its callers pass a SigningConfig.)
+S3_SERVICES = frozenset({"s3", "s3-object-lambda"})
 # The query parameters of query-string (presigned) authentication.
 AUTH_QUERY_PARAMS = frozenset(
     {

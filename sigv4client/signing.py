@@ -780,7 +780,7 @@ def _presign(
             query = f"{query}&X-Amz-Security-Token={_encoded_token(token)}"
         # A presigned S3 URL signs UNSIGNED-PAYLOAD: whoever uses the URL sends the
         # body, which the signer may never see (S3's query-auth rule; botocore too).
-        unsigned = config.unsigned_payload or config.service == "s3"
+        unsigned = config.unsigned_payload or config.service in c.S3_SERVICES
         payload = payload_hash(request.body, unsigned)
         signed_headers = hdrs.signed_headers
         canonical_request = c.canonical_request(

@@ -172,8 +172,9 @@ def default_config_for(region: str, service: str) -> SigningConfig:
     """The canonicalization rules AWS applies to a scope's service.
 
     "Each path segment must be URI-encoded twice (except for Amazon S3 which
-    only gets URI-encoded once)", and S3 does not normalize paths either; every
-    other service gets :class:`~sigv4client.SigningConfig`'s defaults.
+    only gets URI-encoded once)", and S3 does not normalize paths either; so
+    for ``s3-object-lambda``, S3's requests to Object Lambda access points.
+    Every other service gets :class:`~sigv4client.SigningConfig`'s defaults.
 
     >>> default_config_for("eu-west-1", "s3").double_encode_path
     False
@@ -187,7 +188,7 @@ def default_config_for(region: str, service: str) -> SigningConfig:
 def _default_config(region: str, service: str) -> SigningConfig:
     # default_config_for's values, made once per scope (a public function of
     # its own, so that it keeps its signature and docs).
-    s3 = service == "s3"
+    s3 = service in c.S3_SERVICES
     return SigningConfig(
         region=region, service=service, normalize_path=not s3, double_encode_path=not s3
     )
@@ -778,7 +779,7 @@ def _payload(
             "UNSIGNED-PAYLOAD (streaming, chunk-signed payloads are not supported)",
             parsed,
         )
-    if parsed.presigned and parsed.service == "s3":
+    if parsed.presigned and parsed.service in c.S3_SERVICES:
         # "You don't include a payload hash in the Canonical Request, because when
         # you create a presigned URL, you don't know the payload content" (S3).
         return c.UNSIGNED_PAYLOAD

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sigv4client import Credentials, HttpRequest, SigningConfig, presign, sign
+from sigv4client.verification import default_config_for
 from tests import strategies as s
 from tests.botocore_oracle import botocore_presign, botocore_sign
 from tests.support.profiles import examples
@@ -239,8 +240,10 @@ def test_s3_rules_match_botocore_s3_signer(
     now=s.instants,
     expires=st.integers(min_value=1, max_value=604800),
     body=s.bodies,
+    service=st.sampled_from(["s3", "s3-object-lambda"]),
 )
 def test_s3_presign_matches_botocore_s3_query_signer(
+    service: str,
     host: str,
     path: str,
     query: list[tuple[str, str]],
@@ -251,10 +254,11 @@ def test_s3_presign_matches_botocore_s3_query_signer(
     expires: int,
     body: bytes,
 ) -> None:
-    # Presigned S3 URLs sign UNSIGNED-PAYLOAD, whatever the body.
+    # Presigned S3 URLs sign UNSIGNED-PAYLOAD, whatever the body; so do those of
+    # S3 Object Lambda access points, S3 requests under another signing name.
     qs = s.encode_query(query)
     url = f"https://{host}{path}" + (f"?{qs}" if qs else "")
-    cfg = SigningConfig(region=region, service="s3", normalize_path=False, double_encode_path=False)
+    cfg = default_config_for(region, service)
     ours = presign(
         HttpRequest(method="PUT", url=url, body=body),
         Credentials(access_key_id=ACCESS, secret_access_key=secret, session_token=token),
@@ -271,7 +275,7 @@ def test_s3_presign_matches_botocore_s3_query_signer(
         secret_key=secret,
         token=token,
         region=region,
-        service="s3",
+        service=service,
         now=now,
         expires=expires,
         s3=True,

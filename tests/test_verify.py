@@ -313,11 +313,11 @@ def test_our_signatures_verify(config: SigningConfig, creds: Credentials) -> Non
 
 
 @pytest.mark.parametrize("creds", [LONG_TERM, TEMPORARY])
-@pytest.mark.parametrize("service", ["execute-api", "s3"])
+@pytest.mark.parametrize("service", ["execute-api", "s3", "s3-object-lambda"])
 def test_our_presigned_urls_verify(creds: Credentials, service: str) -> None:
     # S3 presigned URLs sign UNSIGNED-PAYLOAD ("you don't know the payload content").
     config = dataclasses.replace(
-        default_config_for("eu-west-1", service), unsigned_payload=service == "s3"
+        default_config_for("eu-west-1", service), unsigned_payload=service != "execute-api"
     )
     request = HttpRequest(method="GET", url="wss://h.example/prod/a%20b?x=1&y=")
     url = presign(request, creds, config, expires_in=60, now=NOW)
