@@ -309,6 +309,18 @@ def test_unreachable_endpoint() -> None:
     assert PASSWORD not in str(caught.value)
 
 
+def test_an_unreachable_endpoints_password_is_not_in_the_message() -> None:
+    # A local endpoint behind a proxy may carry userinfo: the message names the
+    # endpoint as shown_url() shows URLs, without it.
+    user = CognitoUser(
+        user_pool_id=POOL_ID, client_id=CLIENT_ID, endpoint_url="http://admin:hunter2@127.0.0.1:9"
+    )
+    with pytest.raises(CognitoError, match="EndpointConnectionError") as caught:
+        user.login("alice", PASSWORD, flow="USER_PASSWORD_AUTH")
+    assert "at http://127.0.0.1:9 failed" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
 # -- throttling ------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .._canonical import shown_url
 from ..exceptions import CognitoError, InvalidInputError, ThrottledError
 from ._errors import ServiceErrorCause, redact
 
@@ -256,7 +257,12 @@ class Transport:
             except BotoCoreError as exc:
                 # Not str(exc) in the message: a ParamValidationError quotes the
                 # values it refused; the cause carries it redacted.
-                where = self.endpoint_url or f"region {self.region}"
+                # The endpoint as shown: no userinfo (a password) or token in a message.
+                where = (
+                    f"region {self.region}"
+                    if self.endpoint_url is None
+                    else shown_url(self.endpoint_url)
+                )
                 failure = CognitoError(
                     f"Cognito {operation} at {where} failed: {type(exc).__name__}"
                 )
