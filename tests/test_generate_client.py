@@ -219,3 +219,123 @@ def test_nothing_to_generate_is_refused() -> None:
         generate_module(empty)
     with pytest.raises(DefinitionError, match="not a Python identifier"):
         generate_module(REST, class_name="not valid")
+
+
+def _one_operation(**overrides: Any) -> dict[str, Any]:
+    """A one-route SigV4 definition for the tests below; ``overrides`` replace top-level keys."""
+    document: dict[str, Any] = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://example.com/prod"}],
+        "security": [{"sigv4": []}],
+        "components": {
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            }
+        },
+        "paths": {},
+    }
+    document.update(overrides)
+    return document
+
+
+def _exec(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    return namespace
+
+
+# Text a definition may hold that ends, or escapes out of, a Python string literal.
+HOSTILE_TEXTS = [
+    'x""";PWNED=True;"""',
+    'ends with a quote"',
+    'ends with two quotes""',
+    "a \\N{BULLET} and a \\ at the end\\",
+    "a NUL \x00, a CR \r, a line separator \u2028 and a lone surrogate \ud800",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_definition_text_stays_inside_the_docstrings(text: str) -> None:
+    schema = {"type": "object", "title": "Thing", "description": text,
+              "properties": {"a": {"type": "string"}}}  # fmt: skip
+    document = _one_operation(
+        info={"title": text, "version": "1"},
+        paths={
+            "/x": {
+                "get": {
+                    "operationId": "GetX",
+                    "summary": text,
+                    "description": text,
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": schema}},
+                        }
+                    },
+                }
+            }
+        },
+    )
+    namespace = _exec(generate_module(document, class_name="TClient"))
+    assert "PWNED" not in namespace
+    shown = text.strip().replace("\ud800", "\ufffd")  # no __doc__ can hold a lone surrogate
+    assert shown in namespace["__doc__"]
+    assert shown in namespace["TClient"].__doc__
+    assert shown in namespace["AsyncTClient"].__doc__
+    assert shown in namespace["TClient"].get_x.__doc__
+    assert namespace["Thing"].__doc__ == shown
+
+
+def test_generated_names_never_shadow_or_repeat(verifying_server: VerifyingServer) -> None:
+    string = {"type": "string"}
+    parameters = [
+        {"name": "id_query", "in": "query", "schema": string},
+        {"name": "id", "in": "path", "required": True, "schema": string},
+        {"name": "id", "in": "query", "schema": string},
+        {"name": "cast", "in": "query", "schema": string},
+    ]
+    result = {"title": "Mapping", "type": "object",
+              "properties": {"\ufb01le": string, "file": string, "__debug__": string}}  # fmt: skip
+    document = _one_operation(
+        # Untitled: the default class name is ApiClient, the runtime class's name.
+        info={"title": "Api", "version": "1"},
+        paths={
+            "/x/{id}/{body}": {
+                "post": {
+                    "operationId": "PostX",
+                    "parameters": parameters,
+                    "requestBody": {"content": {"application/json": {"schema": {}}}},
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": result}},
+                        }
+                    },
+                }
+            }
+        },
+    )
+    source = generate_module(document)
+    namespace = _exec(source)
+    assert "class Mapping(" not in source
+    assert "'\ufb01le': str" in source  # its own key, not "file" once Python reads it
+    client = namespace["ApiClient"](
+        endpoint=verifying_server.url, credentials=CREDS, region="us-east-1"
+    )
+    try:
+        got = client.post_x(
+            id="7", body_path="b", body={}, id_query="q1", id_query_="q2", cast_query="c"
+        )
+    finally:
+        client.close()
+    assert got["path"] == "/x/7/b"
+    assert sorted(map(tuple, got["query"])) == [("cast", "c"), ("id", "q2"), ("id_query", "q1")]
+    for bad in ("None", "class", "TypedDict", "Mapping", "cast"):
+        with pytest.raises(DefinitionError, match="pass another --class-name"):
+            generate_module(REST, class_name=bad)

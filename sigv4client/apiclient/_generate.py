@@ -24,6 +24,7 @@ import json
 import keyword
 import os
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 import requests
 
-from sigv4client.apiclient import AnyCredentialsSource, ApiClient, AsyncApiClient, AuthArgument
+from sigv4client import apiclient as _apiclient
 
 if TYPE_CHECKING:
     import httpx
@@ -61,6 +62,16 @@ _DEFINITION: dict[str, Any] = json.loads(
     {definition}
 )
 '''
+
+
+# The names the module header binds: a TypedDict or a client class of the same
+# name would shadow them (a schema titled "Mapping", say).
+_HEADER_NAMES = frozenset(
+    {"Any", "Literal", "Mapping", "TYPE_CHECKING", "TypedDict", "_DEFINITION", "_apiclient",
+     "cast", "httpx", "json", "requests"}
+)  # fmt: skip
+# What a method's body reads besides its parameters: no parameter may take these names.
+_METHOD_NAMES = frozenset({"self", "body", "headers", "method", "cast"})
 
 
 def _snake(name: str) -> str:
@@ -84,7 +95,7 @@ class _Types:
     """The TypedDicts written so far, and a name for each schema that needs one."""
 
     blocks: list[str] = field(default_factory=list)
-    names: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=lambda: set(_HEADER_NAMES))
     # The same schema (``$ref`` s are inlined by the loader) gets one TypedDict.
     seen: dict[str, str] = field(default_factory=dict)
 
@@ -142,7 +153,7 @@ class _Types:
             (str(key), self.annotation(sub, hint + _pascal(str(key))))
             for key, sub in properties.items()
         ]
-        if any(not key.isidentifier() or keyword.iskeyword(key) for key, _ in fields):
+        if not all(_is_field_name(key) for key, _ in fields):
             # Keys that are not identifiers need TypedDict's functional form.
             items = ", ".join(f"{key!r}: {ann}" for key, ann in fields)
             total = "False" if not required >= {k for k, _ in fields} else "True"
@@ -164,9 +175,42 @@ class _Types:
         return name
 
 
+def _is_field_name(key: str) -> bool:
+    """Whether ``key`` can be written as a TypedDict class attribute and stay ``key``.
+
+    Python reads identifiers NFKC-normalized (``\ufb01le`` is ``file``), so a
+    key that normalization changes must keep its text in the functional form.
+    """
+    return (
+        key.isidentifier()
+        and not keyword.iskeyword(key)
+        and key != "__debug__"
+        and unicodedata.normalize("NFKC", key) == key
+    )
+
+
+def _doc_text(text: str) -> str:
+    """``text`` for the inside of a ``\"\"\"`` string: it can neither end the string nor escape.
+
+    Every quote and backslash is escaped, and what is not printable (NUL,
+    ``\\r``, ``\\u2028``) is written as its escape sequence; a lone surrogate,
+    which no ``__doc__`` can hold, as U+FFFD.
+    """
+    out: list[str] = []
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")  # a class cannot have a lone surrogate in its __doc__
+        elif ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n" or ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
 def _docstring(text: str) -> str:
-    text = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"') or "(no description)"
-    return f'"""{text}"""'
+    return f'"""{_doc_text(text.strip()) or "(no description)"}"""'
 
 
 @dataclass
@@ -197,12 +241,19 @@ def _method(op: Operation, types: _Types, used: set[str]) -> tuple[str, str]:
     used.add(name)
     hint = _pascal(op.operation_id)
     arguments: list[_Argument] = []
-    taken = {"self", "body", "headers", "method"}
-    for param in op.parameters:
-        python = _snake(param.name)
+    taken = set(_METHOD_NAMES)
+
+    def unique(python: str, location: str) -> str:
+        # Two parameters can sanitize to one name ("X-Id" and "x_id"): suffix until free.
         if python in taken:
-            python = f"{python}_{param.location}"
+            python = f"{python}_{location}"
+        while python in taken:
+            python = f"{python}_"
         taken.add(python)
+        return python
+
+    for param in op.parameters:
+        python = unique(_snake(param.name), param.location)
         annotation = types.annotation(param.schema, hint + _pascal(param.name))
         if annotation == "Any":
             annotation = "str"
@@ -210,7 +261,7 @@ def _method(op: Operation, types: _Types, used: set[str]) -> tuple[str, str]:
         arguments.append(_Argument(python, param.location, param.name, annotation, required))
     for pname in re.findall(r"\{([^{}+]+)\+?\}", op.path):
         if not any(a.location == "path" and a.original == pname for a in arguments):
-            arguments.append(_Argument(_snake(pname), "path", pname, "str", True))
+            arguments.append(_Argument(unique(_snake(pname), "path"), "path", pname, "str", True))
     signature = ["self", "*"]
     signature += [f"{a.python}: {a.annotation}" for a in arguments if a.required]
     body = op.request_body
@@ -307,8 +358,11 @@ def _render(
         raise DefinitionError(f"{source} has no operations: there is nothing to generate")
     types = _Types()
     name = class_name or f"{_pascal(api.title or 'Api')}Client"
-    if not name.isidentifier():
-        raise DefinitionError(f"class name {name!r} is not a Python identifier")
+    if not name.isidentifier() or keyword.iskeyword(name) or name in _HEADER_NAMES:
+        raise DefinitionError(
+            f"class name {name!r} is not a Python identifier the module can bind: "
+            "pass another --class-name"
+        )
     types.names |= {name, f"Async{name}"}
     used: set[str] = set()
     methods = [_method(op, types, used) for op in api.operations]
@@ -316,8 +370,8 @@ def _render(
     embedded = json.dumps(json.dumps(thaw(raw), sort_keys=True))
     out = [
         _HEADER.format(
-            title=api.title or "an API",
-            source=source,
+            title=_doc_text(api.title or "an API"),
+            source=_doc_text(source),
             exports="[" + ", ".join(json.dumps(e) for e in exports) + "]",
             definition=embedded,
         )
@@ -328,6 +382,10 @@ def _render(
         (f"Async{name}", "AsyncApiClient", "client: httpx.AsyncClient | None = None", False),
     ):
         holder = "session=session" if sync else "client=client"
+        doc = _docstring(
+            f"{'Client' if sync else 'Async client'} for {api.title or 'the API'}: "
+            "one method per operation."
+        )
         close = (
             "    def close(self) -> None:\n"
             '        """Close the HTTP session this client opened."""\n'
@@ -339,14 +397,13 @@ def _render(
         )
         out.append(
             f"\n\nclass {cls}:\n"
-            f'    """{"Async client" if not sync else "Client"} for {api.title or "the API"}: '
-            f'one method per operation."""\n\n'
+            f"    {doc}\n\n"
             "    def __init__(\n"
             "        self,\n"
             "        *,\n"
             "        endpoint: str | None = None,\n"
-            "        credentials: AnyCredentialsSource | None = None,\n"
-            "        auth: AuthArgument | None = None,\n"
+            "        credentials: _apiclient.AnyCredentialsSource | None = None,\n"
+            "        auth: _apiclient.AuthArgument | None = None,\n"
             "        api_key: str | None = None,\n"
             "        region: str | None = None,\n"
             "        stage: str | None = None,\n"
@@ -354,7 +411,7 @@ def _render(
             "        timeout: float = 30.0,\n"
             "    ) -> None:\n"
             '        """The arguments of ApiClient.from_openapi; the definition is built in."""\n'
-            f"        self.raw = {client}.from_openapi(\n"
+            f"        self.raw = _apiclient.{client}.from_openapi(\n"
             "            _DEFINITION,\n"
             "            endpoint=endpoint,\n"
             "            credentials=credentials,\n"
