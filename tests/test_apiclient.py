@@ -33,6 +33,7 @@ from sigv4client import (
     ApiError,
     AsyncApiClient,
     Credentials,
+    DefinitionError,
     InvalidConfigError,
     InvalidCredentialsError,
     MissingAuthError,
@@ -380,6 +381,67 @@ def test_schema_violations_name_the_json_pointer(echo: Echo) -> None:
         with pytest.raises(RequestValidationError, match="accepts application/json"):
             client.call("CreateNote", body=b"x", content_type="text/plain")
     assert echo.seen == []
+
+
+def _proxy_api() -> dict[str, Any]:
+    """An open API with a one-segment parameter (three styles) and a greedy one."""
+    one: dict[str, Any] = {}  # any value: a list is written "a,b"
+    ops: dict[str, Any] = {}
+    for op_id, style in (("Simple", "simple"), ("Label", "label"), ("Matrix", "matrix")):
+        param = {"name": "id", "in": "path", "required": True, "style": style, "schema": one}
+        ops[f"/{op_id.lower()}/{{id}}/x"] = {
+            "delete": {"operationId": op_id, "parameters": [param], "responses": {}}
+        }
+    ops["/files/{proxy+}"] = {"get": {"operationId": "Files", "responses": {}}}
+    return {"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": ops}
+
+
+@pytest.mark.parametrize(
+    ("operation", "value"),
+    [
+        ("Simple", ".."),
+        ("Simple", "."),
+        ("Simple", ""),
+        ("Simple", [".."]),
+        ("Label", "."),  # written "..": the label prefix and the value
+        ("Label", ""),
+        ("Files", "../../admin"),
+        ("Files", "a/./b"),
+        ("Files", "a/.."),
+        ("Files", ""),
+    ],
+)
+def test_a_path_value_cannot_make_a_dot_or_empty_segment(
+    echo: Echo, operation: str, value: object
+) -> None:
+    # requests and httpx resolve dot segments before sending (RFC 3986, 5.2.4):
+    # DELETE /prod/simple/../x would be DELETE /prod/x, and a {proxy+} of
+    # ../../admin would leave the stage.
+    name = "proxy" if operation == "Files" else "id"
+    with ApiClient.from_openapi(_proxy_api(), endpoint=echo.url + "/prod") as client:
+        with pytest.raises(RequestValidationError) as info:
+            client.call(operation, path={name: value})
+        assert info.value.pointer == f"/path/{name}"
+        assert "pass a value that is not empty, '.' or '..'" in str(info.value)
+        # What only looks like a dot segment is encoded and sent.
+        client.call("Simple", path={"id": "..."})
+        client.call("Matrix", path={"id": ".."})
+        client.call("Files", path={"proxy": "a/..b/c."})
+    assert [seen["path"] for seen in echo.seen] == [
+        "/prod/simple/.../x",
+        "/prod/matrix/;id=../x",
+        "/prod/files/a/..b/c.",
+    ]
+
+
+def test_a_path_that_would_move_the_host_is_refused() -> None:
+    # The client appends the path to the endpoint it was given: "@evil.example/x"
+    # would send the API key (or token) to evil.example.
+    for path in ("@evil.example/x", ".evil.example/x", ":8443/x", "x", "/x?a=1", "/x#y"):
+        document = {"openapi": "3.0.1", "info": {"title": "t", "version": "1"},
+                    "paths": {path: {"get": {"operationId": "Op", "responses": {}}}}}  # fmt: skip
+        with pytest.raises(DefinitionError, match="must start with '/' and hold no '\\?' or '#'"):
+            ApiClient.from_openapi(document, endpoint="https://api.example.com")
 
 
 def test_a_violation_message_never_quotes_the_value() -> None:

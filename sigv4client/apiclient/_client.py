@@ -314,7 +314,29 @@ class _Plan:
             check(param.schema, value, base=f"/path/{pname}", operation=name)
             return encode_path(param, value, name, greedy=greedy)
 
-        route = "/" if op.path == "$default" else _TEMPLATE.sub(substitute, op.path)
+        def segment(template: str) -> str:
+            found = _TEMPLATE.search(template)
+            if found is None:
+                return template
+            text = _TEMPLATE.sub(substitute, template)
+            # "." and ".." are dot segments: requests, httpx and servers resolve them
+            # (RFC 3986, 5.2.4), so /prod/notes/.. would be /prod/, another route, and
+            # a {proxy+} of ../../x would leave the stage. An empty segment names a
+            # route with no such parameter. Percent-encoding does not help: "%2E" is
+            # "." once normalized, so these values are refused.
+            bad = next((p for p in text.split("/") if p in (".", "..")), None)
+            if bad is not None or not text:
+                pname = found.group(1)
+                raise RequestValidationError(
+                    f"{name}: /path/{pname} would make the path segment {bad or ''!r}, which "
+                    f"changes the route {op.path!r}; pass a value that is not empty, "
+                    "'.' or '..' (nor has them between slashes)",
+                    operation=name,
+                    pointer=f"/path/{pname}",
+                )
+            return text
+
+        route = "/" if op.path == "$default" else "/".join(map(segment, op.path.split("/")))
         if path_values:
             unknown = sorted(path_values)[0]
             raise RequestValidationError(

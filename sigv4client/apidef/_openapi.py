@@ -606,6 +606,15 @@ class _Reader:
             if not isinstance(item, dict):
                 continue
             item_pointer = f"/paths/{escape_pointer(path)}"
+            if not path.startswith("/") or "?" in path or "#" in path:
+                # A client appends the path to its endpoint: "@evil.example/x" or
+                # ".evil.example/x" would move the request, and its credentials, to
+                # another host; "?" and "#" would end the path early.
+                raise self.fail(
+                    item_pointer,
+                    f"the path {path!r} must start with '/' and hold no '?' or '#'; "
+                    "correct the path in the definition",
+                )
             for key in item:
                 known = (*_METHODS, _ANY, "parameters", "summary", "description", "$ref")
                 if key in known:
