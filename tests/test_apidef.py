@@ -361,6 +361,40 @@ def test_refs_outside_the_file_and_cycles_are_refused() -> None:
         load_openapi(dangling)
 
 
+def test_expansion_bombs_are_refused_quickly(tmp_path: Path) -> None:
+    # A "billion laughs": nine levels of ten aliases is 10**9 strings once written out.
+    lines = ['openapi: "3.0.1"', 'info: {title: t, version: "1"}', "paths: {}",
+             "x0: &a0 [" + ", ".join(["lol"] * 10) + "]"]  # fmt: skip
+    lines += [f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    (tmp_path / "aliases.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "recursive.yaml").write_text(
+        'openapi: "3.0.1"\ninfo: {title: t, version: "1"}\npaths: {}\nx: &a [*a]\n',
+        encoding="utf-8",
+    )
+    for name in ("aliases.yaml", "recursive.yaml"):
+        with pytest.raises(DefinitionError, match="expands to more than 1,000,000 values"):
+            load_openapi(tmp_path / name)
+    # The same through $refs: each schema refers to the one below it twice.
+    schemas: dict[str, Any] = {"S0": {"type": "string"}}
+    for i in range(1, 40):
+        below = {"$ref": f"#/components/schemas/S{i - 1}"}
+        schemas[f"S{i}"] = {"type": "object", "properties": {"a": below, "b": below}}
+    with pytest.raises(DefinitionError, match="through its \\$refs"):
+        load_openapi(_minimal(components={"schemas": schemas}))
+
+
+def test_nesting_too_deep_to_read_is_a_definition_error(tmp_path: Path) -> None:
+    head = '{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}, "x": '
+    (tmp_path / "deep.json").write_text(head + "[" * 100_000 + "]" * 100_000 + "}")
+    (tmp_path / "deep.yaml").write_text(
+        'openapi: "3.0.1"\ninfo: {title: t, version: "1"}\npaths: {}\nx: '
+        + "[" * 5_000 + "]" * 5_000 + "\n"
+    )  # fmt: skip
+    for name in ("deep.json", "deep.yaml"):
+        with pytest.raises(DefinitionError, match="nested deeper than Python can read"):
+            load_openapi(tmp_path / name)
+
+
 def test_undefined_scheme_and_duplicate_operation_ids_are_refused() -> None:
     with pytest.raises(DefinitionError, match="'nope' is not defined"):
         load_openapi(_minimal(paths={"/a": {"get": {"security": [{"nope": []}]}}}))

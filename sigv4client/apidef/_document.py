@@ -38,6 +38,12 @@ _INTRINSICS = (
 )
 
 
+#: The most values a definition may hold once its YAML aliases and ``$ref`` s are
+#: expanded. A large API Gateway export holds tens of thousands; a "billion
+#: laughs" document (aliases or refs nested ten by ten) holds billions and would
+#: take all the memory before anything says so.
+MAX_VALUES = 1_000_000
+
 _SCHEMA_REF = re.compile(r"^#/(?:components/schemas|definitions)/(?P<name>[^/]+)$")
 
 
@@ -48,6 +54,38 @@ def escape_pointer(token: str) -> str:
     '~1notes~1{id}'
     """
     return token.replace("~", "~0").replace("/", "~1")
+
+
+def _expansion_error(where: str, what: str) -> DefinitionError:
+    return DefinitionError(
+        f"{where} expands to more than {MAX_VALUES:,} values through its {what}: an expansion "
+        "bomb, or a recursive one; write the repeated parts out, or split the definition"
+    )
+
+
+def _check_size(document: object, where: str) -> None:
+    """Refuse a document that holds more than MAX_VALUES values, counting shared ones each time.
+
+    Iterative and stopped at the bound: it never walks more than MAX_VALUES values.
+    """
+    stack = [document]
+    count = 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise _expansion_error(where, "YAML aliases")
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _nesting_error(where: str) -> DefinitionError:
+    return DefinitionError(
+        f"{where} nests its values deeper than Python can read; flatten it (no API "
+        "definition needs nesting this deep)"
+    )
 
 
 def _yaml_loader() -> type[Any]:
@@ -109,6 +147,8 @@ def read_document(
     if text.lstrip().startswith(("{", "[")):
         try:
             document = json.loads(text)
+        except RecursionError:
+            problem = "nested deeper than Python can read"
         except json.JSONDecodeError as exc:
             problem = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     else:
@@ -117,6 +157,10 @@ def read_document(
 
         try:
             document = yaml.load(text, Loader=loader)  # noqa: S506  # a SafeLoader subclass
+            # Aliases are shared, not copied, until the round-trip below writes each out.
+            _check_size(document, str(path))
+        except RecursionError:
+            problem = "nested deeper than Python can read"
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -128,7 +172,10 @@ def read_document(
     if not isinstance(document, dict):
         raise DefinitionError(f"{path} holds a {type(document).__name__}, not a JSON object")
     # Round-trip: dates and other YAML types become JSON's (strings).
-    return json.loads(json.dumps(document, default=str)), str(path)
+    try:
+        return json.loads(json.dumps(document, default=str)), str(path)
+    except RecursionError:
+        raise _nesting_error(str(path)) from None
 
 
 def _lookup(root: Mapping[str, Any], ref: str, where: str) -> Any:
@@ -158,7 +205,13 @@ def resolve_refs(root: dict[str, Any]) -> dict[str, Any]:
     :class:`~sigv4client.exceptions.DefinitionError`: the model holds plain trees.
     """
 
+    count = 0
+
     def walk(node: Any, where: str, active: tuple[str, ...]) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_VALUES:
+            raise _expansion_error("the definition", "$refs")
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str):
@@ -182,6 +235,9 @@ def resolve_refs(root: dict[str, Any]) -> dict[str, Any]:
             return [walk(v, f"{where}/{i}", active) for i, v in enumerate(node)]
         return node
 
-    result = walk(root, "", ())
+    try:
+        result = walk(root, "", ())
+    except RecursionError:
+        raise _nesting_error("the definition") from None
     assert isinstance(result, dict)
     return result
