@@ -388,6 +388,29 @@ def test_sam_needs_the_api_named_when_it_has_several() -> None:
         LocalGateway.from_sam(SAM, credentials={KEY: SECRET})
 
 
+def test_sam_handler_module_must_come_from_its_code_uri(tmp_path: Path) -> None:
+    # tabnanny is in the standard library, not in src/: importing it would run
+    # its module code and serve tabnanny.check as the Lambda function.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        "      Handler: tabnanny.check\n"
+        "      Runtime: python3.12\n"
+        "      Events:\n"
+        "        Get: {Type: Api, Properties: {Path: /x, Method: get}}\n",
+        encoding="utf-8",
+    )
+    imported = "tabnanny" in sys.modules
+    with pytest.raises(InvalidConfigError, match="which is not in its CodeUri"):
+        LocalGateway.from_sam(tmp_path / "template.yaml")
+    assert ("tabnanny" in sys.modules) == imported
+
+
 def test_sam_imports_handlers_without_leaving_code_uri_on_sys_path(pool: LocalPool) -> None:
     # (pytest itself may have put the folder there, collecting its modules for doctests.)
     before = list(sys.path)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import json
 import logging
 import os
@@ -711,8 +712,18 @@ def _import_handler(spec: FunctionSpec, handler_ref: str, code_dir: str) -> Lamb
                 f"{where or 'elsewhere'}, not from its CodeUri {code_dir}; give distinct module "
                 "names to the functions' handlers, or pass the handler in handlers="
             )
+    # The handler's module must come from its CodeUri: "Handler: tabnanny.check" would
+    # otherwise import a module of the standard library (or of any installed package),
+    # running its import-time code, and serve one of its functions as the Lambda.
+    top = module_name.partition(".")[0]
+    importlib.invalidate_caches()  # a CodeUri written a moment ago is listed afresh
+    if loaded is None and importlib.machinery.PathFinder.find_spec(top, [code_dir]) is None:
+        raise InvalidConfigError(
+            f"function {spec.logical_id}: its handler {spec.handler!r} names module "
+            f"{module_name!r}, which is not in its CodeUri {code_dir}; correct Handler or "
+            "CodeUri, or pass the handler in handlers="
+        )
     with _on_path(code_dir):
-        importlib.invalidate_caches()
         function, _ = _load(handler_ref)
     return function
 
