@@ -388,6 +388,33 @@ def test_sam_needs_the_api_named_when_it_has_several() -> None:
         LocalGateway.from_sam(SAM, credentials={KEY: SECRET})
 
 
+def test_sam_http_api_event_without_a_path_is_the_default_route(tmp_path: Path) -> None:
+    # An HttpApi event with no Path is the $default route: its path key is
+    # "$default", the one that does not start with "/" (every other must).
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "catchall.py").write_text(
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200, 'body': event['routeKey'] + ' ' + event['rawPath']}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        "      Handler: catchall.handler\n"
+        "      Runtime: python3.12\n"
+        "      Events:\n"
+        "        Any: {Type: HttpApi}\n",
+        encoding="utf-8",
+    )
+    with LocalGateway.from_sam(tmp_path / "template.yaml") as gateway:
+        response = requests.get(f"{gateway.url}/any/path", timeout=10)
+    assert (response.status_code, response.text) == (200, "$default /any/path")
+
+
 def test_sam_handler_module_must_come_from_its_code_uri(tmp_path: Path) -> None:
     # tabnanny is in the standard library, not in src/: importing it would run
     # its module code and serve tabnanny.check as the Lambda function.

@@ -606,10 +606,12 @@ class _Reader:
             if not isinstance(item, dict):
                 continue
             item_pointer = f"/paths/{escape_pointer(path)}"
-            if not path.startswith("/") or "?" in path or "#" in path:
+            if path != "$default" and (not path.startswith("/") or "?" in path or "#" in path):
                 # A client appends the path to its endpoint: "@evil.example/x" or
                 # ".evil.example/x" would move the request, and its credentials, to
-                # another host; "?" and "#" would end the path early.
+                # another host; "?" and "#" would end the path early. "$default" is
+                # an HTTP API's catch-all route key (a SAM HttpApi event with no
+                # Path), which a client sends to the endpoint itself.
                 raise self.fail(
                     item_pointer,
                     f"the path {path!r} must start with '/' and hold no '?' or '#'; "
