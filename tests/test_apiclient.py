@@ -10,6 +10,7 @@ moto's server mode.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import pickle
 import subprocess
@@ -592,9 +593,20 @@ def test_an_operation_path_never_moves_the_request_off_the_endpoint(
     temp = Credentials(
         access_key_id=TOKEN_KEY, secret_access_key=TOKEN_SECRET, session_token=SESSION_TOKEN
     )
+    # The loader refuses such a path in a definition...
+    with pytest.raises(DefinitionError, match="must start with '/'"):
+        ApiClient.from_openapi(api, endpoint="http://127.0.0.1", credentials=temp)
+    # ...and the client refuses it in an ApiDefinition built by other means.
+    paths = api["paths"]
+    assert isinstance(paths, dict)
+    api["paths"] = {"/steal": paths[path]}
+    loaded = load_openapi(api)
+    definition = dataclasses.replace(
+        loaded, operations=tuple(dataclasses.replace(op, path=path) for op in loaded.operations)
+    )
     with (
-        ApiClient.from_openapi(
-            api, endpoint="http://127.0.0.1", credentials=temp, region="us-east-1"
+        ApiClient(
+            definition, endpoint="http://127.0.0.1", credentials=temp, region="us-east-1"
         ) as client,
         pytest.raises(InvalidConfigError, match="does not start with '/'"),
     ):
