@@ -340,6 +340,45 @@ def test_any_operations_take_their_method(echo: Echo) -> None:
     assert default.data["method"] == "GET"
 
 
+@pytest.mark.parametrize("method", ["GET /admin", "GET\t", "", "PO ST", 7])
+def test_an_any_operations_method_must_be_a_token(echo: Echo, method: object) -> None:
+    # The method is the request line's first word: "GET /admin" would change the
+    # line, and the open route Legacy is not signed, so no signer checks it.
+    with (
+        ApiClient.from_openapi(REST, endpoint=echo.url) as client,
+        pytest.raises(InvalidConfigError, match="method= must be"),
+    ):
+        client.call("Legacy", method=method)  # type: ignore[arg-type]
+    assert echo.seen == []
+
+
+@pytest.mark.parametrize(
+    ("cookies", "sent"),
+    [
+        ({"theme": "dark; admin=1"}, "theme=dark%3B%20admin%3D1"),
+        ({"prefs": {"a;admin": "1"}}, "prefs=a%3Badmin,1"),
+    ],
+)
+def test_cookie_values_and_keys_are_encoded(
+    echo: Echo, cookies: dict[str, object], sent: str
+) -> None:
+    with ApiClient.from_openapi(REST, endpoint=echo.url) as client:
+        got = client.call("Legacy", cookies=cookies)
+    assert isinstance(got.data, dict)
+    assert got.data["headers"]["cookie"] == sent
+
+
+@pytest.mark.parametrize("name", ["a=b; admin", "a b", "a,b", ""])
+def test_a_cookie_name_that_is_not_a_token_is_refused(echo: Echo, name: str) -> None:
+    # "a=b; admin": "1" would have sent "Cookie: a=b; admin=1", a cookie more.
+    with (
+        ApiClient.from_openapi(REST, endpoint=echo.url) as client,
+        pytest.raises(RequestValidationError, match="not a token"),
+    ):
+        client.call("Legacy", cookies={name: "1"})
+    assert echo.seen == []
+
+
 def test_api_key_and_open_routes(echo: Echo) -> None:
     with ApiClient.from_openapi(REST, endpoint=echo.url, api_key="key-123") as client:
         stats = client.call("GetStats")

@@ -11,6 +11,7 @@ loader): path parameters ``simple``, ``label``, ``matrix``; query parameters
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -167,8 +168,24 @@ def encode_header(param: Parameter, value: object, operation: str) -> str:
     return ",".join(f"{k},{v}" for k, v in pairs)
 
 
+# A cookie's name is an HTTP token (RFC 6265, 4.1.1): no '=', ';', ',' or space,
+# any of which would make the Cookie header hold other cookies than those given.
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+
+
 def encode_cookie(param: Parameter, value: object, operation: str) -> str:
-    """One ``name=value`` of the ``Cookie`` header (style ``form``)."""
+    """One ``name=value`` of the ``Cookie`` header (style ``form``).
+
+    The name must be a token; values, and an object's keys, are percent-encoded.
+    """
+    if not _COOKIE_NAME.match(param.name):
+        raise RequestValidationError(
+            f"{operation}: the cookie name {param.name!r} is not a token (letters, digits "
+            "and !#$%&'*+-.^_`|~): ';', '=', ',' or a space would add other cookies; "
+            "rename it",
+            operation=operation,
+            pointer="/cookie",
+        )
     parts = _parts(value, f"/cookie/{param.name}", operation)
     if parts.kind == "scalar":
         return f"{param.name}={quote(parts.scalar, safe='')}"
@@ -178,7 +195,7 @@ def encode_cookie(param: Parameter, value: object, operation: str) -> str:
             return "; ".join(f"{param.name}={v}" for v in items)
         return f"{param.name}=" + ",".join(items)
     pairs = parts.pairs
-    return f"{param.name}=" + ",".join(f"{k},{quote(v, safe='')}" for k, v in pairs)
+    return f"{param.name}=" + ",".join(f"{quote(k, safe='')},{quote(v, safe='')}" for k, v in pairs)
 
 
 def is_json_media(media_type: str) -> bool:
