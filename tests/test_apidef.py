@@ -383,6 +383,35 @@ def test_expansion_bombs_are_refused_quickly(tmp_path: Path) -> None:
         load_openapi(_minimal(components={"schemas": schemas}))
 
 
+def test_a_key_given_twice_is_refused_in_json_and_yaml(tmp_path: Path) -> None:
+    # Parsers keep the last of two equal keys: a second "security" would
+    # replace the first, unseen by whoever reads the file.
+    operation = '{"operationId": "Get", "security": [{"sigv4": []}], "security": []}'
+    (tmp_path / "twice.json").write_text(
+        '{"openapi": "3.0.1", "info": {"title": "t", "version": "1"},'
+        f' "paths": {{"/x": {{"get": {operation}}}}}}}',
+        encoding="utf-8",
+    )
+    (tmp_path / "twice.yaml").write_text(
+        'openapi: "3.0.1"\ninfo: {title: t, version: "1"}\npaths:\n  /x:\n    get:\n'
+        "      operationId: Get\n      security: [{sigv4: []}]\n      security: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError, match="the key 'security' is given twice"):
+        load_openapi(tmp_path / "twice.json")
+    with pytest.raises(DefinitionError, match=r"the key 'security' is given twice.*line 8"):
+        load_openapi(tmp_path / "twice.yaml")
+    # A YAML merge's keys may be given again: that is what a merge is for.
+    (tmp_path / "merge.yaml").write_text(
+        'openapi: "3.0.1"\ninfo: {title: t, version: "1"}\n'
+        "x-base: &base {operationId: Base, summary: s}\npaths:\n  /x:\n"
+        "    get: {<<: *base, operationId: Get}\n",
+        encoding="utf-8",
+    )
+    (operation,) = load_openapi(tmp_path / "merge.yaml").operations
+    assert operation.operation_id == "Get"
+
+
 def test_nesting_too_deep_to_read_is_a_definition_error(tmp_path: Path) -> None:
     head = '{"openapi": "3.0.1", "info": {"title": "t", "version": "1"}, "paths": {}, "x": '
     (tmp_path / "deep.json").write_text(head + "[" * 100_000 + "]" * 100_000 + "}")

@@ -97,7 +97,26 @@ def _yaml_loader() -> type[Any]:
         ) from exc
 
     class Loader(yaml.SafeLoader):
-        """SafeLoader that reads ``!Ref``, ``!Sub``, ``!GetAtt``... as their long form."""
+        """SafeLoader that reads ``!Ref``, ``!Sub``, ``!GetAtt``... as their long form.
+
+        A key given twice in one mapping is an error, as in JSON (:func:`_unique`);
+        keys a merge (``<<``) brings in may be given again, as YAML intends.
+        """
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                    key_node, yaml.ScalarNode
+                ):
+                    continue
+                key = str(self.construct_object(key_node))
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, _twice(key), key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
     def construct(loader: yaml.SafeLoader, node: yaml.Node) -> object:
         tag = node.tag[1:]
@@ -123,6 +142,26 @@ def _yaml_loader() -> type[Any]:
     return Loader
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object of the definition holds a key twice (raised by :func:`_unique`)."""
+
+
+def _twice(key: str) -> str:
+    shown = key if len(key) <= 60 else f"{key[:57]}..."
+    # Only the last would count, unseen: a second "security" would replace the first.
+    return f"the key {shown!r} is given twice in one object"
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object hook: the object, unless a key is given twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(_twice(key))
+        out[key] = value
+    return out
+
+
 def read_document(
     definition: str | os.PathLike[str] | Mapping[str, object],
 ) -> tuple[dict[str, Any], str]:
@@ -146,7 +185,9 @@ def read_document(
     problem: str | None = None
     if text.lstrip().startswith(("{", "[")):
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_unique)
+        except _DuplicateKey as exc:
+            problem = f"not valid here: {exc}"
         except RecursionError:
             problem = "nested deeper than Python can read"
         except json.JSONDecodeError as exc:
