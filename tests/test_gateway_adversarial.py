@@ -204,3 +204,39 @@ def test_an_unsigned_jwt_is_never_accepted() -> None:
         gw.route_key("GET /me", _ok, authorizer=authorizer)
         answer = requests.get(f"{gw.url}/me", headers={"Authorization": token}, timeout=10)
     assert (answer.status_code, answer.json()) == (401, {"message": "Unauthorized"})
+
+
+# --- a signature that does not cover the body ----------------------------------------------
+
+
+def test_a_signature_with_an_unsigned_payload_is_refused() -> None:
+    # verify() takes UNSIGNED-PAYLOAD (S3 signers send it), but under such a
+    # signature anyone who sees the request can send another body: signed
+    # {"amount": 1}, sent {"amount": 9} (the same length: Content-Length is
+    # signed). AWS documents UNSIGNED-PAYLOAD for S3 only.
+    seen: list[bytes] = []
+
+    def pay(request: GatewayRequest) -> dict[str, object]:
+        seen.append(request.body)
+        return {"ok": True}
+
+    unsigned = SigV4Auth(
+        Credentials(access_key_id=KEY, secret_access_key=SECRET),
+        region=REGION,
+        unsigned_payload=True,
+    )
+    with LocalGateway({KEY: SECRET}, stage="prod") as gw:
+        gw.route("POST", "/pay", pay)  # AWS_IAM
+        signed = requests.Request(
+            "POST", f"{gw.url}/pay", data=b'{"amount": 1}', auth=unsigned
+        ).prepare()
+        signed.body = b'{"amount": 9}'
+        with requests.Session() as session:
+            swapped = session.send(signed, timeout=10)
+        assert swapped.status_code == 403
+        assert swapped.headers["x-amzn-ErrorType"] == "IncompleteSignatureException"
+        assert "UNSIGNED-PAYLOAD" in swapped.json()["message"]
+        # The same body signed with its hash is taken.
+        ok = requests.post(f"{gw.url}/pay", data=b'{"amount": 1}', auth=AUTH, timeout=10)
+        assert ok.status_code == 200
+    assert seen == [b'{"amount": 1}']

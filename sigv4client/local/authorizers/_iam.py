@@ -12,8 +12,9 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from ... import _canonical as c
 from ...exceptions import InvalidConfigError
-from ...models import Credentials
+from ...models import Credentials, HttpRequest
 from ...verification import SecretResolver, VerificationError, verify
 from ._base import AuthorizerError, AuthorizerRequest, AuthorizerResult
 
@@ -39,6 +40,13 @@ _EXPIRED_TOKEN = (
     403,
     "ExpiredTokenException",
     "The security token included in the request is expired",
+)
+_UNSIGNED_BODY = (
+    403,
+    "IncompleteSignatureException",
+    "X-Amz-Content-SHA256 is UNSIGNED-PAYLOAD, so the signature does not cover the body: "
+    "the local gateway refuses it (AWS documents an unsigned payload for S3 only). Sign "
+    "the body's hash: leave unsigned_payload off",
 )
 _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -193,6 +201,11 @@ class IamAuthorizer:
             if request.api_type == "HTTP" and err.check == "missing":
                 message = "Forbidden"  # HTTP APIs' answer to an unsigned request
             raise AuthorizerError(status, error_type, message) from None
+        if identity.service not in c.S3_SERVICES and _unsigned_payload(request.http_request):
+            # verify() takes UNSIGNED-PAYLOAD as S3 signers send it; AWS documents it for
+            # S3 only, and a signature that does not cover the body lets anyone who sees
+            # the request send another body under it. Refused: never allow what AWS may not.
+            raise AuthorizerError(*_UNSIGNED_BODY)
         key = identity.access_key_id
         principal = None
         if self.iam is not None:
@@ -296,3 +309,11 @@ class IamAuthorizer:
         if "service" in err.scope_fields:
             parts.append(f"Credential should be scoped to correct service: '{self.service}'. ")
         return "".join(parts)
+
+
+def _unsigned_payload(request: HttpRequest) -> bool:
+    """Whether ``request`` declares its body unsigned (``X-Amz-Content-SHA256``)."""
+    return any(
+        name.lower() == "x-amz-content-sha256" and value.strip() == c.UNSIGNED_PAYLOAD
+        for name, value in request.headers
+    )
