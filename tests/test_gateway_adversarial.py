@@ -147,6 +147,42 @@ def test_a_cached_allow_for_one_stage_does_not_open_another() -> None:
     assert other_method.status_code == 403
 
 
+def test_identity_sources_that_join_alike_never_share_a_cached_policy() -> None:
+    # regression: the cache key was the values joined with NUL, and a query value may
+    # hold %00: tenant "acme\0x" with key "y" and tenant "acme" with key "x\0y" were
+    # one entry, so the second caller got the first one's policy without a call.
+    tenants: list[object] = []
+
+    def function(event: dict[str, object]) -> Mapping[str, object]:
+        query = event["queryStringParameters"]
+        assert isinstance(query, dict)
+        tenants.append(query["tenant"])
+        effect = "Allow" if query["tenant"] == "acme\x00x" else "Deny"
+        return {
+            "principalId": "u",
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": "*"}],
+            },
+        }
+
+    authorizer = LambdaAuthorizer(
+        function,
+        mode="REQUEST",
+        identity_source=("method.request.querystring.tenant", "method.request.querystring.key"),
+        ttl=300,
+    )
+    with LocalGateway({KEY: SECRET}, stage="prod") as gw:
+        gw.route("GET", "/things", _ok, authorizer=authorizer)
+        first = requests.get(f"{gw.url}/things?tenant=acme%00x&key=y", timeout=10)
+        second = requests.get(f"{gw.url}/things?tenant=acme&key=x%00y", timeout=10)
+        again = requests.get(f"{gw.url}/things?tenant=acme%00x&key=y", timeout=10)
+    assert first.status_code == 200
+    assert second.status_code == 403, second.text
+    assert tenants == ["acme\x00x", "acme"]
+    assert again.status_code == 200  # twin: the same values still hit the cache
+
+
 # --- what a Python handler answers cannot break the framing --------------------------------
 
 

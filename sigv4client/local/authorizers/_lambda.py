@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 import time
@@ -169,7 +170,10 @@ class LambdaAuthorizer:
             raise unauthorized()
         caching = self.ttl > 0 and bool(key)
         policy: _Policy | None = None
-        digest = hashlib.sha256("\x00".join(key).encode("utf-8", "surrogatepass")).digest()
+        # The values as a JSON list: one encoding per tuple of values. Joined with a
+        # separator, ("a\x00b", "c") and ("a", "b\x00c") (a query value may hold
+        # %00) shared one entry, and one caller got the policy cached for another.
+        digest = hashlib.sha256(json.dumps(key).encode("ascii")).digest()
         if caching:
             hit = self._cache.get(digest)
             if hit is not None and self._clock() - hit[0] < self.ttl:
