@@ -244,7 +244,7 @@ def token_function(event: dict[str, object]) -> Mapping[str, object]:
     token = event["authorizationToken"]
     arn = str(event["methodArn"])
     if token == "allow":
-        return policy("Allow", arn, tier="gold", n=3)
+        return policy("Allow", arn, tier="gold", n=3, admin=False)
     if token == "allow-all":
         return policy("Allow", arn.split("/")[0] + "/*/GET/*")
     if token == "deny":
@@ -280,7 +280,15 @@ def test_lambda_allow_passes_context_and_principal(
     gateway, _, _ = lambda_gateway
     answer = _get(gateway, "/pets/7", "allow")
     assert answer.status_code == 200, answer.text
-    assert answer.json()["authorizer"] == {"principalId": "user-1", "tier": "gold", "n": 3}
+    # A REST API hands every context value on as a string (the developer guide's
+    # "Output from an API Gateway Lambda authorizer": "numberKey": "1",
+    # "booleanKey": "true"): "false" is a true value to the handler, as in AWS.
+    assert answer.json()["authorizer"] == {
+        "principalId": "user-1",
+        "tier": "gold",
+        "n": "3",
+        "admin": "false",
+    }
     assert gateway.method_arn("GET", "/pets/7") == (
         "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets/7"
     )

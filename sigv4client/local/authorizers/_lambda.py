@@ -83,7 +83,9 @@ class LambdaAuthorizer:
     (the REQUEST event with ``version``). With ``simple_responses`` it returns
     ``{"isAuthorized": bool, "context": {...}}`` (payload 2.0 only), else the
     IAM policy above. Identity sources may be written ``$request.header.X`` /
-    ``$request.querystring.x``. The context reaches ``requestContext.authorizer.lambda``.
+    ``$request.querystring.x``. The context reaches ``requestContext.authorizer.lambda``
+    as returned; on a REST API it reaches ``requestContext.authorizer`` with every
+    value a string (``3`` -> ``"3"``, ``False`` -> ``"false"``), as API Gateway sends it.
     """
 
     def __init__(
@@ -194,7 +196,12 @@ class LambdaAuthorizer:
         if request.api_type == "HTTP":
             context = {"lambda": MappingProxyType(dict(policy.context))}
         else:
-            context = {"principalId": policy.principal_id, **policy.context}
+            # REST APIs hand the context on with every value a string ("1", "true",
+            # "false"): a handler testing `if context["admin"]` finds "false" true.
+            context = {
+                "principalId": policy.principal_id,
+                **{key: _as_string(value) for key, value in policy.context.items()},
+            }
         return AuthorizerResult(
             effect=effect, context=MappingProxyType(context), principal_id=policy.principal_id
         )
@@ -255,6 +262,13 @@ def _read_output(output: object) -> _Policy:
         if not isinstance(value, (str, int, float, bool)):
             raise ValueError("context values must be strings, numbers or booleans")
     return _Policy(principal, statements, True, MappingProxyType(dict(context)))
+
+
+def _as_string(value: object) -> str:
+    """A context value as a REST API's ``requestContext.authorizer`` shows it."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)  # true, false, 3, 1.5
 
 
 def lambda_denial(effect: Effect) -> AuthorizerError:
