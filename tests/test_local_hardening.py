@@ -6,6 +6,7 @@ Paths are sent with raw ``http.client``: ``requests`` would normalize some of th
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -233,6 +234,32 @@ def test_verifying_server_frees_a_stalled_connection(capfd: pytest.CaptureFixtur
         answer = _raw(server.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
         assert answer == b""
         assert time.monotonic() - started < 4
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_client_trickling_its_request_is_cut_off_at_the_timeout(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # regression: the timeout bounded each wait for a byte, not the request: one byte a
+    # little sooner than it held the connection (and its thread) for ever, and as many
+    # such clients as max_connections left every other caller a 503.
+    with VerifyingServer({"AKID": "s"}, timeout=0.5) as server:
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+            try:
+                for _ in range(40):  # 8 s at this pace, were it let through
+                    sock.sendall(b"x")
+                    time.sleep(0.2)
+            except OSError:  # the server hung up: the send is reset
+                pass
+            sock.settimeout(5)
+            with contextlib.suppress(OSError):
+                assert sock.recv(100) == b""
+        assert time.monotonic() - started < 4
+        # Twin: a whole request sent in time is answered.
+        answer = _raw(server.port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 403"), answer[:100]
     assert "Traceback" not in capfd.readouterr().err
 
 

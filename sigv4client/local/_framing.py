@@ -9,11 +9,13 @@ closed, so no byte of it is ever read as the start of another request.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
 import re
 import socket
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar, Protocol
@@ -58,6 +60,11 @@ class StrictRequestHandler(BaseHTTPRequestHandler):
     ``target`` is the request-target exactly as received (``path`` is the same;
     the standard handler would fold a leading ``//``). Log lines show the target
     with a presigned URL's token and signature redacted.
+
+    ``timeout`` bounds each wait for the client's bytes and also the whole wait for
+    one request, from the first byte awaited to the body's last (:func:`read_body`):
+    past it the connection is closed, so a client that trickles a byte now and then
+    cannot hold a connection, and its thread, for ever.
     """
 
     protocol_version = "HTTP/1.1"
@@ -66,6 +73,31 @@ class StrictRequestHandler(BaseHTTPRequestHandler):
     log_prefix: ClassVar[str] = "local server: "
     target = ""
     raw_requestline: bytes  # set by handle_one_request
+
+    _deadline: threading.Timer | None = None
+
+    def handle_one_request(self) -> None:
+        """Serve one request, the connection closed if it does not arrive within ``timeout``."""
+        if self.timeout is not None:
+            self._deadline = threading.Timer(self.timeout, self._too_slow)
+            self._deadline.daemon = True
+            self._deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self.request_read()
+
+    def request_read(self) -> None:
+        """The request has arrived whole: its time limit no longer applies."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        # Wakes the handler's blocked read (it sees the connection end) from the timer's thread.
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def setup(self) -> None:
         """Disable Nagle's algorithm on the connection."""
@@ -214,8 +246,15 @@ def read_body(handler: BaseHTTPRequestHandler, limit: int, sink: _Sink) -> None:
     """Copy the request body into ``sink``; :class:`BadBody` if malformed or past ``limit``.
 
     The framing was checked by :class:`StrictRequestHandler` (never both
-    ``Transfer-Encoding`` and ``Content-Length``).
+    ``Transfer-Encoding`` and ``Content-Length``); once the body is read, the
+    request's time limit ends (the integration may take its own time).
     """
+    _read(handler, limit, sink)
+    if isinstance(handler, StrictRequestHandler):
+        handler.request_read()
+
+
+def _read(handler: BaseHTTPRequestHandler, limit: int, sink: _Sink) -> None:
     encoding = handler.headers.get_all("Transfer-Encoding")
     if encoding:
         if [e.strip().lower() for e in encoding] != ["chunked"]:
