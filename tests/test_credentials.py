@@ -1071,6 +1071,29 @@ def test_failed_mandatory_refresh_backs_off_and_reraises_the_cached_failure() ->
     assert len(attempts) == 2
 
 
+def test_a_clock_set_back_after_a_failure_does_not_stretch_the_backoff() -> None:
+    # Regression: the backoff was "now < failed_at + backoff"; with the clock
+    # set back an hour after a failed refresh, no refresh started for an hour.
+    clock = FakeClock(START)
+    issuer = Issuer(clock)
+    down = [True]
+    calls = []
+
+    def refresh() -> Credentials:
+        calls.append(1)
+        if down[0]:
+            raise ConnectionError("down")
+        return issuer()
+
+    provider = RefreshingCredentialsProvider(refresh, clock=clock)
+    with pytest.raises(CredentialsError):
+        provider.get_credentials()
+    clock.now = START - timedelta(hours=1)  # NTP steps the clock back
+    down[0] = False
+    assert provider.get_credentials().access_key_id
+    assert len(calls) == 2
+
+
 def test_backoff_ends_on_success_and_on_invalidate() -> None:
     clock = FakeClock(START)
     issuer = Issuer(clock)

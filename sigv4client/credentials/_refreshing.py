@@ -169,6 +169,15 @@ class _Failed(NamedTuple):
     def retry_at(self) -> datetime:
         return self.failed_at + _backoff(self.attempt)
 
+    def backing_off(self, now: datetime) -> bool:
+        """Whether ``now`` falls inside the backoff that followed this failure.
+
+        A ``now`` before the failure means the clock was set back (NTP, a
+        suspended VM): the backoff is over rather than stretched by the step,
+        which would refuse every refresh until the clock caught up again.
+        """
+        return self.failed_at <= now < self.retry_at
+
 
 def _backoff(attempt: int) -> timedelta:
     """How long to wait after the ``attempt``-th failed refresh in a row."""
@@ -513,7 +522,7 @@ class RefreshingCredentialsProvider:
                 abandoned, current, self._flight = current, None, None
             if current is not None:
                 return _Ticket(due, snapshot, current, lead=False)
-            if self._failed is not None and now < self._failed.retry_at:
+            if self._failed is not None and self._failed.backing_off(now):
                 failed = self._failed
             else:
                 flight = self._flight = _Flight(
