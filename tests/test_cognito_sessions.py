@@ -107,6 +107,43 @@ def test_file_store_refuses_a_readable_file_and_a_damaged_one(tmp_path: Path) ->
     assert caught.value.__cause__ is None
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Nested past the parser's recursion limit: was a RecursionError.
+        '{"format": 1, "sessions": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        # Members of the wrong type: were read back as their str(), a session
+        # for user "None" with the token "['refresh-alice']".
+        json.dumps(
+            {
+                "format": 1,
+                "sessions": [
+                    {
+                        "user_pool_id": "us-east-1_P",
+                        "client_id": "c",
+                        "username": None,
+                        "tokens": {
+                            "id_token": ["refresh-alice"],
+                            "access_token": 7,
+                            "expires_at": T0.isoformat(),
+                        },
+                    }
+                ],
+            }
+        ),
+    ],
+    ids=["deeply-nested", "wrong-types"],
+)
+def test_file_store_refuses_hostile_content_as_damaged(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "sessions.json"
+    path.write_text(content)
+    path.chmod(0o600)
+    with pytest.raises(CognitoError, match="log in again") as caught:
+        FileSessionStore(path).load()
+    assert "refresh-alice" not in str(caught.value)
+    assert caught.value.__cause__ is None
+
+
 def test_file_store_never_writes_through_a_planted_symlink(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
     target.write_text("untouched")

@@ -170,8 +170,9 @@ def _to_json(session: StoredSession) -> dict[str, object]:
     return entry
 
 
-# What a damaged entry raises while it is read back.
-_DAMAGED = (AttributeError, KeyError, TypeError, ValueError)
+# What a damaged entry raises while it is read back (RecursionError: JSON
+# nested deeper than the parser's recursion limit).
+_DAMAGED = (AttributeError, KeyError, RecursionError, TypeError, ValueError)
 
 
 def _decode(raw: bytes | str, damaged: str) -> object:
@@ -189,29 +190,36 @@ def _opt(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _text(value: object) -> str:
+    """A string member of an entry; anything else is damage (not its ``str()``)."""
+    if not isinstance(value, str):
+        raise TypeError("a session member that must be a string is not one")
+    return value
+
+
 def _from_json(entry: dict[str, object]) -> StoredSession:
     raw_tokens = entry.get("tokens")
     tokens = None
     if isinstance(raw_tokens, dict):
         tokens = Tokens(
-            id_token=str(raw_tokens["id_token"]),
-            access_token=str(raw_tokens["access_token"]),
+            id_token=_text(raw_tokens["id_token"]),
+            access_token=_text(raw_tokens["access_token"]),
             refresh_token=_opt(raw_tokens.get("refresh_token")),
-            expires_at=datetime.fromisoformat(str(raw_tokens["expires_at"])),
+            expires_at=datetime.fromisoformat(_text(raw_tokens["expires_at"])),
             device_key=_opt(raw_tokens.get("device_key")),
         )
     raw_device = entry.get("device")
     device = None
     if isinstance(raw_device, dict):
         device = RememberedDevice(
-            device_key=str(raw_device["device_key"]),
-            device_group_key=str(raw_device["device_group_key"]),
-            device_password=str(raw_device["device_password"]),
+            device_key=_text(raw_device["device_key"]),
+            device_group_key=_text(raw_device["device_group_key"]),
+            device_password=_text(raw_device["device_password"]),
         )
     return StoredSession(
-        user_pool_id=str(entry["user_pool_id"]),
-        client_id=str(entry["client_id"]),
-        username=str(entry["username"]),
+        user_pool_id=_text(entry["user_pool_id"]),
+        client_id=_text(entry["client_id"]),
+        username=_text(entry["username"]),
         endpoint_url=_opt(entry.get("endpoint_url")),
         tokens=tokens,
         device=device,
