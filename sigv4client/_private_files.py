@@ -10,6 +10,9 @@ Two operations, both refusing what another local user could have planted:
   that file (a project folder given as ``--cache ./session.json`` keeps its mode).
 - :func:`read_private_file` reads a file that must be a regular file (not a
   symlink), owned by this user and readable by no one else.
+- :func:`private_file_lock` holds, across processes, a lock for a
+  read-modify-write of a file: an ``flock`` on ``.<name>.lock`` (0600) beside
+  it, which no other user can open and so cannot hold.
 
 Both refuse (:class:`PermissionError`) a folder that is a symlink (it could
 point anywhere), one owned by another user, and one others can write: their
@@ -23,9 +26,11 @@ import contextlib
 import os
 import secrets
 import stat
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["read_private_file", "write_private_file"]
+__all__ = ["private_file_lock", "read_private_file", "write_private_file"]
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
@@ -36,6 +41,23 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # A FIFO planted where a file is read would block the open forever.
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+if sys.platform == "win32":
+
+    def _lock_exclusive(fd: int) -> None:
+        """Windows has no ``flock``: a read-modify-write there runs unlocked."""
+
+else:
+    import fcntl
+
+    def _lock_exclusive(fd: int) -> None:
+        # Blocks until the other holder closes its descriptor (or exits).
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _lock_name(name: str) -> str:
+    return f".{name}.lock"
 
 
 def _euid() -> int | None:
@@ -88,9 +110,10 @@ def _others_can_write(st: os.stat_result, folder: Path) -> PermissionError:
 
 
 def _only_ours(fd: int, name: str) -> bool:
-    # The cache itself and temp files left by an interrupted write of it.
+    # The cache itself, its lock, and temp files left by an interrupted write of it.
     return all(
-        entry == name or (entry.startswith(f".{name}.") and entry.endswith(".tmp"))
+        entry in (name, _lock_name(name))
+        or (entry.startswith(f".{name}.") and entry.endswith(".tmp"))
         for entry in os.listdir(fd)
     )
 
@@ -149,6 +172,40 @@ def write_private_file(path: Path, data: bytes) -> None:
             raise
     finally:
         os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def private_file_lock(path: Path) -> Iterator[None]:
+    """Hold the lock of ``path`` across processes while the block runs.
+
+    For a read-modify-write of ``path``: two processes that each read the
+    file, add their change and write it back would otherwise keep only the
+    change written last. The lock is an ``flock`` on ``.<name>.lock`` beside
+    ``path`` (0600, in a folder checked and created as :func:`write_private_file`
+    does): a file no other user can open, so no other user can hold the lock
+    and stall the writer. It is released when the block ends, or when the
+    process dies. (Windows has no ``flock``: there the block runs unlocked.)
+    """
+    dir_fd = _open_private_dir(path.parent, path.name)
+    try:
+        fd = os.open(
+            _lock_name(path.name),
+            os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC,
+            _FILE_MODE,
+            dir_fd=dir_fd,
+        )
+    finally:
+        os.close(dir_fd)
+    try:
+        st = os.fstat(fd)
+        lock_path = path.with_name(_lock_name(path.name))
+        if not stat.S_ISREG(st.st_mode):
+            raise PermissionError(f"{str(lock_path)!r} is not a regular file; remove it")
+        _check_owner(st, lock_path, "lock file")
+        _lock_exclusive(fd)
+        yield
+    finally:
+        os.close(fd)
 
 
 def read_private_file(path: Path) -> bytes | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ from sigv4client.cognito import (
 from sigv4client.exceptions import CognitoError, RefreshTokenError
 from sigv4client.local import VerifyingServer
 from sigv4client.local.gateway import MotoIdentityResolver
+from tests.support.clock import WAIT
 from tests.support.cognito import (
     add_user,
     admin,
@@ -142,6 +144,39 @@ def test_file_store_refuses_hostile_content_as_damaged(tmp_path: Path, content: 
         FileSessionStore(path).load()
     assert "refresh-alice" not in str(caught.value)
     assert caught.value.__cause__ is None
+
+
+def test_two_stores_saving_the_same_file_at_once_keep_both_sessions(tmp_path: Path) -> None:
+    # Regression: each store read the file, added its session and wrote it
+    # back under its own thread lock only; two processes saving at once kept
+    # the session written last (4 processes x 30 users kept 32 of 120).
+    path = tmp_path / "sessions.json"
+    writing, go_on = threading.Event(), threading.Event()
+
+    class Slow(FileSessionStore):
+        def _write(self, sessions: list[StoredSession]) -> None:
+            writing.set()
+            assert go_on.wait(WAIT)
+            super()._write(sessions)
+
+    first = threading.Thread(target=Slow(path).save, args=(_session("alice"),))
+    first.start()
+    assert writing.wait(WAIT)  # alice's save has read the file, and holds
+    second = threading.Thread(target=FileSessionStore(path).save, args=(_session("bob"),))
+    second.start()
+    second.join(0.5)  # unlocked, bob's save is done by now
+    go_on.set()
+    first.join(WAIT)
+    second.join(WAIT)
+    store = FileSessionStore(path)
+    assert store.load(username="alice") == _session("alice")
+    assert store.load(username="bob") == _session("bob")
+    assert stat.S_IMODE((tmp_path / ".sessions.json.lock").stat().st_mode) == 0o600
+
+
+def test_deleting_a_session_that_is_not_there_creates_nothing(tmp_path: Path) -> None:
+    FileSessionStore(tmp_path / "new" / "sessions.json").delete("us-east-1_P", "c", "alice")
+    assert not (tmp_path / "new").exists()
 
 
 def test_file_store_never_writes_through_a_planted_symlink(tmp_path: Path) -> None:

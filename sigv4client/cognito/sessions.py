@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from .._private_files import read_private_file, write_private_file
+from .._private_files import private_file_lock, read_private_file, write_private_file
 from ..exceptions import InvalidConfigError, SessionStoreError
 from ._errors import redact
 from .tokens import Tokens
@@ -229,7 +229,9 @@ def _from_json(entry: dict[str, object]) -> StoredSession:
 class FileSessionStore:
     """Sessions in a JSON file only its owner may read (see the module docs).
 
-    Every change rewrites the file whole, atomically. Loading a file that
+    Every change rewrites the file whole, atomically, holding an ``flock``
+    on ``.<name>.lock`` beside it: processes (or stores) saving at the same
+    time keep each other's sessions (except on Windows). Loading a file that
     another user owns, that others may read, or that is a symlink is refused
     with :class:`PermissionError` (its message says what to do), and saving
     replaces such a file without reading it; a damaged one is refused with
@@ -278,17 +280,26 @@ class FileSessionStore:
 
     def save(self, session: StoredSession) -> None:
         """Keep ``session`` (it becomes the one saved last)."""
-        with self._lock:
+        # The file's lock, not only this store's: another process (or another
+        # store of the same file) saving at the same time would otherwise
+        # write back what it read before this save, and lose this session.
+        with self._lock, private_file_lock(self.path):
             kept = [s for s in self._read_to_replace() if _key(s) != _key(session)]
             self._write([*kept, session])
 
     def delete(self, user_pool_id: str, client_id: str, username: str) -> None:
         """Forget the session of this pool, client and user."""
+        key = (user_pool_id, client_id, username)
         with self._lock:
-            sessions = self._read_to_replace()
-            kept = [s for s in sessions if _key(s) != (user_pool_id, client_id, username)]
-            if len(kept) != len(sessions):
-                self._write(kept)
+            # Checked first, unlocked: deleting what is not there creates no
+            # folder or lock file.
+            if all(_key(s) != key for s in self._read_to_replace()):
+                return
+            with private_file_lock(self.path):
+                sessions = self._read_to_replace()
+                kept = [s for s in sessions if _key(s) != key]
+                if len(kept) != len(sessions):
+                    self._write(kept)
 
 
 def _decode_sessions(raw: bytes | str, member: str, damaged: str) -> list[StoredSession]:
