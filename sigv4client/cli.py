@@ -15,9 +15,14 @@ prompt), else botocore's default chain (environment, config files, SSO, ...).
 
 Exit codes follow curl: 0 on success (any HTTP status unless ``--fail``),
 2 for bad usage, 6 when the host cannot be resolved, 7 when the connection
-fails, 22 with ``--fail`` for an HTTP status >= 400, 26 when a ``--data @file``
-cannot be read, 28 on a timeout, 130 when interrupted (Ctrl-C); 1 for any
-other error (credentials, Cognito).
+fails, 18 when the answer breaks off before its body ends, 22 with ``--fail``
+for an HTTP status >= 400, 23 when ``--output`` cannot be written, 26 when a
+``--data @file`` cannot be read, 28 on a timeout, 47 after too many redirects
+(``-L``), 130 when interrupted (Ctrl-C); 1 for any other error (credentials,
+Cognito).
+
+The body goes to stdout byte for byte (an image, a gzip file); a newline is
+added after one that lacks it only on a terminal.
 """
 
 from __future__ import annotations
@@ -37,7 +42,14 @@ from . import __version__
 from ._canonical import shown_url
 from ._diagnose import mismatch_from_answer
 from .exceptions import CognitoError, CredentialsError, SigV4ClientError
-from .models import Credentials, HttpRequest, SigningConfig, redact_secrets, sent_secrets
+from .models import (
+    Credentials,
+    HttpRequest,
+    SigningConfig,
+    SigningResult,
+    redact_secrets,
+    sent_secrets,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -49,9 +61,12 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 EXIT_RESOLVE = 6
 EXIT_CONNECT = 7
+EXIT_PARTIAL = 18
 EXIT_HTTP = 22
+EXIT_WRITE = 23
 EXIT_READ = 26
 EXIT_TIMEOUT = 28
+EXIT_REDIRECTS = 47
 EXIT_ERROR = 1
 
 _SUBCOMMANDS = ("demo", "generate-client", "local", "login", "request")
@@ -396,6 +411,7 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
             return 0
         # requests is loaded only to send: --presign starts without it.
         import requests
+        import urllib3
 
         from .integrations.requests import SigV4Auth, SigV4Session
 
@@ -433,6 +449,12 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
                 )
         except requests.exceptions.Timeout:
             raise _Failure(EXIT_TIMEOUT, f"timed out after {args.timeout} s") from None
+        except requests.exceptions.TooManyRedirects:
+            raise _Failure(
+                EXIT_REDIRECTS,
+                f"{shown_url(args.url)} redirected too many times (a loop?); run without "
+                "-L to see where it sends you, then request that URL",
+            ) from None
         except requests.exceptions.ConnectionError as exc:
             text = str(exc)
             if (
@@ -447,43 +469,98 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     finally:
         if hasattr(body, "close"):
             body.close()
-    with response:
-        if args.verbose:
-            for hop in (*response.history, response):
-                if args.location:
-                    _show_sent(hop.request, secrets, stderr)
-                _show_response(hop, secrets, stderr)
-        if args.include:
-            print(f"HTTP/1.1 {response.status_code} {response.reason}", file=stdout)
-            for name, value in response.headers.items():
-                print(f"{name}: {value}", file=stdout)
-            print(file=stdout)
-        if args.output:
-            with open(args.output, "wb") as f:
-                for chunk in response.iter_content(1 << 16):
-                    f.write(chunk)
-        else:
-            text = response.text
-            if response.status_code >= 400:
-                # An error answer may quote the token or the Authorization header.
-                text = redact_secrets(text, secrets)
-            stdout.write(text)
-            if text and not text.endswith("\n"):
-                stdout.write("\n")
-        if response.status_code == 403 and not args.output and not response.history:
-            mismatch = mismatch_from_answer(
-                403,
-                response.text,
-                result.canonical_request,
-                secrets,
-                our_string_to_sign=result.string_to_sign,
-            )
-            if mismatch is not None:
-                print(f"sigv4client: {mismatch}", file=stderr)
+    try:
+        with response:
+            _show_answer(args, response, result, secrets, stdout, stderr)
+    except requests.exceptions.Timeout:
+        raise _Failure(EXIT_TIMEOUT, f"timed out after {args.timeout} s") from None
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+        requests.exceptions.ConnectionError,
+    ) as exc:
+        if any(isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in exc.args):
+            raise _Failure(EXIT_TIMEOUT, f"timed out after {args.timeout} s") from None
+        raise _Failure(
+            EXIT_PARTIAL,
+            f"the answer from {shown_url(args.url)} broke off before its body ended "
+            f"({type(exc).__name__}); try again",
+        ) from None
+    except _OutputError as exc:
+        raise _Failure(
+            EXIT_WRITE, f"cannot write the response to {args.output!r}: {exc.reason}"
+        ) from None
     if args.fail and response.status_code >= 400:
         print(f"sigv4client: the requested URL returned error: {response.status_code}", file=stderr)
         return EXIT_HTTP
     return 0
+
+
+class _OutputError(Exception):
+    """``--output`` could not be opened or written (``reason``: the system's words)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _show_answer(
+    args: argparse.Namespace,
+    response: requests.Response,
+    result: SigningResult,
+    secrets: tuple[str | None, ...],
+    stdout: IO[str],
+    stderr: IO[str],
+) -> None:
+    """The answer as curl shows it: -v and -i headers, then the body (stdout or -o)."""
+    if args.verbose:
+        for hop in (*response.history, response):
+            if args.location:
+                _show_sent(hop.request, secrets, stderr)
+            _show_response(hop, secrets, stderr)
+    if args.include:
+        print(f"HTTP/1.1 {response.status_code} {response.reason}", file=stdout)
+        for name, value in response.headers.items():
+            print(f"{name}: {value}", file=stdout)
+        print(file=stdout)
+    if args.output:
+        try:
+            with open(args.output, "wb") as f:
+                for chunk in response.iter_content(1 << 16):
+                    f.write(chunk)
+        except OSError as exc:
+            import requests
+
+            if isinstance(exc, requests.RequestException):  # an OSError too
+                raise  # reading the answer failed, not writing it: the caller's to tell
+            raise _OutputError(exc.strerror or type(exc).__name__) from None
+    elif response.status_code < 400 and hasattr(stdout, "buffer"):
+        # Byte for byte: decoding (response.text) would mangle an image or a
+        # gzip file. A newline is added only for a terminal to show.
+        content = response.content
+        stdout.flush()  # the -i headers go first
+        stdout.buffer.write(content)
+        if content and not content.endswith(b"\n") and stdout.isatty():
+            stdout.buffer.write(b"\n")
+        stdout.buffer.flush()
+    else:
+        text = response.text
+        if response.status_code >= 400:
+            # An error answer may quote the token or the Authorization header.
+            text = redact_secrets(text, secrets)
+        stdout.write(text)
+        if text and not text.endswith("\n"):
+            stdout.write("\n")
+    if response.status_code == 403 and not args.output and not response.history:
+        mismatch = mismatch_from_answer(
+            403,
+            response.text,
+            result.canonical_request,
+            secrets,
+            our_string_to_sign=result.string_to_sign,
+        )
+        if mismatch is not None:
+            print(f"sigv4client: {mismatch}", file=stderr)
 
 
 # Request headers whose value is a credential, whole: shown by name only.

@@ -1,0 +1,133 @@
+"""What the command does with an answer: bytes as sent, and curl's exit codes when it goes wrong.
+
+A loopback server answers with a binary body, a redirect loop and a body cut
+short; ``sigv4client`` is run in-process with a stdout that, like the real
+one, has a binary ``buffer`` under its text layer.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from sigv4client import cli
+
+SECRET_KEY = "cli-answers/secret+key"
+TOKEN = "cli-answers-session-token"
+BINARY = bytes(range(256)) * 4  # every byte value, none of it valid UTF-8 as a whole
+
+
+class _Answers(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/binary"):
+            self._answer(200, BINARY, [("Content-Type", "application/octet-stream")])
+        elif self.path.startswith("/loop"):
+            self._answer(302, b"", [("Location", "/loop")])
+        elif self.path.startswith("/short"):
+            # Says 1000 bytes, sends 3, and hangs up.
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"abc")
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self._answer(200, b"ok", [])
+
+    def _answer(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's credentials, from the environment."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def _run(argv: list[str]) -> tuple[int, bytes, str]:
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    stderr = io.StringIO()
+    code = cli.main(
+        ["--region", "us-east-1", *argv], stdin=io.StringIO(), stdout=stdout, stderr=stderr
+    )
+    stdout.flush()
+    shown = stderr.getvalue()
+    assert SECRET_KEY not in shown
+    assert TOKEN not in shown
+    assert "Traceback" not in shown
+    return code, raw.getvalue(), shown
+
+
+def test_a_binary_body_reaches_stdout_byte_for_byte(server: str) -> None:
+    # Regression: the body went through response.text, decoded by a guessed
+    # charset, and 1024 bytes came out as 2,000-odd bytes of mojibake plus "\n".
+    code, out, _ = _run([f"{server}/binary"])
+    assert code == 0
+    assert out == BINARY
+
+
+def test_include_puts_the_headers_before_a_binary_body(server: str) -> None:
+    code, out, _ = _run(["-i", f"{server}/binary"])
+    assert code == 0
+    head, _, body = out.partition(b"\n\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert body == BINARY
+
+
+def test_a_redirect_loop_exits_47_like_curl(server: str) -> None:
+    # Regression: requests' TooManyRedirects ended the command in a traceback.
+    code, _, shown = _run(["-L", f"{server}/loop"])
+    assert code == cli.EXIT_REDIRECTS == 47
+    assert "redirected too many times" in shown
+    assert "without -L" in shown
+
+
+def test_a_body_cut_short_exits_18_like_curl(server: str, tmp_path: Path) -> None:
+    # Regression: ChunkedEncodingError (IncompleteRead) ended it in a traceback.
+    for extra in ([], ["-o", str(tmp_path / "out.bin")]):
+        code, _, shown = _run([*extra, f"{server}/short"])
+        assert code == cli.EXIT_PARTIAL == 18
+        assert "broke off before its body ended" in shown
+
+
+def test_an_output_file_that_cannot_be_written_exits_23_like_curl(
+    server: str, tmp_path: Path
+) -> None:
+    # Regression: the FileNotFoundError of open() ended it in a traceback.
+    target = tmp_path / "missing-folder" / "out.bin"
+    code, _, shown = _run(["-o", str(target), f"{server}/binary"])
+    assert code == cli.EXIT_WRITE == 23
+    assert "cannot write the response to" in shown
+    assert str(target) in shown
