@@ -31,6 +31,7 @@ import argparse
 import getpass
 import ipaddress
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -154,10 +155,33 @@ def _request_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", help="write the response body to this file")
     p.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds before giving up (default 60)"
+        "--timeout",
+        type=_timeout_seconds,
+        default=60.0,
+        help="seconds before giving up (default 60)",
     )
     _cognito_options(p, required=False)
     return p
+
+
+# Longer than any request should wait, and short enough for every timer
+# below (a float past time_t's range overflows in the socket layer).
+_MAX_TIMEOUT = 1_000_000.0
+
+
+def _timeout_seconds(text: str) -> float:
+    """``--timeout``: seconds, more than 0 and at most :data:`_MAX_TIMEOUT` (exit 2 otherwise)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    # Written so that NaN fails too: every comparison with it is false.
+    if not 0 < seconds <= _MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds between 0 (excluded) and "
+            f"{_MAX_TIMEOUT:.0f}; e.g. --timeout 30"
+        )
+    return seconds
 
 
 def _cognito_options(p: argparse.ArgumentParser, *, required: bool) -> None:

@@ -131,3 +131,18 @@ def test_an_output_file_that_cannot_be_written_exits_23_like_curl(
     assert code == cli.EXIT_WRITE == 23
     assert "cannot write the response to" in shown
     assert str(target) in shown
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e300", "soon"])
+def test_a_timeout_that_is_no_positive_number_of_seconds_is_bad_usage(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Regression: 0, -1 and nan reached urllib3 (ValueError), inf and 1e300
+    # the socket layer (OverflowError): a traceback and exit 1, after the
+    # credentials had been resolved.
+    with pytest.raises(SystemExit) as caught:
+        cli.main([f"--timeout={value}", "http://127.0.0.1:9/"], stdin=io.StringIO())
+    assert caught.value.code == cli.EXIT_USAGE
+    shown = capsys.readouterr().err
+    assert "--timeout" in shown
+    assert "Traceback" not in shown
