@@ -415,6 +415,65 @@ def test_sam_http_api_event_without_a_path_is_the_default_route(tmp_path: Path) 
     assert (response.status_code, response.text) == (200, "$default /any/path")
 
 
+@pytest.mark.parametrize(("kind", "calls"), [("HttpApi", 3), ("Api", 1)])
+def test_a_lambda_authorizer_without_a_ttl_caches_only_on_rest_apis(
+    tmp_path: Path, kind: str, calls: int
+) -> None:
+    # REST APIs document a 300 s default; HTTP APIs document none, and a cached
+    # answer there would serve every route: the gateway calls the function each time.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / f"ttl_{kind.lower()}.py").write_text(
+        "calls = []\n"
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200, 'body': 'ok'}\n"
+        "def authorize(event, context):\n"
+        "    calls.append(1)\n"
+        "    arn = event.get('methodArn') or event.get('routeArn')\n"
+        "    if event.get('version') == '2.0':\n"
+        "        return {'isAuthorized': True}\n"
+        "    return {'principalId': 'u', 'policyDocument': {'Version': '2012-10-17',\n"
+        "        'Statement': [{'Effect': 'Allow', 'Action': 'execute-api:Invoke',\n"
+        "                       'Resource': arn}]}}\n",
+        encoding="utf-8",
+    )
+    module = f"ttl_{kind.lower()}"
+    http = kind == "HttpApi"
+    lines = [
+        "Transform: AWS::Serverless-2016-10-31",
+        "Resources:",
+        "  TheApi:",
+        f"    Type: AWS::Serverless::{kind}",
+        "    Properties:",
+        *([] if http else ["      StageName: prod"]),
+        "      Auth:",
+        "        DefaultAuthorizer: Gate",
+        "        Authorizers:",
+        "          Gate:",
+        "            FunctionArn: !GetAtt AuthFn.Arn",
+        *(["            EnableSimpleResponses: true"] if http else []),
+        *([] if http else ["            FunctionPayloadType: REQUEST"]),
+        "            Identity:",
+        "              Headers: [X-Key]",
+        "  AuthFn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        f"      CodeUri: src/\n      Handler: {module}.authorize\n      Runtime: python3.12",
+        "  Fn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        f"      CodeUri: src/\n      Handler: {module}.handler\n      Runtime: python3.12",
+        "      Events:",
+        f"        Get: {{Type: {kind}, Properties: {{Path: /x, Method: get, "
+        f"{'ApiId' if http else 'RestApiId'}: !Ref TheApi}}}}",
+    ]
+    (tmp_path / "template.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with LocalGateway.from_sam(tmp_path / "template.yaml") as gateway:
+        for _ in range(3):
+            response = requests.get(f"{gateway.url}/x", headers={"X-Key": "k"}, timeout=10)
+            assert response.status_code == 200, response.text
+    assert len(sys.modules[module].calls) == calls
+
+
 def test_sam_handler_module_must_come_from_its_code_uri(tmp_path: Path) -> None:
     # tabnanny is in the standard library, not in src/: importing it would run
     # its module code and serve tabnanny.check as the Lambda function.

@@ -596,7 +596,12 @@ class _Sam:
                 authorizer["identitySource"] = self._identity_expression("header", header, False)
                 if identity.get("ValidationExpression"):
                     authorizer["identityValidationExpression"] = identity["ValidationExpression"]
-            authorizer["authorizerResultTtlInSeconds"] = 300 if ttl is None else ttl
+            if ttl is not None:
+                authorizer["authorizerResultTtlInSeconds"] = ttl
+            elif not http:
+                # SAM documents ReauthorizeEvery's default for REST APIs only (300);
+                # an HTTP API without one gets the gateway's default (no cache).
+                authorizer["authorizerResultTtlInSeconds"] = 300
             return {
                 "type": "apiKey",
                 "name": identity.get("Header", "Authorization"),

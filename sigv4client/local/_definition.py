@@ -78,7 +78,12 @@ logger = logging.getLogger("sigv4client.local.gateway")
 HandlerRef = LambdaFunction | str
 
 _COGNITO_ISSUER = "https://cognito-idp."
-_DEFAULT_TTL = 300  # API Gateway's default authorizer cache, in seconds
+# How long a Lambda authorizer's answer is cached when the definition does not
+# say. REST APIs: 300 s, as documented. HTTP APIs document no default; 0 (no
+# cache) is the one that never reuses an answer AWS might ask the function for
+# again (an HTTP API's cached answer serves every route of its authorizer).
+_DEFAULT_TTL = 300
+_DEFAULT_HTTP_TTL = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -421,7 +426,10 @@ class _Builder:
         if handler is None:
             return None
         function = _lambda_authorizer_function(handler, name, self.region, self.account_id)
-        ttl = spec.ttl_seconds if spec.ttl_seconds is not None else _DEFAULT_TTL
+        if spec.ttl_seconds is not None:
+            ttl = spec.ttl_seconds
+        else:
+            ttl = _DEFAULT_HTTP_TTL if self.api_type == "HTTP" else _DEFAULT_TTL
         if spec.type == "token":
             if self.api_type == "HTTP":
                 self.problems.append(f"{where}: HTTP APIs have no TOKEN authorizers")
