@@ -28,6 +28,7 @@ added after one that lacks it only on a terminal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import ipaddress
 import json
@@ -560,11 +561,15 @@ def _show_answer(
             raise _OutputError(exc.strerror or type(exc).__name__) from None
     elif response.status_code < 400 and hasattr(stdout, "buffer"):
         # Byte for byte: decoding (response.text) would mangle an image or a
-        # gzip file. A newline is added only for a terminal to show.
-        content = response.content
+        # gzip file. Streamed, as -o is: a large body is never held whole. A
+        # newline is added only for a terminal to show.
         stdout.flush()  # the -i headers go first
-        stdout.buffer.write(content)
-        if content and not content.endswith(b"\n") and stdout.isatty():
+        last = b""
+        for chunk in response.iter_content(1 << 16):
+            if chunk:
+                stdout.buffer.write(chunk)
+                last = chunk
+        if last and not last.endswith(b"\n") and stdout.isatty():
             stdout.buffer.write(b"\n")
         stdout.buffer.flush()
     else:
@@ -749,6 +754,20 @@ def main(
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader closed its end (``| head``): curl's write failure, quietly, as
+        # a pipeline expects. Python's final flush of a closed stdout would print
+        # a second error: the process's stdout is pointed at /dev/null first.
+        if stdout is sys.stdout:
+            _silence_stdout()
+        return EXIT_WRITE
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _entry() -> NoReturn:

@@ -7,7 +7,11 @@ one, has a binary ``buffer`` under its text layer.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +33,17 @@ class _Answers(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        if self.path.startswith("/binary"):
+        if self.path.startswith("/big"):
+            # 256 MiB, more than any pipe holds, written until the client goes away.
+            self.send_response(200)
+            self.send_header("Content-Length", str(256 << 20))
+            self.end_headers()
+            chunk = b"x" * (1 << 20)
+            with contextlib.suppress(OSError):
+                for _ in range(256):
+                    self.wfile.write(chunk)
+            self.close_connection = True
+        elif self.path.startswith("/binary"):
             self._answer(200, BINARY, [("Content-Type", "application/octet-stream")])
         elif self.path.startswith("/loop"):
             self._answer(302, b"", [("Location", "/loop")])
@@ -146,3 +160,29 @@ def test_a_timeout_that_is_no_positive_number_of_seconds_is_bad_usage(
     shown = capsys.readouterr().err
     assert "--timeout" in shown
     assert "Traceback" not in shown
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(server: str) -> None:
+    # `sigv4client URL | head -c 10`: the reader closes the pipe mid-body. curl's
+    # write failure (23), no traceback, no "Exception ignored" at exit.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    with subprocess.Popen(
+        [sys.executable, "-m", "sigv4client.cli", "--region", "us-east-1", f"{server}/big"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        assert proc.stdout.read(10) == b"x" * 10
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == cli.EXIT_WRITE
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
