@@ -5,7 +5,9 @@ Two operations, both refusing what another local user could have planted:
 - :func:`write_private_file` writes through a fresh temp file (``O_EXCL``,
   ``O_NOFOLLOW``, mode 0600), then renames it over the target. A symlink or a
   file planted at any name is never written through; another process that
-  holds the old file open never sees the new content. A folder it creates is
+  holds the old file open never sees the new content; a temp file a killed
+  writer left (it holds what was being written) is removed by the next write.
+  A folder it creates is
   0700; an existing one is tightened to 0700 only if it holds nothing but
   that file (a project folder given as ``--cache ./session.json`` keeps its mode).
 - :func:`read_private_file` reads a file that must be a regular file (not a
@@ -27,6 +29,7 @@ import os
 import secrets
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,8 +173,37 @@ def write_private_file(path: Path, data: bytes) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp, dir_fd=dir_fd)
             raise
+        _sweep_stale_temps(dir_fd, path.name)
     finally:
         os.close(dir_fd)
+
+
+# A temp file this old was left by a writer that died between writing and
+# renaming it (a write takes milliseconds): another writer's is never this old.
+_STALE_TEMP_SECONDS = 600
+
+
+def _sweep_stale_temps(dir_fd: int, name: str) -> None:
+    """Remove temp files of ``name`` that a killed writer left behind.
+
+    They hold what was being written (tokens), which a later save or sign-out
+    must not leave on disk. Only regular files of this user, older than
+    :data:`_STALE_TEMP_SECONDS`, named as :func:`write_private_file` names them.
+    """
+    prefix = f".{name}."
+    now = time.time()
+    for entry in os.listdir(dir_fd):
+        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+            continue
+        with contextlib.suppress(OSError):
+            st = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
+            uid = _euid()
+            if (
+                stat.S_ISREG(st.st_mode)
+                and (uid is None or st.st_uid == uid)
+                and now - st.st_mtime > _STALE_TEMP_SECONDS
+            ):
+                os.unlink(entry, dir_fd=dir_fd)
 
 
 @contextlib.contextmanager

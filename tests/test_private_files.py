@@ -230,3 +230,32 @@ def test_a_hard_link_at_the_cache_is_replaced_not_written_through(tmp_path: Path
     cli._write_cache(folder / "session.json", SESSION)
     assert victim.read_text() == "keep me"
     assert _refresh_token(folder / "session.json") == REFRESH
+
+
+def test_a_temp_file_a_killed_writer_left_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    # A writer killed between writing its temp file and renaming it leaves the
+    # tokens it was writing on disk; the next write removes such a file once it
+    # is old enough that no live writer can own it, and leaves anything else.
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    cache = folder / "session.json"
+    stale = folder / ".session.json.0123456789abcdef.tmp"
+    fresh = folder / ".session.json.fedcba9876543210.tmp"  # a live writer's, mid-write
+    other = folder / ".other.json.0123456789abcdef.tmp"  # another file's
+    planted = folder / ".session.json.5555555555555555.tmp"  # a symlink: never followed
+    target = tmp_path / "target.txt"
+    target.write_text("keep")
+    for path in (stale, fresh, other):
+        path.write_bytes(REFRESH.encode())
+    planted.symlink_to(target)
+    hour_ago = datetime.now(timezone.utc).timestamp() - 3600
+    for path in (stale, other):
+        os.utime(path, (hour_ago, hour_ago))
+    os.utime(planted, (hour_ago, hour_ago), follow_symlinks=False)
+    write_private_file(cache, b"{}")
+    assert not stale.exists()
+    assert fresh.exists()
+    assert other.exists()
+    assert planted.is_symlink()
+    assert target.read_text() == "keep"
+    assert read_private_file(cache) == b"{}"
