@@ -19,6 +19,7 @@ from sigv4client.cognito import (
     DeviceInfo,
     MemorySessionStore,
     RememberedDevice,
+    StoredSession,
     Tokens,
     srp,
 )
@@ -220,3 +221,90 @@ def test_list_forget_and_stop_remembering_devices() -> None:
     saved = store.load(POOL_ID, CLIENT_ID, "alice")
     assert saved is not None
     assert saved.device is None
+
+
+def _remembered(store: MemorySessionStore) -> RememberedDevice:
+    device = RememberedDevice(
+        device_key=DEVICE_KEY,
+        device_group_key=GROUP_KEY,
+        device_password=srp.new_device_password(lambda n: SEVEN * n),
+    )
+    store.save(
+        StoredSession(user_pool_id=POOL_ID, client_id=CLIENT_ID, username="alice", device=device)
+    )
+    return device
+
+
+def test_an_srp_login_names_the_remembered_device_in_its_password_verifier() -> None:
+    # Cognito reads the remembered device from the PASSWORD_VERIFIER answer (as
+    # Amplify sends it): without DEVICE_KEY there it asks for MFA instead of
+    # DEVICE_SRP_AUTH, and the remembered device is never used.
+    store = MemorySessionStore()
+    _remembered(store)
+    user, stub = _user(store)
+    ephemeral = srp.new_ephemeral(lambda n: SEVEN * n)
+    stub.add_response(
+        "initiate_auth",
+        {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "ChallengeParameters": {
+                "USERNAME": INTERNAL,
+                "USER_ID_FOR_SRP": INTERNAL,
+                "SALT": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+                "SRP_B": format(pow(srp.G, 0xFEED, srp.N), "x"),
+                "SECRET_BLOCK": "c2VjcmV0LWJsb2NrLWZyb20tY29nbml0bw==",
+            },
+        },
+        {
+            "AuthFlow": "USER_SRP_AUTH",
+            "ClientId": CLIENT_ID,
+            "AuthParameters": {
+                "USERNAME": "alice",
+                "SRP_A": ephemeral.srp_a,
+                "DEVICE_KEY": DEVICE_KEY,
+            },
+        },
+    )
+    stub.add_response(
+        "respond_to_auth_challenge",
+        auth_result(),
+        {
+            "ClientId": CLIENT_ID,
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "ChallengeResponses": {
+                "USERNAME": INTERNAL,
+                "PASSWORD_CLAIM_SECRET_BLOCK": "c2VjcmV0LWJsb2NrLWZyb20tY29nbml0bw==",
+                "PASSWORD_CLAIM_SIGNATURE": ANY,
+                "TIMESTAMP": srp.format_timestamp(T0),
+                "DEVICE_KEY": DEVICE_KEY,
+            },
+        },
+    )
+    assert isinstance(user.login("alice", PASSWORD), Tokens)
+    stub.assert_no_pending_responses()
+
+
+def test_a_custom_challenge_answer_names_the_remembered_device() -> None:
+    store = MemorySessionStore()
+    _remembered(store)
+    user, stub = _user(store)
+    stub.add_response(
+        "initiate_auth",
+        {
+            "ChallengeName": "CUSTOM_CHALLENGE",
+            "Session": S1,
+            "ChallengeParameters": {"USERNAME": INTERNAL, "question": "2+2"},
+        },
+    )
+    stub.add_response(
+        "respond_to_auth_challenge",
+        auth_result(),
+        {
+            "ClientId": CLIENT_ID,
+            "ChallengeName": "CUSTOM_CHALLENGE",
+            "Session": S1,
+            "ChallengeResponses": {"USERNAME": INTERNAL, "ANSWER": "4", "DEVICE_KEY": DEVICE_KEY},
+        },
+    )
+    assert isinstance(user.login("alice", flow="CUSTOM_AUTH", on_challenge=lambda c: "4"), Tokens)
+    stub.assert_no_pending_responses()

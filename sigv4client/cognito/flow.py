@@ -176,8 +176,14 @@ def password_verifier_request(
 ) -> dict[str, object]:
     """``RespondToAuthChallenge`` answering ``PASSWORD_VERIFIER`` with ``claim``.
 
-    With ``device_key``, it answers ``DEVICE_PASSWORD_VERIFIER`` for that device.
+    A :class:`DevicePasswordVerifierStep` is answered as ``DEVICE_PASSWORD_VERIFIER``.
+    ``device_key`` is the remembered device's key, required by the device
+    verifier; in a user's ``PASSWORD_VERIFIER`` it tells Cognito which
+    remembered device signs in (then ``DEVICE_SRP_AUTH`` follows, not MFA).
     """
+    device = isinstance(step, DevicePasswordVerifierStep)
+    if device and not device_key:
+        raise InvalidInputError("DEVICE_PASSWORD_VERIFIER needs the device's key")
     username = step.params.username
     responses = {
         "USERNAME": username,
@@ -189,7 +195,7 @@ def password_verifier_request(
         responses["DEVICE_KEY"] = device_key
     request: dict[str, object] = {
         "ClientId": app.client_id,
-        "ChallengeName": "DEVICE_PASSWORD_VERIFIER" if device_key else "PASSWORD_VERIFIER",
+        "ChallengeName": "DEVICE_PASSWORD_VERIFIER" if device else "PASSWORD_VERIFIER",
         "ChallengeResponses": app.with_secret_hash(responses, username),
     }
     if step.session:
@@ -317,13 +323,23 @@ def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) ->
     return app.with_secret_hash(responses, challenge.username)
 
 
-def respond_request(app: AppClient, challenge: Challenge, answer: Answer) -> dict[str, object]:
-    """``RespondToAuthChallenge`` answering ``challenge`` with ``answer``."""
+def respond_request(
+    app: AppClient, challenge: Challenge, answer: Answer, *, device_key: str | None = None
+) -> dict[str, object]:
+    """``RespondToAuthChallenge`` answering ``challenge`` with ``answer``.
+
+    ``device_key``: the remembered device signing in, named in a
+    ``CUSTOM_CHALLENGE`` answer so that Cognito can ask ``DEVICE_SRP_AUTH``
+    next (as in the Amplify and Android SDKs).
+    """
+    responses = challenge_responses(app, challenge, answer)
+    if device_key and isinstance(challenge, CustomChallenge):
+        responses["DEVICE_KEY"] = device_key
     return {
         "ClientId": app.client_id,
         "ChallengeName": challenge.name.value,
         "Session": challenge.session,
-        "ChallengeResponses": challenge_responses(app, challenge, answer),
+        "ChallengeResponses": responses,
     }
 
 

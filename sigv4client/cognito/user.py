@@ -388,6 +388,13 @@ class CognitoUser:
         """
         if isinstance(challenge, SelectChallenge) and answer in ("PASSWORD", "PASSWORD_SRP"):
             return self._choose_password(challenge, str(answer))
+        pending = self._pending
+        if pending is None or pending.session != challenge.session:
+            # Not the challenge of the login in progress (an older one):
+            # complete it as a login of the user Cognito named.
+            pending = _PendingLogin(
+                username=challenge.username, flow=self._flow, on_challenge=None, password=None
+            )
         if isinstance(challenge, MfaSetup):
             if not isinstance(answer, str) or not answer:
                 raise InvalidInputError("answer MFA_SETUP with the code the authenticator shows")
@@ -405,13 +412,8 @@ class CognitoUser:
                 self._app, challenge, _text(verified, "Session") or challenge.session
             )
         else:
-            request = respond_request(self._app, challenge, answer)
-        pending = self._pending
-        if pending is None or pending.session != challenge.session:
-            # Not the challenge of the login in progress (an older one):
-            # complete it as a login of the user Cognito named.
-            pending = _PendingLogin(
-                username=challenge.username, flow=self._flow, on_challenge=None, password=None
+            request = respond_request(
+                self._app, challenge, answer, device_key=_key_of(pending.device)
             )
         method, request = self._respond_call(pending, request)
         step = self._exchange(
@@ -826,7 +828,9 @@ class CognitoUser:
         )
         step = self._exchange("initiate_auth", request, username=username, auth_flow=flow.value)
         if isinstance(step, PasswordVerifierStep):
-            step = self._verify_password(step, password, ephemeral, auth_flow=flow.value)
+            step = self._verify_password(
+                step, password, ephemeral, auth_flow=flow.value, device=pending.device
+            )
         return self._settle(step, pending)
 
     def _answer_all(
@@ -894,7 +898,9 @@ class CognitoUser:
             challenge="SELECT_CHALLENGE",
         )
         if isinstance(step, PasswordVerifierStep):
-            step = self._verify_password(step, password, ephemeral, auth_flow="USER_AUTH")
+            step = self._verify_password(
+                step, password, ephemeral, auth_flow="USER_AUTH", device=pending.device
+            )
         return self._settle(step, pending)
 
     def _verify_password(
@@ -904,6 +910,7 @@ class CognitoUser:
         ephemeral: srp.SrpEphemeral,
         *,
         auth_flow: str,
+        device: RememberedDevice | None,
     ) -> Step:
         claim = srp.compute_password_claim(
             user_pool_id=self.user_pool_id,
@@ -914,7 +921,9 @@ class CognitoUser:
         )
         return self._exchange(
             "respond_to_auth_challenge",
-            password_verifier_request(self._app, step, claim),
+            # The remembered device, if any: Cognito then asks it to prove
+            # itself (DEVICE_SRP_AUTH) instead of asking for MFA.
+            password_verifier_request(self._app, step, claim, device_key=_key_of(device)),
             username=step.params.username,
             auth_flow=auth_flow,
             challenge="PASSWORD_VERIFIER",
