@@ -5,9 +5,11 @@ pinned to its typed exception and a message that says what to do."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -31,7 +33,14 @@ from sigv4client import (
     UsernameExistsError,
     UserNotConfirmedError,
 )
-from sigv4client.cognito import CodeDelivery, CognitoUser, RetryPolicy, SignUpResult, Tokens
+from sigv4client.cognito import (
+    CodeDelivery,
+    CognitoUser,
+    MemorySessionStore,
+    RetryPolicy,
+    SignUpResult,
+    Tokens,
+)
 from sigv4client.cognito.srp import secret_hash
 from tests.support.cognito import admin, make_pool, new_password
 
@@ -377,3 +386,61 @@ def test_every_error_code_maps_to_a_typed_exception(
     again = pickle.loads(pickle.dumps(caught.value))
     assert type(again) is error
     assert str(again) == str(caught.value)
+
+
+def _stored(s: Stubbed) -> MemorySessionStore:
+    store = MemorySessionStore()
+    s.user._store = store  # the Stubbed user, now with a store that holds its session
+    s.user._username = "alice"
+    s.user._save_session()
+    assert store.load("us-east-1_Pool", "client", "alice") is not None
+    return store
+
+
+@pytest.mark.parametrize(
+    ("method", "boto_method", "message"),
+    [
+        ("sign_out", "revoke_token", "Invalid token"),
+        ("global_sign_out", "global_sign_out", "Access Token has been revoked"),
+    ],
+)
+def test_a_refused_sign_out_still_forgets_the_local_session(
+    method: str, boto_method: str, message: str
+) -> None:
+    # Signed out elsewhere (a global sign-out, an admin): Cognito refuses the
+    # token, and the sign-out must still drop the tokens held here and saved in
+    # the store, else they stay on disk with no way to clear them.
+    s = Stubbed()
+    store = _stored(s)
+    s.stub.add_client_error(
+        boto_method, service_error_code="NotAuthorizedException", service_message=message
+    )
+    with pytest.raises((RefreshTokenError, AccessTokenError)):
+        getattr(s.user, method)()
+    assert s.user.tokens is None
+    assert store.load("us-east-1_Pool", "client", "alice") is None
+
+
+def test_global_sign_out_refreshes_an_expired_access_token_first() -> None:
+    # GlobalSignOut takes an access token: an expired one is refused, and the
+    # refresh tokens the call exists to revoke would stay valid.
+    s = Stubbed()
+    old = s.user.tokens
+    assert old is not None
+    s.user._tokens = dataclasses.replace(old, expires_at=datetime.now(timezone.utc))
+    fresh = _tokens()
+    s.stub.add_response(
+        "initiate_auth",
+        {
+            "AuthenticationResult": {
+                "IdToken": fresh.id_token,
+                "AccessToken": fresh.access_token + "new",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        },
+    )
+    s.stub.add_response("global_sign_out", {}, {"AccessToken": fresh.access_token + "new"})
+    s.user.global_sign_out()
+    s.stub.assert_no_pending_responses()
+    assert s.user.tokens is None

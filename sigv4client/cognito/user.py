@@ -648,19 +648,31 @@ class CognitoUser:
         The refresh token, and the access tokens issued from it, stop working;
         other sessions of the user stay signed in (see :meth:`global_sign_out`).
         The app client must have token revocation on (the default for new ones).
+        The session is forgotten here (and in the session store) even when
+        Cognito refuses the revocation, whose error is then raised.
         """
         tokens = self._tokens
-        if tokens is not None and tokens.refresh_token:
-            self._call("revoke_token", revoke_token_request(self._app, tokens.refresh_token))
-        self._forget_session()
+        try:
+            if tokens is not None and tokens.refresh_token:
+                self._call("revoke_token", revoke_token_request(self._app, tokens.refresh_token))
+        finally:
+            # Signed out elsewhere, Cognito refuses the token: the tokens held
+            # and saved here must go all the same.
+            self._forget_session()
 
     def global_sign_out(self) -> None:
-        """Sign the user out everywhere (``GlobalSignOut``): every refresh token is revoked."""
-        tokens = self._tokens
-        if tokens is None:
+        """Sign the user out everywhere (``GlobalSignOut``): every refresh token is revoked.
+
+        An expired access token is refreshed first (Cognito refuses it). The
+        session is forgotten here even when the call fails, whose error is
+        then raised.
+        """
+        if self._tokens is None:
             raise RefreshTokenError("not logged in: there is no session to sign out")
-        self._call("global_sign_out", {"AccessToken": tokens.access_token})
-        self._forget_session()
+        try:
+            self._call("global_sign_out", {"AccessToken": self.get_tokens().access_token})
+        finally:
+            self._forget_session()
 
     # -- MFA set-up -----------------------------------------------------------------
 
