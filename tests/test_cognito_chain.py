@@ -222,3 +222,24 @@ def test_basic_flow_through_the_user(chain: dict[str, str], moto_endpoint: str) 
     assert creds.expiration is not None
     assert creds.expiration.tzinfo is timezone.utc  # regression: was botocore's tzlocal()
     assert creds.expiration - datetime.now(timezone.utc) > timedelta(minutes=50)
+
+
+def test_another_user_logged_in_gets_its_own_identity_id(
+    chain: dict[str, str], moto_endpoint: str
+) -> None:
+    # The identity id belongs to the user whose token GetId saw: kept for
+    # alice, it would be sent with bob's token, which Cognito refuses (or,
+    # for an identity not yet linked to a login, links bob to alice's).
+    bob, bob_password = add_user(cognito_admin("cognito-idp", moto_endpoint), chain["pool_id"])
+    user = CognitoUser(
+        user_pool_id=chain["pool_id"], client_id=chain["client_id"], endpoint_url=moto_endpoint
+    )
+    user.login("alice", chain["password"])
+    source = IdentityPoolCredentials(chain["identity_pool_id"], user=user)
+    source.fetch()
+    alices = source.identity_id
+    user.login(bob, bob_password)
+    source.fetch()
+    assert source.identity_id != alices
+    source.fetch()
+    assert source.calls == {"GetId": 2, "GetCredentialsForIdentity": 3}

@@ -45,7 +45,7 @@ from ..credentials import RefreshingCredentialsProvider
 from ..exceptions import CognitoConfigError, CognitoError, IdentityPoolError, LimitExceededError
 from ..models import Credentials
 from ._transport import DEFAULT_RETRY, RetryPolicy, Transport, admin_parts
-from .tokens import Tokens
+from .tokens import Tokens, unverified_claims
 
 __all__ = [
     "DEVELOPER_LOGIN_KEY",
@@ -124,6 +124,17 @@ def _as_utc(value: object) -> datetime | None:
     return None
 
 
+def _owner(logins: Mapping[str, str]) -> frozenset[tuple[str, str | None]]:
+    # Each provider with the subject of its token (a JWT's sub, read without
+    # verification: the token is only passed on to Cognito). A token that is
+    # no JWT (an OAuth access token) counts as the same user on every refresh.
+    owner = set()
+    for provider, token in logins.items():
+        sub = unverified_claims(token).get("sub")
+        owner.add((provider, None if sub is None else str(sub)))
+    return frozenset(owner)
+
+
 class IdentityPoolCredentials:
     """Fetches credentials from one identity pool; :meth:`fetch` is the refresh function.
 
@@ -185,6 +196,8 @@ class IdentityPoolCredentials:
             clients={"cognito-identity": client, "sts": sts_client},
         )
         self._identity_id: str | None = None
+        # Whose identity id it is (_owner of the logins GetId was given).
+        self._identity_owner: frozenset[tuple[str, str | None]] = frozenset()
         self._lock = threading.Lock()
 
     @property
@@ -268,13 +281,18 @@ class IdentityPoolCredentials:
         return {key: self.user.get_tokens().id_token}
 
     def _identity(self, logins: Mapping[str, str]) -> str:
+        # GetId once per user: a refreshed token keeps the id, another user
+        # logged in on the same source (CognitoUser.login again) gets its own,
+        # as Cognito refuses one user's token for another's identity.
+        owner = _owner(logins)
         with self._lock:
-            if self._identity_id is None:
+            if self._identity_id is None or owner != self._identity_owner:
                 request: dict[str, object] = {"IdentityPoolId": self.identity_pool_id}
                 if logins:
                     request["Logins"] = dict(logins)
                 response = self._call("cognito-identity", "get_id", **request)
                 self._identity_id = str(response["IdentityId"])
+                self._identity_owner = owner
             return self._identity_id
 
     def fetch(self) -> Credentials:
