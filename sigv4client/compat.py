@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from .cognito.srp import utc_now
 from .cognito.tokens import Tokens, unverified_claims
@@ -93,7 +93,66 @@ def _required(owner: str, name: str, value: object) -> str:
     return value
 
 
-class AWS4Auth(SigV4Auth):
+class _CompatAuth(SigV4Auth):
+    """What the three auth classes share: the original's names say where they went.
+
+    The signer keeps the settings it was built with, so an attribute of the
+    original library that code reads or sets (``auth.aws_token = new``, which
+    aws-requests-auth reads on every request) must not fail silently: reading
+    one raises ``AttributeError`` naming what to use, setting one (or
+    ``region``, ``service``, ``credentials``) after construction raises
+    :class:`~sigv4client.InvalidInputError`, and a subclass that overrides one
+    of the original's hooks (which nothing here calls) fails when defined.
+    """
+
+    #: The original's attributes and methods that this class does not have, and what to use.
+    _ELSEWHERE: ClassVar[dict[str, str]] = {}
+    #: The original's methods a subclass overrode to change signing.
+    _HOOKS: ClassVar[tuple[str, ...]] = ()
+    _SETTINGS: ClassVar[frozenset[str]] = frozenset({"region", "service", "credentials"})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        overridden = sorted(name for name in cls._HOOKS if name in vars(cls))
+        if overridden:
+            raise InvalidInputError(
+                f"{cls.__name__} overrides {', '.join(overridden)}, which sigv4client never "
+                "calls; to bring other keys, pass a provider (an object with "
+                "get_credentials() returning Credentials) to sigv4client.SigV4Auth"
+            )
+
+    def _built(self) -> None:
+        # From here on, a setting assigned would be dropped: __setattr__ refuses it.
+        object.__setattr__(self, "_frozen", True)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if "_frozen" in self.__dict__ and (name in self._SETTINGS or name in self._ELSEWHERE):
+            # The value is not shown: it may be a key or a token.
+            raise InvalidInputError(
+                f"{type(self).__name__}.{name} cannot be changed after construction: the "
+                f"signer keeps the settings it was built with; create a new "
+                f"{type(self).__name__}(...) instead, or give sigv4client.SigV4Auth a "
+                "credentials provider for keys that change"
+            )
+        super().__setattr__(name, value)
+
+    def __getattr__(self, name: str) -> NoReturn:
+        # Called only for names the instance and class do not have.
+        elsewhere = type(self)._ELSEWHERE.get(name)
+        if elsewhere is not None:
+            raise AttributeError(
+                f"sigv4client.compat.{type(self).__name__} has no {name!r}; {elsewhere}"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+_KEYS_ELSEWHERE = (
+    "the keys are in .credentials (a Credentials value, or a provider whose "
+    "get_credentials() returns one)"
+)
+
+
+class AWS4Auth(_CompatAuth):
     """requests-aws4auth's ``AWS4Auth``, signing through :class:`~sigv4client.SigV4Auth`.
 
     Takes requests-aws4auth's two common forms:
@@ -111,7 +170,9 @@ class AWS4Auth(SigV4Auth):
     itself, for the date of each request; ``clock=`` fixes the time),
     ``include_hdrs`` (every header is signed but the hop-by-hop ones; pass
     ``config=SigningConfig(...)`` to :class:`~sigv4client.SigV4Auth` for
-    control) and ``raise_invalid_date`` (the date is always the clock's).
+    control) and ``raise_invalid_date=True`` (the date is always the
+    clock's): each raises :class:`~sigv4client.InvalidInputError` saying so,
+    rather than being dropped.
 
     >>> auth = AWS4Auth("AKIDEXAMPLE", "example-secret", "us-east-1", "s3",
     ...                 session_token="example-token")
@@ -119,18 +180,63 @@ class AWS4Auth(SigV4Auth):
     ('us-east-1', 's3')
     """
 
+    _ELSEWHERE: ClassVar[dict[str, str]] = {
+        "access_id": _KEYS_ELSEWHERE,
+        "session_token": _KEYS_ELSEWHERE,
+        "refreshable_credentials": _KEYS_ELSEWHERE,
+        "signing_key": "sigv4client derives the signing key for each request's date and caches it",
+        "regenerate_signing_key": (
+            "nothing to do: a new signing key is derived when the date, region, service or "
+            "secret changes; for another region or service, create a new AWS4Auth"
+        ),
+        "date": "the scope date is each request's own date, from clock=",
+        "include_hdrs": (
+            "every header is signed but the hop-by-hop ones; "
+            "SigningConfig(unsigned_headers=...) chooses"
+        ),
+        "default_include_headers": "every header is signed but the hop-by-hop ones",
+        "raise_invalid_date": "the request's Date and X-Amz-Date headers are never parsed",
+    }
+    _HOOKS: ClassVar[tuple[str, ...]] = (
+        "handle_date_mismatch",
+        "get_request_date",
+        "parse_date",
+        "encode_body",
+        "get_canonical_request",
+        "get_canonical_headers",
+        "get_sig_string",
+        "amz_cano_path",
+        "amz_cano_querystring",
+        "amz_norm_whitespace",
+        "refresh_credentials",
+    )
+
     def __init__(
         self,
         access_id: str | None = None,
         secret_key: str | None = None,
         region: str | None = None,
         service: str | None = None,
+        date: str | None = None,
         *,
         session_token: str | None = None,
         refreshable_credentials: _BotocoreCredentials | None = None,
+        include_hdrs: object = None,
+        raise_invalid_date: bool = False,
         clock: Callable[[], _dt.datetime] | None = None,
     ) -> None:
         owner = "AWS4Auth"
+        _refuse_unsupported(date, include_hdrs, raise_invalid_date)
+        if (
+            refreshable_credentials is None
+            and secret_key is not None
+            and not isinstance(secret_key, str)
+        ):
+            # Before the region check: AWS4Auth(access_id, signing_key) gives no region.
+            raise InvalidInputError(
+                "AWS4Auth(access_id, signing_key) is not supported: pass the secret key "
+                "(sigv4client derives and caches the signing key for each date itself)"
+            )
         region = _required(owner, "a region (the third argument, or region=)", region)
         service = _required(owner, "a service name (the fourth argument, or service=)", service)
         credentials: Credentials | BotocoreSessionProvider
@@ -148,19 +254,36 @@ class AWS4Auth(SigV4Auth):
                 )
             credentials = BotocoreSessionProvider(_OneCredentials(refreshable_credentials))
         else:
-            if secret_key is not None and not isinstance(secret_key, str):
-                raise InvalidInputError(
-                    "AWS4Auth(access_id, signing_key) is not supported: pass the secret key "
-                    "(sigv4client derives and caches the signing key for each date itself)"
-                )
             credentials = _static(access_id, secret_key, session_token, owner)
         super().__init__(credentials, region, service, clock=clock, content_sha256_header=True)
+        self._built()
 
     def __repr__(self) -> str:
         return f"AWS4Auth(region={self.region!r}, service={self.service!r})"
 
 
-class AWSRequestsAuth(SigV4Auth):
+def _refuse_unsupported(date: object, include_hdrs: object, raise_invalid_date: object) -> None:
+    """requests-aws4auth's settings sigv4client does not have: an error, never dropped."""
+    if date is not None:
+        raise InvalidInputError(
+            "AWS4Auth does not take a scope date: each request is signed for its own date "
+            "(pass clock= to fix the time, e.g. in tests); drop the date argument"
+        )
+    if include_hdrs is not None:
+        raise InvalidInputError(
+            "AWS4Auth does not take include_hdrs: every header is signed but the hop-by-hop "
+            "ones; to leave headers unsigned use sigv4client.SigV4Auth(..., "
+            "config=SigningConfig(unsigned_headers=...))"
+        )
+    if raise_invalid_date is not False:
+        raise InvalidInputError(
+            "AWS4Auth does not take raise_invalid_date=True: the request's Date and "
+            "X-Amz-Date headers are never parsed, the signature's time is the clock's; "
+            "drop the argument"
+        )
+
+
+class AWSRequestsAuth(_CompatAuth):
     """aws-requests-auth's ``AWSRequestsAuth``, signing through :class:`~sigv4client.SigV4Auth`.
 
     Takes the same keywords (``aws_access_key``, ``aws_secret_access_key``,
@@ -172,7 +295,9 @@ class AWSRequestsAuth(SigV4Auth):
     signature made for another host. ``aws_host`` is kept as an attribute
     and otherwise unused. Every header of the request is signed (aws-requests-auth
     signs only Host, X-Amz-Date and the token), so a proxy cannot change one
-    unnoticed.
+    unnoticed. The keys are set once: ``auth.aws_token = ...`` (which
+    aws-requests-auth reads on every request) raises
+    :class:`~sigv4client.InvalidInputError` instead of being ignored.
 
     >>> auth = AWSRequestsAuth(aws_access_key="AKIDEXAMPLE",
     ...                        aws_secret_access_key="example-secret",
@@ -181,6 +306,23 @@ class AWSRequestsAuth(SigV4Auth):
     >>> auth
     AWSRequestsAuth(region='eu-west-1', service='es')
     """
+
+    _ELSEWHERE: ClassVar[dict[str, str]] = {
+        "aws_access_key": _KEYS_ELSEWHERE,
+        "aws_secret_access_key": _KEYS_ELSEWHERE,
+        "aws_token": _KEYS_ELSEWHERE,
+        "aws_region": "use .region",
+        "get_aws_request_headers": "use sigv4client.sign(), which returns the headers as a value",
+        "get_aws_request_headers_handler": (
+            "pass a credentials provider to sigv4client.SigV4Auth to bring other keys"
+        ),
+    }
+    _HOOKS: ClassVar[tuple[str, ...]] = (
+        "get_aws_request_headers",
+        "get_aws_request_headers_handler",
+        "get_canonical_path",
+        "get_canonical_querystring",
+    )
 
     def __init__(
         self,
@@ -212,6 +354,7 @@ class AWSRequestsAuth(SigV4Auth):
         SigV4Auth.__init__(
             self, credentials, region, service, clock=clock, content_sha256_header=True
         )
+        self._built()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(region={self.region!r}, service={self.service!r})"

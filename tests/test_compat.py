@@ -22,6 +22,7 @@ import requests
 from aws_requests_auth.aws_auth import AWSRequestsAuth as OriginalAWSRequestsAuth
 from aws_requests_auth.boto_utils import BotoAWSRequestsAuth as OriginalBotoAWSRequestsAuth
 from requests_aws4auth import AWS4Auth as OriginalAWS4Auth
+from requests_aws4auth import AWS4SigningKey
 
 from sigv4client import (
     AuthenticationError,
@@ -523,3 +524,114 @@ def test_cognito_calls_it_does_not_have_say_what_to_use(name: str, says: str) ->
     assert says in str(caught.value)
     with pytest.raises(AttributeError, match="no attribute 'nothing_like_this'"):
         getattr(cognito, "nothing_like_this")  # noqa: B009 (the attribute is looked up)
+
+
+# -- the originals' settings and attributes: honoured, or a named error -----------------
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, "20260301"), "scope date"),
+        (lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, date="20260301"), "scope date"),
+        (
+            lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, include_hdrs=["host"]),
+            "unsigned_headers",
+        ),
+        (
+            lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, raise_invalid_date=True),
+            "raise_invalid_date",
+        ),
+        # requests-aws4auth's two-argument form: the key, not a missing region, is the news.
+        (lambda: AWS4Auth(ACCESS_KEY, AWS4SigningKey(SECRET_KEY, REGION, SERVICE)), "signing key"),
+    ],
+)
+def test_requests_aws4auth_settings_we_lack_are_named_not_dropped(
+    make: Callable[[], object], says: str
+) -> None:
+    # requests-aws4auth takes each of these; a TypeError about an unexpected
+    # argument (or a missing region) would not say what differs or what to do.
+    with pytest.raises(InvalidInputError, match=says) as caught:
+        make()
+    assert not any(secret in str(caught.value) for secret in SECRETS)
+
+
+def test_raise_invalid_date_false_is_the_default_and_accepted() -> None:
+    auth = AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE, raise_invalid_date=False)
+    assert (auth.region, auth.service) == (REGION, SERVICE)
+
+
+def test_a_token_assigned_later_is_refused_not_ignored() -> None:
+    # aws-requests-auth reads aws_token on every request, so code rotates it in place.
+    original = OriginalAWSRequestsAuth(TOKEN_KEY, TOKEN_SECRET, "h.example", REGION, SERVICE)
+    original.aws_token = SESSION_TOKEN
+    signed = original(_prepared("https://h.example", REQUESTS["GET-query"]))
+    assert signed.headers["X-Amz-Security-Token"] == SESSION_TOKEN
+    # Ours would keep signing with the keys it was built with: it must say so.
+    auth = AWSRequestsAuth(TOKEN_KEY, TOKEN_SECRET, "h.example", REGION, SERVICE, clock=_clock)
+    with pytest.raises(InvalidInputError, match="aws_token cannot be changed") as caught:
+        auth.aws_token = SESSION_TOKEN
+    assert SESSION_TOKEN not in str(caught.value)
+    signed = auth(_prepared("https://h.example", REQUESTS["GET-query"]))
+    assert "X-Amz-Security-Token" not in signed.headers
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: AWSRequestsAuth(ACCESS_KEY, SECRET_KEY, "h", REGION, SERVICE), "aws_region"),
+        (lambda: AWSRequestsAuth(ACCESS_KEY, SECRET_KEY, "h", REGION, SERVICE), "service"),
+        (lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE), "region"),
+        (lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE), "session_token"),
+    ],
+)
+def test_settings_assigned_after_construction_are_refused(
+    make: Callable[[], SigV4Auth], name: str
+) -> None:
+    auth = make()
+    with pytest.raises(InvalidInputError, match=f"{name} cannot be changed"):
+        setattr(auth, name, "eu-west-1")
+    assert auth(_prepared("https://h.example", REQUESTS["GET-query"])).headers["Authorization"]
+    auth.aws_host = "other.example"  # documented as kept and unused: still allowed
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "says"),
+    [
+        (lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE), "access_id", "credentials"),
+        (lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE), "signing_key", "derives"),
+        (
+            lambda: AWS4Auth(ACCESS_KEY, SECRET_KEY, REGION, SERVICE),
+            "regenerate_signing_key",
+            "nothing to do",
+        ),
+        (
+            lambda: AWSRequestsAuth(ACCESS_KEY, SECRET_KEY, "h", REGION, SERVICE),
+            "aws_region",
+            r"\.region",
+        ),
+        (
+            lambda: AWSRequestsAuth(ACCESS_KEY, SECRET_KEY, "h", REGION, SERVICE),
+            "aws_secret_access_key",
+            "credentials",
+        ),
+    ],
+)
+def test_the_originals_attributes_say_where_they_went(
+    make: Callable[[], object], name: str, says: str
+) -> None:
+    auth = make()
+    with pytest.raises(AttributeError, match=says) as caught:
+        getattr(auth, name)
+    assert not any(secret in str(caught.value) for secret in SECRETS)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_like_this'"):
+        auth.nothing_like_this  # noqa: B018
+
+
+def test_a_subclass_overriding_an_original_hook_fails_when_defined() -> None:
+    # aws-requests-auth's documented way to bring other keys; nothing here would call it.
+    with pytest.raises(InvalidInputError, match="get_aws_request_headers_handler"):
+
+        class OtherKeys(AWSRequestsAuth):
+            def get_aws_request_headers_handler(self, r: Any) -> dict[str, str]:
+                return {}
