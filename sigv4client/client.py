@@ -60,6 +60,11 @@ def _scalar(value: object) -> str:
     )
 
 
+def _as_signed(r: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The auth of a request :meth:`SigV4Client.sign_request` has signed: leaves it as it is."""
+    return r
+
+
 class SigV4Client:
     """Sign API Gateway requests the way ``sigV4Client.js`` meant to.
 
@@ -382,6 +387,9 @@ class SigV4Client:
             headers=signed.headers,
             data=signed.body,
             timeout=timeout,
+            # An auth of its own, so that requests applies neither a .netrc
+            # login nor the session's auth over the signed Authorization.
+            auth=_as_signed,
             hooks={"response": [guard]},
         )
         if not 200 <= response.status_code < 300:

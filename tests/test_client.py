@@ -387,3 +387,30 @@ def test_the_client_module_loads_no_http_library() -> None:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 loaded.add(node.module.partition(".")[0])
         assert not loaded & {"requests", "httpx", "aiohttp", "urllib3"}, module.__name__
+
+
+def test_invoke_sends_its_signature_over_a_netrc_login(
+    local_client: SigV4Client,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    # requests puts a .netrc login for the host in Authorization when the
+    # request carries no auth of its own: the SigV4 signature was replaced by
+    # Basic and every invoke() to that host answered 403.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-a-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert local_client.invoke(path="/own")["path"] == "/prod/own"  # type: ignore[index]
+    with requests.Session() as session:
+        answer = local_client.invoke(path="/given", session=session)
+    assert answer["path"] == "/prod/given"  # type: ignore[index]
+
+
+def test_invoke_sends_its_signature_over_the_sessions_auth(local_client: SigV4Client) -> None:
+    # A session passed to invoke() may carry an auth for other calls; applied
+    # after signing, it replaced the signature with its own Authorization.
+    with requests.Session() as session:
+        session.auth = ("someone", "not-a-secret")
+        answer = local_client.invoke(path="/given", session=session)
+    assert answer["access_key"] == TOKEN_KEY  # type: ignore[index]
