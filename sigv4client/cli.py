@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from ._canonical import shown_url
 from ._diagnose import mismatch_from_answer
+from .client import _MAX_TIMEOUT
 from .exceptions import CognitoError, CredentialsError, SigV4ClientError
 from .models import (
     Credentials,
@@ -165,11 +166,7 @@ def _request_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Longer than any request should wait, and short enough for every timer
-# below (a float past time_t's range overflows in the socket layer).
-_MAX_TIMEOUT = 1_000_000.0
-
-
+# The limit SigV4Client.invoke() takes too (client._MAX_TIMEOUT says why).
 def _timeout_seconds(text: str) -> float:
     """``--timeout``: seconds, more than 0 and at most :data:`_MAX_TIMEOUT` (exit 2 otherwise)."""
     try:

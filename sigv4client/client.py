@@ -60,6 +60,24 @@ def _scalar(value: object) -> str:
     )
 
 
+# The longest ``timeout`` invoke() and ``sigv4client --timeout`` take, in seconds:
+# longer than any request should wait, and short enough for every timer below
+# (a float past time_t's range overflows in the socket layer).
+_MAX_TIMEOUT = 1_000_000.0
+
+
+def _check_timeout(timeout: object) -> None:
+    # None (wait for ever) and requests' (connect, read) pairs are passed through.
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        return
+    # Written so that NaN fails too: every comparison with it is false.
+    if not 0 < timeout <= _MAX_TIMEOUT:
+        raise InvalidRequestError(
+            f"timeout must be a number of seconds above 0 and at most {_MAX_TIMEOUT:.0f}, "
+            f"got {timeout!r}; e.g. timeout=30, or None to wait without a limit"
+        )
+
+
 def _as_signed(r: requests.PreparedRequest) -> requests.PreparedRequest:
     """The auth of a request :meth:`SigV4Client.sign_request` has signed: leaves it as it is."""
     return r
@@ -376,6 +394,14 @@ class SigV4Client:
         """
         from .integrations.requests import RedirectGuard
 
+        _check_timeout(timeout)
+        if session is not None and session.params:
+            # requests would add them to the URL after signing: the signature would not match.
+            raise InvalidRequestError(
+                "the session's params would be added to the URL after signing, and the "
+                "signature would not match it; pass them in invoke(query_params=...), "
+                "or clear session.params"
+            )
         signed = self.sign_request(
             method=method, path=path, headers=headers, query_params=query_params, body=body
         )

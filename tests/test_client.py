@@ -414,3 +414,24 @@ def test_invoke_sends_its_signature_over_the_sessions_auth(local_client: SigV4Cl
         session.auth = ("someone", "not-a-secret")
         answer = local_client.invoke(path="/given", session=session)
     assert answer["access_key"] == TOKEN_KEY  # type: ignore[index]
+
+
+def test_invoke_refuses_a_session_that_would_add_query_parameters(
+    local_client: SigV4Client,
+) -> None:
+    # requests appends session.params to the URL after signing: the signature
+    # no longer matched, and the 403 did not say why.
+    with requests.Session() as session:
+        session.params = {"api_key": "not-a-secret"}
+        with pytest.raises(InvalidRequestError, match="query_params") as caught:
+            local_client.invoke(path="/given", session=session)
+    assert "not-a-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 10**9])
+def test_invoke_names_a_timeout_it_cannot_wait(local_client: SigV4Client, timeout: float) -> None:
+    # urllib3 raised a ValueError for 0, -1 and nan, and inf an OverflowError
+    # from the socket layer, after signing (the CLI's --timeout was fixed alone).
+    with pytest.raises(InvalidRequestError, match="timeout"):
+        local_client.invoke(path="/x", timeout=timeout)
+    assert local_client.invoke(path="/x", timeout=0.5)["path"] == "/prod/x"  # type: ignore[index]
