@@ -88,7 +88,10 @@ class SigV4Client:
 
     The region is the one given, or the one an AWS endpoint host names; for
     any other host (a local server, a custom domain) pass ``region=``: the
-    client refuses to guess (sigV4Client.js signed for us-east-1).
+    client refuses to guess (sigV4Client.js signed for us-east-1). The
+    endpoint, region, service and credentials are fixed when the client is
+    built (assigning one raises :class:`~sigv4client.InvalidConfigError`);
+    ``default_content_type`` and ``default_accept_type`` may change.
     :meth:`invoke` sends through one keep-alive session per client (close it
     with :meth:`close` or a ``with`` block); redirects that stay on the
     endpoint's origin are signed again, and no credential ever follows a
@@ -472,6 +475,23 @@ class SigV4Client:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # What the signer and the redirect guard were built from: assigned later,
+    # it would show in repr and be ignored when signing.
+    _FIXED = frozenset(
+        {"credentials", "auth", "endpoint", "path_component", "service_name", "region", "config"}
+    )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in self._FIXED and name in self.__dict__:
+            # The value is not shown: it may be a key.
+            raise InvalidConfigError(
+                f"SigV4Client.{name} cannot be changed after the client is built: its signer "
+                "keeps the settings it was made with; create another client with "
+                "SigV4Client.new_client(...), or pass credentials= a provider for keys "
+                "that change"
+            )
+        super().__setattr__(name, value)
 
     def __repr__(self) -> str:
         return (

@@ -435,3 +435,20 @@ def test_invoke_names_a_timeout_it_cannot_wait(local_client: SigV4Client, timeou
     with pytest.raises(InvalidRequestError, match="timeout"):
         local_client.invoke(path="/x", timeout=timeout)
     assert local_client.invoke(path="/x", timeout=0.5)["path"] == "/prod/x"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "name", ["credentials", "region", "service_name", "endpoint", "path_component", "auth"]
+)
+def test_a_setting_assigned_after_new_client_is_refused_not_ignored(name: str) -> None:
+    # The signer keeps what the client was built with: client.region = "eu-west-1"
+    # showed in repr and signed for us-east-1 all the same.
+    client = SigV4Client.new_client(
+        access_key="AKIDEXAMPLE", secret_key="example-secret", endpoint=API
+    )
+    with pytest.raises(InvalidConfigError, match=f"{name} cannot be changed"):
+        setattr(client, name, "eu-west-1")
+    client.default_accept_type = "text/plain"  # read on every request: still settable
+    signed = client.sign_request(path="/x", now=NOW)
+    assert signed.headers["Accept"] == "text/plain"
+    assert "/us-east-1/execute-api/" in signed.headers["Authorization"]
