@@ -719,3 +719,24 @@ def test_no_secret_in_repr_or_errors(adapter: Callable[..., object]) -> None:
         adapter({"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY})
     assert SECRET_KEY not in str(caught.value)
     assert "dict" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda c: SigV4Auth(c, region="us-east-1"), id="requests"),
+        pytest.param(lambda c: SigV4HttpxAuth(c, region="us-east-1"), id="httpx"),
+        pytest.param(lambda c: SigV4Middleware(c, region="us-east-1"), id="aiohttp"),
+    ],
+)
+@pytest.mark.parametrize("name", ["credentials", "region", "service"])
+def test_a_setting_assigned_after_construction_is_refused(make: Any, name: str) -> None:
+    # The signer is built from these once: assigned later, the new value showed
+    # on the object (and in repr) while requests were signed with the old one.
+    auth = make(Credentials(access_key_id="AKIDOLD", secret_access_key="old/secret"))
+    new = Credentials(access_key_id="AKIDNEW", secret_access_key="new/secret/value")
+    value = new if name == "credentials" else "eu-west-1"
+    with pytest.raises(InvalidConfigError, match=f"{name} cannot be changed") as caught:
+        setattr(auth, name, value)
+    assert "new/secret/value" not in str(caught.value)
+    assert getattr(auth, name) != value

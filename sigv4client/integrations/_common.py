@@ -53,6 +53,7 @@ __all__ = [
     "drop_headers",
     "host_of",
     "origin_of",
+    "refuse_changed_settings",
     "region_for",
 ]
 
@@ -287,6 +288,30 @@ SignedParts = tuple[tuple[tuple[str, str], ...], str]
 def _headers_and_url(headers: tuple[tuple[str, str], ...], url: str, *_rest: str) -> SignedParts:
     """The ``build`` of :func:`~sigv4client.signing._sign_parts` for an adapter."""
     return headers, url
+
+
+#: The settings of an adapter its :class:`AdapterSigner` is built from.
+_FIXED_SETTINGS = frozenset({"credentials", "region", "service"})
+
+
+def refuse_changed_settings(self: object, name: str, value: object) -> None:
+    """An adapter's ``__setattr__``: ``credentials``, ``region`` and ``service`` are fixed once set.
+
+    The adapter's :class:`AdapterSigner` is built from them; assigned later, a
+    value would show on the object (and in its repr) while requests were still
+    signed with the old one. Assigning one raises
+    :class:`~sigv4client.InvalidConfigError` instead (the value is not shown:
+    it may be a key). A function, not a base class: the adapters' public bases
+    stay those of their HTTP library.
+    """
+    if name in _FIXED_SETTINGS and name in self.__dict__:
+        kind = type(self).__name__
+        raise InvalidConfigError(
+            f"{kind}.{name} cannot be changed after it is built: its signer keeps the "
+            f"settings it was made with; create another {kind}(...), or pass "
+            "credentials= a provider for keys that change"
+        )
+    object.__setattr__(self, name, value)
 
 
 class AdapterSigner:

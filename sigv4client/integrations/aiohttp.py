@@ -72,6 +72,7 @@ from ._common import (
     SignedParts,
     drop_credentials,
     origin_of,
+    refuse_changed_settings,
 )
 
 __all__ = ["SigV4Middleware", "guarded_send"]
@@ -286,6 +287,9 @@ class SigV4Middleware:
     ...         pass  # every session.get(...), session.post(...) is signed
     >>> asyncio.run(main())
     """
+
+    # Its signer is built from credentials, region and service: fixed once set.
+    __setattr__ = refuse_changed_settings
 
     def __init__(
         self,

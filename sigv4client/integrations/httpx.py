@@ -66,6 +66,7 @@ from ._common import (
     AnyCredentialsSource,
     RedirectChain,
     drop_credentials,
+    refuse_changed_settings,
 )
 
 __all__ = [
@@ -260,6 +261,9 @@ class SigV4HttpxAuth(httpx.Auth):
     requires_request_body = True
     #: The headers a signed request carries that must not reach another origin.
     credential_headers = CREDENTIAL_HEADERS
+
+    # Its signer is built from credentials, region and service: fixed once set.
+    __setattr__ = refuse_changed_settings
 
     def __init__(
         self,

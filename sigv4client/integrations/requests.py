@@ -23,6 +23,7 @@ from ._common import (
     RedirectChain,
     drop_credentials,
     drop_headers,
+    refuse_changed_settings,
 )
 
 __all__ = ["SigV4Auth", "SigV4Session"]
@@ -218,6 +219,9 @@ class SigV4Auth(requests.auth.AuthBase):
     >>> session = requests.Session()
     >>> session.auth = auth   # every request of this session is signed
     """
+
+    # Its signer is built from credentials, region and service: fixed once set.
+    __setattr__ = refuse_changed_settings
 
     def __init__(
         self,
