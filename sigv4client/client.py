@@ -10,6 +10,7 @@ the docs page "Coming from sigV4Client.js" and pinned by a regression test).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -154,6 +155,7 @@ class SigV4Client:
         self.default_accept_type = default_accept_type
         self._signer: AdapterSigner | None = None
         self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()  # one session, even when threads race to make it
         self._requests_auth: SigV4Auth | None = None
         if auth is None:
             #: The region every request is signed for (None with a token auth, which signs nothing).
@@ -439,11 +441,16 @@ class SigV4Client:
         return response.text
 
     def _own_session(self) -> requests.Session:
-        if self._session is None:
+        session = self._session
+        if session is None:
             from .integrations.requests import SigV4Session
 
-            self._session = SigV4Session()
-        return self._session
+            with self._session_lock:
+                # Two threads' first calls would each make one, and one would never be closed.
+                session = self._session
+                if session is None:
+                    session = self._session = SigV4Session()
+        return session
 
     def _resigner(
         self,
@@ -461,9 +468,10 @@ class SigV4Client:
 
     def close(self) -> None:
         """Close the client's own keep-alive session (a session passed to invoke() is yours)."""
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        with self._session_lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     def __enter__(self) -> SigV4Client:
         return self

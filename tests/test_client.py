@@ -452,3 +452,43 @@ def test_a_setting_assigned_after_new_client_is_refused_not_ignored(name: str) -
     signed = client.sign_request(path="/x", now=NOW)
     assert signed.headers["Accept"] == "text/plain"
     assert "/us-east-1/execute-api/" in signed.headers["Authorization"]
+
+
+def test_threads_racing_to_the_first_call_share_one_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The keep-alive session is made on the first invoke(); threads making their
+    # first calls at once each made one, and all but the last were never closed.
+    import threading
+    import time
+
+    from sigv4client.integrations import requests as adapter
+
+    made: list[object] = []
+
+    class SlowSession(adapter.SigV4Session):
+        def __init__(self) -> None:
+            time.sleep(0.05)  # long enough for every thread to get here first
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(adapter, "SigV4Session", SlowSession)
+    client = SigV4Client.new_client(
+        access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1",
+        endpoint="https://abc.execute-api.us-east-1.amazonaws.com/prod",
+    )  # fmt: skip
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def first_call() -> None:
+        start.wait()
+        got.append(client._own_session())
+
+    threads = [threading.Thread(target=first_call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    client.close()
+    assert len(made) == 1
+    assert all(session is made[0] for session in got)
