@@ -85,11 +85,16 @@ _SHOWN_HEADER_VALUES = frozenset(
         "content-length",
         "content-type",
         "host",
+        # A retry's de-duplication key (IETF httpapi "Idempotency-Key"), not a
+        # credential: dropped from a 307/308 hop, the POST it guards would be
+        # replayed elsewhere without it and could be applied twice.
+        "idempotency-key",
         "sec-websocket-key",  # a handshake nonce (RFC 6455 4.1), not a credential
         "user-agent",
         "x-amz-content-sha256",
         "x-amz-date",
         "x-amz-target",
+        "x-idempotency-key",
     }
 )
 
