@@ -263,6 +263,55 @@ def test_a_client_trickling_its_request_is_cut_off_at_the_timeout(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_keep_alive_connection_s_idle_time_is_not_its_next_request_s(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # regression: the whole-request limit ran from the wait for the request line, so
+    # a connection idle for most of the timeout had only the rest of it for its next
+    # request, and a legitimate upload was cut off. Idle 2 s, then 1.6 s to send a
+    # request: each is under the 3 s timeout, their sum is not.
+    with (
+        VerifyingServer({"AKID": "s"}, timeout=3) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock,
+    ):
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = _read_answer(sock)
+        assert first.startswith(b"HTTP/1.1 403"), first[:100]
+        time.sleep(2)  # idle between keep-alive requests
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n")
+        for _ in range(4):
+            time.sleep(0.4)
+            sock.sendall(b"x")
+        second = _read_answer(sock)
+        assert second.startswith(b"HTTP/1.1 403"), second[:100]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    """One response (headers and a Content-Length body) from a keep-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def test_verifying_server_stop_without_start_and_with_idle_keep_alive() -> None:
     unstarted = VerifyingServer({"AKID": "s"})
     done = threading.Event()
