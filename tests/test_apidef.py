@@ -823,3 +823,20 @@ def test_a_yaml_file_without_pyyaml_names_the_extra() -> None:
     assert run.returncode != 0
     assert "DefinitionError: reading a YAML definition needs PyYAML" in run.stderr
     assert 'pip install "sigv4client[apiclient]"' in run.stderr
+
+
+def test_a_paths_extension_is_no_path_and_not_refused() -> None:
+    # regression: the check that a path starts with '/' refused the Paths Object's
+    # specification extensions ("x-..."), which OpenAPI allows beside the paths.
+    # Twin: a path without its '/' is still refused.
+    from sigv4client.apidef import load_openapi
+
+    ok = {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}}
+    doc = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": ok, "x-amazon-apigateway-docs": {"note": "an extension"}},
+    }
+    assert [o.operation_id for o in load_openapi(doc).operations] == ["a"]
+    with pytest.raises(DefinitionError, match="must start with '/'"):
+        load_openapi({**doc, "paths": {"a": ok}})

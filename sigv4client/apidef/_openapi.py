@@ -603,7 +603,9 @@ class _Reader:
         if not isinstance(paths, dict):
             raise self.fail("/paths", "paths must be an object")
         for path, item in paths.items():
-            if not isinstance(item, dict):
+            if not isinstance(item, dict) or path.startswith("x-"):
+                # "x-...": a specification extension ("The Paths Object MAY be extended
+                # with Specification Extensions"), no path: never a route, never refused.
                 continue
             item_pointer = f"/paths/{escape_pointer(path)}"
             if path != "$default" and (not path.startswith("/") or "?" in path or "#" in path):
