@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from sigv4client.local import GatewayRequest, LambdaAuthorizer, LocalGateway, VerifyingServer
+from sigv4client.local._framing import MIN_RATE
 from sigv4client.local.authorizers import AuthorizerError, CognitoAuthorizer
 
 ANYWHERE = "arn:aws:execute-api:*:*:*"
@@ -422,3 +423,27 @@ def test_cognito_claims_of_the_wrong_type_or_time_are_unauthorized(
         with pytest.raises(AuthorizerError) as refused:
             authorizer.verify(token)
         assert refused.value.status == 401
+
+
+def test_a_slow_but_steady_upload_longer_than_the_timeout_goes_through(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # The request's limit grows with what arrives (MIN_RATE bytes a second): an
+    # upload that takes longer than the timeout, but keeps coming, is read whole.
+    # 12 KiB in 1.2 s under a 0.5 s timeout: 0.5 s plus 12 s for its bytes.
+    assert MIN_RATE == 1024  # the allowance the numbers above are made for
+    body = b"x" * (12 << 10)
+    with (
+        VerifyingServer({"AKID": "s"}, timeout=0.5) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock,
+    ):
+        started = time.monotonic()
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for i in range(0, len(body), 1024):
+            time.sleep(0.1)
+            sock.sendall(body[i : i + 1024])
+        answer = _read_answer(sock)
+        assert time.monotonic() - started > 0.5  # longer than the timeout alone
+    # Unsigned, so refused: but answered, not cut off.
+    assert answer.startswith(b"HTTP/1.1 403"), answer[:100]
+    assert "Traceback" not in capfd.readouterr().err

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
 import logging
 import re
 import socket
-import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ..models import redact_query
 
@@ -49,6 +50,39 @@ _CHUNK_LINE = re.compile(
 _COPY = 1 << 20  # bytes read at a time: a large body never sits whole in one buffer
 
 
+#: Bytes a second that keep a slow request alive past its ``timeout``.
+MIN_RATE = 1024
+
+
+class _TimedReads(io.RawIOBase):
+    """The socket's bytes, each read bounded by the handler's request time limit."""
+
+    def __init__(self, handler: StrictRequestHandler) -> None:
+        self._handler = handler
+        self._sock: socket.socket = handler.connection
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        handler = self._handler
+        timeout = handler.timeout
+        assert timeout is not None  # installed only with one
+        deadline = handler._deadline
+        if deadline is None:
+            self._sock.settimeout(timeout)
+        else:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the request did not arrive within its time limit")
+            self._sock.settimeout(min(remaining, timeout))
+        n = self._sock.recv_into(buffer)
+        if n:
+            now_limit = time.monotonic() + timeout if deadline is None else deadline
+            handler._deadline = now_limit + n / MIN_RATE
+        return n
+
+
 class StrictRequestHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 request handling with strict framing, JSON errors and redacted logs.
 
@@ -61,10 +95,13 @@ class StrictRequestHandler(BaseHTTPRequestHandler):
     the standard handler would fold a leading ``//``). Log lines show the target
     with a presigned URL's token and signature redacted.
 
-    ``timeout`` bounds each wait for the client's bytes and also the whole wait for
-    one request, from its first byte to the body's last (:func:`read_body`):
-    past it the connection is closed, so a client that trickles a byte now and then
-    cannot hold a connection, and its thread, for ever.
+    ``timeout`` bounds each wait for the client's bytes, and also one request
+    from its first byte to the body's last (:func:`read_body`): ``timeout``
+    seconds, plus one for every :data:`MIN_RATE` bytes received, so a large
+    upload at a modest rate goes through while a client that trickles a byte
+    now and then cannot hold a connection, and its thread, for ever. Past the
+    limit the connection is closed. No thread is started for it: each read
+    waits at most until the limit.
     """
 
     protocol_version = "HTTP/1.1"
@@ -74,28 +111,14 @@ class StrictRequestHandler(BaseHTTPRequestHandler):
     target = ""
     raw_requestline: bytes  # set by handle_one_request
 
-    _deadline: threading.Timer | None = None
+    # The monotonic instant this request must have arrived by, set at its first
+    # byte (None between requests: a keep-alive connection's idle wait is bounded
+    # by the socket timeout alone) and pushed back as its bytes arrive.
+    _deadline: float | None = None
 
     def handle_one_request(self) -> None:
-        """Serve one request, the connection closed if it does not arrive within ``timeout``."""
-        if self.timeout is not None:
-            # The limit runs from the request's first byte: the wait for it is a
-            # keep-alive connection's idle time, bounded on its own by the socket
-            # timeout. Counted from before it, a connection idle 100 s of 120 had
-            # 20 s left for its next request and was cut off mid-upload.
-            try:
-                first = self.rfile.peek(1)  # type: ignore[attr-defined]  # a BufferedReader
-            except TimeoutError as exc:
-                # As the standard handler answers a timed-out read of the request line.
-                self.log_error("Request timed out: %r", exc)
-                self.close_connection = True
-                return
-            if not first:  # the client closed the connection
-                self.close_connection = True
-                return
-            self._deadline = threading.Timer(self.timeout, self._too_slow)
-            self._deadline.daemon = True
-            self._deadline.start()
+        """Serve one request, the connection closed if it does not arrive in time."""
+        self._deadline = None
         try:
             super().handle_one_request()
         finally:
@@ -103,19 +126,18 @@ class StrictRequestHandler(BaseHTTPRequestHandler):
 
     def request_read(self) -> None:
         """The request has arrived whole: its time limit no longer applies."""
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _too_slow(self) -> None:
-        # Wakes the handler's blocked read (it sees the connection end) from the timer's thread.
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
+        self._deadline = None
+        if self.timeout is not None:
+            # Reads near the limit shortened the socket's timeout; the answer's
+            # writes get the whole one.
+            with contextlib.suppress(OSError):
+                self.connection.settimeout(self.timeout)
 
     def setup(self) -> None:
-        """Disable Nagle's algorithm on the connection."""
+        """Disable Nagle's algorithm; read through the request's time limit."""
         super().setup()
+        if self.timeout is not None:
+            self.rfile = io.BufferedReader(_TimedReads(self))
         # Headers and body go out in two writes: without TCP_NODELAY, Nagle's
         # algorithm and the client's delayed ACK hold the second one ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

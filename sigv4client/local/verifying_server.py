@@ -105,7 +105,8 @@ class VerifyingServer(BackgroundServer):
     A body longer than ``max_body`` bytes is refused with 413, a malformed
     ``Content-Length`` or chunked body with 400; a connection silent for
     ``timeout`` seconds (mid-request or idle between keep-alive requests) is closed,
-    and so is one whose request has not arrived whole within ``timeout`` seconds.
+    and so is one whose request has not arrived whole within ``timeout`` seconds
+    of its first byte, plus one for every KiB received.
     A request-target that is not a plain path and query (a fragment, absolute-form,
     spaces or control characters, a bad escape) and ambiguous framing are 400;
     past ``max_connections`` open connections a new one is answered 503.
