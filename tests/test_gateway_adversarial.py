@@ -249,7 +249,7 @@ def test_a_signature_with_an_unsigned_payload_is_refused() -> None:
     # verify() takes UNSIGNED-PAYLOAD (S3 signers send it), but under such a
     # signature anyone who sees the request can send another body: signed
     # {"amount": 1}, sent {"amount": 9} (the same length: Content-Length is
-    # signed). AWS documents UNSIGNED-PAYLOAD for S3 only.
+    # signed). AWS documents UNSIGNED-PAYLOAD for S3 and a few streaming APIs, not API Gateway.
     seen: list[bytes] = []
 
     def pay(request: GatewayRequest) -> dict[str, object]:

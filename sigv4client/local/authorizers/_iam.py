@@ -45,7 +45,7 @@ _UNSIGNED_BODY = (
     403,
     "IncompleteSignatureException",
     "X-Amz-Content-SHA256 is UNSIGNED-PAYLOAD, so the signature does not cover the body: "
-    "the local gateway refuses it (AWS documents an unsigned payload for S3 only). Sign "
+    "the local gateway refuses it (AWS documents none for API Gateway). Sign "
     "the body's hash: leave unsigned_payload off",
 )
 _MISMATCH = (
@@ -202,9 +202,10 @@ class IamAuthorizer:
                 message = "Forbidden"  # HTTP APIs' answer to an unsigned request
             raise AuthorizerError(status, error_type, message) from None
         if identity.service not in c.S3_SERVICES and _unsigned_payload(request.http_request):
-            # verify() takes UNSIGNED-PAYLOAD as S3 signers send it; AWS documents it for
-            # S3 only, and a signature that does not cover the body lets anyone who sees
-            # the request send another body under it. Refused: never allow what AWS may not.
+            # verify() takes UNSIGNED-PAYLOAD as S3 signers send it. AWS documents it
+            # for S3 and a few streaming APIs, never for API Gateway, and a signature
+            # that does not cover the body lets whoever sees the request send another
+            # body under it. Refused: never allow what AWS may not.
             raise AuthorizerError(*_UNSIGNED_BODY)
         key = identity.access_key_id
         principal = None
