@@ -361,8 +361,7 @@ class SigningConfig:
         for flag in _FLAGS:
             value = getattr(self, flag)
             if type(value) is not bool:
-                # A truthy "false" (read from the environment) would turn a rule on.
-                raise InvalidConfigError(f"{flag} must be True or False, got {value!r}")
+                object.__setattr__(self, flag, _flag(flag, value))
         for what in ("region", "service"):
             value = getattr(self, what)
             if not isinstance(value, str) or not _SCOPE_PART.match(value):
@@ -385,6 +384,21 @@ class SigningConfig:
             "unsigned_headers",
             frozenset(_lower_names(self.unsigned_headers, "unsigned_headers")),
         )
+
+
+def _flag(flag: str, value: object) -> bool:
+    """A flag given as something other than a bool: 0 or 1, or a boolean type of
+    another library (NumPy's); never text, whose "false" is truthy, nor None."""
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    if (
+        value is not None
+        and not isinstance(value, (str, bytes, bytearray, int, float))
+        and hasattr(type(value), "__bool__")
+    ):
+        return bool(value)
+    # A truthy "false" (read from the environment) would turn a rule on.
+    raise InvalidConfigError(f"{flag} must be True or False, got {value!r}")
 
 
 # The flags of SigningConfig, each a bool.

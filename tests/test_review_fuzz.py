@@ -123,12 +123,35 @@ def test_header_selections_that_are_not_collections_are_a_named_error(
         "sign_session_token",
     ],
 )
-@pytest.mark.parametrize("value", ["false", "no", None, 0, 1])
+@pytest.mark.parametrize("value", ["false", "no", "", b"0", None, 2, -1, 0.0, [], {}])
 def test_a_flag_that_is_not_a_bool_is_a_named_error(flag: str, value: object) -> None:
     # unsigned_payload="false" (read from an environment variable) would be
     # truthy: the payload silently unsigned.
     with pytest.raises(InvalidConfigError, match=f"{flag} must be True or False"):
         SigningConfig(region="us-east-1", service="execute-api", **{flag: value})  # type: ignore[arg-type]
+
+
+class _LibraryBool:
+    """A boolean type of another library (NumPy's bool_ is one): it has __bool__."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [(0, False), (1, True), (_LibraryBool(True), True), (_LibraryBool(False), False)],
+)
+@pytest.mark.parametrize("flag", ["normalize_path", "unsigned_payload", "sign_session_token"])
+def test_a_flag_given_as_0_1_or_a_library_bool_is_read_as_a_bool(
+    flag: str, value: object, read: bool
+) -> None:
+    # 0/1 from a config file, NumPy's bool_: worked before flags were checked.
+    config = SigningConfig(region="us-east-1", service="execute-api", **{flag: value})  # type: ignore[arg-type]
+    assert getattr(config, flag) is read
 
 
 @pytest.mark.parametrize(
