@@ -14,7 +14,8 @@ Two operations, both refusing what another local user could have planted:
   symlink), owned by this user and readable by no one else.
 - :func:`private_file_lock` holds, across processes, a lock for a
   read-modify-write of a file: an ``flock`` on ``.<name>.lock`` (0600) beside
-  it, which no other user can open and so cannot hold.
+  it, which no other user can open and so cannot hold (where the file
+  system has no locks, the block runs unlocked).
 
 Both refuse (:class:`PermissionError`) a folder that is a symlink (it could
 point anywhere), one owned by another user, and one others can write: their
@@ -25,6 +26,7 @@ with a message that says what to do, and :class:`OSError` for the rest.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -56,7 +58,13 @@ else:
 
     def _lock_exclusive(fd: int) -> None:
         # Blocks until the other holder closes its descriptor (or exits).
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            # A file system without locks (some NFS mounts): unlocked, as on Windows,
+            # rather than no save at all.
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
 
 
 def _lock_name(name: str) -> str:

@@ -259,3 +259,30 @@ def test_a_temp_file_a_killed_writer_left_is_removed_by_the_next_write(tmp_path:
     assert planted.is_symlink()
     assert target.read_text() == "keep"
     assert read_private_file(cache) == b"{}"
+
+
+def test_a_file_system_without_locks_saves_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some NFS mounts refuse flock (ENOLCK): a save there runs unlocked, as on
+    # Windows, instead of failing; any other error of the lock still raises.
+    import errno
+    import fcntl
+
+    from sigv4client import _private_files
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    cache = tmp_path / "cache" / "session.json"
+    with _private_files.private_file_lock(cache):
+        write_private_file(cache, b"{}")
+    assert read_private_file(cache) == b"{}"
+
+    def broken(fd: int, op: int) -> None:
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(fcntl, "flock", broken)
+    with pytest.raises(OSError, match="I/O error"), _private_files.private_file_lock(cache):
+        pass
