@@ -38,7 +38,7 @@ from .cognito.tokens import Tokens, unverified_claims
 from .cognito.user import CognitoUser
 from .credentials import BotocoreSessionProvider
 from .credentials._botocore import _BotocoreCredentials
-from .exceptions import InvalidInputError
+from .exceptions import InvalidConfigError, InvalidInputError
 from .integrations.requests import SigV4Auth
 from .models import Credentials
 
@@ -127,8 +127,9 @@ class _CompatAuth(SigV4Auth):
 
     def __setattr__(self, name: str, value: object) -> None:
         if "_frozen" in self.__dict__ and (name in self._SETTINGS or name in self._ELSEWHERE):
-            # The value is not shown: it may be a key or a token.
-            raise InvalidInputError(
+            # The value is not shown: it may be a key or a token. The error of every
+            # adapter and of SigV4Client for the same mistake.
+            raise InvalidConfigError(
                 f"{type(self).__name__}.{name} cannot be changed after construction: the "
                 f"signer keeps the settings it was built with; create a new "
                 f"{type(self).__name__}(...) instead, or give sigv4client.SigV4Auth a "
