@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -135,3 +137,51 @@ def test_a_handlers_module_that_cannot_be_imported_is_named(
         assert main(argv, stdout=io.StringIO(), stderr=err) == 2
         assert said in err.getvalue()
     assert str(tmp_path) not in sys.path
+
+
+def _one_route_api(folder: Path, module: str) -> list[str]:
+    """``local serve`` arguments for a one-route OpenAPI file whose handler lives in ``folder``."""
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:Fn/invocations"
+    )
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "one", "version": "1"},
+        "paths": {"/x": {"get": {"x-amazon-apigateway-integration": integration}}},
+    }
+    (folder / "one.json").write_text(json.dumps(document), encoding="utf-8")
+    (folder / f"{module}.py").write_text(
+        "HANDLERS = {'Fn': lambda event, context: {'statusCode': 200}}\n", encoding="utf-8"
+    )
+    return ["local", "serve", "--openapi", str(folder / "one.json"), "--handlers", module]
+
+
+def test_a_port_in_use_is_named_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = _one_route_api(tmp_path, "port_in_use_handlers")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        code = main([*argv, "--port", str(port)], stdout=out, stderr=err)
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
+    assert "another --port" in err.getvalue()
+    assert "Serving" not in out.getvalue()
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "70000", "http"])
+def test_a_port_out_of_range_is_a_usage_error(
+    port: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = _one_route_api(tmp_path, "port_range_handlers")
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--port", port], stdout=io.StringIO(), stderr=io.StringIO())
+    assert exited.value.code == 2
+    assert "give a port from 0 to 65535" in capsys.readouterr().err

@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "strings; with --sam it overrides the template's Python handlers",
     )
     parser.add_argument("--api", help="with --sam: the API's logical id, when there are several")
-    parser.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
+    parser.add_argument("--port", type=_port, default=0, help="the port (default: a free one)")
     parser.add_argument("--stage", help="the stage (default: the file's, else prod or $default)")
     parser.add_argument("--region", help="the region (default: the file's, else us-east-1)")
     parser.add_argument(
@@ -65,6 +65,19 @@ def _parser() -> argparse.ArgumentParser:
         help="add IAM's explanation to the body of every 403 of the resource policy",
     )
     return parser
+
+
+def _port(text: str) -> int:
+    # argparse turns this error into a usage error (exit 2) naming --port.
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a port from 0 to 65535 (0, the default, picks a free one)"
+        )
+    return port
 
 
 def _user_pools(args: argparse.Namespace) -> dict[str, LocalUserPool]:
@@ -107,10 +120,18 @@ def main(argv: Sequence[str], out: IO[str], *, stop: threading.Event | None = No
         "explain_denials": args.explain_denials,
     }
     handlers = _handlers(args.handlers)
-    if args.openapi is not None:
-        gateway = LocalGateway.from_openapi(args.openapi, handlers=handlers, **common)
-    else:
-        gateway = LocalGateway.from_sam(args.sam, api=args.api, handlers=handlers, **common)
+    try:
+        if args.openapi is not None:
+            gateway = LocalGateway.from_openapi(args.openapi, handlers=handlers, **common)
+        else:
+            gateway = LocalGateway.from_sam(args.sam, api=args.api, handlers=handlers, **common)
+    except OSError as exc:
+        # The gateway binds its socket when it is built: a port taken by another
+        # server (EADDRINUSE) or reserved to root (EACCES) is the caller's to change.
+        raise InvalidConfigError(
+            f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); pass another "
+            "--port, or leave it out for a free one"
+        ) from exc
     with gateway:
         region = gateway.region or "us-east-1"
         print(f"Serving {gateway.api_type} API at {gateway.url}", file=out)
