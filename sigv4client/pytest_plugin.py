@@ -30,13 +30,18 @@ Fixtures (all session-scoped but the clients):
 - ``sigv4client_session``: a ``requests.Session`` signing for the gateway;
 - ``sigv4client_httpx``: an ``httpx.Client`` signing for it, ``base_url`` its
   stage URL.
+
+The two clients send only to the gateway: a URL of another host or port (a real
+API's, by mistake) raises :class:`~sigv4client.exceptions.InvalidRequestError`
+before anything is sent, redirects included.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -230,16 +235,48 @@ def sigv4client_gateway(
         yield gateway
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+def _check_sent_to_gateway(url: str, gateway: LocalGateway, fixture: str) -> None:
+    """Refuse, before it is sent, a request of ``fixture`` for anything but ``gateway``.
+
+    The fixtures sign with keys made for the session; a test pointed at a real
+    endpoint by mistake must fail here rather than send its request (and body)
+    out of the machine.
+    """
+    from .exceptions import InvalidRequestError
+
+    if _origin(url) != _origin(gateway.url):
+        where = urlsplit(url).netloc or url[:40]
+        raise InvalidRequestError(
+            f"{fixture} sends only to the local gateway ({gateway.url}), not to {where}: "
+            "build the URL from sigv4client_gateway.url, or use a client of your own for "
+            "another server"
+        )
+
+
 @pytest.fixture
 def sigv4client_session(
     sigv4client_gateway: LocalGateway, sigv4client_credentials: Credentials
 ) -> Iterator[requests.Session]:
     """A ``requests.Session`` that signs every call for the gateway's region."""
     import requests
+    from requests.adapters import HTTPAdapter
 
     from .integrations.requests import SigV4Auth
 
+    class GatewayOnly(HTTPAdapter):
+        # Every hop goes through send(), a redirect's too.
+        def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+            _check_sent_to_gateway(str(request.url), sigv4client_gateway, "sigv4client_session")
+            return super().send(request, *args, **kwargs)
+
     with requests.Session() as session:
+        session.mount("http://", GatewayOnly())
+        session.mount("https://", GatewayOnly())
         session.auth = SigV4Auth(sigv4client_credentials, region=sigv4client_gateway.region)
         yield session
 
@@ -253,6 +290,11 @@ def sigv4client_httpx(
 
     from .integrations.httpx import SigV4HttpxAuth
 
+    def gateway_only(request: httpx.Request) -> None:
+        # httpx calls request hooks on every hop, a redirect's too.
+        _check_sent_to_gateway(str(request.url), sigv4client_gateway, "sigv4client_httpx")
+
     auth = SigV4HttpxAuth(sigv4client_credentials, sigv4client_gateway.region)
-    with httpx.Client(base_url=sigv4client_gateway.url, auth=auth) as client:
+    hooks = {"request": [gateway_only]}
+    with httpx.Client(base_url=sigv4client_gateway.url, auth=auth, event_hooks=hooks) as client:
         yield client

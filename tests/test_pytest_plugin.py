@@ -97,3 +97,48 @@ def test_an_openapi_project_with_a_handlers_module(tmp_path: Path) -> None:
     done = _pytest_in(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
+
+
+def test_the_signing_clients_send_only_to_the_local_gateway(tmp_path: Path) -> None:
+    # A test that points a signing fixture at a real endpoint by mistake (a URL
+    # copied from the console) fails before anything leaves the machine: the
+    # fixtures' clients are for the local gateway, never for AWS.
+    example = EXAMPLE
+    for name in ("template.yaml", "src"):
+        source = example / name
+        target = tmp_path / name
+        if source.is_dir():
+            target.mkdir()
+            for item in source.glob("*.py"):
+                (target / item.name).write_bytes(item.read_bytes())
+        else:
+            target.write_bytes(source.read_bytes())
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nsigv4client_sam = template.yaml\n"
+        "asyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "test_elsewhere.py").write_text(
+        "import pytest\n"
+        "from sigv4client.exceptions import InvalidRequestError\n\n"
+        "AWS = 'https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod/notes'\n"
+        "OTHER = 'http://127.0.0.1:9/prod/notes'\n\n"
+        "@pytest.mark.parametrize('url', [AWS, OTHER])\n"
+        "def test_session(sigv4client_session, url):\n"
+        "    with pytest.raises(InvalidRequestError, match='only to the local gateway') as e:\n"
+        "        sigv4client_session.get(url, timeout=3)\n"
+        "    assert 'sigv4client_gateway.url' in str(e.value)\n\n"
+        "@pytest.mark.parametrize('url', [AWS, OTHER])\n"
+        "def test_httpx(sigv4client_httpx, url):\n"
+        "    with pytest.raises(InvalidRequestError, match='only to the local gateway'):\n"
+        "        sigv4client_httpx.get(url, timeout=3)\n\n"
+        "def test_the_gateway_still_answers(sigv4client_session, sigv4client_httpx,\n"
+        "                                   sigv4client_gateway):\n"
+        "    url = sigv4client_gateway.url + '/notes'\n"
+        "    assert sigv4client_session.get(url).status_code == 200\n"
+        "    assert sigv4client_httpx.get('/notes').status_code == 200\n",
+        encoding="utf-8",
+    )
+    done = _pytest_in(tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "5 passed" in done.stdout
