@@ -1,9 +1,10 @@
 """pytest fixtures to test your signed API offline: your API on a local gateway, a local Cognito.
 
 Installed with sigv4client (a ``pytest11`` entry point named ``sigv4client``);
-the fixtures need the ``local`` extra. Say which API to serve in your pytest
-configuration (``pytest.ini``, or ``[tool.pytest.ini_options]`` in
-``pyproject.toml``), paths relative to the configuration file::
+the fixtures need the ``local`` extra, ``sigv4client_httpx`` the ``httpx`` one too.
+Say which API to serve in your pytest configuration (``pytest.ini``, or
+``[tool.pytest.ini_options]`` in ``pyproject.toml``), paths relative to the
+configuration file::
 
     [pytest]
     sigv4client_sam = template.yaml        # or: sigv4client_openapi = notes.json
