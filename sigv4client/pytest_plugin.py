@@ -208,7 +208,12 @@ def sigv4client_gateway(
     api_name = _setting(pytestconfig, "sigv4client_sam_api")
     if sam is not None:
         app = load_sam(root / sam)
-        api = app.api(api_name) if api_name else app.apis[0]
+        try:
+            api = app.api(api_name) if api_name else app.apis[0]
+        except KeyError as exc:
+            raise pytest.UsageError(
+                f"sigv4client_sam_api = {api_name}: {exc.args[0]}; set it to one of those"
+            ) from exc
     else:
         api = load_openapi(root / str(openapi))
     local = LocalUserPool(

@@ -64,6 +64,23 @@ def test_a_project_without_an_api_setting_is_told_what_to_set(tmp_path: Path) ->
     assert "set one of sigv4client_openapi or sigv4client_sam" in done.stdout + done.stderr
 
 
+def test_an_unknown_sam_api_is_a_usage_error_naming_the_known_ones(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_bytes((EXAMPLE / "template.yaml").read_bytes())
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nsigv4client_sam = template.yaml\nsigv4client_sam_api = NoSuchApi\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "test_x.py").write_text(
+        "def test_x(sigv4client_gateway):\n    pass\n", encoding="utf-8"
+    )
+    done = _pytest_in(tmp_path)
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert "sigv4client_sam_api = NoSuchApi: no API 'NoSuchApi'" in said
+    assert "known: NotesApi" in said
+    assert "UsageError" in said
+
+
 def test_an_openapi_project_with_a_handlers_module(tmp_path: Path) -> None:
     # The HTTP API export of tests/data/apidefs, its handlers named in a module of
     # the project: the JWT route accepts the local user's ID token once its scope
