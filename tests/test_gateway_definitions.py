@@ -178,6 +178,8 @@ def test_missing_handlers_and_unserved_integrations_are_named() -> None:
     message = str(caught.value)
     assert "no handler for the Lambda function 'DeleteNoteFunction'" in message
     assert "operation Legacy, ANY /legacy: integration type http_proxy is not served" in message
+    # The handlers= it suggests is written as Python writes a dict.
+    assert "pass handlers={'Legacy': handler} to serve it" in message
     assert "stage variable 'historyFunction'" in message
 
 

@@ -237,7 +237,7 @@ class _Builder:
                 )
                 self.problems.append(
                     f"{where}: {kind} is not served locally; pass handlers={{{op.operation_id!r}: "
-                    "handler}} to serve it with a Lambda proxy handler(event, context)"
+                    "handler} to serve it with a Lambda proxy handler(event, context)"
                 )
                 return None
         elif integration.function is None:
