@@ -23,12 +23,12 @@ import pytest
 from sigv4client import Credentials
 from sigv4client.credentials import RefreshingCredentialsProvider
 from sigv4client.exceptions import InvalidRequestError, NaiveDatetimeError
-from sigv4client.integrations.aiohttp import SigV4Middleware
+from sigv4client.integrations.aiohttp import _CALL_HOPS, _MAX_CALL_HOPS, SigV4Middleware
 from sigv4client.integrations.httpx import SigV4HttpxAuth
 from sigv4client.local import VerifyingServer
 from sigv4client.tokens import HeaderTokenAuth
 from tests.support.clock import FakeClock
-from tests.support.redirect_lab import SIGV4_HEADERS, RedirectLab
+from tests.support.redirect_lab import SIGV4_HEADERS, Arrival, RedirectLab
 from tests.test_adapters import CREDS, KeyIssuer
 from tests.test_redirect_matrix import (
     SESSION_TOKEN,
@@ -362,3 +362,116 @@ def test_a_request_sent_between_two_hops_does_not_restart_the_chain(lab: Redirec
     audits = [a.has("Authorization") for a in lab.arrivals if a.path == "/prod/audit"]
     assert len(audits) == 4  # one per answer of the first call, one per retry of the second
     assert all(audits)  # the requests sent in between were signed: new calls
+
+
+async def _send_calls(session: aiohttp.ClientSession, url: str, calls: int) -> None:
+    """Send ``calls`` calls to ``url``, each ending in a redirect not followed.
+
+    Every one is a call the task's record of calls in progress has to hold.
+    """
+    for _ in range(calls):
+        async with session.get(url, allow_redirects=False) as r:
+            assert r.status == 302
+
+
+def _chatty(session: aiohttp.ClientSession, url: str, calls: int) -> aiohttp.ClientMiddlewareType:
+    """A middleware that sends ``calls`` calls through ``session`` after each answer."""
+
+    async def chatty(
+        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        response = await handler(request)
+        await _send_calls(session, url, calls)
+        return response
+
+    return chatty
+
+
+def _hops_of_the_chain(lab: RedirectLab) -> list[Arrival]:
+    """What reached the lab but the calls sent in between (signed: they are new calls)."""
+    hops = [a for a in lab.arrivals if not a.path.startswith("/hop/302?to=%2Fprod%2Fx")]
+    assert not any(SESSION_TOKEN in v for a in hops[1:] for _, v in a.headers)
+    return hops
+
+
+@pytest.mark.parametrize("calls", [_MAX_CALL_HOPS - 1, _MAX_CALL_HOPS, 3 * _MAX_CALL_HOPS])
+@pytest.mark.parametrize("chain", ["away", "away and back"])
+def test_more_calls_between_two_hops_than_the_task_records_do_not_restart_the_chain(
+    lab: RedirectLab, calls: int, chain: str
+) -> None:
+    # Regression: the task's record of calls in progress held the last 32; a
+    # middleware before the signer that sent 32 calls of its own between two
+    # hops (each ending in a redirect it does not follow) pushed the call out,
+    # and its next hop, to another origin, was signed as a new call: the
+    # session token reached the other origin, which accepted the signature.
+    lab.arrivals.clear()
+    away = f"{lab.other_port}/prod/final"
+    if chain == "away and back":
+        away = f"{lab.other_port}{lab.hop(307, f'{lab.home}/prod/back')}"
+
+    async def main() -> int:
+        side = SigV4Middleware(TEMP, region="us-east-1")
+        async with aiohttp.ClientSession(middlewares=(side,)) as side_session:
+            chatty = _chatty(side_session, f"{lab.other_host}{lab.hop(302, '/prod/x')}", calls)
+            sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+            async with (
+                aiohttp.ClientSession(middlewares=(chatty, sigv4)) as session,
+                session.get(f"{lab.home}{lab.hop(302, away)}") as r,
+            ):
+                return r.status
+
+    assert asyncio.run(main()) == 403
+    hops = _hops_of_the_chain(lab)
+    assert len(hops) == (2 if chain == "away" else 3)
+    assert [any(a.has(name) for name in SIGV4_HEADERS) for a in hops] == [True, False, False][
+        : len(hops)
+    ]
+
+
+def test_a_retry_after_many_calls_of_a_bare_hop_stays_bare(lab: RedirectLab) -> None:
+    # Twin of the above for a retry middleware that resends the same request
+    # object after sending more calls than the task's record holds.
+    lab.arrivals.clear()
+
+    async def main() -> int:
+        side = SigV4Middleware(TEMP, region="us-east-1")
+        async with aiohttp.ClientSession(middlewares=(side,)) as side_session:
+            side_url = f"{lab.other_host}{lab.hop(302, '/prod/x')}"
+
+            async def retry_403(
+                request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+            ) -> aiohttp.ClientResponse:
+                response = await handler(request)
+                if response.status != 403:
+                    return response
+                response.release()
+                await _send_calls(side_session, side_url, 2 * _MAX_CALL_HOPS)
+                return await handler(request)
+
+            sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+            async with (
+                aiohttp.ClientSession(middlewares=(retry_403, sigv4)) as session,
+                session.get(f"{lab.home}{lab.hop(307, f'{lab.other_port}/prod/final')}") as r,
+            ):
+                return r.status
+
+    assert asyncio.run(main()) == 403
+    hops = _hops_of_the_chain(lab)
+    assert [a.path for a in hops[1:]] == ["/prod/final", "/prod/final"]
+    assert [any(a.has(name) for name in SIGV4_HEADERS) for a in hops] == [True, False, False]
+
+
+@pytest.mark.asyncio
+async def test_the_task_record_stays_short_when_unfollowed_redirects_are_dropped(
+    lab: RedirectLab,
+) -> None:
+    # Redirects to another origin a task does not follow keep their calls in
+    # the record only while their answers live: a crawler that drops each one
+    # keeps the record at its cap.
+    sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+    async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+        for _ in range(3 * _MAX_CALL_HOPS):
+            url = f"{lab.home}{lab.hop(302, f'{lab.other_port}/prod/x')}"
+            async with session.get(url, allow_redirects=False) as r:
+                assert r.status == 302
+        assert len(_CALL_HOPS.get()) <= _MAX_CALL_HOPS + 1

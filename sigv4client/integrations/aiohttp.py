@@ -93,6 +93,7 @@ class _Hop(NamedTuple):
     call: object  # the per-call list aiohttp hands every hop of one session.request()
     keeps: bool
     points_to: Origin | None  # where its redirect answer sends the next hop
+    answer: weakref.ref[aiohttp.ClientResponse] | None  # None: the attempt raised
 
 
 # One per task: every hop of one session.request() runs in the caller's task.
@@ -108,6 +109,10 @@ _CALL_HOPS: contextvars.ContextVar[tuple[_Hop, ...]] = contextvars.ContextVar(
     "sigv4client_aiohttp_call_hops", default=()
 )
 _MAX_CALL_HOPS = 32  # calls a task has in progress at once: a few
+# Past _MAX_CALL_HOPS, a call's hop is forgotten only when forgetting it cannot
+# sign what must go bare (see _must_keep); of those kept, the hops of attempts
+# that raised (nothing shows whether aiohttp will retry them) are capped here.
+_MAX_RAISED_HOPS = 32
 
 
 # The last URL object _text_of() wrote out, and its text. yarl hands out one
@@ -203,7 +208,7 @@ async def _guarded_send(
     except BaseException:
         # aiohttp retries a dropped keep-alive connection with a new request
         # object to the same URL: that one continues this hop.
-        _remember(request, url, chain, keeps, origin_of(url))
+        _remember(request, url, chain, keeps, origin_of(url), None)
         raise
     if keeps and response.status not in _REDIRECTS:
         # The chain ends here with its credentials: nothing to remember. A retry
@@ -222,7 +227,7 @@ async def _guarded_send(
         location = response.headers.get("Location") or response.headers.get("URI")
         if location is not None:
             points_to = _redirect_origin(request.url, location)
-    _remember(request, url, chain, keeps, points_to)
+    _remember(request, url, chain, keeps, points_to, response)
     return response
 
 
@@ -232,15 +237,54 @@ def _remember(
     chain: RedirectChain | None,
     keeps: bool,
     points_to: Origin | None,
+    response: aiohttp.ClientResponse | None,
 ) -> None:
-    """Record the hop just sent to ``url`` for the next request of this task."""
+    """Record the hop just sent to ``url`` for the next request of this task.
+
+    The task's record holds the last hop of its last ``_MAX_CALL_HOPS`` calls,
+    and of any older call whose next request must go bare while that call may
+    still send it: forgotten, such a call's next hop (a middleware before this
+    one may send many calls between two hops) would be taken for a new call
+    and signed for wherever the chain had gone.
+    """
     if chain is None:  # the first hop of its chain
         chain = RedirectChain(url)
         chain.keeps_credentials(url)  # False exactly when ``keeps`` is: records that
     call = getattr(request, "_traces", None)  # one list per session.request() call
-    hop = _Hop(chain, weakref.ref(request), call, keeps, points_to)
+    answer = None if response is None else weakref.ref(response)
+    hop = _Hop(chain, weakref.ref(request), call, keeps, points_to, answer)
     _LAST_HOP.set(hop)
-    _CALL_HOPS.set((hop, *_other_calls(_CALL_HOPS.get(), request)[: _MAX_CALL_HOPS - 1]))
+    others = _other_calls(_CALL_HOPS.get(), request)
+    if len(others) >= _MAX_CALL_HOPS:  # rare: only past the cap is each older hop weighed
+        others = (*others[: _MAX_CALL_HOPS - 1], *_must_keep(others[_MAX_CALL_HOPS - 1 :]))
+    _CALL_HOPS.set((hop, *others))
+
+
+def _must_keep(older: tuple[_Hop, ...]) -> list[_Hop]:
+    """The hops of ``older`` whose calls may still send a request that must go bare.
+
+    A call forgotten is taken, at its next request, for a new call: signed if
+    that request goes to an origin. That is the answer its hop would give only
+    when the hop kept the credentials and its redirect (if any) points home.
+    Otherwise the hop is kept while its call can still send: while its
+    redirect answer lives (aiohttp holds it in the call's history while it
+    follows it; a caller holds it to follow it by hand) or its request does (a
+    retry middleware resends that object). An attempt that raised leaves
+    neither (aiohttp retries a dropped connection with a new request object):
+    the last ``_MAX_RAISED_HOPS`` of those are kept.
+    """
+    kept = []
+    raised = 0
+    for hop in older:
+        if hop.keeps and (hop.points_to is None or hop.points_to == hop.chain.home):
+            continue
+        if hop.answer is None:
+            raised += 1
+            if raised <= _MAX_RAISED_HOPS:
+                kept.append(hop)
+        elif hop.answer() is not None or hop.request() is not None:
+            kept.append(hop)
+    return kept
 
 
 def _other_calls(hops: tuple[_Hop, ...], request: aiohttp.ClientRequest) -> tuple[_Hop, ...]:
