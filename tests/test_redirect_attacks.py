@@ -195,6 +195,31 @@ def test_aiohttp_manual_follow_of_a_foreign_redirect_stays_bare(lab: RedirectLab
     _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
 
 
+def test_aiohttp_manual_follow_after_another_call_stays_bare(lab: RedirectLab) -> None:
+    # Regression: only the task's last redirect answer was matched, so a
+    # foreign Location followed by hand after another call (here one that also
+    # ended in a redirect not followed) was signed as a new call: the session
+    # token reached the other origin, whose verifier accepted it.
+    from sigv4client.integrations.aiohttp import SigV4Middleware
+
+    lab.arrivals.clear()
+
+    async def main() -> int:
+        sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+        async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+            url = f"{lab.home}{lab.hop(302, f'{lab.other_port}/prod/final')}"
+            async with session.get(url, allow_redirects=False) as first:
+                location = first.headers["Location"]
+            async with session.get(f"{lab.home}{lab.hop(302, '/prod/x')}", allow_redirects=False):
+                pass
+            async with session.get(location) as r:
+                return r.status
+
+    assert asyncio.run(main()) == 403
+    assert [a.path for a in lab.away_arrivals()] == ["/prod/final"]
+    _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
+
+
 @pytest.mark.parametrize("sender", list(SENDERS))
 def test_userinfo_on_the_home_origin_stays_home_and_is_signed(
     lab: RedirectLab, sender: str

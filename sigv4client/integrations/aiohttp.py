@@ -37,7 +37,8 @@ signed for its new URL and method; a hop to another origin is sent without
 any credential header and unsigned, and so is every later hop of that chain,
 even one that comes back. aiohttp hands a middleware each hop as a new
 request: :func:`guarded_send` tells a hop from a new call by the per-call
-objects aiohttp passes along, and by where the last redirect pointed.
+objects aiohttp passes along, and by where a redirect answer the task still
+holds (or the last one) points.
 """
 
 from __future__ import annotations
@@ -185,10 +186,8 @@ async def _guarded_send(
     mine = _hop_of(request, hops) if hops else None
     last = _LAST_HOP.get()
     chain: RedirectChain | None = None  # a new call's chain, made if it is remembered
-    if mine is None and (
-        last is not None and last.points_to is not None and origin_of(url) == last.points_to
-    ):
-        mine = last  # a new call to where a redirect answered by hand points
+    if mine is None and (last is not None or hops):
+        mine = _followed_by_hand(url, last, hops)
     if mine is not None and mine.request() is request:
         chain, keeps = mine.chain, mine.keeps
     elif mine is not None:
@@ -285,6 +284,24 @@ def _must_keep(older: tuple[_Hop, ...]) -> list[_Hop]:
         elif hop.answer() is not None or hop.request() is not None:
             kept.append(hop)
     return kept
+
+
+def _followed_by_hand(url: str, last: _Hop | None, hops: tuple[_Hop, ...]) -> _Hop | None:
+    """The hop whose redirect a new call to ``url`` follows by hand, if any.
+
+    A new call to where a redirect answer points continues that answer's
+    chain: the last one's, or any other the caller still holds (it may have
+    sent other calls since, or a middleware may have).
+    """
+    origin = origin_of(url)
+    if origin is None:
+        return None
+    if last is not None and last.points_to == origin:
+        return last
+    for hop in hops:
+        if hop.points_to == origin and hop.answer is not None and hop.answer() is not None:
+            return hop
+    return None
 
 
 def _other_calls(hops: tuple[_Hop, ...], request: aiohttp.ClientRequest) -> tuple[_Hop, ...]:
