@@ -235,6 +235,12 @@ class SigV4HttpxAuth(httpx.Auth):
     one-shot streams raise :class:`~sigv4client.NonReplayableBodyError` unless
     ``unsigned_payload=True``.
 
+    Send with :class:`SigV4HttpxClient` or :class:`AsyncSigV4HttpxClient`
+    wherever a redirect may come: a plain ``httpx.Client(auth=...,
+    follow_redirects=True)`` re-sends the signed headers on every hop and
+    removes only ``Authorization`` when the origin changes, so the session
+    token goes along to the other origin.
+
     >>> import httpx
     >>> from sigv4client import Credentials
     >>> from sigv4client.integrations.httpx import SigV4HttpxAuth
