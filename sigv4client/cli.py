@@ -398,9 +398,9 @@ def _run_request(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
 
     creds = _credentials(args, stdin)
     config = SigningConfig(region=_region(args, args.url), service=args.service)
+    user_headers = _headers(args.header)  # first: a bad -H leaves no -d @file open
     body = _body(args.data, stdin)
     method = args.method or ("POST" if args.data is not None else "GET")
-    user_headers = _headers(args.header)
     # What -v and an error answer never show: the credentials, any header value
     # that may be one (a bearer token given with -H), and every signature.
     secrets = (creds.secret_access_key, creds.session_token, *sent_secrets(user_headers))
