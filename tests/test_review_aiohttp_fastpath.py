@@ -475,3 +475,25 @@ async def test_the_task_record_stays_short_when_unfollowed_redirects_are_dropped
             async with session.get(url, allow_redirects=False) as r:
                 assert r.status == 302
         assert len(_CALL_HOPS.get()) <= _MAX_CALL_HOPS + 1
+
+
+@pytest.mark.asyncio
+async def test_the_task_record_stays_short_when_answers_that_left_are_held(
+    lab: RedirectLab,
+) -> None:
+    # Regression: the last hop of a chain that left (a bare answer, no
+    # redirect) stayed in the record while its answer lived, though its call
+    # sends nothing more: a crawler keeping its responses grew the record
+    # without bound, and every later request scanned it (O(responses held)).
+    sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+    held = []
+    async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+        for _ in range(3 * _MAX_CALL_HOPS):
+            url = f"{lab.home}{lab.hop(302, f'{lab.other_port}/prod/x')}"
+            async with session.get(url) as r:
+                assert r.status == 403  # followed, bare: the other origin refuses
+                held.append(r)
+        assert len(_CALL_HOPS.get()) <= _MAX_CALL_HOPS + 1
+        away = [a for a in lab.away_arrivals() if a.path == "/prod/x"]
+        assert len(away) == 3 * _MAX_CALL_HOPS
+        assert not any(a.has(name) for a in away for name in SIGV4_HEADERS)

@@ -268,7 +268,9 @@ def _must_keep(older: tuple[_Hop, ...]) -> list[_Hop]:
     Otherwise the hop is kept while its call can still send: while its
     redirect answer lives (aiohttp holds it in the call's history while it
     follows it; a caller holds it to follow it by hand) or its request does (a
-    retry middleware resends that object). An attempt that raised leaves
+    retry middleware resends that object). An answer that points nowhere (the
+    last hop of a chain that left, held by a caller who keeps its responses)
+    sends nothing more: only its request keeps it. An attempt that raised leaves
     neither (aiohttp retries a dropped connection with a new request object):
     the last ``_MAX_RAISED_HOPS`` of those are kept.
     """
@@ -281,7 +283,7 @@ def _must_keep(older: tuple[_Hop, ...]) -> list[_Hop]:
             raised += 1
             if raised <= _MAX_RAISED_HOPS:
                 kept.append(hop)
-        elif hop.answer() is not None or hop.request() is not None:
+        elif hop.request() is not None or (hop.points_to is not None and hop.answer() is not None):
             kept.append(hop)
     return kept
 
