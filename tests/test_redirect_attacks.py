@@ -220,6 +220,36 @@ def test_aiohttp_manual_follow_after_another_call_stays_bare(lab: RedirectLab) -
     _assert_nothing_reached_away(lab, *SIGV4_HEADERS)
 
 
+def test_aiohttp_a_held_foreign_redirect_to_home_leaves_new_calls_there_signed(
+    lab: RedirectLab,
+) -> None:
+    # Regression: a held redirect answer was matched by origin, so while the
+    # task held one from another origin pointing at the API's origin, every
+    # new call to the API went out unsigned (403), not only one to its Location.
+    from sigv4client.integrations.aiohttp import SigV4Middleware
+
+    lab.arrivals.clear()
+
+    async def main() -> list[int]:
+        sigv4 = SigV4Middleware(TEMP, region="us-east-1")
+        async with aiohttp.ClientSession(middlewares=(sigv4,)) as session:
+            url = f"{lab.other_host}{lab.hop(302, f'{lab.home}/prod/login')}"
+            async with session.get(url, allow_redirects=False) as held:
+                assert held.status == 302
+            async with session.get(f"{lab.other_port}/prod/elsewhere") as r:
+                statuses = [r.status]
+            async with session.get(f"{lab.home}/prod/items") as r:
+                statuses.append(r.status)
+            async with session.get(held.headers["Location"]) as r:
+                statuses.append(r.status)  # its Location, followed by hand: bare
+            return statuses
+
+    assert asyncio.run(main()) == [200, 200, 403]
+    login = [a for a in lab.arrivals if a.path == "/prod/login"]
+    assert len(login) == 1
+    assert not any(login[0].has(name) for name in SIGV4_HEADERS)
+
+
 @pytest.mark.parametrize("sender", list(SENDERS))
 def test_userinfo_on_the_home_origin_stays_home_and_is_signed(
     lab: RedirectLab, sender: str

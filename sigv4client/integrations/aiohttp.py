@@ -94,6 +94,7 @@ class _Hop(NamedTuple):
     call: object  # the per-call list aiohttp hands every hop of one session.request()
     keeps: bool
     points_to: Origin | None  # where its redirect answer sends the next hop
+    target: str | None  # the URL it sends it to, as text (set with points_to)
     answer: weakref.ref[aiohttp.ClientResponse] | None  # None: the attempt raised
 
 
@@ -138,15 +139,16 @@ def _text_of(url: URL) -> str:
     return text
 
 
-def _redirect_origin(url: URL, location: str) -> Origin | None:
-    """The origin aiohttp will follow ``location`` to, read as aiohttp reads it."""
+def _redirect_target(url: URL, location: str) -> tuple[Origin | None, str | None]:
+    """The origin and URL (text) aiohttp will follow ``location`` to, read as aiohttp reads it."""
     try:
         target = URL(location)
         if not target.absolute or target.host is None:
             target = url.join(target)
-        return origin_of(str(target))
+        text = str(target)
+        return origin_of(text), text
     except ValueError:
-        return None
+        return None, None
 
 
 async def guarded_send(
@@ -207,7 +209,7 @@ async def _guarded_send(
     except BaseException:
         # aiohttp retries a dropped keep-alive connection with a new request
         # object to the same URL: that one continues this hop.
-        _remember(request, url, chain, keeps, origin_of(url), None)
+        _remember(request, url, chain, keeps, origin_of(url), url, None)
         raise
     if keeps and response.status not in _REDIRECTS:
         # The chain ends here with its credentials: nothing to remember. A retry
@@ -221,12 +223,12 @@ async def _guarded_send(
             if len(kept) != len(hops):
                 _CALL_HOPS.set(kept)
         return response
-    points_to = None
+    points_to = target = None
     if response.status in _REDIRECTS:
         location = response.headers.get("Location") or response.headers.get("URI")
         if location is not None:
-            points_to = _redirect_origin(request.url, location)
-    _remember(request, url, chain, keeps, points_to, response)
+            points_to, target = _redirect_target(request.url, location)
+    _remember(request, url, chain, keeps, points_to, target, response)
     return response
 
 
@@ -236,6 +238,7 @@ def _remember(
     chain: RedirectChain | None,
     keeps: bool,
     points_to: Origin | None,
+    target: str | None,
     response: aiohttp.ClientResponse | None,
 ) -> None:
     """Record the hop just sent to ``url`` for the next request of this task.
@@ -251,7 +254,7 @@ def _remember(
         chain.keeps_credentials(url)  # False exactly when ``keeps`` is: records that
     call = getattr(request, "_traces", None)  # one list per session.request() call
     answer = None if response is None else weakref.ref(response)
-    hop = _Hop(chain, weakref.ref(request), call, keeps, points_to, answer)
+    hop = _Hop(chain, weakref.ref(request), call, keeps, points_to, target, answer)
     _LAST_HOP.set(hop)
     others = _other_calls(_CALL_HOPS.get(), request)
     if len(others) >= _MAX_CALL_HOPS:  # rare: only past the cap is each older hop weighed
@@ -292,8 +295,11 @@ def _followed_by_hand(url: str, last: _Hop | None, hops: tuple[_Hop, ...]) -> _H
     """The hop whose redirect a new call to ``url`` follows by hand, if any.
 
     A new call to where a redirect answer points continues that answer's
-    chain: the last one's, or any other the caller still holds (it may have
-    sent other calls since, or a middleware may have).
+    chain: to the origin the last one points to, or to the very URL any other
+    one the caller still holds points to (it may have sent other calls since,
+    or a middleware may have). Matching those by origin would leave every new
+    call to the user's own API unsigned while the task holds some redirect
+    answer, from another origin, that points there.
     """
     origin = origin_of(url)
     if origin is None:
@@ -301,7 +307,7 @@ def _followed_by_hand(url: str, last: _Hop | None, hops: tuple[_Hop, ...]) -> _H
     if last is not None and last.points_to == origin:
         return last
     for hop in hops:
-        if hop.points_to == origin and hop.answer is not None and hop.answer() is not None:
+        if hop.target == url and hop.answer is not None and hop.answer() is not None:
             return hop
     return None
 
