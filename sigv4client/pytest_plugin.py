@@ -270,19 +270,17 @@ def sigv4client_session(
 ) -> Iterator[requests.Session]:
     """A ``requests.Session`` that signs every call for the gateway's region."""
     import requests
-    from requests.adapters import HTTPAdapter
 
     from .integrations.requests import SigV4Auth
 
-    class GatewayOnly(HTTPAdapter):
-        # Every hop goes through send(), a redirect's too.
-        def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+    class GatewayOnly(requests.Session):
+        # Every hop goes through Session.send(), a redirect's too, whatever
+        # adapter a test mounts (one for retries, say) for whatever prefix.
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
             _check_sent_to_gateway(str(request.url), sigv4client_gateway, "sigv4client_session")
-            return super().send(request, *args, **kwargs)
+            return super().send(request, **kwargs)
 
-    with requests.Session() as session:
-        session.mount("http://", GatewayOnly())
-        session.mount("https://", GatewayOnly())
+    with GatewayOnly() as session:
         session.auth = SigV4Auth(sigv4client_credentials, region=sigv4client_gateway.region)
         yield session
 
@@ -296,11 +294,15 @@ def sigv4client_httpx(
 
     from .integrations.httpx import SigV4HttpxAuth
 
-    def gateway_only(request: httpx.Request) -> None:
-        # httpx calls request hooks on every hop, a redirect's too.
-        _check_sent_to_gateway(str(request.url), sigv4client_gateway, "sigv4client_httpx")
+    class GatewayOnly(httpx.HTTPTransport):
+        # The transport sees every hop, a redirect's too; event_hooks, which a
+        # test may replace whole (client.event_hooks = {...}), would not keep it.
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            _check_sent_to_gateway(str(request.url), sigv4client_gateway, "sigv4client_httpx")
+            return super().handle_request(request)
 
     auth = SigV4HttpxAuth(sigv4client_credentials, sigv4client_gateway.region)
-    hooks = {"request": [gateway_only]}
-    with httpx.Client(base_url=sigv4client_gateway.url, auth=auth, event_hooks=hooks) as client:
+    with httpx.Client(
+        base_url=sigv4client_gateway.url, auth=auth, transport=GatewayOnly()
+    ) as client:
         yield client

@@ -160,6 +160,15 @@ def test_the_signing_clients_send_only_to_the_local_gateway(tmp_path: Path) -> N
         "def test_httpx(sigv4client_httpx, url):\n"
         "    with pytest.raises(InvalidRequestError, match='only to the local gateway'):\n"
         "        sigv4client_httpx.get(url, timeout=3)\n\n"
+        "def test_session_with_an_adapter_mounted(sigv4client_session):\n"
+        "    import requests\n"
+        "    sigv4client_session.mount('https://', requests.adapters.HTTPAdapter(max_retries=2))\n"
+        "    with pytest.raises(InvalidRequestError, match='only to the local gateway'):\n"
+        "        sigv4client_session.get(AWS, timeout=3)\n\n"
+        "def test_httpx_with_its_hooks_replaced(sigv4client_httpx):\n"
+        "    sigv4client_httpx.event_hooks = {'response': []}\n"
+        "    with pytest.raises(InvalidRequestError, match='only to the local gateway'):\n"
+        "        sigv4client_httpx.get(AWS, timeout=3)\n\n"
         "def test_the_gateway_still_answers(sigv4client_session, sigv4client_httpx,\n"
         "                                   sigv4client_gateway):\n"
         "    url = sigv4client_gateway.url + '/notes'\n"
@@ -169,4 +178,4 @@ def test_the_signing_clients_send_only_to_the_local_gateway(tmp_path: Path) -> N
     )
     done = _pytest_in(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "5 passed" in done.stdout
+    assert "7 passed" in done.stdout
