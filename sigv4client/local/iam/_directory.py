@@ -277,8 +277,11 @@ class IamDirectory:
         The session's principal is ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``
         with the role's policies and tags; every call signed with these
         credentials carries ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``
-        (``"false"``) and the request context keys ``context`` adds. The role's trust
-        policy is not checked here: the caller that assumes the role does it.
+        (``"false"``) and the request context keys ``context`` adds. A key of the
+        call (``aws:SourceIp``, ``aws:SourceVpce``, the time...) or of the principal
+        (``aws:PrincipalArn``...) in ``context`` is a :class:`PolicyError`: no
+        session can choose it. The role's trust policy is not checked here: the
+        caller that assumes the role does it.
         """
         role = self.role(role_arn)
         if role is None:
@@ -289,6 +292,17 @@ class IamDirectory:
             )
         if not timedelta(minutes=15) <= duration <= timedelta(hours=12):
             raise PolicyError("duration: between 15 minutes and 12 hours, as STS allows")
+        fixed = sorted(
+            k for k in context or {} if k.lower() in _CALL_KEYS or k.lower() in _PRINCIPAL_KEYS
+        )
+        if fixed:
+            # Dropped silently, the key would look set while every call ignored it.
+            raise PolicyError(
+                f"context: {fixed[0]!r} is a key IAM sets from the call itself or from the "
+                "principal, which no session can choose; leave it out (the gateway sets "
+                "the call's keys: simulate where a call comes from with "
+                "gateway.simulate_network(...))"
+            )
         issued = self._clock()
         # IAM: a call signed with temporary credentials carries aws:TokenIssueTime
         # and aws:MultiFactorAuthPresent ("false": STS here asks for no MFA);
