@@ -48,6 +48,17 @@ AUTH_QUERY_PARAMS = frozenset(
 
 # RFC 7230 3.2.6: a header name (and a method) is a "token".
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+
+
+def is_token(text: str) -> bool:
+    """Whether ``text`` is an HTTP token: a header name, a method, a cookie name.
+
+    >>> is_token("X-Amz-Date"), is_token("GET /admin"), is_token("a=b")
+    (True, False, False)
+    """
+    return _TOKEN.match(text) is not None
+
+
 # "%XX" escapes, for the single-encoding (S3) path rule.
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 # What may stand unencoded in a canonical URI: unreserved characters and '/'.

@@ -64,8 +64,6 @@ AuthSource = TokenAuth | TokenSource
 AuthArgument = AuthSource | Mapping[str, AuthSource]
 
 _TEMPLATE = re.compile(r"\{([^{}+]+)(\+?)\}")
-# An HTTP method is a token (RFC 9110, 9.1): what ``method=`` may name for an ANY route.
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -287,7 +285,7 @@ class _Plan:
                 f"{name}'s path {op.path!r} does not start with '/': it would be appended "
                 "to the endpoint's host instead of its path; fix the definition's path"
             )
-        if method is not None and (not isinstance(method, str) or not _METHOD.match(method)):
+        if method is not None and (not isinstance(method, str) or not c.is_token(method)):
             # Sent as the request line's method: a space or a '/' would change the
             # line ("GET /admin"), and only signed routes check it when signing.
             raise InvalidConfigError(

@@ -11,12 +11,12 @@ loader): path parameters ``simple``, ``label``, ``matrix``; query parameters
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlencode
 
+from .._canonical import is_token
 from ..apidef import Parameter
 from ..exceptions import RequestValidationError
 
@@ -168,17 +168,14 @@ def encode_header(param: Parameter, value: object, operation: str) -> str:
     return ",".join(f"{k},{v}" for k, v in pairs)
 
 
-# A cookie's name is an HTTP token (RFC 6265, 4.1.1): no '=', ';', ',' or space,
-# any of which would make the Cookie header hold other cookies than those given.
-_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-
-
 def encode_cookie(param: Parameter, value: object, operation: str) -> str:
     """One ``name=value`` of the ``Cookie`` header (style ``form``).
 
     The name must be a token; values, and an object's keys, are percent-encoded.
     """
-    if not _COOKIE_NAME.match(param.name):
+    # A cookie's name is an HTTP token (RFC 6265, 4.1.1): no '=', ';', ',' or space,
+    # any of which would make the Cookie header hold other cookies than those given.
+    if not is_token(param.name):
         raise RequestValidationError(
             f"{operation}: the cookie name {param.name!r} is not a token (letters, digits "
             "and !#$%&'*+-.^_`|~): ';', '=', ',' or a space would add other cookies; "
