@@ -21,7 +21,12 @@ from ._canonical import encode_query_value, shown_url, split_url
 from ._diagnose import mismatch_from_answer
 from ._endpoints import infer_region
 from .exceptions import ApiError, InvalidConfigError, InvalidCredentialsError, InvalidRequestError
-from .integrations._common import AdapterSigner, AnyCredentialsSource, region_for
+from .integrations._common import (
+    AdapterSigner,
+    AnyCredentialsSource,
+    refuse_changed_settings,
+    region_for,
+)
 from .models import (
     Credentials,
     HttpRequest,
@@ -486,20 +491,10 @@ class SigV4Client:
 
     # What the signer and the redirect guard were built from: assigned later,
     # it would show in repr and be ignored when signing.
-    _FIXED = frozenset(
+    _FIXED_SETTINGS = frozenset(
         {"credentials", "auth", "endpoint", "path_component", "service_name", "region", "config"}
     )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in self._FIXED and name in self.__dict__:
-            # The value is not shown: it may be a key.
-            raise InvalidConfigError(
-                f"SigV4Client.{name} cannot be changed after the client is built: its signer "
-                "keeps the settings it was made with; create another client with "
-                "SigV4Client.new_client(...), or pass credentials= a provider for keys "
-                "that change"
-            )
-        super().__setattr__(name, value)
+    __setattr__ = refuse_changed_settings
 
     def __repr__(self) -> str:
         return (

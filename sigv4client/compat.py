@@ -100,8 +100,8 @@ class _CompatAuth(SigV4Auth):
     original library that code reads or sets (``auth.aws_token = new``, which
     aws-requests-auth reads on every request) must not fail silently: reading
     one raises ``AttributeError`` naming what to use, setting one (or
-    ``region``, ``service``, ``credentials``) after construction raises
-    :class:`~sigv4client.InvalidInputError`, and a subclass that overrides one
+    ``region``, ``service``, ``credentials``, by SigV4Auth's own rule) after
+    construction raises :class:`~sigv4client.InvalidConfigError`, and a subclass that overrides one
     of the original's hooks (which nothing here calls) fails when defined.
     """
 
@@ -109,7 +109,6 @@ class _CompatAuth(SigV4Auth):
     _ELSEWHERE: ClassVar[dict[str, str]] = {}
     #: The original's methods a subclass overrode to change signing.
     _HOOKS: ClassVar[tuple[str, ...]] = ()
-    _SETTINGS: ClassVar[frozenset[str]] = frozenset({"region", "service", "credentials"})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -126,7 +125,9 @@ class _CompatAuth(SigV4Auth):
         object.__setattr__(self, "_frozen", True)
 
     def __setattr__(self, name: str, value: object) -> None:
-        if "_frozen" in self.__dict__ and (name in self._SETTINGS or name in self._ELSEWHERE):
+        # region, service and credentials are SigV4Auth's own rule
+        # (refuse_changed_settings); the original's other settings are refused here.
+        if "_frozen" in self.__dict__ and name in self._ELSEWHERE:
             # The value is not shown: it may be a key or a token. The error of every
             # adapter and of SigV4Client for the same mistake.
             raise InvalidConfigError(

@@ -290,21 +290,24 @@ def _headers_and_url(headers: tuple[tuple[str, str], ...], url: str, *_rest: str
     return headers, url
 
 
-#: The settings of an adapter its :class:`AdapterSigner` is built from.
+#: The settings of an adapter its :class:`AdapterSigner` is built from; a class
+#: using :func:`refuse_changed_settings` may name others as ``_FIXED_SETTINGS``.
 _FIXED_SETTINGS = frozenset({"credentials", "region", "service"})
 
 
 def refuse_changed_settings(self: object, name: str, value: object) -> None:
-    """An adapter's ``__setattr__``: ``credentials``, ``region`` and ``service`` are fixed once set.
+    """A signing object's ``__setattr__``: the settings its signer is built from are fixed once set.
 
-    The adapter's :class:`AdapterSigner` is built from them; assigned later, a
-    value would show on the object (and in its repr) while requests were still
-    signed with the old one. Assigning one raises
+    Those are ``credentials``, ``region`` and ``service`` (an adapter), or the
+    class's own ``_FIXED_SETTINGS`` (:class:`~sigv4client.SigV4Client`). Assigned
+    later, a value would show on the object (and in its repr) while requests
+    were still signed with the old one. Assigning one raises
     :class:`~sigv4client.InvalidConfigError` instead (the value is not shown:
     it may be a key). A function, not a base class: the adapters' public bases
     stay those of their HTTP library.
     """
-    if name in _FIXED_SETTINGS and name in self.__dict__:
+    fixed = getattr(type(self), "_FIXED_SETTINGS", _FIXED_SETTINGS)
+    if name in fixed and name in self.__dict__:
         kind = type(self).__name__
         raise InvalidConfigError(
             f"{kind}.{name} cannot be changed after it is built: its signer keeps the "
