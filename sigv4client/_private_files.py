@@ -71,6 +71,16 @@ def _lock_name(name: str) -> str:
     return f".{name}.lock"
 
 
+def _temp_name(name: str) -> str:
+    """A fresh name for the temp file :func:`write_private_file` writes ``name`` through."""
+    return f".{name}.{secrets.token_hex(8)}.tmp"
+
+
+def _is_temp_of(entry: str, name: str) -> bool:
+    """Whether ``entry`` is named as :func:`_temp_name` names the temp files of ``name``."""
+    return entry.startswith(f".{name}.") and entry.endswith(".tmp")
+
+
 def _euid() -> int | None:
     geteuid = getattr(os, "geteuid", None)
     return None if geteuid is None else int(geteuid())
@@ -123,9 +133,7 @@ def _others_can_write(st: os.stat_result, folder: Path) -> PermissionError:
 def _only_ours(fd: int, name: str) -> bool:
     # The cache itself, its lock, and temp files left by an interrupted write of it.
     return all(
-        entry in (name, _lock_name(name))
-        or (entry.startswith(f".{name}.") and entry.endswith(".tmp"))
-        for entry in os.listdir(fd)
+        entry in (name, _lock_name(name)) or _is_temp_of(entry, name) for entry in os.listdir(fd)
     )
 
 
@@ -162,7 +170,7 @@ def write_private_file(path: Path, data: bytes) -> None:
     """
     dir_fd = _open_private_dir(path.parent, path.name)
     try:
-        tmp = f".{path.name}.{secrets.token_hex(8)}.tmp"
+        tmp = _temp_name(path.name)
         fd = os.open(
             tmp,
             os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC,
@@ -198,14 +206,13 @@ def _sweep_stale_temps(dir_fd: int, name: str) -> None:
     must not leave on disk. Only regular files of this user, older than
     :data:`_STALE_TEMP_SECONDS`, named as :func:`write_private_file` names them.
     """
-    prefix = f".{name}."
     now = time.time()
+    uid = _euid()
     for entry in os.listdir(dir_fd):
-        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+        if not _is_temp_of(entry, name):
             continue
         with contextlib.suppress(OSError):
             st = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
-            uid = _euid()
             if (
                 stat.S_ISREG(st.st_mode)
                 and (uid is None or st.st_uid == uid)

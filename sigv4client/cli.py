@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from ._canonical import shown_url
 from ._diagnose import mismatch_from_answer
-from .client import _MAX_TIMEOUT
+from .client import _MAX_TIMEOUT, _timeout_in_range
 from .exceptions import CognitoError, CredentialsError, SigV4ClientError
 from .models import (
     Credentials,
@@ -173,8 +173,7 @@ def _timeout_seconds(text: str) -> float:
         seconds = float(text)
     except ValueError:
         seconds = math.nan
-    # Written so that NaN fails too: every comparison with it is false.
-    if not 0 < seconds <= _MAX_TIMEOUT:
+    if not _timeout_in_range(seconds):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of seconds between 0 (excluded) and "
             f"{_MAX_TIMEOUT:.0f}; e.g. --timeout 30"

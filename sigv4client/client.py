@@ -72,12 +72,17 @@ def _scalar(value: object) -> str:
 _MAX_TIMEOUT = 1_000_000.0
 
 
+def _timeout_in_range(seconds: float) -> bool:
+    """Whether ``seconds`` is above 0 and at most :data:`_MAX_TIMEOUT` (NaN is not)."""
+    # Written so that NaN fails too: every comparison with it is false.
+    return 0 < seconds <= _MAX_TIMEOUT
+
+
 def _check_timeout(timeout: object) -> None:
     # None (wait for ever) and requests' (connect, read) pairs are passed through.
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         return
-    # Written so that NaN fails too: every comparison with it is false.
-    if not 0 < timeout <= _MAX_TIMEOUT:
+    if not _timeout_in_range(timeout):
         raise InvalidRequestError(
             f"timeout must be a number of seconds above 0 and at most {_MAX_TIMEOUT:.0f}, "
             f"got {timeout!r}; e.g. timeout=30, or None to wait without a limit"
