@@ -42,7 +42,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -241,11 +240,6 @@ def sigv4client_gateway(
         yield gateway
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
 def _check_sent_to_gateway(url: str, gateway: LocalGateway, fixture: str) -> None:
     """Refuse, before it is sent, a request of ``fixture`` for anything but ``gateway``.
 
@@ -253,10 +247,13 @@ def _check_sent_to_gateway(url: str, gateway: LocalGateway, fixture: str) -> Non
     endpoint by mistake must fail here rather than send its request (and body)
     out of the machine.
     """
+    from ._canonical import shown_url
     from .exceptions import InvalidRequestError
+    from .integrations._common import host_of, origin_of  # the adapters' origin rule
 
-    if _origin(url) != _origin(gateway.url):
-        where = urlsplit(url).netloc or url[:40]
+    origin = origin_of(url)
+    if origin is None or origin != origin_of(gateway.url):
+        where = host_of(url) or shown_url(url)  # never a URL's user:password@
         raise InvalidRequestError(
             f"{fixture} sends only to the local gateway ({gateway.url}), not to {where}: "
             "build the URL from sigv4client_gateway.url, or use a client of your own for "

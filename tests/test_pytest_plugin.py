@@ -6,6 +6,9 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "pytest-plugin"
@@ -179,3 +182,21 @@ def test_the_signing_clients_send_only_to_the_local_gateway(tmp_path: Path) -> N
     done = _pytest_in(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "7 passed" in done.stdout
+
+
+def test_the_gateway_only_refusal_names_the_host_without_its_userinfo() -> None:
+    # The check reads origins by the adapters' own rule (default ports included),
+    # and its message never shows a URL's user:password@.
+    from types import SimpleNamespace
+
+    from sigv4client.exceptions import InvalidRequestError
+    from sigv4client.pytest_plugin import _check_sent_to_gateway
+
+    gateway: Any = SimpleNamespace(url="http://127.0.0.1:8080/prod")
+    _check_sent_to_gateway("http://127.0.0.1:8080/prod/notes", gateway, "f")
+    _check_sent_to_gateway("HTTP://127.0.0.1:8080/other", gateway, "f")
+    with pytest.raises(InvalidRequestError, match=r"not to evil\.example:8443") as caught:
+        _check_sent_to_gateway("https://alice:hunter2@evil.example:8443/x", gateway, "f")
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(InvalidRequestError):
+        _check_sent_to_gateway("http://127.0.0.1:99999/x", gateway, "f")
