@@ -143,7 +143,8 @@ class _Principal:
 
 def _principal_type(arn: str) -> str | None:
     """``aws:PrincipalType`` for a principal ARN: User, AssumedRole, FederatedUser, Account."""
-    service, resource = arn.split(":", 5)[2], arn.split(":", 5)[5]
+    fields = arn.split(":", 5)
+    service, resource = fields[2], fields[5]
     if service == "iam" and resource.startswith("user/"):
         return "User"
     if service == "iam" and resource == "root":
