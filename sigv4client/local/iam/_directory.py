@@ -42,6 +42,8 @@ _NO_TAGS: Mapping[str, str] = MappingProxyType({})
 _PRINCIPAL_KEYS = frozenset(
     {"aws:userid", "aws:username", "aws:principalaccount", "aws:principalarn", "aws:principaltype"}
 )
+# What a session's context can never stand for: the principal's keys and the call's.
+_NOT_SESSION_KEYS = _PRINCIPAL_KEYS | _CALL_KEYS
 
 
 def _unique_id(prefix: str) -> str:
@@ -84,9 +86,7 @@ class IamIdentity:
         a session naming a VPC endpoint is no call through it.
         """
         keys: dict[str, ContextValue] = {
-            k: v
-            for k, v in self.context.items()
-            if k.lower() not in _PRINCIPAL_KEYS and k.lower() not in _CALL_KEYS
+            k: v for k, v in self.context.items() if k.lower() not in _NOT_SESSION_KEYS
         }
         keys["aws:userid"] = self.user_id
         keys["aws:PrincipalAccount"] = self.account_id
@@ -292,9 +292,7 @@ class IamDirectory:
             )
         if not timedelta(minutes=15) <= duration <= timedelta(hours=12):
             raise PolicyError("duration: between 15 minutes and 12 hours, as STS allows")
-        fixed = sorted(
-            k for k in context or {} if k.lower() in _CALL_KEYS or k.lower() in _PRINCIPAL_KEYS
-        )
+        fixed = sorted(k for k in context or {} if k.lower() in _NOT_SESSION_KEYS)
         if fixed:
             # Dropped silently, the key would look set while every call ignored it.
             raise PolicyError(
