@@ -390,6 +390,25 @@ def test_sam_needs_the_api_named_when_it_has_several() -> None:
         LocalGateway.from_sam(SAM, credentials={KEY: SECRET})
 
 
+def _one_function_sam(folder: Path, handler: str, event: str) -> Path:
+    """A SAM template of one Python function in ``folder / "src"`` with one event."""
+    template = folder / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        f"      Handler: {handler}\n"
+        "      Runtime: python3.12\n"
+        "      Events:\n"
+        f"        {event}\n",
+        encoding="utf-8",
+    )
+    return template
+
+
 def test_sam_http_api_event_without_a_path_is_the_default_route(tmp_path: Path) -> None:
     # An HttpApi event with no Path is the $default route: its path key is
     # "$default", the one that does not start with "/" (every other must).
@@ -399,20 +418,8 @@ def test_sam_http_api_event_without_a_path_is_the_default_route(tmp_path: Path) 
         "    return {'statusCode': 200, 'body': event['routeKey'] + ' ' + event['rawPath']}\n",
         encoding="utf-8",
     )
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: src/\n"
-        "      Handler: catchall.handler\n"
-        "      Runtime: python3.12\n"
-        "      Events:\n"
-        "        Any: {Type: HttpApi}\n",
-        encoding="utf-8",
-    )
-    with LocalGateway.from_sam(tmp_path / "template.yaml") as gateway:
+    template = _one_function_sam(tmp_path, "catchall.handler", "Any: {Type: HttpApi}")
+    with LocalGateway.from_sam(template) as gateway:
         response = requests.get(f"{gateway.url}/any/path", timeout=10)
     assert (response.status_code, response.text) == (200, "$default /any/path")
 
@@ -480,22 +487,12 @@ def test_sam_handler_module_must_come_from_its_code_uri(tmp_path: Path) -> None:
     # tabnanny is in the standard library, not in src/: importing it would run
     # its module code and serve tabnanny.check as the Lambda function.
     (tmp_path / "src").mkdir()
-    (tmp_path / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n"
-        "  Fn:\n"
-        "    Type: AWS::Serverless::Function\n"
-        "    Properties:\n"
-        "      CodeUri: src/\n"
-        "      Handler: tabnanny.check\n"
-        "      Runtime: python3.12\n"
-        "      Events:\n"
-        "        Get: {Type: Api, Properties: {Path: /x, Method: get}}\n",
-        encoding="utf-8",
+    template = _one_function_sam(
+        tmp_path, "tabnanny.check", "Get: {Type: Api, Properties: {Path: /x, Method: get}}"
     )
     imported = "tabnanny" in sys.modules
     with pytest.raises(InvalidConfigError, match="which is not in its CodeUri"):
-        LocalGateway.from_sam(tmp_path / "template.yaml")
+        LocalGateway.from_sam(template)
     assert ("tabnanny" in sys.modules) == imported
 
 
