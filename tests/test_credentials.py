@@ -1071,13 +1071,12 @@ def test_failed_mandatory_refresh_backs_off_and_reraises_the_cached_failure() ->
     assert len(attempts) == 2
 
 
-def test_a_clock_set_back_after_a_failure_does_not_stretch_the_backoff() -> None:
-    # Regression: the backoff was "now < failed_at + backoff"; with the clock
-    # set back an hour after a failed refresh, no refresh started for an hour.
-    clock = FakeClock(START)
-    issuer = Issuer(clock)
+def _flaky(
+    issuer: Issuer,
+) -> tuple[Callable[[], Credentials], list[bool], list[int]]:
+    """A refresh that fails while ``down[0]``, else issues; ``calls`` counts its calls."""
     down = [True]
-    calls = []
+    calls: list[int] = []
 
     def refresh() -> Credentials:
         calls.append(1)
@@ -1085,6 +1084,15 @@ def test_a_clock_set_back_after_a_failure_does_not_stretch_the_backoff() -> None
             raise ConnectionError("down")
         return issuer()
 
+    return refresh, down, calls
+
+
+def test_a_clock_set_back_after_a_failure_does_not_stretch_the_backoff() -> None:
+    # Regression: the backoff was "now < failed_at + backoff"; with the clock
+    # set back an hour after a failed refresh, no refresh started for an hour.
+    clock = FakeClock(START)
+    issuer = Issuer(clock)
+    refresh, down, calls = _flaky(issuer)
     provider = RefreshingCredentialsProvider(refresh, clock=clock)
     with pytest.raises(CredentialsError):
         provider.get_credentials()
@@ -1097,15 +1105,7 @@ def test_a_clock_set_back_after_a_failure_does_not_stretch_the_backoff() -> None
 def test_backoff_ends_on_success_and_on_invalidate() -> None:
     clock = FakeClock(START)
     issuer = Issuer(clock)
-    down = [True]
-    calls = []
-
-    def refresh() -> Credentials:
-        calls.append(1)
-        if down[0]:
-            raise ConnectionError("down")
-        return issuer()
-
+    refresh, down, calls = _flaky(issuer)
     provider = RefreshingCredentialsProvider(refresh, clock=clock, initial=issuer())
 
     def fails() -> None:
