@@ -10,6 +10,7 @@ the docs page "Coming from sigV4Client.js" and pinned by a regression test).
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -55,15 +56,55 @@ FileBody = IO[bytes]
 
 
 def _scalar(value: object) -> str:
-    # The JS client sends String(value): true -> "true", 1 -> "1".
+    # The JS client sends String(value): true -> "true", 1 -> "1", 1.0 -> "1".
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
+    if isinstance(value, float):
+        return _js_number(value)
+    if isinstance(value, (str, int)):
         return str(value)
     raise InvalidRequestError(
         f"query parameter values must be str, int, float, bool or a list of them, "
         f"got {type(value).__name__}"
     )
+
+
+def _js_number(value: float) -> str:
+    """``String(value)`` in JavaScript, for a finite float: what sigV4Client.js sends.
+
+    The shortest digits that read back as ``value`` (Python's ``repr`` finds
+    the same ones), laid out as ECMAScript's Number::toString lays them out:
+    no ``.0`` on a whole number, plain notation from 1e-6 up to 1e21.
+
+    >>> [_js_number(x) for x in (1.0, -0.0, 0.5, 1e16, 1e21, 1.5e-7, 0.000001, 123.456)]
+    ['1', '0', '0.5', '10000000000000000', '1e+21', '1.5e-7', '0.000001', '123.456']
+    """
+    if not math.isfinite(value):
+        # JavaScript would send "NaN" or "Infinity": a value no API means to read.
+        raise InvalidRequestError(
+            f"query parameter value {value!r} is not a finite number; pass a number or a string"
+        )
+    if value == 0:
+        return "0"  # String(-0) is "0"
+    if value < 0:
+        return "-" + _js_number(-value)
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    written = whole + fraction
+    digits = written.lstrip("0")
+    # The value is 0.DIGITS x 10**point (ECMAScript's n; k is len(digits)).
+    point = len(whole) + int(exponent or 0) - (len(written) - len(digits))
+    digits = digits.rstrip("0")
+    k = len(digits)
+    if k <= point <= 21:
+        return digits + "0" * (point - k)
+    if 0 < point <= 21:
+        return f"{digits[:point]}.{digits[point:]}"
+    if -6 < point <= 0:
+        return f"0.{'0' * -point}{digits}"
+    sign = "+" if point - 1 >= 0 else "-"
+    head = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+    return f"{head}e{sign}{abs(point - 1)}"
 
 
 # The longest ``timeout`` invoke() and ``sigv4client --timeout`` take, in seconds:
@@ -304,7 +345,8 @@ class SigV4Client:
                 )
                 for v in values:
                     pairs.append(f"{encode_query_value(key)}={encode_query_value(_scalar(v))}")
-            url = f"{url}?{'&'.join(pairs)}"
+            if pairs:  # only empty lists: no parameter, and no bare '?'
+                url = f"{url}?{'&'.join(pairs)}"
         return url
 
     def sign_request(
