@@ -44,7 +44,11 @@ def _raising(event: dict[str, object], context: LambdaContext) -> object:
 @pytest.fixture(scope="module")
 def rest() -> Iterator[LocalGateway]:
     stages = {"prod": {"table": "notes"}}
-    with LocalGateway({KEY: SECRET}, api_id="restapi", stages=stages) as gw:
+    # Binary media types decide what crosses base64-encoded (tests/test_gateway_binary.py).
+    binary = ["application/octet-stream", "image/png"]
+    with LocalGateway(
+        {KEY: SECRET}, api_id="restapi", stages=stages, binary_media_types=binary
+    ) as gw:
         gw.route("ANY", "/notes/{id}", LambdaIntegration(ECHO, name="notes-fn"))
         gw.route("GET", "/forbidden", LambdaIntegration("tests.lambda_handlers:forbidden"))
         yield gw

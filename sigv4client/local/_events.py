@@ -5,25 +5,18 @@ Lambda authorizer of type REQUEST (without it). Sources: the developer guide's
 "Input format of a Lambda function for proxy integration" (1.0) and "Create AWS
 Lambda proxy integrations for HTTP APIs" (2.0: header names lowercase, repeated
 headers and query parameters joined with commas, ``Cookie`` headers moved to
-``cookies``, empty fields left out).
+``cookies``, empty fields left out). The body arrives already converted
+(:mod:`._binary_media`): which bodies are base64-encoded is the API's concern.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Protocol
 
-__all__ = ["CallFacts", "event_v1", "event_v2", "plain"]
+from ._binary_media import EventBody
 
-# Bodies with these media types reach the function as text; others base64-encoded.
-_TEXT_TYPES = (
-    "text/",
-    "application/json",
-    "application/xml",
-    "application/javascript",
-    "application/x-www-form-urlencoded",
-)
+__all__ = ["CallFacts", "event_v1", "event_v2", "plain"]
 
 
 class CallFacts(Protocol):
@@ -62,23 +55,7 @@ def plain(value: object) -> object:
     return value
 
 
-def _body(call: CallFacts, body: bytes) -> tuple[str | None, bool]:
-    if not body:
-        return None, False
-    content_type = ""
-    for name, value in call.headers:
-        if name.lower() == "content-type":
-            content_type = value.lower()
-    textual = not content_type or content_type.startswith(_TEXT_TYPES) or "+json" in content_type
-    if textual:
-        try:
-            return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
-    return base64.b64encode(body).decode("ascii"), True
-
-
-def event_v1(call: CallFacts, body: bytes | None) -> dict[str, object]:
+def event_v1(call: CallFacts, body: EventBody | None) -> dict[str, object]:
     """Payload format 1.0; without ``body``/``isBase64Encoded`` when ``body`` is None."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
@@ -103,13 +80,12 @@ def event_v1(call: CallFacts, body: bytes | None) -> dict[str, object]:
         "requestContext": plain(call.request_context),
     }
     if body is not None:
-        text, encoded = _body(call, body)
-        event["body"] = text
-        event["isBase64Encoded"] = encoded
+        event["body"] = body.text
+        event["isBase64Encoded"] = body.base64_encoded
     return event
 
 
-def event_v2(call: CallFacts, body: bytes | None) -> dict[str, object]:
+def event_v2(call: CallFacts, body: EventBody | None) -> dict[str, object]:
     """Payload format 2.0; without ``body``/``isBase64Encoded`` when ``body`` is None."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
@@ -139,8 +115,7 @@ def event_v2(call: CallFacts, body: bytes | None) -> dict[str, object]:
     if call.stage_variables:
         event["stageVariables"] = dict(call.stage_variables)
     if body is not None:
-        text, encoded = _body(call, body)
-        if text is not None:
-            event["body"] = text
-        event["isBase64Encoded"] = encoded
+        if body.text is not None:
+            event["body"] = body.text
+        event["isBase64Encoded"] = body.base64_encoded
     return event

@@ -9,7 +9,8 @@ integration" and "Create AWS Lambda proxy integrations for HTTP APIs"):
   ``multiValueHeaders`` (merged with ``headers``; where both name a header, the
   multi-value list wins), ``body`` (a string) and ``isBase64Encoded``. Any other
   key, a body that is not a string, or bad base64 is a "Malformed Lambda proxy
-  response": 502 ``{"message": "Internal server error"}``.
+  response": 502 ``{"message": "Internal server error"}``. A base64 body is
+  decoded as the API's binary media types say (:mod:`._binary_media`).
 - 2.0: the same with ``cookies`` (each one a ``Set-Cookie`` header) instead of
   ``multiValueHeaders``; a result without ``statusCode`` (a dict, a list, a
   string...) is a 200 whose body is that value as JSON.
@@ -24,8 +25,6 @@ the gateway's.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import importlib
 import json
 import logging
@@ -37,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..exceptions import InvalidConfigError
+from ._binary_media import request_body, response_body
 from ._events import event_v1, event_v2
 from ._request import GatewayRequest
 from ._responses import JSON, GatewayResponse, integration_failure, timed_out
@@ -188,12 +188,18 @@ class LambdaIntegration:
     def invoke(self, request: GatewayRequest, *, region: str, account_id: str) -> GatewayResponse:
         """Call the function with ``request`` as its event; its answer as API Gateway maps it."""
         version = self.version_for(request.api_type)
+        body = request_body(
+            request.body,
+            request.header("content-type"),
+            api_type=request.api_type,
+            types=request.binary_media_types,
+        )
         if version == "2.0":
-            event = event_v2(request, request.body)
+            event = event_v2(request, body)
         elif request.api_type == "HTTP":  # an HTTP API's 1.0 event says its version
-            event = {"version": "1.0", **event_v1(request, request.body)}
+            event = {"version": "1.0", **event_v1(request, body)}
         else:
-            event = event_v1(request, request.body)
+            event = event_v1(request, body)
         started = time.monotonic()
         context = LambdaContext(
             aws_request_id=str(uuid.uuid4()),
@@ -225,7 +231,7 @@ class LambdaIntegration:
             )
             return timed_out(request.api_type)
         try:
-            return to_response(result, version)
+            return to_response(result, version, request)
         except (MalformedResponse, InvalidConfigError, ValueError, TypeError) as exc:
             logger.error(
                 "gateway: Malformed Lambda proxy response from %s: %s", self.function_name, exc
@@ -245,8 +251,14 @@ def _header_name(name: str) -> str:
     return f"x-amzn-Remapped-{name}" if name.lower() in _REMAPPED else name
 
 
-def to_response(result: object, version: PayloadVersion) -> GatewayResponse:
-    """A Lambda result as the response API Gateway sends; MalformedResponse if it cannot."""
+def to_response(
+    result: object, version: PayloadVersion, request: GatewayRequest
+) -> GatewayResponse:
+    """A Lambda result as the response API Gateway sends to ``request``; MalformedResponse if not.
+
+    ``request`` decides, with the API's binary media types, whether a base64
+    body is decoded (its ``Accept``; REST APIs).
+    """
     if version == "2.0" and not (isinstance(result, Mapping) and "statusCode" in result):
         # HTTP APIs infer the response: 200, the value as JSON.
         return GatewayResponse(
@@ -292,12 +304,18 @@ def to_response(result: object, version: PayloadVersion) -> GatewayResponse:
     encoded = result.get("isBase64Encoded", False)
     if not isinstance(encoded, bool):
         raise MalformedResponse("isBase64Encoded must be a boolean")
-    data = (body or "").encode("utf-8")
-    if encoded:
-        try:
-            data = base64.b64decode(data, validate=True)
-        except binascii.Error as exc:
-            raise MalformedResponse(f"the body is not valid base64: {exc}") from None
+    content_type = next((v for n, v in headers if n.lower() == "content-type"), None)
+    try:
+        data = response_body(
+            body or "",
+            encoded,
+            api_type=request.api_type,
+            types=request.binary_media_types,
+            accept=request.header("accept"),
+            content_type=content_type,
+        )
+    except ValueError as exc:
+        raise MalformedResponse(f"the body is not valid base64: {exc}") from None
     if version == "1.0" and not any(n.lower() == "content-type" for n, _ in headers):
         headers.append(("Content-Type", JSON))  # REST APIs' default for a proxy response
     return GatewayResponse(status=status, headers=headers, body=data)

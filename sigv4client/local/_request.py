@@ -39,6 +39,8 @@ class GatewayRequest:
     payload format (1.0 for REST: ``identity.accessKey``, ``identity.caller``,
     ``resourcePath``, ``requestId``...; 2.0 for HTTP: ``http``, ``routeKey``...); an
     authorizer's context is its ``authorizer``, also as :attr:`authorizer`.
+    ``binary_media_types`` are the REST API's (empty on an HTTP API, which has
+    none): they decide how a Lambda proxy integration converts the body.
     Headers and body are left out of ``repr``: they hold the signature and token.
     """
 
@@ -57,6 +59,7 @@ class GatewayRequest:
     stage_variables: Mapping[str, str] = field(default_factory=lambda: _NO_VARIABLES, repr=False)
     route_key: str = ""
     api_type: ApiType = "REST"
+    binary_media_types: tuple[str, ...] = ()
 
     @property
     def identity(self) -> VerifiedIdentity:

@@ -59,6 +59,7 @@ from ..apidef import ApiDefinition
 from ..exceptions import InvalidConfigError
 from ..models import Credentials, HttpRequest
 from ..verification import SecretResolver
+from ._binary_media import parse_binary_media_types
 from ._definition import HandlerRef, LocalUserPool, build_gateway, import_sam_handlers
 from ._framing import BadBody, StrictRequestHandler, read_body
 from ._http import DEFAULT_MAX_CONNECTIONS, BackgroundServer, LoopbackHTTPServer
@@ -261,6 +262,14 @@ class LocalGateway(BackgroundServer):
     ``api_key_required=True`` (in the ``x-api-key`` header, compared in
     constant time); without a known key such a route answers 403
     ``{"message": "Forbidden"}`` after its authorizer, as API Gateway does.
+    ``binary_media_types`` (REST APIs): the media types the API treats as
+    binary, ``"image/png"``, ``"image/*"`` or ``"*/*"`` (API Gateway's
+    ``binaryMediaTypes``). For a :class:`LambdaIntegration` a request body of
+    such a ``Content-Type`` reaches the function base64-encoded, any other as
+    UTF-8 text; a base64 answer (``isBase64Encoded``) is decoded when the
+    request's ``Accept`` (its first media type) or the answer's
+    ``Content-Type`` is one, else sent as the base64 text. HTTP APIs have
+    none: they encode a body that is not text and decode every base64 answer.
     :meth:`from_openapi` and :meth:`from_sam` build a gateway from your API
     definition.
     """
@@ -291,6 +300,7 @@ class LocalGateway(BackgroundServer):
         network: Network | None = None,
         trust_network_headers: bool = False,
         explain_denials: bool = False,
+        binary_media_types: Collection[str] = (),
     ) -> None:
         resolver: SecretResolver | None = None
         if iam is not None:
@@ -346,6 +356,12 @@ class LocalGateway(BackgroundServer):
                 "HTTP APIs have no API keys (API Gateway has them on REST APIs)"
             )
         self._api_keys = tuple(k.encode() for k in api_keys)
+        self._binary_media_types = parse_binary_media_types(binary_media_types)
+        if self._binary_media_types and api_type == "HTTP":
+            raise InvalidConfigError(
+                "HTTP APIs have no binary media types (API Gateway has them on REST APIs): "
+                "an HTTP API base64-encodes every body that is not text"
+            )
         self._httpd = _Server(self, port, max_connections)
         super().__init__()
 
@@ -507,6 +523,11 @@ class LocalGateway(BackgroundServer):
     def max_skew(self) -> timedelta:
         """How far a signature's time may be from the gateway's clock."""
         return self.iam_authorizer.max_skew
+
+    @property
+    def binary_media_types(self) -> tuple[str, ...]:
+        """The REST API's binary media types, ``type/subtype`` in lower case (read-only)."""
+        return self._binary_media_types
 
     @property
     def stages(self) -> Mapping[str, Mapping[str, str]]:
@@ -856,6 +877,7 @@ class LocalGateway(BackgroundServer):
             stage=stage,
             stage_variables=variables,
             api_type=self.api_type,
+            binary_media_types=self._binary_media_types,
             iam_identity=None,
             request_context=MappingProxyType({}),
         )
