@@ -15,11 +15,13 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from sigv4client.apidef import load_openapi, load_sam
 from sigv4client.exceptions import InvalidConfigError
 from sigv4client.local import LambdaContext, LambdaIntegration, LocalGateway
 
@@ -27,6 +29,10 @@ Function = Callable[[dict[str, Any], LambdaContext], object]
 
 TEXT = "héllo wörld".encode()  # UTF-8, so a body sent as text reads back exactly
 PNG = b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary"
+LAMBDA_URI = (
+    "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+    "arn:aws:lambda:us-east-1:123456789012:function:{}/invocations"
+)
 
 
 def _echo(event: dict[str, Any], context: LambdaContext) -> object:
@@ -274,3 +280,121 @@ def test_the_types_are_kept_normalized() -> None:
     types = ["Image/PNG", "image/png", "application/json; charset=utf-8", "*/*"]
     with LocalGateway({}, binary_media_types=types) as gateway:
         assert gateway.binary_media_types == ("image/png", "application/json", "*/*")
+
+
+# --- from the API definition ----------------------------------------------------------
+
+
+def _openapi(*, http: bool = False, types: list[str] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": "Upload",
+        "x-amazon-apigateway-integration": {
+            "type": "aws_proxy",
+            "httpMethod": "POST",
+            "uri": LAMBDA_URI.format("Upload"),
+        },
+    }
+    if http:
+        operation["x-amazon-apigateway-integration"]["payloadFormatVersion"] = "2.0"
+    document: dict[str, Any] = {
+        "openapi": "3.0.1",
+        "info": {"title": "uploads", "version": "1"},
+        "paths": {"/fn": {"post": operation}},
+    }
+    if types is not None:
+        document["x-amazon-apigateway-binary-media-types"] = types
+    return document
+
+
+def test_the_openapi_extension_gives_a_rest_api_its_binary_media_types() -> None:
+    definition = _openapi(types=["image/png", "application/*"])
+    with LocalGateway.from_openapi(definition, handlers={"Upload": _echo}) as gateway:
+        assert gateway.binary_media_types == ("image/png", "application/*")
+        seen = _sent(f"{gateway.url}/fn", PNG, "image/png")
+        text = _sent(f"{gateway.url}/fn", TEXT, "text/plain")
+    _as_sent(seen, PNG)
+    _as_text(text, TEXT)
+
+
+def test_an_http_api_definition_with_binary_media_types_is_warned_about(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="sigv4client.local.gateway")
+    definition = _openapi(http=True, types=["image/png"])
+    api = load_openapi(definition)
+    assert (api.kind, api.binary_media_types) == ("http", ())
+    assert [w.feature for w in api.warnings] == ["binary media types"]
+    with LocalGateway.from_openapi(api, handlers={"Upload": _echo}) as gateway:
+        seen = _sent(f"{gateway.url}/fn", TEXT, "application/json")
+    _as_text(seen, TEXT)
+    assert any("HTTP APIs have none" in r.getMessage() for r in caplog.records)
+
+
+def test_binary_media_types_come_only_from_the_definition() -> None:
+    with pytest.raises(InvalidConfigError, match="come from the definition"):
+        LocalGateway.from_openapi(
+            _openapi(), handlers={"Upload": _echo}, binary_media_types=["image/png"]
+        )
+
+
+def _sam(folder: Path, api_type: str, api_properties: str) -> Path:
+    """A SAM template: one Python function behind ``POST /fn`` of an explicit API."""
+    (folder / "src").mkdir()
+    (folder / "src" / "binary_upload.py").write_text(
+        "import json\n\n\n"
+        "def handler(event, context):\n"
+        "    seen = {'body': event.get('body'), 'isBase64Encoded': event.get('isBase64Encoded')}\n"
+        "    return {'statusCode': 200, 'body': json.dumps(seen)}\n",
+        encoding="utf-8",
+    )
+    event = "Api" if api_type == "AWS::Serverless::Api" else "HttpApi"
+    api_key = "RestApiId" if event == "Api" else "ApiId"
+    template = folder / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  UploadApi:\n"
+        f"    Type: {api_type}\n"
+        "    Properties:\n"
+        "      StageName: prod\n"
+        f"{api_properties}"
+        "  Upload:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      CodeUri: src/\n"
+        "      Handler: binary_upload.handler\n"
+        "      Runtime: python3.12\n"
+        "      Events:\n"
+        "        Post:\n"
+        f"          Type: {event}\n"
+        "          Properties:\n"
+        f"            {api_key}: !Ref UploadApi\n"
+        "            Path: /fn\n"
+        "            Method: post\n",
+        encoding="utf-8",
+    )
+    return template
+
+
+def test_sam_binary_media_types_write_a_slash_as_tilde_one(tmp_path: Path) -> None:
+    # SAM: "Use ~1 instead of / in the mime types"; a "/" written as such stays one.
+    properties = "      BinaryMediaTypes:\n        - image~1png\n        - application/pdf\n"
+    template = _sam(tmp_path, "AWS::Serverless::Api", properties)
+    assert load_sam(template).api("UploadApi").binary_media_types == (
+        "image/png",
+        "application/pdf",
+    )
+    with LocalGateway.from_sam(template) as gateway:
+        assert gateway.binary_media_types == ("image/png", "application/pdf")
+        seen = _sent(f"{gateway.url}/fn", PNG, "image/png")
+        text = _sent(f"{gateway.url}/fn", TEXT, "image~1png")  # no such media type
+    _as_sent(seen, PNG)
+    _as_text(text, TEXT)
+
+
+def test_a_sam_http_api_has_no_binary_media_types(tmp_path: Path) -> None:
+    properties = "      BinaryMediaTypes:\n        - image~1png\n"
+    template = _sam(tmp_path, "AWS::Serverless::HttpApi", properties)
+    api = load_sam(template).api("UploadApi")
+    assert (api.kind, api.binary_media_types) == ("http", ())
+    assert [w.feature for w in api.warnings] == ["API property BinaryMediaTypes"]

@@ -231,6 +231,16 @@ class _Reader:
         if policy is not None and not isinstance(policy, dict):
             raise self.fail(f"/{_X}policy", "the resource policy must be a JSON object")
         binary = doc.get(f"{_X}binary-media-types", [])
+        if binary and kind == "http":
+            self.note(
+                f"/{_X}binary-media-types",
+                "binary media types",
+                "warning",
+                "HTTP APIs have none (they base64-encode every body that is not text): not read",
+            )
+            binary = []
+        elif not isinstance(binary, list):
+            raise self.fail(f"/{_X}binary-media-types", "the binary media types must be a list")
         return ApiDefinition(
             kind=kind,
             title=str(info.get("title", "")),
@@ -241,7 +251,7 @@ class _Reader:
             authorizers=tuple(a for a, _ in self.schemes.values() if isinstance(a, Authorizer)),
             api_key_source=cast(Literal["HEADER", "AUTHORIZER"], key_source),
             policy=freeze(policy),
-            binary_media_types=tuple(str(b) for b in binary) if isinstance(binary, list) else (),
+            binary_media_types=tuple(str(b) for b in binary),
             unsupported=tuple(self.unsupported),
         )
 

@@ -373,8 +373,15 @@ class _Sam:
             str(k): v for k in variables if (v := self.resolve(variables[k])) is not None
         }
         binary = props.get("BinaryMediaTypes")
-        if isinstance(binary, list):
-            doc[f"{_X}binary-media-types"] = [self.resolve(b) or "" for b in binary]
+        if binary is not None and http:
+            note(
+                f"{pointer}/BinaryMediaTypes",
+                "API property BinaryMediaTypes",
+                "warning",
+                "HTTP APIs have no binary media types: not read",
+            )
+        elif binary is not None:
+            doc[f"{_X}binary-media-types"] = self._binary_media_types(binary, pointer)
         endpoint = props.get("EndpointConfiguration")
         if isinstance(endpoint, (str, dict)):
             types = endpoint if isinstance(endpoint, str) else endpoint.get("Type", "EDGE")
@@ -414,6 +421,27 @@ class _Sam:
             stage_variables=MappingProxyType(stage_variables),
             unsupported=(*notes, *api.unsupported),
         )
+
+    def _binary_media_types(self, binary: object, pointer: str) -> list[str]:
+        """``BinaryMediaTypes`` as the OpenAPI extension SAM writes: ``~1`` read as ``/``.
+
+        SAM's documentation: "Use ~1 instead of / in the mime types"; SAM
+        replaces each ``~1`` with ``/`` in the API's
+        ``x-amazon-apigateway-binary-media-types``, which the property's list
+        replaces (a ``/`` written as such stays one).
+        """
+        where = f"{self.source}, at {pointer}/BinaryMediaTypes"
+        if not isinstance(binary, list):
+            raise DefinitionError(f"{where}: a list of media types, e.g. ['image~1png']")
+        types = []
+        for i, value in enumerate(binary):
+            resolved = self.resolve(value)
+            if resolved is None:
+                raise DefinitionError(
+                    f"{where}/{i}: {value!r} cannot be resolved; write the media type"
+                )
+            types.append(resolved.replace("~1", "/"))
+        return types
 
     def _base_document(self, logical: str, props: dict[str, Any], pointer: str) -> dict[str, Any]:
         body = props.get("DefinitionBody")

@@ -5,7 +5,8 @@ an OpenAPI export or a SAM template) and registers on a new
 :class:`~sigv4client.local.LocalGateway` one route per operation (REST: the
 resource path; HTTP: the route key), its authorizer, its API-key requirement,
 the resource policy, each Lambda proxy integration with its payload version,
-and (REST APIs) the request validators (a body model needs ``jsonschema``).
+and (REST APIs) the binary media types and the request validators (a body
+model needs ``jsonschema``).
 
 Nothing is dropped in silence. The definition's errors (what could make the
 gateway allow what AWS denies) stop the build; its warnings are logged; and
@@ -519,6 +520,12 @@ def build_gateway(
     options.setdefault("api_id", (server.api_id if server else None) or "local")
     if "stages" in options:
         raise InvalidConfigError("pass stage= and stage_variables=, not stages=")
+    if "binary_media_types" in options:
+        raise InvalidConfigError(
+            "the binary media types come from the definition: write them in "
+            "x-amazon-apigateway-binary-media-types (SAM: the API's BinaryMediaTypes), "
+            "so that the local API and the deployed one convert bodies alike"
+        )
     variables = {**api.stage_variables, **(stage_variables or {})}
     stages = {stage: variables}
     needs_iam = any(op.auth.kind == "aws_iam" for op in api.operations)
@@ -562,6 +569,7 @@ def build_gateway(
         api_type=api_type,
         resource_policy=None if policy is None else _policy(policy),
         api_keys=api_keys,
+        binary_media_types=api.binary_media_types,
         **options,
     )
     try:
