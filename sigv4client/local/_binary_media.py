@@ -18,10 +18,12 @@ The request, as the event's ``body`` and ``isBase64Encoded``:
   text ("Text data | Any data type | ... | UTF8-encoded string"): decoded as
   UTF-8, each byte sequence that is not UTF-8 replaced by U+FFFD, as the
   guide's table leaves nothing else for it; the gateway logs a warning then.
-- HTTP: text for ``text/*``, ``application/json``, ``application/javascript``,
-  ``application/xml``, ``application/x-www-form-urlencoded``, ``+json`` types
-  and a request without ``Content-Type``; everything else base64-encoded. The
-  HTTP API guide says only that a binary body is base64-encoded.
+- HTTP: the HTTP API guide says only that a binary body is base64-encoded.
+  Text are the types AWS documents as text for an Application Load Balancer's
+  Lambda events, which HTTP APIs are reported to follow: ``text/*``,
+  ``application/json``, ``application/javascript``, ``application/xml``.
+  Everything else is base64-encoded, ``application/x-www-form-urlencoded``
+  and a request without ``Content-Type`` included.
 
 The response: a Lambda proxy answer with ``isBase64Encoded: true`` carries its
 body in base64 (bad base64 is a malformed answer, decoded or not).
@@ -56,8 +58,8 @@ logger = logging.getLogger("sigv4client.local.gateway")
 
 # API Gateway's content type for a REST request that names none.
 _DEFAULT_CONTENT_TYPE = "application/json"
-# The application/* types sent as text by an HTTP API (with every text/* and +json).
-_HTTP_TEXT = frozenset({"json", "javascript", "xml", "x-www-form-urlencoded"})
+# The application/* types sent as text by an HTTP API (with every text/*).
+_HTTP_TEXT = frozenset({"json", "javascript", "xml"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +126,10 @@ def matches(value: str | None, types: Sequence[str]) -> bool:
 
 
 def _http_text(content_type: str | None) -> bool:
-    if content_type is None:
-        return True
-    parts = _media_type(content_type)
+    parts = None if content_type is None else _media_type(content_type)
     if parts is None:
         return False
-    return (
-        parts[0] == "text"
-        or (parts[0] == "application" and parts[1] in _HTTP_TEXT)
-        or parts[1].endswith("+json")
-    )
+    return parts[0] == "text" or (parts[0] == "application" and parts[1] in _HTTP_TEXT)
 
 
 def request_body(
