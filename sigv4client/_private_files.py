@@ -1,6 +1,6 @@
 """Files only their owner may read: cached sessions and tokens.
 
-Two operations, both refusing what another local user could have planted:
+Three operations, each refusing what another local user could have planted:
 
 - :func:`write_private_file` writes through a fresh temp file (``O_EXCL``,
   ``O_NOFOLLOW``, mode 0600), then renames it over the target. A symlink or a
@@ -17,10 +17,20 @@ Two operations, both refusing what another local user could have planted:
   it, which no other user can open and so cannot hold (where the file
   system has no locks, the block runs unlocked).
 
-Both refuse (:class:`PermissionError`) a folder that is a symlink (it could
+All refuse (:class:`PermissionError`) a folder that is a symlink (it could
 point anywhere), one owned by another user, and one others can write: their
-owner could read or swap whatever is written there. Both raise :class:`PermissionError`
+owner could read or swap whatever is written there. All raise :class:`PermissionError`
 with a message that says what to do, and :class:`OSError` for the rest.
+
+The folder is opened once (never through a symlink), checked on that
+descriptor, and every name in it is reached through the descriptor
+(``dir_fd``): the folder checked is the folder written. Windows has no
+``dir_fd`` (:data:`os.supports_dir_fd` is empty there) and cannot open a
+folder as a file: there the folder is checked with ``lstat`` and names are
+joined to its path. Its mode bits are not permissions either (a folder reads
+0777, a file 0666, whoever may read them): the mode checks and ``chmod`` are
+POSIX-only, and who may read the file is the folder's ACL (under the user's
+profile, only that user).
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import stat
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["private_file_lock", "read_private_file", "write_private_file"]
@@ -46,6 +57,22 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # A FIFO planted where a file is read would block the open forever.
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+# Windows: without it os.open reads and writes in text mode (CRLF, ^Z).
+_BINARY = getattr(os, "O_BINARY", 0)
+
+# Names are reached through the folder's descriptor where every call below
+# takes one. os.supports_dir_fd lists os.rename and not os.replace, which takes
+# dir_fd wherever os.rename does. Windows has none of them: there names are
+# joined to the folder's path.
+_DIR_FD = {os.open, os.stat, os.rename, os.unlink} <= os.supports_dir_fd and (
+    os.scandir in os.supports_fd
+)
+# Mode bits are permissions on POSIX only; on Windows they mirror the
+# read-only attribute and an ACL decides who may read a file.
+_POSIX_MODES = os.name == "posix"
+# What lstat says of a link on Windows (stat defines these names there only):
+# IO_REPARSE_TAG_SYMLINK, and IO_REPARSE_TAG_MOUNT_POINT (a junction).
+_LINK_TAGS = (0xA000000C, 0xA0000003)
 
 
 if sys.platform == "win32":
@@ -86,6 +113,11 @@ def _euid() -> int | None:
     return None if geteuid is None else int(geteuid())
 
 
+def _is_link(st: os.stat_result) -> bool:
+    """Whether ``st`` (from ``lstat``) is a symlink, or a Windows junction."""
+    return stat.S_ISLNK(st.st_mode) or getattr(st, "st_reparse_tag", 0) in _LINK_TAGS
+
+
 def _check_owner(st: os.stat_result, path: Path, what: str) -> None:
     uid = _euid()
     if uid is not None and st.st_uid != uid:
@@ -104,8 +136,71 @@ def _symlinked(folder: Path) -> PermissionError:
     )
 
 
-def _open_dir(folder: Path) -> tuple[int, os.stat_result]:
-    """A descriptor of ``folder`` itself (never through a symlink) and its status."""
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    """An open folder: its path, its status, and its descriptor where names are reached by one.
+
+    ``fd`` is ``None`` where the platform has no ``dir_fd`` (Windows): there
+    every name is joined to ``path``. Each operation on a name below is the
+    one place that chooses between the two.
+    """
+
+    path: Path
+    st: os.stat_result
+    fd: int | None
+
+    def open(self, name: str, flags: int, mode: int = 0o777) -> int:
+        if self.fd is None:
+            return os.open(self.path / name, flags, mode)
+        return os.open(name, flags, mode, dir_fd=self.fd)
+
+    def lstat(self, name: str) -> os.stat_result:
+        if self.fd is None:
+            return os.stat(self.path / name, follow_symlinks=False)
+        return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+
+    def replace(self, src: str, dst: str) -> None:
+        if self.fd is None:
+            os.replace(self.path / src, self.path / dst)
+        else:
+            os.replace(src, dst, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def unlink(self, name: str) -> None:
+        if self.fd is None:
+            os.unlink(self.path / name)
+        else:
+            os.unlink(name, dir_fd=self.fd)
+
+    @contextlib.contextmanager
+    def names(self) -> Iterator[Iterator[str]]:
+        """The names in the folder, read as they are consumed (stop early: read less)."""
+        with os.scandir(self.path) if self.fd is None else os.scandir(self.fd) as entries:
+            yield (entry.name for entry in entries)
+
+    def tighten(self) -> None:
+        """Make the folder 0700 (POSIX only)."""
+        if self.fd is None:
+            # Only where dir_fd is missing and modes are permissions: no such
+            # POSIX system is known; the lstat above was the check.
+            os.chmod(self.path, _DIR_MODE)
+        else:
+            # On the descriptor: the folder checked is the folder changed.
+            os.fchmod(self.fd, _DIR_MODE)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+
+def _open_dir(folder: Path) -> _Folder:
+    """``folder`` itself (never through a symlink), open, with its status."""
+    if not _DIR_FD:
+        st = os.stat(folder, follow_symlinks=False)
+        if _is_link(st):
+            raise _symlinked(folder)
+        if not stat.S_ISDIR(st.st_mode):
+            raise NotADirectoryError(f"{str(folder)!r} is not a folder")
+        return _Folder(folder, st, None)
     try:
         fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC)
     except OSError:
@@ -119,7 +214,7 @@ def _open_dir(folder: Path) -> tuple[int, os.stat_result]:
     if folder.is_symlink():  # where O_NOFOLLOW is missing
         os.close(fd)
         raise _symlinked(folder)
-    return fd, st
+    return _Folder(folder, st, fd)
 
 
 def _others_can_write(st: os.stat_result, folder: Path) -> PermissionError:
@@ -130,15 +225,23 @@ def _others_can_write(st: os.stat_result, folder: Path) -> PermissionError:
     )
 
 
-def _only_ours(fd: int, name: str) -> bool:
+def _check_folder(folder: _Folder) -> None:
+    """Refuse a folder another user owns, or (POSIX) one others can write."""
+    _check_owner(folder.st, folder.path, "folder")
+    if _POSIX_MODES and folder.st.st_mode & 0o022:
+        raise _others_can_write(folder.st, folder.path)
+
+
+def _only_ours(folder: _Folder, name: str) -> bool:
     # The cache itself, its lock, and temp files left by an interrupted write of it.
-    return all(
-        entry in (name, _lock_name(name)) or _is_temp_of(entry, name) for entry in os.listdir(fd)
-    )
+    with folder.names() as entries:
+        return all(
+            entry in (name, _lock_name(name)) or _is_temp_of(entry, name) for entry in entries
+        )
 
 
-def _open_private_dir(folder: Path, name: str) -> int:
-    """A checked descriptor of ``folder``, made 0700 if created here.
+def _open_private_dir(folder: Path, name: str) -> _Folder:
+    """``folder``, open and checked, made 0700 if created here.
 
     An existing folder is tightened to 0700 only if it holds nothing but the
     file ``name`` (a project folder keeps its mode); otherwise one that others
@@ -146,18 +249,18 @@ def _open_private_dir(folder: Path, name: str) -> int:
     """
     created = not os.path.lexists(folder)
     folder.mkdir(parents=True, exist_ok=True, mode=_DIR_MODE)
-    fd, st = _open_dir(folder)
+    opened = _open_dir(folder)
     try:
-        _check_owner(st, folder, "folder")
-        if stat.S_IMODE(st.st_mode) != _DIR_MODE and (created or _only_ours(fd, name)):
-            # On the descriptor: the folder checked is the folder changed.
-            os.fchmod(fd, _DIR_MODE)
-        elif st.st_mode & 0o022:
-            raise _others_can_write(st, folder)
+        _check_owner(opened.st, folder, "folder")
+        mode = stat.S_IMODE(opened.st.st_mode)
+        if _POSIX_MODES and mode != _DIR_MODE and (created or _only_ours(opened, name)):
+            opened.tighten()
+        elif _POSIX_MODES and mode & 0o022:
+            raise _others_can_write(opened.st, folder)
     except BaseException:
-        os.close(fd)
+        opened.close()
         raise
-    return fd
+    return opened
 
 
 def write_private_file(path: Path, data: bytes) -> None:
@@ -168,30 +271,30 @@ def write_private_file(path: Path, data: bytes) -> None:
     disk, and the temp file is renamed over ``path`` (which replaces a symlink
     there rather than following it).
     """
-    dir_fd = _open_private_dir(path.parent, path.name)
+    folder = _open_private_dir(path.parent, path.name)
     try:
         tmp = _temp_name(path.name)
-        fd = os.open(
+        fd = folder.open(
             tmp,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | _BINARY,
             _FILE_MODE,
-            dir_fd=dir_fd,
         )
         try:
             with os.fdopen(fd, "wb") as f:
-                # 0600 whatever the umask (the mode of os.open is masked by it).
-                os.fchmod(f.fileno(), _FILE_MODE)
+                if _POSIX_MODES:
+                    # 0600 whatever the umask (the mode of os.open is masked by it).
+                    os.fchmod(f.fileno(), _FILE_MODE)
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            folder.replace(tmp, path.name)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp, dir_fd=dir_fd)
+                folder.unlink(tmp)
             raise
-        _sweep_stale_temps(dir_fd, path.name)
+        _sweep_stale_temps(folder, path.name)
     finally:
-        os.close(dir_fd)
+        folder.close()
 
 
 # A temp file this old was left by a writer that died between writing and
@@ -199,7 +302,7 @@ def write_private_file(path: Path, data: bytes) -> None:
 _STALE_TEMP_SECONDS = 600
 
 
-def _sweep_stale_temps(dir_fd: int, name: str) -> None:
+def _sweep_stale_temps(folder: _Folder, name: str) -> None:
     """Remove temp files of ``name`` that a killed writer left behind.
 
     They hold what was being written (tokens), which a later save or sign-out
@@ -208,17 +311,17 @@ def _sweep_stale_temps(dir_fd: int, name: str) -> None:
     """
     now = time.time()
     uid = _euid()
-    for entry in os.listdir(dir_fd):
-        if not _is_temp_of(entry, name):
-            continue
+    with folder.names() as entries:
+        temps = [entry for entry in entries if _is_temp_of(entry, name)]
+    for entry in temps:
         with contextlib.suppress(OSError):
-            st = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
+            st = folder.lstat(entry)
             if (
                 stat.S_ISREG(st.st_mode)
                 and (uid is None or st.st_uid == uid)
                 and now - st.st_mtime > _STALE_TEMP_SECONDS
             ):
-                os.unlink(entry, dir_fd=dir_fd)
+                folder.unlink(entry)
 
 
 @contextlib.contextmanager
@@ -233,16 +336,13 @@ def private_file_lock(path: Path) -> Iterator[None]:
     and stall the writer. It is released when the block ends, or when the
     process dies. (Windows has no ``flock``: there the block runs unlocked.)
     """
-    dir_fd = _open_private_dir(path.parent, path.name)
+    folder = _open_private_dir(path.parent, path.name)
     try:
-        fd = os.open(
-            _lock_name(path.name),
-            os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC,
-            _FILE_MODE,
-            dir_fd=dir_fd,
+        fd = folder.open(
+            _lock_name(path.name), os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, _FILE_MODE
         )
     finally:
-        os.close(dir_fd)
+        folder.close()
     try:
         st = os.fstat(fd)
         lock_path = path.with_name(_lock_name(path.name))
@@ -255,6 +355,13 @@ def private_file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _symlinked_file(path: Path) -> PermissionError:
+    return PermissionError(
+        f"{str(path)!r} is a symlink; a private file is read only from a regular "
+        "file. Remove the link and log in again"
+    )
+
+
 def read_private_file(path: Path) -> bytes | None:
     """The content of ``path``, or ``None`` if there is no such file.
 
@@ -265,33 +372,30 @@ def read_private_file(path: Path) -> bytes | None:
     # The folder as the writer checks it: not a symlink, and not one others
     # can write (they could have put the file there); the file is opened in it.
     try:
-        dir_fd, dir_st = _open_dir(path.parent)
+        folder = _open_dir(path.parent)
     except FileNotFoundError:
         return None
     try:
-        _check_owner(dir_st, path.parent, "folder")
-        if dir_st.st_mode & 0o022:
-            raise _others_can_write(dir_st, path.parent)
-        fd = os.open(path.name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=dir_fd)
+        _check_folder(folder)
+        if not _NOFOLLOW and _is_link(folder.lstat(path.name)):
+            raise _symlinked_file(path)  # the open below would follow it
+        fd = folder.open(path.name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY)
     except FileNotFoundError:
         return None
     except PermissionError:
         raise
     except OSError:
         if path.is_symlink():
-            raise PermissionError(
-                f"{str(path)!r} is a symlink; a private file is read only from a regular "
-                "file. Remove the link and log in again"
-            ) from None
+            raise _symlinked_file(path) from None
         raise
     finally:
-        os.close(dir_fd)
+        folder.close()
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
             raise PermissionError(f"{str(path)!r} is not a regular file; remove it")
         _check_owner(st, path, "file")
-        if st.st_mode & 0o077:
+        if _POSIX_MODES and st.st_mode & 0o077:
             raise PermissionError(
                 f"{path} is readable by others; run 'chmod 600 {path}' or log in again"
             )

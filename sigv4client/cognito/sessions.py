@@ -5,8 +5,9 @@ client and user; :meth:`SessionStore.load` without a username gives the one
 saved last (Amplify's "current user"). Two stores come with the library:
 
 - :class:`FileSessionStore` (``path``): a JSON file only its owner may read
-  (0600 in a 0700 folder, written atomically through a fresh temp file and a
-  rename, never through a planted symlink: :mod:`sigv4client._private_files`);
+  (0600 in a 0700 folder, or on Windows what the folder's ACL allows; written
+  atomically through a fresh temp file and a rename, never through a planted
+  symlink: :mod:`sigv4client._private_files`);
 - :class:`MemorySessionStore`: a dict, for tests and short-lived processes;
 - :class:`KeyringSessionStore` (the ``keyring`` extra): the system's keyring
   (macOS Keychain, Windows Credential Manager, the Secret Service on Linux).
