@@ -5,10 +5,11 @@ Three operations, each refusing what another local user could have planted:
 - :func:`write_private_file` writes through a fresh temp file (``O_EXCL``,
   ``O_NOFOLLOW``, mode 0600), then renames it over the target. A symlink or a
   file planted at any name is never written through; another process that
-  holds the old file open never sees the new content; a temp file a killed
-  writer left (it holds what was being written) is removed by the next write.
-  A folder it creates is
-  0700; an existing one is tightened to 0700 only if it holds nothing but
+  holds the old file open never sees the new content; the file, then (POSIX)
+  its folder, are flushed to disk (``fsync``), so that a power loss after the
+  write returned cannot undo it; a temp file a killed writer left (it holds
+  what was being written) is removed by the next write. A folder it creates
+  is 0700; an existing one is tightened to 0700 only if it holds nothing but
   that file (a project folder given as ``--cache ./session.json`` keeps its mode).
 - :func:`read_private_file` reads a file that must be a regular file (not a
   symlink), owned by this user and readable by no one else.
@@ -70,6 +71,12 @@ _DIR_FD = {os.open, os.stat, os.rename, os.unlink} <= os.supports_dir_fd and (
 # Mode bits are permissions on POSIX only; on Windows they mirror the
 # read-only attribute and an ACL decides who may read a file.
 _POSIX_MODES = os.name == "posix"
+# A folder fsync refused by the file system (PostgreSQL ignores EBADF and EINVAL
+# for a folder, as some systems give them; ENOTSUP and ENOSYS where it is not
+# implemented): the rename stands, as durable as that file system makes it.
+_NO_FOLDER_FSYNC = frozenset(
+    {errno.EBADF, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+)
 # What lstat says of a link on Windows (stat defines these names there only):
 # IO_REPARSE_TAG_SYMLINK, and IO_REPARSE_TAG_MOUNT_POINT (a junction).
 _LINK_TAGS = (0xA000000C, 0xA0000003)
@@ -187,6 +194,21 @@ class _Folder:
             # On the descriptor: the folder checked is the folder changed.
             os.fchmod(self.fd, _DIR_MODE)
 
+    def sync(self) -> None:
+        """Flush the folder's entries to disk, so that a rename in it survives a power loss.
+
+        POSIX: ``fsync`` of the folder's descriptor (a file system that
+        refuses it is left as it is). Windows cannot open a folder to flush
+        it, and NTFS journals its entries: nothing there.
+        """
+        if self.fd is None:
+            return
+        try:
+            os.fsync(self.fd)
+        except OSError as exc:
+            if exc.errno not in _NO_FOLDER_FSYNC:
+                raise
+
     def close(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
@@ -269,7 +291,8 @@ def write_private_file(path: Path, data: bytes) -> None:
     The folder is created (or tightened) to mode 0700; the data goes to a new
     temp file beside ``path`` (0600, ``O_EXCL | O_NOFOLLOW``), is flushed to
     disk, and the temp file is renamed over ``path`` (which replaces a symlink
-    there rather than following it).
+    there rather than following it); the folder is then flushed to disk too
+    (POSIX), so the rename survives a power loss once this returns.
     """
     folder = _open_private_dir(path.parent, path.name)
     try:
@@ -292,6 +315,10 @@ def write_private_file(path: Path, data: bytes) -> None:
             with contextlib.suppress(FileNotFoundError):
                 folder.unlink(tmp)
             raise
+        # The rename is a change of the folder, not of the file: until the
+        # folder is flushed too, a power loss can bring back the old file (a
+        # session saved, or one a sign-out removed).
+        folder.sync()
         _sweep_stale_temps(folder, path.name)
     finally:
         folder.close()

@@ -13,6 +13,7 @@ import stat
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -286,3 +287,88 @@ def test_a_file_system_without_locks_saves_unlocked(
     monkeypatch.setattr(fcntl, "flock", broken)
     with pytest.raises(OSError, match="I/O error"), _private_files.private_file_lock(cache):
         pass
+
+
+def _record_fsync_and_replace(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int | None]]:
+    """Record, in order, each os.fsync (with the inode of a folder synced) and
+    os.replace; both still do what they do."""
+    events: list[tuple[str, int | None]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        st = os.fstat(fd)
+        events.append(("fsync folder", st.st_ino) if stat.S_ISDIR(st.st_mode) else ("fsync", None))
+        real_fsync(fd)
+
+    def replace(*args: Any, **kwargs: Any) -> None:
+        events.append(("replace", None))
+        real_replace(*args, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return events
+
+
+def test_the_folder_is_flushed_to_disk_after_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without it, a power loss just after the write returned could bring back
+    # the old file: the rename is a change of the folder, not of the file.
+    cache = tmp_path / "cache" / "session.json"
+    write_private_file(cache, b"old")
+    events = _record_fsync_and_replace(monkeypatch)
+    write_private_file(cache, b"new")
+    folder_inode = cache.parent.stat().st_ino
+    assert events == [("fsync", None), ("replace", None), ("fsync folder", folder_inode)]
+    assert read_private_file(cache) == b"new"
+
+
+@pytest.mark.parametrize("operation", ["save", "delete"])
+def test_a_session_saved_or_signed_out_is_flushed_with_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, operation: str
+) -> None:
+    from sigv4client.cognito import FileSessionStore
+
+    store = FileSessionStore(tmp_path / "sessions.json")
+    store.save(SESSION)
+    events = _record_fsync_and_replace(monkeypatch)
+    if operation == "save":
+        store.save(SESSION)
+    else:
+        store.delete(SESSION.user_pool_id, SESSION.client_id, SESSION.username)
+    assert events[-2:] == [("replace", None), ("fsync folder", tmp_path.stat().st_ino)]
+
+
+def _fsync_refusing_folders(monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+    """os.fsync as a file system that refuses a folder's fsync with ``code`` has it."""
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(code, os.strerror(code))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.parametrize("code", ["EINVAL", "EBADF", "ENOTSUP", "ENOSYS"])
+def test_a_file_system_refusing_a_folder_fsync_still_saves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    import errno
+
+    _fsync_refusing_folders(monkeypatch, getattr(errno, code))
+    write_private_file(tmp_path / "session.json", b"{}")
+    assert read_private_file(tmp_path / "session.json") == b"{}"
+
+
+def test_a_folder_fsync_that_fails_otherwise_fails_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An I/O error means the save may not be on disk: the caller is told.
+    import errno
+
+    _fsync_refusing_folders(monkeypatch, errno.EIO)
+    with pytest.raises(OSError, match="Input/output error"):
+        write_private_file(tmp_path / "session.json", b"{}")
+    assert [p.name for p in tmp_path.iterdir()] == ["session.json"]  # no temp left
