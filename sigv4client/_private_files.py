@@ -12,7 +12,9 @@ Three operations, each refusing what another local user could have planted:
   is 0700; an existing one is tightened to 0700 only if it holds nothing but
   that file (a project folder given as ``--cache ./session.json`` keeps its mode).
 - :func:`read_private_file` reads a file that must be a regular file (not a
-  symlink), owned by this user and readable by no one else.
+  symlink), owned by this user and readable by no one else, and no larger
+  than :data:`MAX_FILE_BYTES` (1 MiB; a larger one is refused with
+  :class:`FileTooLargeError` before any of it is read, and none is written).
 - :func:`private_file_lock` holds, across processes, a lock for a
   read-modify-write of a file: an ``flock`` on ``.<name>.lock`` (0600) beside
   it, which no other user can open and so cannot hold (where the file
@@ -47,7 +49,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["private_file_lock", "read_private_file", "write_private_file"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "FileTooLargeError",
+    "private_file_lock",
+    "read_private_file",
+    "write_private_file",
+]
+
+#: The most a private file may hold, read or written: a few sessions take a
+#: few KiB. A larger file (or one another program wrote there) is refused
+#: before any of it is read into memory.
+MAX_FILE_BYTES = 1 << 20
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
@@ -99,6 +112,17 @@ else:
             # rather than no save at all.
             if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
                 raise
+
+
+class FileTooLargeError(OSError):
+    """A private file (or data to write to one) over its bound; nothing of it was read.
+
+    Its message names the file and the bound, never the content.
+    """
+
+
+def _too_large(path: Path, max_bytes: int) -> FileTooLargeError:
+    return FileTooLargeError(errno.EFBIG, f"larger than {max_bytes} bytes", str(path))
 
 
 def _lock_name(name: str) -> str:
@@ -285,7 +309,7 @@ def _open_private_dir(folder: Path, name: str) -> _Folder:
     return opened
 
 
-def write_private_file(path: Path, data: bytes) -> None:
+def write_private_file(path: Path, data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> None:
     """Write ``data`` to ``path`` readable by its owner only, atomically.
 
     The folder is created (or tightened) to mode 0700; the data goes to a new
@@ -293,7 +317,12 @@ def write_private_file(path: Path, data: bytes) -> None:
     disk, and the temp file is renamed over ``path`` (which replaces a symlink
     there rather than following it); the folder is then flushed to disk too
     (POSIX), so the rename survives a power loss once this returns.
+
+    ``data`` longer than ``max_bytes`` (what :func:`read_private_file` reads
+    back) raises :class:`FileTooLargeError`, and nothing is written.
     """
+    if len(data) > max_bytes:
+        raise _too_large(path, max_bytes)
     folder = _open_private_dir(path.parent, path.name)
     try:
         tmp = _temp_name(path.name)
@@ -389,12 +418,13 @@ def _symlinked_file(path: Path) -> PermissionError:
     )
 
 
-def read_private_file(path: Path) -> bytes | None:
+def read_private_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
     """The content of ``path``, or ``None`` if there is no such file.
 
     Refused with :class:`PermissionError`: a symlink, something other than a
     regular file, a file owned by another user, or one that others may read or
-    write (the message gives the ``chmod`` that fixes it).
+    write (the message gives the ``chmod`` that fixes it). One of more than
+    ``max_bytes`` raises :class:`FileTooLargeError`, before any of it is read.
     """
     # The folder as the writer checks it: not a symlink, and not one others
     # can write (they could have put the file there); the file is opened in it.
@@ -426,4 +456,10 @@ def read_private_file(path: Path) -> bytes | None:
             raise PermissionError(
                 f"{path} is readable by others; run 'chmod 600 {path}' or log in again"
             )
-        return f.read()
+        if st.st_size > max_bytes:
+            raise _too_large(path, max_bytes)
+        # Bounded too: the file could have grown since fstat.
+        data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise _too_large(path, max_bytes)
+        return data

@@ -23,7 +23,7 @@ from sigv4client.cognito import (
     StoredSession,
     Tokens,
 )
-from sigv4client.exceptions import CognitoError, RefreshTokenError
+from sigv4client.exceptions import CognitoError, RefreshTokenError, SessionStoreError
 from sigv4client.local import VerifyingServer
 from sigv4client.local.gateway import MotoIdentityResolver
 from tests.support.clock import WAIT
@@ -144,6 +144,48 @@ def test_file_store_refuses_hostile_content_as_damaged(tmp_path: Path, content: 
         FileSessionStore(path).load()
     assert "refresh-alice" not in str(caught.value)
     assert caught.value.__cause__ is None
+
+
+def test_a_session_file_over_1_mib_is_refused_unread(tmp_path: Path) -> None:
+    # The folder may be shared with other programs: a huge file there (or a
+    # --cache pointed at the wrong file) is not read whole into memory, and
+    # the message quotes none of it.
+    path = tmp_path / "sessions.json"
+    FileSessionStore(path).save(_session("alice"))
+    original = path.read_text()
+    path.write_text(original + " " * (1 << 20))  # valid JSON, one byte per space
+    for call in (FileSessionStore(path).load, lambda: FileSessionStore(path).save(_session("b"))):
+        with pytest.raises(SessionStoreError, match="more than 1048576 bytes") as caught:
+            call()
+        message = str(caught.value)
+        assert str(path) in message
+        assert "delete it, then log in again" in message
+        assert "refresh-alice" not in message
+        assert caught.value.__cause__ is None
+    assert path.read_text().startswith(original)  # the save replaced nothing
+
+
+def test_a_save_that_would_pass_1_mib_is_refused_and_keeps_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    store = FileSessionStore(path)
+    store.save(_session("alice"))
+    huge = StoredSession(
+        user_pool_id="us-east-1_P",
+        client_id="c",
+        username="bob",
+        tokens=Tokens(
+            id_token="i" * (1 << 20),
+            access_token="a",
+            refresh_token="refresh-bob",
+            expires_at=T0,
+        ),
+    )
+    with pytest.raises(SessionStoreError, match="would take more than 1048576 bytes") as caught:
+        store.save(huge)
+    assert "Sign out the users no longer needed" in str(caught.value)
+    assert "refresh-bob" not in str(caught.value)
+    assert store.load() == _session("alice")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sessions.json.lock", "sessions.json"]
 
 
 def test_two_stores_saving_the_same_file_at_once_keep_both_sessions(tmp_path: Path) -> None:

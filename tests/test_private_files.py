@@ -372,3 +372,20 @@ def test_a_folder_fsync_that_fails_otherwise_fails_the_write(
     with pytest.raises(OSError, match="Input/output error"):
         write_private_file(tmp_path / "session.json", b"{}")
     assert [p.name for p in tmp_path.iterdir()] == ["session.json"]  # no temp left
+
+
+def test_a_file_over_the_bound_is_refused_and_data_over_it_is_not_written(
+    tmp_path: Path,
+) -> None:
+    from sigv4client._private_files import FileTooLargeError
+
+    path = tmp_path / "session.json"
+    write_private_file(path, b"x" * 8, max_bytes=8)
+    assert read_private_file(path, max_bytes=8) == b"x" * 8
+    with pytest.raises(FileTooLargeError, match="larger than 7 bytes") as caught:
+        read_private_file(path, max_bytes=7)
+    assert caught.value.filename == str(path)
+    with pytest.raises(FileTooLargeError, match="larger than 8 bytes"):
+        write_private_file(path, b"y" * 9, max_bytes=8)
+    assert [p.name for p in tmp_path.iterdir()] == ["session.json"]  # no temp file
+    assert path.read_bytes() == b"x" * 8

@@ -33,7 +33,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from .._private_files import private_file_lock, read_private_file, write_private_file
+from .._private_files import (
+    MAX_FILE_BYTES,
+    FileTooLargeError,
+    private_file_lock,
+    read_private_file,
+    write_private_file,
+)
 from ..exceptions import InvalidConfigError, SessionStoreError
 from ._errors import redact
 from .tokens import Tokens
@@ -236,7 +242,9 @@ class FileSessionStore:
     another user owns, that others may read, or that is a symlink is refused
     with :class:`PermissionError` (its message says what to do), and saving
     replaces such a file without reading it; a damaged one is refused with
-    :class:`~sigv4client.exceptions.SessionStoreError` ("log in again").
+    :class:`~sigv4client.exceptions.SessionStoreError` ("log in again"), as is
+    one of more than 1 MiB (none of it is read: a file this store writes is
+    never that large, and a save that would make it so is refused).
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -247,7 +255,14 @@ class FileSessionStore:
         return f"FileSessionStore({str(self.path)!r})"
 
     def _read(self) -> list[StoredSession]:
-        raw = read_private_file(self.path)
+        try:
+            raw = read_private_file(self.path)
+        except FileTooLargeError:
+            raise SessionStoreError(
+                f"the session file {self.path} holds more than {MAX_FILE_BYTES} bytes, far "
+                "more than sessions take: sigv4client did not write it (is it the file you "
+                "meant?). None of it was read; move it away or delete it, then log in again"
+            ) from None
         if raw is None:
             return []
         damaged = (
@@ -267,7 +282,14 @@ class FileSessionStore:
 
     def _write(self, sessions: list[StoredSession]) -> None:
         data = {"format": _FORMAT, "sessions": [_to_json(s) for s in sessions]}
-        write_private_file(self.path, json.dumps(data).encode("utf-8"))
+        try:
+            write_private_file(self.path, json.dumps(data).encode("utf-8"))
+        except FileTooLargeError:
+            raise SessionStoreError(
+                f"the sessions to keep in {self.path} would take more than {MAX_FILE_BYTES} "
+                "bytes, the most a session file holds; nothing was written. Sign out the users "
+                "no longer needed, or keep some users' sessions in another file"
+            ) from None
 
     def load(
         self,
