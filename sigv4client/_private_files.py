@@ -8,9 +8,13 @@ Three operations, each refusing what another local user could have planted:
   holds the old file open never sees the new content; the file, then (POSIX)
   its folder, are flushed to disk (``fsync``), so that a power loss after the
   write returned cannot undo it; a temp file a killed writer left (it holds
-  what was being written) is removed by the next write. A folder it creates
-  is 0700; an existing one is tightened to 0700 only if it holds nothing but
-  that file (a project folder given as ``--cache ./session.json`` keeps its mode).
+  what was being written) is removed by a later write (a
+  :class:`~sigv4client.cognito.FileSessionStore` sweeps on its first save,
+  every sign-out, then every ten minutes: a sweep reads the whole folder). A
+  folder it creates is 0700; an existing one is tightened to 0700 only if it
+  holds nothing but that file (a project folder given as ``--cache
+  ./session.json`` keeps its mode), which is learnt by reading the folder
+  only up to its first other entry.
 - :func:`read_private_file` reads a file that must be a regular file (not a
   symlink), owned by this user and readable by no one else, and no larger
   than :data:`MAX_FILE_BYTES` (1 MiB; a larger one is refused with
@@ -47,10 +51,12 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "STALE_TEMP_SECONDS",
     "FileTooLargeError",
     "private_file_lock",
     "read_private_file",
@@ -309,7 +315,14 @@ def _open_private_dir(folder: Path, name: str) -> _Folder:
     return opened
 
 
-def write_private_file(path: Path, data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> None:
+def write_private_file(
+    path: Path,
+    data: bytes,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    sweep: bool = True,
+    now: datetime | None = None,
+) -> None:
     """Write ``data`` to ``path`` readable by its owner only, atomically.
 
     The folder is created (or tightened) to mode 0700; the data goes to a new
@@ -320,6 +333,12 @@ def write_private_file(path: Path, data: bytes, *, max_bytes: int = MAX_FILE_BYT
 
     ``data`` longer than ``max_bytes`` (what :func:`read_private_file` reads
     back) raises :class:`FileTooLargeError`, and nothing is written.
+
+    With ``sweep``, the write then removes the temp files of ``path`` that
+    killed writers left, :data:`STALE_TEMP_SECONDS` old at ``now`` (default:
+    the system clock). That reads the whole folder: a caller writing often
+    sweeps on its first write and then every :data:`STALE_TEMP_SECONDS`
+    (sooner, a temp file younger than that is not removed anyway).
     """
     if len(data) > max_bytes:
         raise _too_large(path, max_bytes)
@@ -348,24 +367,26 @@ def write_private_file(path: Path, data: bytes, *, max_bytes: int = MAX_FILE_BYT
         # folder is flushed too, a power loss can bring back the old file (a
         # session saved, or one a sign-out removed).
         folder.sync()
-        _sweep_stale_temps(folder, path.name)
+        if sweep:
+            _sweep_stale_temps(folder, path.name, now)
     finally:
         folder.close()
 
 
-# A temp file this old was left by a writer that died between writing and
-# renaming it (a write takes milliseconds): another writer's is never this old.
-_STALE_TEMP_SECONDS = 600
+#: A temp file this old was left by a writer that died between writing and
+#: renaming it (a write takes milliseconds): another writer's is never this old.
+STALE_TEMP_SECONDS = 600
 
 
-def _sweep_stale_temps(folder: _Folder, name: str) -> None:
+def _sweep_stale_temps(folder: _Folder, name: str, now: datetime | None) -> None:
     """Remove temp files of ``name`` that a killed writer left behind.
 
     They hold what was being written (tokens), which a later save or sign-out
     must not leave on disk. Only regular files of this user, older than
-    :data:`_STALE_TEMP_SECONDS`, named as :func:`write_private_file` names them.
+    :data:`STALE_TEMP_SECONDS` at ``now``, named as :func:`write_private_file`
+    names them.
     """
-    now = time.time()
+    at = time.time() if now is None else now.timestamp()
     uid = _euid()
     with folder.names() as entries:
         temps = [entry for entry in entries if _is_temp_of(entry, name)]
@@ -375,7 +396,7 @@ def _sweep_stale_temps(folder: _Folder, name: str) -> None:
             if (
                 stat.S_ISREG(st.st_mode)
                 and (uid is None or st.st_uid == uid)
-                and now - st.st_mtime > _STALE_TEMP_SECONDS
+                and at - st.st_mtime > STALE_TEMP_SECONDS
             ):
                 folder.unlink(entry)
 

@@ -11,6 +11,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from sigv4client.cognito import (
 from sigv4client.exceptions import CognitoError, RefreshTokenError, SessionStoreError
 from sigv4client.local import VerifyingServer
 from sigv4client.local.gateway import MotoIdentityResolver
-from tests.support.clock import WAIT
+from tests.support.clock import WAIT, FakeClock
 from tests.support.cognito import (
     add_user,
     admin,
@@ -186,6 +187,89 @@ def test_a_save_that_would_pass_1_mib_is_refused_and_keeps_the_file(tmp_path: Pa
     assert "refresh-bob" not in str(caught.value)
     assert store.load() == _session("alice")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".sessions.json.lock", "sessions.json"]
+
+
+def _temp_left_by_a_killed_writer(folder: Path, tag: str, clock: FakeClock) -> Path:
+    """A temp file holding a token, an hour old by ``clock``."""
+    temp = folder / f".sessions.json.{tag * 16}.tmp"
+    temp.write_bytes(b"refresh-alice")
+    hour_ago = (clock.now - timedelta(hours=1)).timestamp()
+    os.utime(temp, (hour_ago, hour_ago))
+    return temp
+
+
+def test_stale_temps_are_swept_on_the_first_save_then_every_ten_minutes(tmp_path: Path) -> None:
+    # A sweep reads the whole folder (a project folder can be large): a store
+    # sweeps on its first save, then once ten minutes have passed, the age a
+    # temp file must reach to be removed at all.
+    clock = FakeClock(datetime.now(timezone.utc))
+    store = FileSessionStore(tmp_path / "sessions.json", clock=clock)
+    first = _temp_left_by_a_killed_writer(tmp_path, "a", clock)
+    store.save(_session("alice"))
+    assert not first.exists()
+    second = _temp_left_by_a_killed_writer(tmp_path, "b", clock)
+    clock.advance(minutes=9)
+    store.save(_session("alice"))
+    assert second.exists()  # not swept: too soon after the last sweep
+    clock.advance(minutes=2)
+    store.save(_session("alice"))
+    assert not second.exists()
+    # A new store (a new process) sweeps on its first save.
+    third = _temp_left_by_a_killed_writer(tmp_path, "c", clock)
+    FileSessionStore(tmp_path / "sessions.json", clock=clock).save(_session("bob"))
+    assert not third.exists()
+
+
+def test_a_sign_out_sweeps_however_recent_the_last_sweep(tmp_path: Path) -> None:
+    clock = FakeClock(datetime.now(timezone.utc))
+    store = FileSessionStore(tmp_path / "sessions.json", clock=clock)
+    store.save(_session("alice"))
+    temp = _temp_left_by_a_killed_writer(tmp_path, "d", clock)
+    store.delete("us-east-1_P", "c", "alice")
+    assert not temp.exists()
+
+
+def test_a_save_in_a_large_project_folder_reads_little_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the first save's sweep, a save lists the folder only to learn
+    # whether it holds anything but the store's files (to tighten it to 0700
+    # if not): the first other entry answers that.
+    project = tmp_path / "project"
+    project.mkdir()
+    project.chmod(0o755)
+    for i in range(500):
+        (project / f"file{i}").touch()
+    store = FileSessionStore(project / "sessions.json")
+    store.save(_session("alice"))
+    read: list[str] = []
+    real_scandir = os.scandir
+
+    class Recording:
+        def __init__(self, entries: Any) -> None:
+            self.entries = entries
+
+        def __enter__(self) -> Recording:
+            self.entries.__enter__()
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.entries.__exit__(*exc)
+
+        def __iter__(self) -> Recording:
+            return self
+
+        def __next__(self) -> os.DirEntry[str]:
+            entry: os.DirEntry[str] = next(self.entries)
+            read.append(entry.name)
+            return entry
+
+    monkeypatch.setattr(os, "scandir", lambda path: Recording(real_scandir(path)))
+    store.save(_session("bob"))
+    # At most the store's own two files, then one other.
+    assert 1 <= len(read) <= 3
+    assert stat.S_IMODE(project.stat().st_mode) == 0o755
+    assert store.load(username="bob") == _session("bob")
 
 
 def test_two_stores_saving_the_same_file_at_once_keep_both_sessions(tmp_path: Path) -> None:

@@ -29,12 +29,13 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .._private_files import (
     MAX_FILE_BYTES,
+    STALE_TEMP_SECONDS,
     FileTooLargeError,
     private_file_lock,
     read_private_file,
@@ -42,6 +43,7 @@ from .._private_files import (
 )
 from ..exceptions import InvalidConfigError, SessionStoreError
 from ._errors import redact
+from .srp import utc_now
 from .tokens import Tokens
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ __all__ = [
 ]
 
 _FORMAT = 1
+_SWEEP_EVERY = timedelta(seconds=STALE_TEMP_SECONDS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -245,11 +248,22 @@ class FileSessionStore:
     :class:`~sigv4client.exceptions.SessionStoreError` ("log in again"), as is
     one of more than 1 MiB (none of it is read: a file this store writes is
     never that large, and a save that would make it so is refused).
+
+    A writer killed between writing its temp file and renaming it leaves the
+    tokens it was writing beside the file. The store's first save, and every
+    sign-out (:meth:`delete`), removes such temp files ten minutes old or more;
+    later saves do so again once ten minutes have passed since, not at every
+    save (each sweep reads the whole folder, which can be large). ``clock``
+    (an aware ``datetime``, default the system's) is the time those ages are
+    measured by.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.path = Path(path)
+        self._clock: Callable[[], datetime] = clock if clock is not None else utc_now
         self._lock = threading.Lock()
+        # When this store last removed stale temp files (None: not yet).
+        self._swept_at: datetime | None = None
 
     def __repr__(self) -> str:
         return f"FileSessionStore({str(self.path)!r})"
@@ -282,14 +296,22 @@ class FileSessionStore:
 
     def _write(self, sessions: list[StoredSession]) -> None:
         data = {"format": _FORMAT, "sessions": [_to_json(s) for s in sessions]}
+        now = self._clock()
+        # A temp file is removed once STALE_TEMP_SECONDS old: a sweep sooner
+        # than that after the last would read the whole folder to find at
+        # most those that came of age in between. They wait for the next.
+        last = self._swept_at
+        sweep = last is None or not (last <= now < last + _SWEEP_EVERY)
         try:
-            write_private_file(self.path, json.dumps(data).encode("utf-8"))
+            write_private_file(self.path, json.dumps(data).encode("utf-8"), sweep=sweep, now=now)
         except FileTooLargeError:
             raise SessionStoreError(
                 f"the sessions to keep in {self.path} would take more than {MAX_FILE_BYTES} "
                 "bytes, the most a session file holds; nothing was written. Sign out the users "
                 "no longer needed, or keep some users' sessions in another file"
             ) from None
+        if sweep:
+            self._swept_at = now
 
     def load(
         self,
@@ -322,6 +344,9 @@ class FileSessionStore:
                 sessions = self._read_to_replace()
                 kept = [s for s in sessions if _key(s) != key]
                 if len(kept) != len(sessions):
+                    # A sign-out sweeps however recent the last sweep: it is
+                    # where tokens left on disk matter most.
+                    self._swept_at = None
                     self._write(kept)
 
 
