@@ -38,6 +38,20 @@ joined to its path. Its mode bits are not permissions either (a folder reads
 0777, a file 0666, whoever may read them): the mode checks and ``chmod`` are
 POSIX-only, and who may read the file is the folder's ACL (under the user's
 profile, only that user).
+
+The folders above it are not checked, on purpose. Whatever a path resolves
+to, the file is written into (or read from) a folder that this user owns and
+no one else can write: someone who can write a folder above can make a save
+fail, or send it into another folder of this user's (one the save creates is
+0700), but neither read the file nor plant one. OpenSSH walks the path up to
+the home folder (StrictModes) because sshd, as root, trusts
+``authorized_keys`` by its path; its client checks a key file's own mode,
+as this module checks the file and its folder. Such a walk would also refuse
+every file below a folder others can write, ``/tmp`` and its test folders
+among them. No check, of the path or of descriptors, covers another user's
+FUSE file system, which reports whatever owner and mode it likes; Linux keeps
+a user's FUSE mount from other users unless an administrator allows it
+(``user_allow_other``).
 """
 
 from __future__ import annotations

@@ -87,3 +87,37 @@ def test_the_cli_says_what_to_do_with_a_shared_folder(tmp_path: Path) -> None:
     shared.chmod(0o777)
     with pytest.raises(cli._Failure, match=r"cannot write the session cache: .*others can write"):
         cli._write_cache(shared / "session.json", SESSION)
+
+
+def test_folders_above_the_cache_folder_are_not_checked_and_a_swap_there_gains_nothing(
+    tmp_path: Path,
+) -> None:
+    # Only the file's own folder is checked, on its descriptor, and every name
+    # is reached through that descriptor: a folder above that others can
+    # write (here without even /tmp's sticky bit) is used, and what its other
+    # writers can do there sends the file into a folder of ours, never theirs.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    cache = shared / "app" / "cache" / "session.json"
+    write_private_file(cache, b"one")
+    assert read_private_file(cache) == b"one"
+    # They swap the cache folder for a link to a folder of theirs: refused.
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    (shared / "app" / "cache").rename(shared / "app" / "old")
+    (shared / "app" / "cache").symlink_to(theirs)
+    with pytest.raises(PermissionError, match="is a symlink"):
+        write_private_file(cache, b"two")
+    with pytest.raises(PermissionError, match="is a symlink"):
+        read_private_file(cache)
+    assert os.listdir(theirs) == []
+    # They swap a folder above it for a link into theirs: the save makes its
+    # own folder there, 0700 (they cannot look in), and the file 0600.
+    (shared / "app").rename(shared / "app.old")
+    (shared / "app").symlink_to(theirs)
+    write_private_file(cache, b"three")
+    assert _mode(theirs / "cache") == 0o700
+    assert _mode(theirs / "cache" / "session.json") == 0o600
+    assert (theirs / "cache").stat().st_uid == os.geteuid()
