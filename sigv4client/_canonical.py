@@ -122,6 +122,46 @@ def shown_url(url: str) -> str:
     return f"{shown}{mark}{redact_query(fragment, credential=True)}"
 
 
+# What the URL given to the signer may not hold raw, anywhere: the C0 controls
+# and DEL (RFC 3986 has none of them in a URI). CR and LF end the request line
+# (RFC 9112 3), and with NUL they are refused as in a header; the others are
+# sent differently by each client, if at all (a TAB: requests sends %09,
+# aiohttp drops it, httpx refuses the URL), so the URL signed would not be the
+# URL sent. A space and non-ASCII characters are not among them: every client
+# percent-encodes them the same way, the query is sent re-encoded as signed,
+# and the AWS test suite signs them raw in a path (get-space, get-utf8).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_NAMES = {"\r": "CR", "\n": "LF", "\x00": "NUL", "\t": "TAB", "\x7f": "DEL"}
+
+
+def _control_character(url: str, at: int, part: str) -> InvalidRequestError:
+    """The error for the control character ``url[at]`` in ``part`` of ``url`` (see _CONTROL).
+
+    CR, LF and NUL are :class:`HeaderInjectionError`, as in a header. The
+    message names the character and what to write instead (its escape), and
+    shows the URL as :func:`shown_url` does (no userinfo, signature or token).
+    """
+    ch = url[at]
+    name = _CONTROL_NAMES.get(ch, "control character")
+    if part in ("scheme", "port"):  # no escape stands for a character there
+        fix = "remove it"
+    else:
+        fix = f"percent-encode it as %{ord(ch):02X} if it belongs in the URL"
+    # (A port's ``url`` is the origin only: whether the URL ends there is not known.)
+    if part != "port" and ch.isspace() and (not url[:at].strip() or not url[at:].strip()):
+        fix += ", or strip the URL (it begins or ends with a line break or other whitespace)"
+    shown = f"url {shown_url(url)!r} has a raw {name} (U+{ord(ch):04X}) in its {part}"
+    if ch in "\r\n\x00":
+        return HeaderInjectionError(
+            f"{shown}, which splits the request line or header it is written into "
+            f"(injection); {fix}"
+        )
+    return InvalidRequestError(
+        f"{shown}, which HTTP clients send differently or not at all, so the URL signed "
+        f"would not be the URL sent; {fix}"
+    )
+
+
 # Characters a host may hold (RFC 3986 reg-name, IPv6 literal brackets), besides
 # non-ASCII letters that IDNA encodes: anything else (CR, LF, NUL, spaces,
 # '<', '"', ...) would be written into the Host header.
@@ -153,6 +193,11 @@ def _origin(origin: str) -> tuple[str, str, str]:
     scheme, _, netloc = origin.partition("://")
     scheme = scheme.lower()
     userinfo, _, hostport = netloc.rpartition("@")
+    # The host and port are checked below, each by its own rule.
+    control = _CONTROL.search(origin, 0, len(origin) - len(hostport))
+    if control is not None:
+        at = control.start()
+        raise _control_character(origin, at, "scheme" if at < len(scheme) else "userinfo")
     if "\\" in userinfo:
         # Not in an authority (RFC 3986 3.2), and read two ways: urllib3 (so
         # requests) ends the host at the backslash, httpx and urlsplit after
@@ -186,6 +231,9 @@ def _origin(origin: str) -> tuple[str, str, str]:
             f"url {shown_url(origin)!r} has no host; give 'https://host/path'"
         )
     if port and (not (port.isascii() and port.isdigit()) or int(port) > 65535):
+        control = _CONTROL.search(port)
+        if control is not None:  # named as elsewhere in the URL (the port is origin's tail)
+            raise _control_character(origin, len(origin) - len(port) + control.start(), "port")
         raise InvalidRequestError(f"url {shown_url(origin)!r} has an invalid port {port!r}")
     if port[:1] == "0":
         # A port is a number (RFC 3986 3.2.3): clients send ":0443" as 443, the
@@ -210,7 +258,10 @@ def split_url(url: str) -> SplitUrl:
 
     The Host value follows what HTTP clients send (RFC 7230 5.4): the host in
     lowercase, without userinfo, with the port unless it is the scheme's default,
-    IDNA-encoded when it is not ASCII. Messages never show the URL's userinfo.
+    IDNA-encoded when it is not ASCII. A control character (C0 or DEL) anywhere
+    in the URL is refused (see ``_CONTROL``): CR, LF and NUL with
+    :class:`HeaderInjectionError`, the others with :class:`InvalidRequestError`.
+    Messages never show the URL's userinfo.
     """
     start = url.find("://")
     if start <= 0:
@@ -225,6 +276,17 @@ def split_url(url: str) -> SplitUrl:
         if i != -1:
             end = i
     scheme, netloc, host = _origin(url[:end])
+    control = _CONTROL.search(url, end)
+    if control is not None:
+        at = control.start()
+        part = (
+            "fragment"
+            if url.find("#", end, at) != -1
+            else "query"
+            if url.find("?", end, at) != -1
+            else "path"
+        )
+        raise _control_character(url, at, part)
     tail = url[end:]
     fragment = ""
     if "#" in tail:

@@ -11,7 +11,7 @@ The tree::
     ├── InvalidInputError            (also a ValueError) bad argument, fix the call
     │   ├── InvalidCredentialsError  empty or malformed keys or token
     │   ├── InvalidRequestError      URL without scheme or host, bad method, unreadable body
-    │   │   ├── HeaderInjectionError header name or value with CR, LF or NUL
+    │   │   ├── HeaderInjectionError CR, LF or NUL in a header name or value, or in the URL
     │   │   ├── NonReplayableBodyError  a one-shot stream that must be read twice
     │   │   └── RequestValidationError  a call breaks its API definition (``pointer`` says where)
     │   ├── InvalidConfigError       bad region, service, expiry or header selection
@@ -102,11 +102,18 @@ class InvalidCredentialsError(InvalidInputError):
 
 
 class InvalidRequestError(InvalidInputError):
-    """A request that cannot be signed: no scheme or host, bad method, bad body."""
+    """A request that cannot be signed: no scheme or host, bad method, bad body.
+
+    Also a URL holding a raw control character (TAB, DEL, ...), which HTTP
+    clients send differently: percent-encode it.
+    """
 
 
 class HeaderInjectionError(InvalidRequestError):
-    """A header name or value contains CR, LF or NUL (HTTP header injection)."""
+    """CR, LF or NUL in a header name or value, or raw in the URL (injection).
+
+    In a URL, percent-encode it (``%0D``, ``%0A``, ``%00``) if it is data.
+    """
 
 
 class NonReplayableBodyError(InvalidRequestError):
