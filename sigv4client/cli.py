@@ -18,8 +18,9 @@ Exit codes follow curl: 0 on success (any HTTP status unless ``--fail``),
 fails, 18 when the answer breaks off before its body ends, 22 with ``--fail``
 for an HTTP status >= 400, 23 when ``--output`` cannot be written, 26 when a
 ``--data @file`` cannot be read, 28 on a timeout, 47 after too many redirects
-(``-L``), 130 when interrupted (Ctrl-C); 1 for any other error (credentials,
-Cognito).
+(``-L``), 130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM (a process
+manager, ``docker stop``: the command shuts down as on Ctrl-C); 1 for any other
+error (credentials, Cognito).
 
 The body goes to stdout byte for byte (an image, a gzip file); a newline is
 added after one that lacks it only on a terminal.
@@ -34,9 +35,11 @@ import ipaddress
 import json
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import IO, TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
@@ -71,6 +74,9 @@ EXIT_READ = 26
 EXIT_TIMEOUT = 28
 EXIT_REDIRECTS = 47
 EXIT_ERROR = 1
+# 128 + the signal's number, as a shell reports a command the signal ended.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 _SUBCOMMANDS = ("demo", "generate-client", "local", "login", "request")
 
@@ -91,6 +97,19 @@ class _Failure(Exception):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread as Ctrl-C raises ``KeyboardInterrupt``.
+
+    Not an ``Exception``, for the same reason: no ``except Exception`` stops it,
+    and every ``with`` and ``finally`` it passes on its way out runs (a local
+    server's connections ended and its socket closed, a file removed).
+    """
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> NoReturn:
+    raise _Terminated
 
 
 def _request_parser() -> argparse.ArgumentParser:
@@ -749,7 +768,9 @@ def main(
         print(f"sigv4client: {exc}", file=stderr)
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader closed its end (``| head``): curl's write failure, quietly, as
         # a pipeline expects. Python's final flush of a closed stdout would print
@@ -767,6 +788,12 @@ def _silence_stdout() -> None:
 
 
 def _entry() -> NoReturn:
+    # A process manager, `docker stop` or a CI runner ends a command with
+    # SIGTERM, whose default kills the process where it stands: `local serve`
+    # left its connections and threads to the kernel. Shut down as on Ctrl-C.
+    # Here, not in main(): the handler is the process's, and main() may run in
+    # another program or thread.
+    signal.signal(signal.SIGTERM, _raise_terminated)
     sys.exit(main())
 
 

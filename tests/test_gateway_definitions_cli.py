@@ -185,3 +185,41 @@ def test_a_port_out_of_range_is_a_usage_error(
         main([*argv, "--port", port], stdout=io.StringIO(), stderr=io.StringIO())
     assert exited.value.code == 2
     assert "give a port from 0 to 65535" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="SIGTERM is POSIX's: Windows ends a process without a signal"
+)
+def test_sigterm_shuts_the_server_down_as_ctrl_c_does(tmp_path: Path) -> None:
+    # Regression: SIGTERM (a process manager, `docker stop`, CI) killed the
+    # command where it stood, status -15, its connections left to the kernel.
+    argv = _one_route_api(tmp_path, "sigterm_handlers")
+    command = [sys.executable, "-m", "sigv4client.cli", *argv]
+    with subprocess.Popen(  # our own argument list
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        try:
+            lines = []
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith("Press Ctrl-C"):
+                    break
+            served = re.search(r"at (http://127\.0\.0\.1:(\d+)(\S*))\n", "".join(lines))
+            assert served, "".join(lines) + process.stderr.read()
+            assert requests.get(f"{served[1]}/x", timeout=10).status_code == 200
+            # A keep-alive connection left open: the shutdown ends it, not waits on it.
+            with socket.create_connection(("127.0.0.1", int(served[2])), timeout=30) as held:
+                held.sendall(f"GET {served[3]}/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                assert held.recv(12) == b"HTTP/1.1 200"
+                process.send_signal(signal.SIGTERM)
+                code = process.wait(timeout=30)
+                while held.recv(4096):  # the rest of the answer, then the close
+                    pass
+        finally:
+            if process.poll() is None:
+                process.kill()
+        err = process.stderr.read()
+    assert code == 143, err
+    assert err == ""  # no traceback, nor anything else

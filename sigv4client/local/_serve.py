@@ -2,7 +2,9 @@
 
 The gateway accepts one access key made for this run (printed with its secret,
 the region and the service, so that any SigV4 client can sign for it) and
-the API keys given with ``--api-key``. It serves until interrupted (Ctrl-C).
+the API keys given with ``--api-key``. It serves until interrupted: Ctrl-C, or
+SIGTERM (a process manager, ``docker stop``), which the command turns into the
+same clean shutdown (exit code 143; see ``sigv4client.cli``).
 """
 
 from __future__ import annotations
