@@ -11,11 +11,13 @@ True
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._moto_server import MotoServer as MotoServerType
 
 __all__ = ["DemoSetup", "LocalCognito"]
 
@@ -37,39 +39,46 @@ class LocalCognito:
 
     ``port=0`` picks a free port. The admin calls that set pools up are signed
     with dummy credentials given explicitly, never the machine's own.
+
+    The server's request lines go to the ``sigv4client.local.cognito`` logger
+    at DEBUG; the process's logging (the ``werkzeug`` logger included) is left
+    as it was.
     """
 
     def __init__(self, *, port: int = 0, region: str = "us-east-1") -> None:
         try:
-            from moto.server import ThreadedMotoServer
+            from . import _moto_server  # noqa: F401 - moto is there, or say how to get it
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError(
                 'the local Cognito needs moto: pip install "sigv4client[local]"'
             ) from exc
         self.region = region
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._endpoint: str | None = None
+        self._port = port
+        self._server: MotoServerType | None = None
 
     @property
     def endpoint_url(self) -> str:
         """``http://127.0.0.1:<port>``: one endpoint for every Cognito API and STS."""
-        if self._endpoint is None:
+        if self._server is None:
             raise RuntimeError("LocalCognito is not started; use it as a context manager")
-        return self._endpoint
+        return f"http://127.0.0.1:{self._server.port}"
 
     def start(self) -> LocalCognito:
-        """Start the server in a background thread; returns self."""
-        # werkzeug logs every request; keep a demo's output readable.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self._endpoint = f"http://{host}:{port}"
+        """Start the server in a background thread (once); returns self.
+
+        Raises :class:`OSError` when the port cannot be listened on (in use).
+        """
+        from ._moto_server import MotoServer
+
+        if self._server is None:
+            self._server = MotoServer(self._port)
         return self
 
     def stop(self) -> None:
-        """Stop the server."""
-        self._server.stop()
-        self._endpoint = None
+        """Stop the server and close its socket; safe without :meth:`start` and twice."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
 
     def __enter__(self) -> LocalCognito:
         return self.start()
