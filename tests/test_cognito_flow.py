@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import pickle
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -564,6 +565,89 @@ def test_a_refused_choice_is_not_quoted(cognito: Stubbed) -> None:
     with pytest.raises(ChallengeError, match="EMAIL_OTP") as info:
         challenge_responses(AppClient(user_pool_id="p", client_id="c"), select, PASSWORD)
     assert PASSWORD not in str(info.value)
+
+
+# Email MFA in SELECT_MFA_TYPE. The API reference (botocore's model, the
+# ChallengeResponses of RespondToAuthChallenge) shows the answer as
+# "[SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA]"; the same model knows email MFA only
+# as EMAIL_OTP, and AWS's Amplify libraries read EMAIL_OTP in MFAS_CAN_CHOOSE
+# (as below, from amplify-js's tests) and answer ANSWER=EMAIL_OTP. moto sends no
+# SELECT_MFA_TYPE: the requests are checked against the model by the Stubber.
+MFAS_WITH_EMAIL = '["SMS_MFA","SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]'
+
+
+def test_the_service_model_names_email_mfa_email_otp() -> None:
+    # What the client's answer rests on; a botocore that adds EMAIL_MFA to the
+    # challenge names fails this, and the choice is to be checked again.
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    names = model.shape_for("ChallengeNameType").enum
+    assert "EMAIL_OTP" in names
+    assert "EMAIL_MFA" not in names
+    settings = model.shape_for("GetUserResponse").members["UserMFASettingList"].documentation
+    assert "SMS_MFA, EMAIL_OTP, and SOFTWARE_TOKEN_MFA" in re.sub(r"<[^>]+>", "", settings)
+
+
+def test_select_mfa_type_answers_email_with_the_offered_email_otp(cognito: Stubbed) -> None:
+    cognito.respond(
+        "initiate_auth",
+        challenge("SELECT_MFA_TYPE", USER_ID_FOR_SRP=INTERNAL, MFAS_CAN_CHOOSE=MFAS_WITH_EMAIL),
+    )
+    cognito.respond(
+        "respond_to_auth_challenge",
+        challenge(
+            "EMAIL_OTP",
+            S2,
+            CODE_DELIVERY_DESTINATION="a***@e***",
+            CODE_DELIVERY_DELIVERY_MEDIUM="EMAIL",
+        ),
+        {
+            "ClientId": CLIENT_ID,
+            "ChallengeName": "SELECT_MFA_TYPE",
+            "Session": S1,
+            "ChallengeResponses": {"USERNAME": INTERNAL, "ANSWER": "EMAIL_OTP"},
+        },
+    )
+    cognito.respond(
+        "respond_to_auth_challenge",
+        auth_result(),
+        {
+            "ClientId": CLIENT_ID,
+            "ChallengeName": "EMAIL_OTP",
+            "Session": S2,
+            "ChallengeResponses": {"USERNAME": INTERNAL, "EMAIL_OTP_CODE": "24680135"},
+        },
+    )
+    seen: list[Challenge] = []
+
+    def handler(c: Challenge) -> str:
+        seen.append(c)
+        match c:
+            case SelectMfaType(options=options):
+                assert options == ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
+                return "EMAIL_OTP"
+            case EmailOtp(destination="a***@e***"):
+                return "24680135"
+        raise AssertionError(c)
+
+    cognito.user.login("alice", PASSWORD, flow="USER_PASSWORD_AUTH", on_challenge=handler)
+    assert [type(c) for c in seen] == [SelectMfaType, EmailOtp]
+
+
+def test_select_mfa_type_answered_email_mfa_points_to_email_otp(cognito: Stubbed) -> None:
+    # The API reference's spelling, refused before anything is sent (the Stubber
+    # holds no answer for a RespondToAuthChallenge), with the name to use.
+    cognito.respond("initiate_auth", challenge("SELECT_MFA_TYPE", MFAS_CAN_CHOOSE=MFAS_WITH_EMAIL))
+    with pytest.raises(ChallengeError, match="names email MFA EMAIL_OTP here, not EMAIL_MFA"):
+        cognito.user.login(
+            "alice", PASSWORD, flow="USER_PASSWORD_AUTH", on_challenge=lambda _c: "EMAIL_MFA"
+        )
+    # Only for that answer: another refused choice says what it said before.
+    cognito.respond("initiate_auth", challenge("SELECT_MFA_TYPE", MFAS_CAN_CHOOSE=MFAS_WITH_EMAIL))
+    with pytest.raises(ChallengeError) as info:
+        cognito.user.login(
+            "alice", PASSWORD, flow="USER_PASSWORD_AUTH", on_challenge=lambda _c: "EMAIL"
+        )
+    assert "EMAIL_MFA" not in str(info.value)
 
 
 @pytest.mark.parametrize(

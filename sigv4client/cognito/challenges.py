@@ -152,8 +152,10 @@ class SelectChallenge(Challenge):
 class SelectMfaType(Challenge):
     """The user has several MFA methods: answer with one of ``options``.
 
-    The options are Cognito's names, e.g. ``"SOFTWARE_TOKEN_MFA"``,
-    ``"SMS_MFA"``, ``"EMAIL_OTP"``; the chosen method's challenge follows.
+    The options are Cognito's names: ``"SOFTWARE_TOKEN_MFA"``, ``"SMS_MFA"``,
+    ``"EMAIL_OTP"`` (email MFA; the API reference's example says ``EMAIL_MFA``,
+    which Cognito does not offer). The answer is sent as given, so answer with
+    an option as offered; the chosen method's challenge follows.
     """
 
     name: ClassVar[ChallengeName] = ChallengeName.SELECT_MFA_TYPE

@@ -267,6 +267,18 @@ def _not_an_option(answer: str) -> str:
     return f"the answer given ({len(answer)} characters) is not one of them"
 
 
+def _email_mfa_hint(answer: str, options: tuple[str, ...]) -> str:
+    # The API reference's RespondToAuthChallenge example answers SELECT_MFA_TYPE
+    # with "[SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA]", but Cognito offers email MFA
+    # as EMAIL_OTP (MFAS_CAN_CHOOSE; the service model's ChallengeNameType and
+    # UserMFASettingList have no EMAIL_MFA) and AWS's Amplify libraries answer
+    # EMAIL_OTP. The answer is the offered name: point a caller who followed the
+    # reference to it. Compared, not quoted: "EMAIL_MFA" is no secret.
+    if answer == "EMAIL_MFA" and "EMAIL_OTP" in options:
+        return "; Cognito names email MFA EMAIL_OTP here, not EMAIL_MFA as the API reference does"
+    return ""
+
+
 def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) -> dict[str, str]:
     """The ``ChallengeResponses`` answering ``challenge`` with ``answer``.
 
@@ -312,7 +324,7 @@ def challenge_responses(app: AppClient, challenge: Challenge, answer: Answer) ->
         if challenge.options and answer not in challenge.options:
             raise ChallengeError(
                 f"choose one of the MFA types Cognito offered ({', '.join(challenge.options)}); "
-                f"{_not_an_option(answer)}"
+                f"{_not_an_option(answer)}{_email_mfa_hint(answer, challenge.options)}"
             )
         responses["ANSWER"] = answer
     elif isinstance(challenge, CustomChallenge):
