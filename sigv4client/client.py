@@ -88,7 +88,9 @@ def _js_number(value: float) -> str:
         return "0"  # String(-0) is "0"
     if value < 0:
         return "-" + _js_number(-value)
-    mantissa, _, exponent = repr(value).partition("e")
+    # float's own repr: a subclass's may write something else (NumPy 2's
+    # float64 writes "np.float64(2.0)").
+    mantissa, _, exponent = float.__repr__(value).partition("e")
     whole, _, fraction = mantissa.partition(".")
     written = whole + fraction
     digits = written.lstrip("0")

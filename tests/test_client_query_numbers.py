@@ -112,3 +112,25 @@ def test_only_empty_lists_leave_no_bare_question_mark() -> None:
     assert signed.url == API + "/items"
     signed = client.sign_request(path="/items", query_params={"tag": [], "n": 1})
     assert signed.url == API + "/items?n=1"
+
+
+class _NumpyLikeFloat(float):
+    """A float subclass whose repr is not its digits, as NumPy 2's float64 has it."""
+
+    def __repr__(self) -> str:
+        return f"np.float64({float(self)!r})"
+
+    def __str__(self) -> str:
+        return repr(float(self))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(2.0, "2"), (1e-7, "1e-7"), (-1e21, "-1e+21"), (0.5, "0.5")]
+)
+def test_a_float_subclass_is_written_by_its_value_not_its_repr(value: float, expected: str) -> None:
+    # Regression: the digits were taken from repr(), which a subclass (NumPy's
+    # float64: "np.float64(2.0)") may write otherwise; the URL carried that
+    # text, or the signing failed with a bare ValueError.
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    signed = client.sign_request(path="/items", query_params={"n": _NumpyLikeFloat(value)})
+    assert signed.url == f"{API}/items?n={expected.replace('+', '%2B')}"
