@@ -149,14 +149,28 @@ def _lock_name(name: str) -> str:
     return f".{name}.lock"
 
 
+# The random part of a temp file's name: 16 lower-case hex digits.
+_TEMP_TOKEN_BYTES = 8
+_HEX = frozenset("0123456789abcdef")
+
+
 def _temp_name(name: str) -> str:
     """A fresh name for the temp file :func:`write_private_file` writes ``name`` through."""
-    return f".{name}.{secrets.token_hex(8)}.tmp"
+    return f".{name}.{secrets.token_hex(_TEMP_TOKEN_BYTES)}.tmp"
 
 
 def _is_temp_of(entry: str, name: str) -> bool:
-    """Whether ``entry`` is named as :func:`_temp_name` names the temp files of ``name``."""
-    return entry.startswith(f".{name}.") and entry.endswith(".tmp")
+    """Whether ``entry`` is named as :func:`_temp_name` names the temp files of ``name``.
+
+    Exactly: the sweep removes what matches, and a folder may hold other
+    files, such as the user's ``.notes.txt.tmp`` beside ``notes``, or the
+    temp files of ``notes.json``.
+    """
+    prefix, suffix = f".{name}.", ".tmp"
+    if not (entry.startswith(prefix) and entry.endswith(suffix)):
+        return False
+    token = entry[len(prefix) : len(entry) - len(suffix)]
+    return len(token) == 2 * _TEMP_TOKEN_BYTES and set(token) <= _HEX
 
 
 def _euid() -> int | None:

@@ -262,6 +262,39 @@ def test_a_temp_file_a_killed_writer_left_is_removed_by_the_next_write(tmp_path:
     assert read_private_file(cache) == b"{}"
 
 
+def test_the_sweep_removes_only_names_a_write_of_this_file_gives(tmp_path: Path) -> None:
+    # Regression: any ".<name>.*.tmp" was taken for a temp file of <name>, so a
+    # write of "notes" removed the user's own ".notes.txt.tmp" (and another
+    # file's temps) from a project folder once they were ten minutes old.
+    folder = tmp_path / "project"
+    folder.mkdir(mode=0o700)
+    cache = folder / "notes"
+    mine = folder / ".notes.0123456789abcdef.tmp"
+    theirs = [
+        folder / ".notes.txt.tmp",
+        folder / ".notes.json.0123456789abcdef.tmp",  # a temp file of "notes.json"
+        folder / ".notes.0123456789ABCDEF.tmp",
+        folder / ".notes.0123456789abcde.tmp",
+    ]
+    hour_ago = datetime.now(timezone.utc).timestamp() - 3600
+    for path in (mine, *theirs):
+        path.write_bytes(b"keep")
+        os.utime(path, (hour_ago, hour_ago))
+    write_private_file(cache, b"{}")
+    assert not mine.exists()
+    assert all(path.exists() for path in theirs)
+
+
+def test_a_folder_holding_a_file_of_the_user_is_not_taken_for_the_stores_own(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir(mode=0o750)
+    (folder / ".notes.txt.tmp").write_text("the user's")
+    write_private_file(folder / "notes", b"{}")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750  # a project folder keeps its mode
+
+
 def test_a_file_system_without_locks_saves_unlocked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
