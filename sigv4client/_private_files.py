@@ -62,10 +62,8 @@ import os
 import secrets
 import stat
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 __all__ = [
@@ -349,7 +347,6 @@ def write_private_file(
     *,
     max_bytes: int = MAX_FILE_BYTES,
     sweep: bool = True,
-    now: datetime | None = None,
 ) -> None:
     """Write ``data`` to ``path`` readable by its owner only, atomically.
 
@@ -363,10 +360,11 @@ def write_private_file(
     back) raises :class:`FileTooLargeError`, and nothing is written.
 
     With ``sweep``, the write then removes the temp files of ``path`` that
-    killed writers left, :data:`STALE_TEMP_SECONDS` old at ``now`` (default:
-    the system clock). That reads the whole folder: a caller writing often
-    sweeps on its first write and then every :data:`STALE_TEMP_SECONDS`
-    (sooner, a temp file younger than that is not removed anyway).
+    killed writers left, :data:`STALE_TEMP_SECONDS` older than the file just
+    written (see :func:`_sweep_stale_temps`). That reads the whole folder: a
+    caller writing often sweeps on its first write and then every
+    :data:`STALE_TEMP_SECONDS` (sooner, a temp file younger than that is not
+    removed anyway).
     """
     if len(data) > max_bytes:
         raise _too_large(path, max_bytes)
@@ -386,6 +384,7 @@ def write_private_file(
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+                written_at = os.fstat(f.fileno()).st_mtime
             folder.replace(tmp, path.name)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -396,7 +395,7 @@ def write_private_file(
         # session saved, or one a sign-out removed).
         folder.sync()
         if sweep:
-            _sweep_stale_temps(folder, path.name, now)
+            _sweep_stale_temps(folder, path.name, written_at)
     finally:
         folder.close()
 
@@ -406,15 +405,18 @@ def write_private_file(
 STALE_TEMP_SECONDS = 600
 
 
-def _sweep_stale_temps(folder: _Folder, name: str, now: datetime | None) -> None:
+def _sweep_stale_temps(folder: _Folder, name: str, now: float) -> None:
     """Remove temp files of ``name`` that a killed writer left behind.
 
     They hold what was being written (tokens), which a later save or sign-out
-    must not leave on disk. Only regular files of this user, older than
-    :data:`STALE_TEMP_SECONDS` at ``now``, named as :func:`write_private_file`
-    names them.
+    must not leave on disk. Only regular files of this user, named as
+    :func:`write_private_file` names them, older than
+    :data:`STALE_TEMP_SECONDS` at ``now``: the mtime the file system gave the
+    file just written. Ages are read on the clock that stamped them, so no
+    other clock (an injected one, the system's against a network file
+    system's) can take another writer's temp file, mid-save, for a stale one,
+    or leave a stale one for ever.
     """
-    at = time.time() if now is None else now.timestamp()
     uid = _euid()
     with folder.names() as entries:
         temps = [entry for entry in entries if _is_temp_of(entry, name)]
@@ -424,7 +426,7 @@ def _sweep_stale_temps(folder: _Folder, name: str, now: datetime | None) -> None
             if (
                 stat.S_ISREG(st.st_mode)
                 and (uid is None or st.st_uid == uid)
-                and at - st.st_mtime > STALE_TEMP_SECONDS
+                and now - st.st_mtime > STALE_TEMP_SECONDS
             ):
                 folder.unlink(entry)
 

@@ -37,6 +37,7 @@ from tests.support.cognito import (
 )
 
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
 
 
 def _tokens(tag: str) -> Tokens:
@@ -189,13 +190,34 @@ def test_a_save_that_would_pass_1_mib_is_refused_and_keeps_the_file(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == [".sessions.json.lock", "sessions.json"]
 
 
-def _temp_left_by_a_killed_writer(folder: Path, tag: str, clock: FakeClock) -> Path:
-    """A temp file holding a token, an hour old by ``clock``."""
+def _temp_left_by_a_killed_writer(folder: Path, tag: str, age: timedelta = HOUR) -> Path:
+    """A temp file holding a token, ``age`` old on the file system's clock."""
     temp = folder / f".sessions.json.{tag * 16}.tmp"
     temp.write_bytes(b"refresh-alice")
-    hour_ago = (clock.now - timedelta(hours=1)).timestamp()
-    os.utime(temp, (hour_ago, hour_ago))
+    written = temp.stat().st_mtime - age.total_seconds()
+    os.utime(temp, (written, written))
     return temp
+
+
+def test_a_store_clock_ahead_leaves_a_live_temp_alone(tmp_path: Path) -> None:
+    # Regression: a temp file's age was the store's clock minus the file's
+    # mtime, which the file system stamps: a clock a day ahead (a test's, or
+    # one set wrong) took another writer's temp file, mid-save, for a day old
+    # and removed it, failing that save (on Windows, or a file system without
+    # locks, where saves are not serialized).
+    clock = FakeClock(datetime.now(timezone.utc) + timedelta(days=1))
+    live = _temp_left_by_a_killed_writer(tmp_path, "e", age=timedelta(0))
+    FileSessionStore(tmp_path / "sessions.json", clock=clock).save(_session("alice"))
+    assert live.exists()
+
+
+def test_a_store_clock_behind_still_sweeps(tmp_path: Path) -> None:
+    # ... and a clock pinned in the past (a test's T0) never found one old
+    # enough: the tokens of a killed writer stayed on disk.
+    store = FileSessionStore(tmp_path / "sessions.json", clock=lambda: T0 - timedelta(days=365))
+    stale = _temp_left_by_a_killed_writer(tmp_path, "f")
+    store.save(_session("alice"))
+    assert not stale.exists()
 
 
 def test_stale_temps_are_swept_on_the_first_save_then_every_ten_minutes(tmp_path: Path) -> None:
@@ -204,10 +226,10 @@ def test_stale_temps_are_swept_on_the_first_save_then_every_ten_minutes(tmp_path
     # temp file must reach to be removed at all.
     clock = FakeClock(datetime.now(timezone.utc))
     store = FileSessionStore(tmp_path / "sessions.json", clock=clock)
-    first = _temp_left_by_a_killed_writer(tmp_path, "a", clock)
+    first = _temp_left_by_a_killed_writer(tmp_path, "a")
     store.save(_session("alice"))
     assert not first.exists()
-    second = _temp_left_by_a_killed_writer(tmp_path, "b", clock)
+    second = _temp_left_by_a_killed_writer(tmp_path, "b")
     clock.advance(minutes=9)
     store.save(_session("alice"))
     assert second.exists()  # not swept: too soon after the last sweep
@@ -215,7 +237,7 @@ def test_stale_temps_are_swept_on_the_first_save_then_every_ten_minutes(tmp_path
     store.save(_session("alice"))
     assert not second.exists()
     # A new store (a new process) sweeps on its first save.
-    third = _temp_left_by_a_killed_writer(tmp_path, "c", clock)
+    third = _temp_left_by_a_killed_writer(tmp_path, "c")
     FileSessionStore(tmp_path / "sessions.json", clock=clock).save(_session("bob"))
     assert not third.exists()
 
@@ -224,7 +246,7 @@ def test_a_sign_out_sweeps_however_recent_the_last_sweep(tmp_path: Path) -> None
     clock = FakeClock(datetime.now(timezone.utc))
     store = FileSessionStore(tmp_path / "sessions.json", clock=clock)
     store.save(_session("alice"))
-    temp = _temp_left_by_a_killed_writer(tmp_path, "d", clock)
+    temp = _temp_left_by_a_killed_writer(tmp_path, "d")
     store.delete("us-east-1_P", "c", "alice")
     assert not temp.exists()
 

@@ -254,8 +254,10 @@ class FileSessionStore:
     sign-out (:meth:`delete`), removes such temp files ten minutes old or more;
     later saves do so again once ten minutes have passed since, not at every
     save (each sweep reads the whole folder, which can be large). ``clock``
-    (an aware ``datetime``, default the system's) is the time those ages are
-    measured by.
+    (an aware ``datetime``, default the system's) tells when ten minutes have
+    passed; a temp file's age is read on the file system's clock, which
+    stamped it, so a clock set wrong never removes another writer's temp
+    file mid-save.
     """
 
     def __init__(self, path: str | Path, *, clock: Callable[[], datetime] | None = None) -> None:
@@ -303,7 +305,7 @@ class FileSessionStore:
         last = self._swept_at
         sweep = last is None or not (last <= now < last + _SWEEP_EVERY)
         try:
-            write_private_file(self.path, json.dumps(data).encode("utf-8"), sweep=sweep, now=now)
+            write_private_file(self.path, json.dumps(data).encode("utf-8"), sweep=sweep)
         except FileTooLargeError:
             raise SessionStoreError(
                 f"the sessions to keep in {self.path} would take more than {MAX_FILE_BYTES} "
