@@ -717,6 +717,59 @@ def test_sam_reports_resource_policy_options_it_cannot_write_out(tmp_path: Path)
     }
 
 
+def test_sam_merges_globals_into_a_resource_as_sam_does(tmp_path: Path) -> None:
+    # Regression: a resource's property replaced the Globals one whole, so an
+    # API whose own Auth set only ApiKeyRequired lost Globals' DefaultAuthorizer
+    # and was served open locally, while SAM (maps merged key by key, lists
+    # joined, Globals' first) deploys it behind the authorizer; its own
+    # BinaryMediaTypes dropped those of Globals.
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Globals:\n"
+        "  Api:\n"
+        "    BinaryMediaTypes: ['image~1png']\n"
+        "    Variables: {stage: global, table: notes}\n"
+        "    Auth:\n"
+        "      DefaultAuthorizer: Pool\n"
+        "      Authorizers:\n"
+        "        Pool: {UserPoolArn: 'arn:aws:cognito-idp:us-east-1:1:userpool/us-east-1_a'}\n"
+        "  Function:\n"
+        "    Runtime: python3.12\n"
+        "    Environment: {Variables: {TABLE: notes}}\n"
+        "Resources:\n"
+        "  Api:\n"
+        "    Type: AWS::Serverless::Api\n"
+        "    Properties:\n"
+        "      StageName: prod\n"
+        "      BinaryMediaTypes: ['image~1gif']\n"
+        "      Variables: {stage: own}\n"
+        "      Auth: {ApiKeyRequired: false}\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: app.handler\n"
+        "      CodeUri: ./fn\n"
+        "      Environment: {Variables: {MODE: test}}\n"
+        "      Events:\n"
+        "        Get:\n"
+        "          Type: Api\n"
+        "          Properties: {RestApiId: !Ref Api, Path: /x, Method: get}\n",
+        encoding="utf-8",
+    )
+    app = load_sam(template)
+    api = app.api("Api")
+    auth = api.operation("Get").auth
+    assert auth.kind == "authorizer"
+    assert auth.authorizer is not None
+    assert auth.authorizer.name == "Pool"
+    assert api.binary_media_types == ("image/png", "image/gif")
+    assert api.stage_variables == {"stage": "own", "table": "notes"}
+    fn = app.function("Fn")
+    assert fn.runtime == "python3.12"
+    assert dict(fn.environment) == {"TABLE": "notes", "MODE": "test"}
+
+
 def test_sam_implicit_api_and_unknown_authorizer(tmp_path: Path) -> None:
     template = tmp_path / "t.yaml"
     template.write_text(

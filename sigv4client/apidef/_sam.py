@@ -129,6 +129,41 @@ def load_sam(
     return _Sam(raw, source, Path(template_path).resolve().parent, region, account_id).read()
 
 
+def _is_intrinsic(value: object) -> bool:
+    """Whether ``value`` is an intrinsic function (``{"Ref": ...}``, ``{"Fn::...": ...}``)."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    (key,) = value
+    return key in ("Ref", "Condition") or (isinstance(key, str) and key.startswith("Fn::"))
+
+
+def _with_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's ``Properties`` with its type's ``Globals`` merged in, as SAM merges them.
+
+    SAM's rules (samtranslator's globals plugin): maps are merged key by
+    key, the resource's value merged into Globals' where both have the key;
+    lists are joined, Globals' entries first; anything else (a string, an
+    intrinsic function, two values of different kinds) is the resource's.
+    """
+    merged = dict(global_props)
+    for key, value in props.items():
+        merged[key] = _merged(merged[key], value) if key in merged else value
+    return merged
+
+
+def _merged(global_value: object, local_value: object) -> object:
+    if (
+        isinstance(global_value, dict)
+        and isinstance(local_value, dict)
+        and not _is_intrinsic(global_value)
+        and not _is_intrinsic(local_value)
+    ):
+        return _with_globals(global_value, local_value)
+    if isinstance(global_value, list) and isinstance(local_value, list):
+        return global_value + local_value
+    return local_value
+
+
 class _Sam:
     def __init__(
         self, doc: dict[str, Any], source: str, base: Path, region: str, account_id: str
@@ -231,7 +266,7 @@ class _Sam:
         global_fn = self.globals.get("Function") or {}
         for logical, resource in self.resources.items():
             if isinstance(resource, dict) and resource.get("Type") == _SERVERLESS_FUNCTION:
-                props = {**global_fn, **(resource.get("Properties") or {})}
+                props = _with_globals(global_fn, resource.get("Properties") or {})
                 self.functions[logical] = self._function(logical, props)
         for logical, resource in self.resources.items():
             rtype = resource.get("Type") if isinstance(resource, dict) else None
@@ -297,7 +332,7 @@ class _Sam:
             rtype = resource.get("Type") if isinstance(resource, dict) else None
             if rtype in (_REST, _HTTP):
                 glob = self.globals.get("Api" if rtype == _REST else "HttpApi") or {}
-                apis[logical] = (rtype, {**glob, **(resource.get("Properties") or {})})
+                apis[logical] = (rtype, _with_globals(glob, resource.get("Properties") or {}))
         events: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
         for logical, spec in self.functions.items():
             props = self.resources[logical].get("Properties") or {}
