@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -61,8 +62,17 @@ def _scalar(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return _js_number(value)
-    if isinstance(value, (str, int)):
+    if isinstance(value, str):
         return str(value)
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError as exc:  # past sys.get_int_max_str_digits()
+            raise InvalidRequestError(
+                f"query parameter value is an integer of more than "
+                f"{sys.get_int_max_str_digits()} digits, past what Python writes; pass it "
+                "as a string (sys.set_int_max_str_digits() raises the limit)"
+            ) from exc
     raise InvalidRequestError(
         f"query parameter values must be str, int, float, bool or a list of them, "
         f"got {type(value).__name__}"

@@ -134,3 +134,13 @@ def test_a_float_subclass_is_written_by_its_value_not_its_repr(value: float, exp
     client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
     signed = client.sign_request(path="/items", query_params={"n": _NumpyLikeFloat(value)})
     assert signed.url == f"{API}/items?n={expected.replace('+', '%2B')}"
+
+
+def test_an_integer_too_long_to_write_is_refused_by_name() -> None:
+    # Regression: str() of an int over Python's digit limit (4300 by default)
+    # raised a bare ValueError from sign_request.
+    client = SigV4Client.new_client(access_key="AKID", secret_key="s", endpoint=API)
+    with pytest.raises(InvalidRequestError, match="more than 4300 digits") as caught:
+        client.sign_request(query_params={"n": 10**5000})
+    assert "pass it as a string" in str(caught.value)
+    assert isinstance(caught.value.__cause__, ValueError)
